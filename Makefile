@@ -1,0 +1,38 @@
+# kafka-explorer: set-up, run, test, lint, bench. `make help` lists targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install jars run test lint bench clean
+
+help:  ## list targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install kafka-explorer with its dev tools
+
+jars: install  ## fetch the Apache Kafka 4.1.1 jars with Maven into the user cache
+	$(BIN)/python -c "from tui.lab.jars import ensure_jars; print(ensure_jars(print))"
+
+run: jars  ## open the explorer on the local lab cluster (starts it if needed)
+	$(BIN)/kafka-explorer
+
+test: jars  ## run the whole test suite (starts its own lab clusters)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install  ## ruff, mypy and the import contracts
+	$(BIN)/ruff check tui tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: jars  ## run the benchmarks (print ratios)
+	$(BIN)/python bench/run_all.py
+
+clean:  ## remove the virtual environment
+	rm -rf $(VENV)

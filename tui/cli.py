@@ -1,0 +1,71 @@
+"""Command line: ``kafka-explorer`` (alias ``kx``). Owns the engine's and the lab's lifetime.
+
+With no subcommand it opens the TUI. Every subcommand is a module under ``tui.headless`` with
+``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from tui.connect import add_connection_arguments, add_state_dir_argument
+
+# subcommand -> (module, help); modules keep heavy imports inside run()
+COMMANDS: dict[str, tuple[str, str]] = {
+    "lab": ("tui.headless.lab", "start, inspect, break and stop the local Kafka lab cluster"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kafka-explorer",
+        description="See what Kafka producers and consumers really do: produce with chosen acks, "
+                    "break a real cluster, and get a verdict on every record.",
+    )
+    parser.add_argument("--state-dir", type=Path, metavar="DIR",
+                        help="lab cluster state directory (default: $KX_STATE_DIR or the user "
+                             "state dir)")
+    add_connection_arguments(parser)
+    ui = parser.add_argument_group("explorer (no subcommand)")
+    ui.add_argument("--theme", metavar="NAME", help="colour theme (remembered for next time)")
+    ui.add_argument("--keep-lab", action="store_true",
+                    help="leave a lab cluster the explorer started running when it exits")
+    ui.add_argument("--nodes", type=int, choices=(1, 3), default=3,
+                    help="size of the lab cluster the explorer starts if none runs (default 3)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        add_state_dir_argument(sub_parser)
+        module.add_arguments(sub_parser)
+    return parser
+
+
+def _term_as_exit(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM runs the same cleanup as Ctrl-C: clients closed, owned lab nodes stopped
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _term_as_exit)
+    try:
+        if args.command is None:
+            from tui.ui.launch import run_explorer
+
+            return run_explorer(args)
+        module = importlib.import_module(COMMANDS[args.command][0])
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        sys.stderr.write("kafka-explorer: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

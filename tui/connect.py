@@ -1,0 +1,80 @@
+"""Turning command-line connection options into an engine :class:`Connection`.
+
+Precedence: ``-b`` (plus ``-X``) > ``--profile`` (from ``--config`` or the user config dir) > the
+local lab cluster in ``--state-dir`` (default: the user state dir).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tui.engine.context import Connection
+
+
+class ConnectError(Exception):
+    """A connection option is wrong; the message is one sentence for the user."""
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection")
+    group.add_argument("-b", "--bootstrap", metavar="HOST:PORT",
+                       help="bootstrap servers of any cluster (default: the local lab)")
+    group.add_argument("-X", dest="properties", metavar="KEY=VALUE", action="append", default=[],
+                       help="any librdkafka property (repeatable); keep secrets in a profile file")
+    group.add_argument("--profile", metavar="NAME", help="a named connection profile")
+    group.add_argument("--config", metavar="FILE", type=Path,
+                       help="profiles file (default: the user config dir's profiles.yaml)")
+
+
+def add_state_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """``--state-dir`` wherever it is typed; SUPPRESS keeps an earlier value when absent."""
+    parser.add_argument("--state-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,
+                        help="lab cluster state directory (default: $KX_STATE_DIR/lab or the user "
+                             "state dir)")
+
+
+def parse_properties(items: list[str]) -> dict[str, str]:
+    props: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConnectError(f"-X expects KEY=VALUE, got {item!r}.")
+        props[key.strip()] = value
+    return props
+
+
+def resolve(args: argparse.Namespace) -> Connection:
+    """The connection the options ask for; raises :class:`ConnectError` when they make no sense."""
+    props = parse_properties(getattr(args, "properties", []) or [])
+    if getattr(args, "bootstrap", None):
+        return Connection(bootstrap=args.bootstrap, properties=props, label=args.bootstrap)
+    if getattr(args, "profile", None):
+        from tui import config
+
+        try:
+            profile = config.load_profile(args.profile, getattr(args, "config", None))
+        except config.ConfigError as exc:
+            raise ConnectError(str(exc)) from exc
+        merged = {**profile.properties, **props}
+        return Connection(bootstrap=profile.bootstrap, properties=merged,
+                          label=f"profile {profile.name}", lab_dir=profile.lab_dir)
+    return lab_connection(getattr(args, "state_dir", None), props)
+
+
+def lab_connection(state_dir: Path | None, props: dict[str, str] | None = None) -> Connection:
+    """A connection to a running lab cluster; raises ConnectError when none runs there."""
+    from tui.lab import LabCluster, LabError
+
+    cluster = LabCluster(state_dir)
+    try:
+        spec = cluster.spec
+    except LabError as exc:
+        raise ConnectError("No cluster given (-b or --profile) and no lab cluster exists; start "
+                           "one with `kafka-explorer lab up`.") from exc
+    if not any(cluster.node_state(n) == "running" for n in spec.node_ids()):
+        raise ConnectError("No cluster given (-b or --profile) and the lab cluster is not running; "
+                           "start it with `kafka-explorer lab up`.")
+    return Connection(bootstrap=spec.bootstrap(), properties=props or {},
+                      label=f"lab ({spec.nodes} node{'s' if spec.nodes > 1 else ''})",
+                      lab_dir=cluster.dir)

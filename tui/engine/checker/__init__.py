@@ -1,0 +1,1 @@
+"""The checker: pure functions from a recorded History to a Verdict."""

@@ -1,0 +1,1 @@
+"""Consumer lab: group members, commit strategies, the consumption log, the final drain."""

@@ -1,0 +1,181 @@
+"""The recorded facts the checker judges: produce ledger rows, consumption-log events, auditor reads.
+
+These are plain frozen values, built by the producer lab (``ProducedRecord``), the consumer lab
+(``ConsumerEvent``) and the final drain (``AuditLog``), and read by ``tui.engine.checker``. The checker
+is a pure function of a :class:`History`; tests build histories by hand.
+
+Vocabulary follows delivery-semantics.md: outcomes are three-valued as in Jepsen (OK, definite
+failure, indefinite), plus OK_NO_OFFSET (acks=0) and UNKNOWN (no delivery report ever arrived).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Outcome(str, Enum):
+    OK = "ok"
+    """Acknowledged with an offset."""
+    OK_NO_OFFSET = "ok-no-offset"
+    """Acknowledged without an offset (acks=0, or a DUPLICATE_SEQUENCE ack)."""
+    FAIL_DEFINITE = "fail-definite"
+    """Definitely not written (e.g. NOT_ENOUGH_REPLICAS, queue timeout, purged from queue)."""
+    FAIL_INDEFINITE = "fail-indefinite"
+    """Maybe written (e.g. message timed out in flight, request timeout, NOT_LEADER)."""
+    UNKNOWN = "unknown"
+    """No delivery report: the producer was closed, purged or crashed first."""
+
+
+class TxnOutcome(str, Enum):
+    COMMITTED = "committed"
+    ABORTED = "aborted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerSettings:
+    """What the checker needs to know about a producer profile to tell 'expected' from 'violation'."""
+
+    name: str
+    acks: str
+    """'0', '1' or 'all'."""
+    idempotent: bool
+    retries: int
+    max_in_flight: int
+    transactional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProducedRecord:
+    """One ``produce()`` call and what became of it."""
+
+    msg_id: str
+    producer: str
+    incarnation: int
+    seq: int
+    """Send order within (producer, incarnation)."""
+    topic: str
+    partition: int | None
+    """From the delivery report, or the explicit partition; None if never known."""
+    key: bytes | None
+    t_send: float
+    outcome: Outcome
+    offset: int | None = None
+    t_ack: float | None = None
+    error: str | None = None
+    """librdkafka error name, e.g. ``NOT_ENOUGH_REPLICAS`` or ``_MSG_TIMED_OUT``."""
+    txn_id: str | None = None
+    """Transaction this record was produced in (the copier's transactional sends)."""
+    txn_outcome: TxnOutcome | None = None
+
+
+class ConsumerEventKind(str, Enum):
+    ASSIGN = "assign"
+    REVOKE = "revoke"
+    LOST = "lost"
+    SEEK = "seek"
+    DELIVER = "deliver"
+    PROCESSED = "processed"
+    COMMIT_REQ = "commit-req"
+    COMMIT_RESULT = "commit-result"
+    CRASH = "crash"
+    LEAVE = "leave"
+    """A clean close (commit and leave, if the strategy commits on close)."""
+    RESTART = "restart"
+    KICKED = "kicked"
+    """Left the group for exceeding max.poll.interval.ms."""
+    STRATEGY = "strategy"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerEvent:
+    """One entry of the consumption log. Which fields are set depends on ``kind``.
+
+    * ASSIGN / REVOKE / LOST: ``partitions`` (and ``offsets``: committed offset per partition at
+      assignment, when known), ``generation``.
+    * DELIVER / PROCESSED: ``partition``, ``offset``, ``msg_id`` (None for foreign records).
+    * SEEK: ``partition``, ``offset``.
+    * COMMIT_REQ / COMMIT_RESULT: ``offsets`` (partition -> next offset to read), ``mode``
+      (sync / async / auto / txn / store), ``ok`` and ``error`` for results.
+    * CRASH: ``detail`` names the injection point ("after processing 3 of 10 in a batch").
+    * STRATEGY: ``detail`` is the new strategy name.
+    """
+
+    seq: int
+    """Global order of the log (all members); the checker sorts by it."""
+    ts: float
+    member: str
+    incarnation: int
+    """0 for a member's first client, +1 after each restart."""
+    group: str
+    topic: str
+    kind: ConsumerEventKind
+    partition: int | None = None
+    offset: int | None = None
+    msg_id: str | None = None
+    partitions: tuple[int, ...] = ()
+    offsets: tuple[tuple[int, int], ...] = ()
+    generation: int | None = None
+    mode: str | None = None
+    ok: bool | None = None
+    error: str | None = None
+    detail: str | None = None
+    strategy: str | None = None
+    """The member's commit strategy at the time of the event."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPartition:
+    """The final drain's view of one partition: every record from the log start to the high mark."""
+
+    topic: str
+    partition: int
+    low: int
+    high: int
+    """High watermark at the end of the drain."""
+    lso: int | None
+    records: tuple[tuple[int, str | None], ...]
+    """(offset, msg_id) read with read_uncommitted, in offset order (msg_id None: foreign)."""
+    committed_visible: frozenset[int] | None = None
+    """Offsets also returned under read_committed; None when only read_uncommitted was read."""
+    complete: bool = True
+    """False when the drain could not reach ``high`` before its deadline (partition offline)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLog:
+    partitions: tuple[AuditPartition, ...]
+    taken_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCommit:
+    """An authoritative committed offset read from the broker (``committed()`` / admin)."""
+
+    group: str
+    topic: str
+    partition: int
+    offset: int | None
+    """Next offset to read; None when the group has no commit for the partition."""
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything the checker judges, gathered after the faults healed."""
+
+    produced: tuple[ProducedRecord, ...] = ()
+    producers: tuple[ProducerSettings, ...] = ()
+    consumption: tuple[ConsumerEvent, ...] = ()
+    audit: AuditLog | None = None
+    final_commits: tuple[GroupCommit, ...] = ()
+    isolation: dict[str, str] = field(default_factory=dict)
+    """Isolation level per group ('read_committed' / 'read_uncommitted')."""
+    group_started_at: dict[str, float] = field(default_factory=dict)
+    """When each group first got an assignment (to label latest-reset skips)."""
+    reset_policy: dict[str, str] = field(default_factory=dict)
+    """auto.offset.reset per group."""
+    unclean_election: bool = False
+    """Whether any audited topic allowed unclean leader election."""
+    faults: tuple[str, ...] = ()
+    """Human descriptions of faults injected during the run (kills, pauses), for explanations."""

@@ -1,0 +1,1 @@
+"""Producer lab: profiles, runners, the delivery ledger."""

@@ -1,0 +1,86 @@
+"""The documented wire format of every record kafka-explorer produces.
+
+A record's identity is its ``msg_id``: ``<run>/<producer>/<incarnation>/<seq>``
+
+* ``run``: 8 lowercase base36 chars, new for every engine run (or fixed by a scenario);
+* ``producer``: the producer profile name (``[A-Za-z0-9_.-]+``);
+* ``incarnation``: 0 for a producer's first client instance, +1 for each new client (new PID);
+* ``seq``: 0, 1, 2... in ``produce()`` call order within one incarnation.
+
+It travels twice, so a record is matched whether the reader sees headers or only the value:
+
+* header ``kx-id`` = the msg_id in UTF-8 (plus ``kx-run`` and ``kx-seq`` for other tools);
+* the value starts with ``kx|<msg_id>|`` followed by filler up to the chosen value size.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+
+HEADER_ID = "kx-id"
+HEADER_RUN = "kx-run"
+HEADER_SEQ = "kx-seq"
+VALUE_PREFIX = b"kx|"
+_ALPHABET = string.digits + string.ascii_lowercase
+NAME_CHARS = set(string.ascii_letters + string.digits + "_.-")
+
+
+def new_run_id() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def valid_name(name: str) -> bool:
+    return bool(name) and set(name) <= NAME_CHARS
+
+
+@dataclass(frozen=True, slots=True)
+class MsgId:
+    run: str
+    producer: str
+    incarnation: int
+    seq: int
+
+    def __str__(self) -> str:
+        return f"{self.run}/{self.producer}/{self.incarnation}/{self.seq}"
+
+
+def make_msg_id(run: str, producer: str, incarnation: int, seq: int) -> str:
+    return f"{run}/{producer}/{incarnation}/{seq}"
+
+
+def parse_msg_id(text: str) -> MsgId | None:
+    parts = text.split("/")
+    if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
+        return None
+    return MsgId(parts[0], parts[1], int(parts[2]), int(parts[3]))
+
+
+def encode_value(msg_id: str, size: int) -> bytes:
+    """The record value: prefix + msg_id + '|' padded with '.' to ``size`` bytes (never truncated)."""
+    head = VALUE_PREFIX + msg_id.encode() + b"|"
+    return head + b"." * max(0, size - len(head))
+
+
+def headers_for(msg_id: str, run: str, seq: int) -> list[tuple[str, bytes]]:
+    return [(HEADER_ID, msg_id.encode()), (HEADER_RUN, run.encode()), (HEADER_SEQ, str(seq).encode())]
+
+
+def msg_id_of(value: bytes | None, headers: list[tuple[str, bytes | None]] | None = None) -> str | None:
+    """Recover the msg_id from headers, else from the value prefix; None for foreign records."""
+    if headers:
+        for key, raw in headers:
+            if key == HEADER_ID and raw:
+                try:
+                    return raw.decode()
+                except UnicodeDecodeError:
+                    return None
+    if value and value.startswith(VALUE_PREFIX):
+        end = value.find(b"|", len(VALUE_PREFIX))
+        if end > 0:
+            try:
+                return value[len(VALUE_PREFIX):end].decode()
+            except UnicodeDecodeError:
+                return None
+    return None

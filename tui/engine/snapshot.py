@@ -1,0 +1,43 @@
+"""The immutable snapshot the UI and headless runners render. Built on demand; cheap to build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.engine.checker.verdict import Verdict
+from tui.engine.consumer.views import ConsumersView
+from tui.engine.producer.views import ProducersView
+from tui.engine.watcher.views import ClusterView
+
+
+@dataclass(frozen=True, slots=True)
+class LabNodeView:
+    """A lab node as the process table sees it (no Kafka round trip)."""
+
+    node_id: int
+    pid: int | None
+    state: str
+    broker_port: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionView:
+    label: str
+    bootstrap: str
+    is_lab: bool
+    run_id: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the engine knows, frozen. ``seq`` grows whenever any part changed."""
+
+    seq: int
+    ts: float
+    connection: ConnectionView
+    producers: ProducersView
+    consumers: ConsumersView
+    cluster: ClusterView | None
+    lab: tuple[LabNodeView, ...]
+    verdict: Verdict | None
+    events_dropped: int = 0

@@ -1,0 +1,5 @@
+"""The lab's one exception type: its message is a sentence meant for the user."""
+
+
+class LabError(Exception):
+    """A lab operation failed; ``str(err)`` says what happened and what to do about it."""

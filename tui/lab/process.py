@@ -1,0 +1,74 @@
+"""Process bookkeeping for lab JVMs: PID files, proof of ownership, state, signals.
+
+A PID is only ever signalled when /proc shows its command line runs ``kafka.Kafka`` with this lab's
+own properties file: a stale PID file can never make us kill an unrelated process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+
+def read_pid(pid_file: Path) -> int | None:
+    try:
+        return int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def is_our_node(pid: int, properties: Path) -> bool:
+    """True when ``pid`` is a live ``kafka.Kafka`` JVM started with exactly ``properties``."""
+    args = cmdline(pid)
+    return "kafka.Kafka" in args and str(properties) in args
+
+
+def proc_state(pid: int) -> str | None:
+    """The kernel's one-letter state (R, S, T for stopped, Z for zombie), or None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name is in parentheses and may contain spaces; the state follows the last ')'
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def alive(pid: int) -> bool:
+    state = proc_state(pid)
+    return state is not None and state not in ("Z", "X")
+
+
+def signal_pid(pid: int, sig: signal.Signals) -> bool:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def reap(pid: int) -> None:
+    """Collect a child's exit status so it does not linger as a zombie (no-op for non-children)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reap(pid)
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    reap(pid)
+    return not alive(pid)

@@ -1,0 +1,57 @@
+"""What a lab cluster is: node count, profile, security and the ports it was given."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PROFILES = ("default", "slow-replication")
+SECURITY_MODES = ("plaintext", "sasl-scram", "ssl")
+NODE_COUNTS = (1, 3)
+
+
+@dataclass(frozen=True)
+class NodePorts:
+    """Ports of one node: the client listener, the controller listener and (optional) a secure one."""
+
+    broker: int
+    controller: int
+    secure: int | None = None
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """The persistent description of a lab cluster, stored as ``cluster.json`` in its state dir."""
+
+    nodes: int = 3
+    profile: str = "default"
+    security: str = "plaintext"
+    cluster_id: str = ""
+    ports: dict[int, NodePorts] = field(default_factory=dict)
+
+    def node_ids(self) -> list[int]:
+        return list(range(1, self.nodes + 1))
+
+    def bootstrap(self) -> str:
+        """PLAINTEXT bootstrap servers (always present: the lab itself and tests use it)."""
+        return ",".join(f"127.0.0.1:{self.ports[n].broker}" for n in self.node_ids())
+
+    def secure_bootstrap(self) -> str | None:
+        """Bootstrap servers of the secure listener, when the lab was started with one."""
+        if self.security == "plaintext":
+            return None
+        return ",".join(f"127.0.0.1:{self.ports[n].secure}" for n in self.node_ids())
+
+    def save(self, path: Path) -> None:
+        data = asdict(self)
+        data["ports"] = {str(k): asdict(v) for k, v in self.ports.items()}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> LabSpec:
+        data = json.loads(path.read_text())
+        ports = {int(k): NodePorts(**v) for k, v in data.pop("ports").items()}
+        return cls(ports=ports, **data)
