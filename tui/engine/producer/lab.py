@@ -1,23 +1,134 @@
-"""ProducerLab: owns producer runners (one thread + one Producer each) and their ledgers."""
+"""ProducerLab: owns producer runners (one thread + one Producer each) and their ledgers.
+
+Commands (target "producers"): :class:`StartProducer`, :class:`StopProducer`, :class:`CreateTopic`.
+Several runners may run side by side, into one topic or several; a name can be run again once its
+previous runner ended (the new run is the next *incarnation*, a new client and a new producer id).
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
+from tui.engine import clients
 from tui.engine.commands import Command
 from tui.engine.context import EngineContext
+from tui.engine.history import ProducedRecord, ProducerSettings
+from tui.engine.producer.commands import StartProducer, StopProducer
+from tui.engine.producer.runner import LOG, ProducerRunner
 from tui.engine.producer.views import ProducersView
+from tui.engine.topics import CreateTopic, create_topic
+
+_BUILD_TIMEOUT = 10.0
 
 
 class ProducerLab:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
+        self._runners: list[ProducerRunner] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # ---- commands (engine command thread) ---------------------------------------------------
 
     def handle(self, cmd: Command) -> Any:
-        raise ValueError(f"{type(cmd).__name__} is not supported yet")
+        if isinstance(cmd, StartProducer):
+            return self._start(cmd)
+        if isinstance(cmd, StopProducer):
+            return self._stop(cmd)
+        if isinstance(cmd, CreateTopic):
+            return self._create_topic(cmd)
+        raise ValueError(f"The producer lab does not handle {type(cmd).__name__}.")
+
+    def _start(self, cmd: StartProducer) -> str:
+        if self._closed:
+            raise ValueError("The engine is shutting down; no new producer can start.")
+        profile = cmd.profile.validate()
+        workload = cmd.workload.validate()
+        with self._lock:
+            same = [r for r in self._runners if r.name == profile.name]
+            if any(r.active for r in same):
+                raise ValueError(f"A producer named {profile.name!r} is already running; stop it or "
+                                 "pick another name.")
+            runner = ProducerRunner(self.ctx, profile, workload, incarnation=len(same))
+            self._runners.append(runner)
+        runner.start()
+        # the client is built on the runner's thread; wait briefly so a rejected property is
+        # reported to the caller as a sentence instead of only as an event
+        if not runner.built.wait(_BUILD_TIMEOUT):
+            return runner.name
+        if runner.build_error is not None:
+            runner.finished.wait(1.0)
+            with self._lock:
+                self._runners.remove(runner)
+            self.ctx.bump()
+            raise ValueError(runner.build_error)
+        self.ctx.bump()
+        return runner.name
+
+    def _stop(self, cmd: StopProducer) -> None:
+        runner = self._latest(cmd.name)
+        if runner is None or not runner.active:
+            raise ValueError(f"No producer named {cmd.name!r} is running.")
+        runner.request_stop(cmd.flush_timeout)
+
+    def _create_topic(self, cmd: CreateTopic) -> bool:
+        admin = clients.admin(self.ctx.connection.client_conf(), logger=LOG)
+        created = create_topic(admin, cmd.spec, cmd.timeout, cmd.exists_ok)
+        self.ctx.bus.publish("topic.created" if created else "topic.exists", "producers",
+                             f"topic {cmd.spec.name} "
+                             + (f"created ({cmd.spec.partitions} partitions, RF "
+                                f"{cmd.spec.effective_replication_factor})" if created
+                                else "already exists"),
+                             "notice" if created else "info", topic=cmd.spec.name)
+        return created
+
+    # ---- queries (any thread) ---------------------------------------------------------------
+
+    def _latest(self, name: str) -> ProducerRunner | None:
+        with self._lock:
+            for runner in reversed(self._runners):
+                if runner.name == name:
+                    return runner
+        return None
+
+    def runners(self) -> tuple[ProducerRunner, ...]:
+        with self._lock:
+            return tuple(self._runners)
+
+    def wait_done(self, name: str, timeout: float) -> bool:
+        """Wait until the latest runner ``name`` ended; True when every record it sent got a
+        delivery report (False on timeout, or when it ended with records unreported)."""
+        runner = self._latest(name)
+        if runner is None:
+            raise ValueError(f"No producer named {name!r} was started.")
+        if not runner.finished.wait(timeout):
+            return False
+        return runner.drained.is_set()
+
+    def history(self) -> tuple[tuple[ProducedRecord, ...], tuple[ProducerSettings, ...]]:
+        """Every record of every runner (for the checker) and each profile's settings."""
+        records: list[ProducedRecord] = []
+        settings: dict[str, ProducerSettings] = {}
+        for runner in self.runners():
+            records.extend(runner.ledger.records())
+            settings[runner.name] = runner.profile.settings()
+        return tuple(records), tuple(settings.values())
 
     def view(self) -> ProducersView:
-        return ProducersView()
+        return ProducersView(tuple(runner.view() for runner in self.runners()))
+
+    # ---- lifecycle --------------------------------------------------------------------------
 
     def close(self, timeout: float) -> None:
-        return None
+        """Stop every runner: flush for up to a third of ``timeout``, purge, close, join."""
+        self._closed = True
+        deadline = time.monotonic() + timeout
+        runners = [r for r in self.runners() if r.active]
+        for runner in runners:
+            runner.request_stop(min(2.0, timeout / 3))
+        for runner in runners:
+            runner.thread.join(max(0.1, deadline - time.monotonic()))
+            if runner.thread.is_alive():
+                self.ctx.log.warning("producer %s did not stop within %.1f s", runner.name, timeout)
