@@ -1,0 +1,468 @@
+"""One group member in a child process: ``python -m tui.engine.consumer.member_main``.
+
+Why a process: a crash must be a crash. librdkafka's ``close()`` -- and even destroying the handle --
+commits stored offsets and sends LeaveGroup, and an abandoned in-process client keeps heartbeating
+from librdkafka's own threads. A child process that dies by ``os._exit`` (crash after record k) or
+SIGKILL (crash now) stops heartbeating at once, commits nothing more, and the group notices only after
+its session timeout -- exactly like a real crashed service.
+
+Protocol (JSON lines): the parent writes one init object on stdin (connection conf, spec, member name,
+incarnation), then control objects (``{"op": "pause"}``...); EOF on stdin means "leave cleanly". The
+child writes events on stdout, one line each, flushed at once so everything written before a crash
+reaches the parent. The Consumer is created, polled and closed by this process's main thread only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
+
+from tui.engine import clients
+from tui.engine.consumer.strategies import strategy_class
+from tui.engine.consumer.strategies.base import Strategy
+from tui.engine.record_format import msg_id_of
+
+PREVIEW = 256
+"""Key/value bytes sent to the parent for the recent-deliveries tail."""
+CRASH_EXIT = 137
+
+
+class Channel:
+    """Writes events to stdout, one flushed JSON line each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._out = sys.stdout.buffer
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        line = json.dumps({"k": kind, "ts": time.time(), **fields}, separators=(",", ":"),
+                          default=str)
+        with self._lock:
+            try:
+                self._out.write(line.encode() + b"\n")
+                self._out.flush()
+            except (BrokenPipeError, ValueError):
+                os._exit(2)  # the parent is gone: nobody to report to
+
+
+class _ForwardLogs(logging.Handler):
+    def __init__(self, channel: Channel) -> None:
+        super().__init__(logging.WARNING)
+        self.channel = channel
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.channel.emit("log", level=record.levelname.lower(), text=record.getMessage()[:500])
+
+
+def _preview(data: bytes | None) -> str | None:
+    return None if data is None else data[:PREVIEW].decode("latin-1")
+
+
+def _pairs(offsets: Sequence[TopicPartition]) -> list[list[Any]]:
+    return [[tp.topic, tp.partition, tp.offset] for tp in offsets]
+
+
+class MemberLoop:
+    """The member: subscribe, consume batches, run the strategy's hooks, log everything."""
+
+    def __init__(self, init: dict[str, Any], channel: Channel) -> None:
+        self.init = init
+        self.spec: dict[str, Any] = init["spec"]
+        self.member: str = init["member"]
+        self.channel = channel
+        self.controls: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.strategy_name: str = self.spec["strategy"]
+        self._strategies: dict[str, Strategy] = {}
+        self.pending_strategy: str | None = None
+        self.processing_ms: int = int(self.spec.get("processing_ms") or 0)
+        self.slow = False
+        self.paused = False
+        self.leaving = False
+        self.crash_left: int | None = init.get("crash_after")
+        self.generation = 0
+        self.async_pending = 0
+        self.processed: dict[tuple[str, int], int] = {}
+        self.cooperative = (self.spec["protocol"] == "consumer"
+                            or self.spec["assignor"] == "cooperative-sticky")
+        self.log = logging.getLogger(f"kafka_explorer.member.{self.member}")
+        self.log.propagate = False
+        self.log.addHandler(_ForwardLogs(channel))
+        self._consumer: Any = None
+
+    # ---- MemberIO for strategies -------------------------------------------------------------
+
+    @property
+    def consumer(self) -> Any:
+        return self._consumer
+
+    @property
+    def output_topic(self) -> str | None:
+        out = self.spec.get("output_topic")
+        return str(out) if out else None
+
+    @property
+    def transactional_id(self) -> str:
+        return f"kx-{self.spec['group']}-{self.member}"
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        self.channel.emit(kind, **fields)
+
+    def commit_sync(self, offsets: list[TopicPartition], mode: str = "sync") -> bool:
+        if not offsets:
+            return True
+        self.emit("commit-req", offsets=_pairs(offsets), mode=mode)
+        try:
+            result = self._consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=False,
+                      error=_err_name(exc))
+            return False
+        failed = [tp for tp in result or [] if tp.error is not None]
+        if failed:
+            self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=False,
+                      error=failed[0].error.name())
+            return False
+        self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=True)
+        return True
+
+    def commit_async(self, offsets: list[TopicPartition]) -> None:
+        if not offsets:
+            return
+        self.emit("commit-req", offsets=_pairs(offsets), mode="async")
+        try:
+            self._consumer.commit(offsets=offsets, asynchronous=True)
+            self.async_pending += 1
+        except KafkaException as exc:
+            self.emit("commit-result", offsets=_pairs(offsets), mode="async", ok=False,
+                      error=_err_name(exc))
+
+    def store(self, offsets: list[TopicPartition]) -> None:
+        try:
+            self._consumer.store_offsets(offsets=offsets)
+        except KafkaException as exc:  # e.g. the partition was revoked meanwhile
+            self.emit("error", text=f"store_offsets failed: {_err_name(exc)}")
+            return
+        self.emit("commit-req", offsets=_pairs(offsets), mode="store")
+
+    def make_producer(self) -> Any:
+        conf = dict(self.init["conf"])
+        conf.update({"transactional.id": self.transactional_id, "enable.idempotence": True,
+                     "acks": "all", "transaction.timeout.ms": 15000, "message.timeout.ms": 10000})
+        producer = clients.producer(conf, error_cb=self._on_error, logger=self.log)
+        producer.init_transactions(20.0)
+        return producer
+
+    def seek_back(self, offsets: list[TopicPartition]) -> None:
+        for tp in offsets:
+            try:
+                self._consumer.seek(tp)
+                self.emit("seek", t=tp.topic, p=tp.partition, o=tp.offset)
+            except KafkaException as exc:
+                self.emit("error", text=f"seek failed: {_err_name(exc)}")
+
+    # ---- callbacks (served inside consume(), on this thread) ---------------------------------
+
+    def _on_commit(self, err: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        mode = "auto"
+        if self.async_pending > 0:
+            self.async_pending -= 1
+            mode = "async"
+        if err is not None and err.code() == KafkaError._NO_OFFSET:
+            return  # auto-commit timer found nothing stored: not a commit at all
+        offsets = [tp for tp in partitions if tp.offset >= 0]
+        bad = [tp for tp in partitions if tp.error is not None]
+        ok = err is None and not bad
+        error = None
+        if not ok:
+            first = err if err is not None else bad[0].error
+            error = first.name() if first is not None else 'unknown'
+        self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=ok, error=error)
+
+    def _on_error(self, err: KafkaError) -> None:
+        self.emit("error", text=f"{err.name()}: {err.str()}", fatal=err.fatal())
+
+    def _on_assign(self, consumer: Any, partitions: list[TopicPartition]) -> None:
+        if self.cooperative:
+            consumer.incremental_assign(partitions)
+        else:
+            consumer.assign(partitions)
+        if not partitions:
+            return
+        self.generation += 1
+        committed: dict[tuple[str, int], int] = {}
+        try:
+            for tp in consumer.committed(partitions, timeout=5.0):
+                if tp.offset >= 0:
+                    committed[(tp.topic, tp.partition)] = tp.offset
+        except KafkaException:
+            pass
+        if self.paused:
+            consumer.pause(partitions)
+        for topic, parts in _by_topic(partitions).items():
+            self.emit("assign", t=topic, parts=parts, gen=self.generation,
+                      offsets=[[p, committed[(topic, p)]] for p in parts if (topic, p) in committed])
+
+    def _on_revoke(self, consumer: Any, partitions: list[TopicPartition]) -> None:
+        self._drop(partitions)
+        for topic, parts in _by_topic(partitions).items():
+            self.emit("revoke", t=topic, parts=parts, gen=self.generation)
+
+    def _on_lost(self, consumer: Any, partitions: list[TopicPartition]) -> None:
+        self._drop(partitions)
+        for topic, parts in _by_topic(partitions).items():
+            self.emit("lost", t=topic, parts=parts, gen=self.generation)
+
+    def _drop(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            self.processed.pop((tp.topic, tp.partition), None)
+
+    # ---- the loop ----------------------------------------------------------------------------
+
+    def _conf(self) -> dict[str, Any]:
+        spec = self.spec
+        conf: dict[str, Any] = dict(self.init["conf"])
+        conf.update({
+            "group.id": spec["group"],
+            "client.id": f"kx-{self.member}",
+            "enable.auto.commit": True,
+            "enable.auto.offset.store": False,
+            "auto.commit.interval.ms": int(spec["auto_commit_interval_ms"]),
+            "auto.offset.reset": spec["auto_offset_reset"],
+            "isolation.level": spec["isolation_level"],
+            "max.poll.interval.ms": int(spec["max_poll_interval_ms"]),
+            "on_commit": self._on_commit,
+        })
+        if spec["protocol"] == "consumer":
+            conf["group.protocol"] = "consumer"
+            if spec.get("remote_assignor"):
+                conf["group.remote.assignor"] = spec["remote_assignor"]
+        else:
+            conf["partition.assignment.strategy"] = spec["assignor"]
+            if spec.get("session_timeout_ms"):
+                session = int(spec["session_timeout_ms"])
+                conf["session.timeout.ms"] = session
+                conf["heartbeat.interval.ms"] = max(500, session // 3)
+        if spec.get("group_instance_id"):
+            conf["group.instance.id"] = spec["group_instance_id"]
+        conf.update(spec.get("extra") or {})
+        return conf
+
+    def strategy(self) -> Strategy:
+        inst = self._strategies.get(self.strategy_name)
+        if inst is None:
+            inst = self._strategies[self.strategy_name] = strategy_class(self.strategy_name)()
+        return inst
+
+    def run(self) -> int:
+        try:
+            self._consumer = clients.consumer(self._conf(), error_cb=self._on_error, logger=self.log)
+        except (KafkaException, ValueError, TypeError) as exc:
+            self.emit("error", text=f"the consumer could not be created: {_err_name(exc)}",
+                      fatal=True)
+            return 3
+        self._consumer.subscribe(list(self.spec["topics"]), on_assign=self._on_assign,
+                                 on_revoke=self._on_revoke, on_lost=self._on_lost)
+        self.emit("state", state="joining", memberid=None)
+        next_positions = 0.0
+        while True:
+            self._apply_controls()
+            if self.leaving:
+                return self._leave()
+            try:
+                msgs = self._consumer.consume(num_messages=int(self.spec["batch_size"]),
+                                              timeout=0.25 if self.paused else 0.5)
+            except KafkaException as exc:
+                err = exc.args[0] if exc.args else None
+                self.emit("error", text=f"consume failed: {_err_name(exc)}",
+                          fatal=bool(err is not None and err.fatal()))
+                if err is not None and err.fatal():
+                    return 3
+                continue
+            records = self._records(msgs)
+            if records:
+                self._batch(records)
+            if time.monotonic() >= next_positions:
+                self._positions()
+                next_positions = time.monotonic() + 1.0
+
+    def _records(self, msgs: list[Message]) -> list[Message]:
+        out = []
+        for msg in msgs:
+            err = msg.error()
+            if err is None:
+                out.append(msg)
+            elif err.code() == KafkaError._MAX_POLL_EXCEEDED:
+                self.emit("kicked", text=err.str())
+            elif err.code() != KafkaError._PARTITION_EOF:
+                self.emit("error", text=f"{err.name()}: {err.str()}", fatal=err.fatal())
+        return out
+
+    def _batch(self, records: list[Message]) -> None:
+        if self.pending_strategy is not None:
+            self.strategy_name, self.pending_strategy = self.pending_strategy, None
+            first = records[0]
+            self.emit("strategy", name=self.strategy_name,
+                      detail=f"from the batch starting at {first.topic()}[{first.partition()}]"
+                             f"@{first.offset()}")
+        for msg in records:
+            self.emit("deliver", t=msg.topic(), p=msg.partition(), o=msg.offset(),
+                      id=_msg_id(msg), le=msg.leader_epoch(),
+                      key=_preview(msg.key()), val=_preview(msg.value()))
+        strategy = self.strategy()
+        strategy.batch_start(self, records)
+        for index, msg in enumerate(records):
+            self._process(msg, first=index == 0)
+            if self.leaving:
+                return
+            self.emit("processed", t=msg.topic(), p=msg.partition(), o=msg.offset(),
+                      id=_msg_id(msg))
+            self.processed[(msg.topic() or "", msg.partition() or 0)] = (msg.offset() or 0) + 1
+            if self.crash_left is not None:
+                self.crash_left -= 1
+                if self.crash_left <= 0:
+                    self._crash(f"after processing {index + 1} of {len(records)} records of a "
+                                f"batch ({msg.topic()}[{msg.partition()}]@{msg.offset()})")
+            strategy.record_done(self, msg)
+        strategy.batch_end(self, records)
+
+    def _process(self, msg: Message, first: bool) -> None:
+        """'Processing' is sleeping: per record, plus one long stall per batch in slow mode."""
+        delay = self.processing_ms / 1000.0
+        if first and self.slow:
+            delay += (int(self.spec["max_poll_interval_ms"]) + 2000) / 1000.0
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline:
+            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+            self._apply_controls()
+            if self.leaving:
+                return
+
+    def _crash(self, detail: str) -> None:
+        try:
+            self.strategy().before_crash(self)
+        finally:
+            self.emit("crash", detail=detail)
+            os._exit(CRASH_EXIT)  # no close(): no commit, no LeaveGroup
+
+    def _positions(self) -> None:
+        try:
+            assignment = self._consumer.assignment()
+            if not assignment:
+                return
+            positions = self._consumer.position(assignment)
+        except KafkaException:
+            return
+        rows = []
+        for tp in positions:
+            try:
+                _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            except KafkaException:
+                high = -1
+            rows.append([tp.topic, tp.partition, tp.offset, high])
+        self.emit("positions", parts=rows, memberid=self._consumer.memberid())
+
+    def _apply_controls(self) -> None:
+        while True:
+            try:
+                ctl = self.controls.get_nowait()
+            except queue.Empty:
+                return
+            self._control(ctl)
+
+    def _control(self, ctl: dict[str, Any]) -> None:
+        op = ctl.get("op")
+        if op == "leave":
+            self.leaving = True
+        elif op == "strategy":
+            self.pending_strategy = str(ctl["name"])
+            self.emit("strategy-pending", name=self.pending_strategy)
+        elif op == "processing":
+            self.processing_ms = max(0, int(ctl["ms"]))
+        elif op == "slow":
+            self.slow = bool(ctl["on"])
+        elif op == "crash_after":
+            self.crash_left = max(1, int(ctl["n"]))
+        elif op in ("pause", "resume") and self._consumer is not None:
+            self._pause(op == "pause")
+
+    def _pause(self, pause: bool) -> None:
+        self.paused = pause
+        try:
+            assignment = self._consumer.assignment()
+            if assignment:
+                (self._consumer.pause if pause else self._consumer.resume)(assignment)
+        except KafkaException as exc:
+            self.emit("error", text=f"pause/resume failed: {_err_name(exc)}")
+        self.emit("state", state="paused" if pause else "running")
+
+    def _leave(self) -> int:
+        pending = [TopicPartition(t, p, o) for (t, p), o in sorted(self.processed.items())]
+        try:
+            self.strategy().close(self, pending)
+        except KafkaException as exc:
+            self.emit("error", text=f"final commit failed: {_err_name(exc)}")
+        try:
+            self._consumer.close()
+        except (KafkaException, RuntimeError) as exc:
+            self.emit("error", text=f"close failed: {_err_name(exc)}")
+        self.emit("leave")
+        return 0
+
+
+def _msg_id(msg: Message) -> str | None:
+    headers = msg.headers()
+    pairs = [(k, v if isinstance(v, bytes) else None) for k, v in (headers or [])
+             if isinstance(k, str)] if isinstance(headers, list) else None
+    return msg_id_of(msg.value(), pairs)
+
+
+def _by_topic(partitions: list[TopicPartition]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for tp in partitions:
+        out.setdefault(tp.topic, []).append(tp.partition)
+    return {t: sorted(ps) for t, ps in out.items()}
+
+
+def _err_name(exc: BaseException) -> str:
+    if isinstance(exc, KafkaException) and exc.args and isinstance(exc.args[0], KafkaError):
+        return f"{exc.args[0].name()}: {exc.args[0].str()}"
+    return str(exc)
+
+
+def _read_controls(loop: MemberLoop) -> None:
+    for raw in sys.stdin.buffer:
+        try:
+            loop.controls.put(json.loads(raw))
+        except ValueError:
+            continue
+    loop.controls.put({"op": "leave"})  # stdin closed: the parent wants us gone (or died)
+
+
+def main() -> int:
+    channel = Channel()
+    init = json.loads(sys.stdin.buffer.readline() or b"{}")
+    if not init:
+        return 2
+    loop = MemberLoop(init, channel)
+    threading.Thread(target=_read_controls, args=(loop,), name="member-controls",
+                     daemon=True).start()
+    try:
+        return loop.run()
+    except Exception as exc:  # report, never a traceback on the parent's terminal
+        channel.emit("error", text=f"member failed: {type(exc).__name__}: {exc}", fatal=True)
+        return 3
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    os._exit(code)  # skip interpreter teardown: the consumer is already closed (or never was)

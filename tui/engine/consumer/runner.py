@@ -1,0 +1,364 @@
+"""MemberRunner: the thread ``consumer-runner:<member>`` that owns one member incarnation's process.
+
+It starts ``tui.engine.consumer.member_main`` (which creates, polls and closes the Consumer), forwards
+control requests to it, turns its event lines into the consumption log, the member's view state and
+bus events, and notices when it exits (left, crashed, or died).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import IO, Any
+
+from tui.engine.consumer.log import ConsumptionLog
+from tui.engine.consumer.state import MemberState
+from tui.engine.consumer.views import DeliveryView
+from tui.engine.context import EngineContext
+from tui.engine.history import ConsumerEventKind as K
+
+PUBLISH_EVERY = 1.0
+"""Seconds between aggregated member.delivered / member.commit bus events."""
+LOG_KINDS = {"assign": K.ASSIGN, "revoke": K.REVOKE, "lost": K.LOST, "seek": K.SEEK,
+             "deliver": K.DELIVER, "processed": K.PROCESSED, "commit-req": K.COMMIT_REQ,
+             "commit-result": K.COMMIT_RESULT, "crash": K.CRASH, "leave": K.LEAVE,
+             "kicked": K.KICKED, "strategy": K.STRATEGY}
+
+
+def _bytes(text: Any) -> bytes | None:
+    return text.encode("latin-1") if isinstance(text, str) else None
+
+
+def _parts_text(topic: str, parts: list[int]) -> str:
+    return f"{topic}[{','.join(str(p) for p in parts)}]"
+
+
+class MemberRunner:
+    """One incarnation. ``on_exit(runner)`` is called on the runner thread when the process is gone."""
+
+    def __init__(self, ctx: EngineContext, log: ConsumptionLog, state: MemberState,
+                 crash_after: int | None, on_exit: Callable[[MemberRunner], None]) -> None:
+        self.ctx = ctx
+        self.log = log
+        self.state = state
+        self.name = state.name
+        self.spec = state.spec
+        self.incarnation = state.incarnation
+        self.crash_after = crash_after
+        self.on_exit = on_exit
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.thread = threading.Thread(target=self._run, name=f"consumer-runner:{self.name}",
+                                       daemon=True)
+        self._stdin_lock = threading.Lock()
+        self.kill_requested = False
+        self.crashed = False
+        self.left = False
+        self.exit_code: int | None = None
+        self._stderr_tail = b""
+        self._delivered_since = 0
+        self._delivered_range: dict[tuple[str, int], tuple[int, int]] = {}
+        self._commits_since = 0
+        self._next_publish = 0.0
+        self.done = threading.Event()
+
+    # ---- control (called from the engine thread) ---------------------------------------------
+
+    def start(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONUNBUFFERED"] = "1"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tui.engine.consumer.member_main"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+        init = {"member": self.name, "incarnation": self.incarnation,
+                "conf": self.ctx.connection.client_conf(), "spec": self.spec.to_json(),
+                "crash_after": self.crash_after}
+        # connection properties (maybe secrets) travel on the pipe, never on the command line
+        self.send(init)
+        self.thread.start()
+
+    def send(self, obj: dict[str, Any]) -> bool:
+        proc = self.proc
+        if proc is None or proc.stdin is None:
+            return False
+        with self._stdin_lock:
+            try:
+                proc.stdin.write(json.dumps(obj).encode() + b"\n")
+                proc.stdin.flush()
+                return True
+            except (BrokenPipeError, ValueError, OSError):
+                return False
+
+    def leave(self) -> None:
+        """Ask for a clean leave: closing stdin is the signal (it also covers a dead parent)."""
+        if not self.send({"op": "leave"}):
+            return
+        proc = self.proc
+        if proc is not None and proc.stdin is not None:
+            with self._stdin_lock:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+
+    def kill(self) -> None:
+        """Hard crash now: SIGKILL. No commit, no LeaveGroup, heartbeats stop at once."""
+        self.kill_requested = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+
+    @property
+    def alive(self) -> bool:
+        return not self.done.is_set()
+
+    # ---- the runner thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        proc = self.proc
+        assert proc is not None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ, "out")
+        sel.register(proc.stderr, selectors.EVENT_READ, "err")
+        buffer = b""
+        open_streams = 2
+        try:
+            while open_streams:
+                for key, _ in sel.select(0.5):
+                    stream: IO[bytes] = key.fileobj  # type: ignore[assignment]
+                    chunk = os.read(stream.fileno(), 65536)
+                    if not chunk:
+                        sel.unregister(stream)
+                        open_streams -= 1
+                        continue
+                    if key.data == "err":
+                        self._stderr_tail = (self._stderr_tail + chunk)[-2000:]
+                        continue
+                    buffer += chunk
+                    *lines, buffer = buffer.split(b"\n")
+                    for line in lines:
+                        self._line(line)
+                self._publish_aggregates(False)
+            self.exit_code = proc.wait()
+            self._publish_aggregates(True)
+            self._finish()
+        except Exception as exc:  # never kill the engine; say what happened
+            self.ctx.log.exception("member runner %s failed", self.name)
+            with self.state.lock:
+                self.state.last_error = f"runner failed: {exc}"
+                self.state.state = "crashed"
+        finally:
+            sel.close()
+            self.done.set()
+            self.ctx.bump()
+            self.on_exit(self)
+
+    def _finish(self) -> None:
+        if self.crashed:
+            pass  # the member logged its own CRASH at the injection point
+        elif self.kill_requested:
+            self.crashed = True
+            self._log(time.time(), "", K.CRASH, detail="killed with SIGKILL by the engine")
+            self._bus("member.crashed", f"{self.name} was killed (SIGKILL): no commit, no leave; "
+                      f"the group notices after the session timeout", "warning")
+        elif not self.left:
+            self.crashed = True
+            tail = self._stderr_tail.decode(errors="replace").strip().splitlines()
+            why = tail[-1] if tail else (self.state.last_error or "no reason given")
+            detail = f"member process exited with code {self.exit_code}: {why}"
+            self._log(time.time(), "", K.CRASH, detail=detail[:300])
+            self._bus("member.crashed", f"{self.name} stopped unexpectedly ({detail[:200]})", "error")
+        with self.state.lock:
+            self.state.state = "crashed" if self.crashed else "stopped"
+            self.state.assignment.clear()
+
+    def _line(self, raw: bytes) -> None:
+        try:
+            ev = json.loads(raw)
+        except ValueError:
+            return
+        kind = ev.get("k")
+        ts = float(ev.get("ts") or time.time())
+        handler = getattr(self, "_ev_" + str(kind).replace("-", "_"), None)
+        if handler is not None:
+            handler(ev, ts)
+            self.ctx.bump()
+
+    def _log(self, ts: float, topic: str, kind: K, **fields: Any) -> None:
+        self.log.append(ts, self.name, self.incarnation, self.spec.group, topic, kind,
+                        strategy=self.state.strategy, **fields)
+
+    def _bus(self, kind: str, text: str, severity: str = "info", **data: Any) -> None:
+        self.ctx.bus.publish(kind, f"member:{self.name}", text, severity, member=self.name,
+                             group=self.spec.group, incarnation=self.incarnation, **data)
+
+    # ---- events from the member process ------------------------------------------------------
+
+    def _ev_state(self, ev: dict[str, Any], ts: float) -> None:
+        with self.state.lock:
+            if self.state.state not in ("crashed", "stopped"):
+                self.state.state = str(ev["state"])
+
+    def _ev_assign(self, ev: dict[str, Any], ts: float) -> None:
+        topic, parts, gen = ev["t"], list(ev["parts"]), int(ev["gen"])
+        offsets = tuple((int(p), int(o)) for p, o in ev.get("offsets") or [])
+        self._log(ts, topic, K.ASSIGN, partitions=tuple(parts), offsets=offsets, generation=gen)
+        with self.state.lock:
+            self.state.generation = gen
+            if self.state.state in ("joining", "kicked"):
+                self.state.state = "running"
+            for p in parts:
+                self.state.assignment.add((topic, p))
+                ps = self.state.part(topic, p)
+                ps.position = None
+                ps.committed = dict(offsets).get(p, ps.committed)
+        self._bus("member.assigned", f"{self.name} was assigned {_parts_text(topic, parts)} "
+                  f"(generation {gen}, {self.spec.assignment_label})", topic=topic,
+                  partitions=parts, generation=gen, protocol=self.spec.assignment_label)
+
+    def _ev_revoke(self, ev: dict[str, Any], ts: float, lost: bool = False) -> None:
+        topic, parts, gen = ev["t"], list(ev["parts"]), int(ev["gen"])
+        self._log(ts, topic, K.LOST if lost else K.REVOKE, partitions=tuple(parts), generation=gen)
+        with self.state.lock:
+            for p in parts:
+                self.state.assignment.discard((topic, p))
+        word = "lost" if lost else "revoked"
+        self._bus(f"member.{word}", f"{self.name}: {_parts_text(topic, parts)} {word} "
+                  f"(generation {gen})", "warning" if lost else "info", topic=topic,
+                  partitions=parts, generation=gen, protocol=self.spec.assignment_label)
+
+    def _ev_lost(self, ev: dict[str, Any], ts: float) -> None:
+        self._ev_revoke(ev, ts, lost=True)
+
+    def _ev_deliver(self, ev: dict[str, Any], ts: float) -> None:
+        topic, p, o = str(ev["t"]), int(ev["p"]), int(ev["o"])
+        msg_id = ev.get("id")
+        self._log(ts, topic, K.DELIVER, partition=p, offset=o, msg_id=msg_id)
+        again = self.log.note_delivery(self.spec.group, topic, p, o)
+        with self.state.lock:
+            st = self.state
+            st.delivered += 1
+            st.redelivered += int(again)
+            st.part(topic, p).delivered += 1
+            st.recent.append(DeliveryView(ts, topic, p, o, msg_id, _bytes(ev.get("key")),
+                                          _bytes(ev.get("val")), again))
+        self._delivered_since += 1
+        low, high = self._delivered_range.get((topic, p), (o, o))
+        self._delivered_range[(topic, p)] = (min(low, o), max(high, o))
+
+    def _ev_processed(self, ev: dict[str, Any], ts: float) -> None:
+        self._log(ts, str(ev["t"]), K.PROCESSED, partition=int(ev["p"]), offset=int(ev["o"]),
+                  msg_id=ev.get("id"))
+        with self.state.lock:
+            self.state.processed += 1
+
+    def _ev_commit_req(self, ev: dict[str, Any], ts: float) -> None:
+        for topic, pairs in _offsets_by_topic(ev.get("offsets") or []).items():
+            self._log(ts, topic, K.COMMIT_REQ, offsets=pairs, mode=ev.get("mode"))
+
+    def _ev_commit_result(self, ev: dict[str, Any], ts: float) -> None:
+        ok, mode, error = bool(ev.get("ok")), str(ev.get("mode")), ev.get("error")
+        by_topic = _offsets_by_topic(ev.get("offsets") or [])
+        for topic, pairs in by_topic.items() or {"": ()}.items():
+            self._log(ts, topic, K.COMMIT_RESULT, offsets=pairs, mode=mode, ok=ok, error=error)
+        where = ", ".join(f"{t}[{p}]@{o}" for t, pairs in by_topic.items() for p, o in pairs)
+        with self.state.lock:
+            if ok:
+                self.state.commits_ok += 1
+                for topic, pairs in by_topic.items():
+                    for p, o in pairs:
+                        self.state.part(topic, p).committed = o
+            else:
+                self.state.commits_failed += 1
+            self.state.last_commit = f"{mode} {'ok' if ok else 'failed: ' + str(error)}: {where}"
+        if ok:
+            self._commits_since += 1
+        else:
+            self._bus("member.commit-failed", f"{self.name}: {mode} commit of {where or 'offsets'} "
+                      f"failed: {error}", "warning", mode=mode, error=error)
+
+    def _ev_seek(self, ev: dict[str, Any], ts: float) -> None:
+        self._log(ts, str(ev["t"]), K.SEEK, partition=int(ev["p"]), offset=int(ev["o"]))
+
+    def _ev_crash(self, ev: dict[str, Any], ts: float) -> None:
+        self.crashed = True
+        detail = str(ev.get("detail") or "")
+        self._log(ts, "", K.CRASH, detail=detail)
+        self._bus("member.crashed", f"{self.name} crashed {detail}: no commit, no leave",
+                  "warning", detail=detail)
+
+    def _ev_leave(self, ev: dict[str, Any], ts: float) -> None:
+        self.left = True
+        self._log(ts, "", K.LEAVE)
+        self._bus("member.left", f"{self.name} left the group cleanly")
+
+    def _ev_kicked(self, ev: dict[str, Any], ts: float) -> None:
+        self._log(ts, "", K.KICKED, detail=str(ev.get("text") or ""))
+        with self.state.lock:
+            self.state.state = "kicked"
+        self._bus("member.kicked", f"{self.name} was kicked out of {self.spec.group}: it spent more "
+                  f"than max.poll.interval.ms ({self.spec.max_poll_interval_ms} ms) between polls",
+                  "warning")
+
+    def _ev_strategy(self, ev: dict[str, Any], ts: float) -> None:
+        name, detail = str(ev["name"]), str(ev.get("detail") or "")
+        with self.state.lock:
+            self.state.strategy = name
+            self.state.pending_strategy = None
+        self._log(ts, "", K.STRATEGY, detail=name)
+        self._bus("member.strategy", f"{self.name} now commits with {name} ({detail})",
+                  strategy=name)
+
+    def _ev_strategy_pending(self, ev: dict[str, Any], ts: float) -> None:
+        with self.state.lock:
+            self.state.pending_strategy = str(ev["name"])
+
+    def _ev_positions(self, ev: dict[str, Any], ts: float) -> None:
+        with self.state.lock:
+            self.state.member_id = ev.get("memberid") or self.state.member_id
+            for topic, p, position, high in ev.get("parts") or []:
+                ps = self.state.part(str(topic), int(p))
+                ps.position = int(position) if int(position) >= 0 else ps.position
+                ps.high = int(high) if int(high) >= 0 else ps.high
+
+    def _ev_error(self, ev: dict[str, Any], ts: float) -> None:
+        text = str(ev.get("text") or "error")[:300]
+        with self.state.lock:
+            self.state.last_error = text
+        self._bus("member.error", f"{self.name}: {text}",
+                  "error" if ev.get("fatal") else "warning")
+
+    def _ev_log(self, ev: dict[str, Any], ts: float) -> None:
+        self.ctx.log.warning("member %s: %s", self.name, str(ev.get("text"))[:300])
+
+    def _publish_aggregates(self, final: bool) -> None:
+        now = time.monotonic()
+        if not final and now < self._next_publish:
+            return
+        self._next_publish = now + PUBLISH_EVERY
+        if self._delivered_since:
+            ranges = ", ".join(f"{t}[{p}] {lo}-{hi}"
+                               for (t, p), (lo, hi) in sorted(self._delivered_range.items()))
+            self._bus("member.delivered", f"{self.name} received {self._delivered_since} records "
+                      f"({ranges})", "debug", count=self._delivered_since)
+            self._delivered_since = 0
+            self._delivered_range.clear()
+        if self._commits_since:
+            with self.state.lock:
+                last = self.state.last_commit
+            self._bus("member.commit", f"{self.name}: {self._commits_since} commit(s) ok, last "
+                      f"{last}", "debug", count=self._commits_since)
+            self._commits_since = 0
+
+
+def _offsets_by_topic(rows: list[list[Any]]) -> dict[str, tuple[tuple[int, int], ...]]:
+    out: dict[str, list[tuple[int, int]]] = {}
+    for topic, p, o in rows:
+        out.setdefault(str(topic), []).append((int(p), int(o)))
+    return {t: tuple(sorted(v)) for t, v in out.items()}

@@ -1,0 +1,85 @@
+"""transactional: consume-transform-produce with a transactional producer (transactional.id
+kx-<group>-<member>, the same for every incarnation so a restart fences the crashed one). Per batch:
+begin_transaction(); produce one output record per input record into the output topic (same key,
+value and headers plus kx-src=<topic>/<partition>/<offset>); send_offsets_to_transaction(<last+1 per
+partition>, consumer_group_metadata()); commit_transaction(). The input offsets count as committed only
+when commit_transaction() returns. If it fails the transaction is aborted and the member seeks back to
+the start of the batch. A crash in the middle leaves the transaction open; the restarted member's
+init_transactions() aborts it, so a read_committed reader of the output topic sees every input record
+exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from confluent_kafka import KafkaException, Message, TopicPartition
+
+from tui.engine.consumer.strategies.base import (
+    MemberIO,
+    Strategy,
+    first_offsets,
+    next_offsets,
+)
+
+TXN_TIMEOUT = 10.0
+
+
+class Transactional(Strategy):
+    name = "transactional"
+    title = "exactly-once copy into an output topic"
+    guarantee = "exactly-once (read_committed output)"
+    needs_output_topic = True
+
+    def __init__(self) -> None:
+        self._producer: Any = None
+
+    def _ensure(self, io: MemberIO) -> Any:
+        if self._producer is None:
+            self._producer = io.make_producer()
+        return self._producer
+
+    def batch_start(self, io: MemberIO, records: Sequence[Message]) -> None:
+        self._ensure(io).begin_transaction()
+
+    def record_done(self, io: MemberIO, record: Message) -> None:
+        headers = list(record.headers() or [])
+        headers.append(("kx-src", f"{record.topic()}/{record.partition()}/{record.offset()}".encode()))
+        producer = self._ensure(io)
+        producer.produce(io.output_topic, value=record.value(), key=record.key(), headers=headers)
+        producer.poll(0)
+
+    def batch_end(self, io: MemberIO, records: Sequence[Message]) -> None:
+        producer = self._ensure(io)
+        offsets = next_offsets(records)
+        io.emit("commit-req", offsets=_pairs(offsets), mode="txn")
+        try:
+            producer.send_offsets_to_transaction(offsets, io.consumer.consumer_group_metadata(),
+                                                 TXN_TIMEOUT)
+            producer.commit_transaction(TXN_TIMEOUT)
+        except KafkaException as exc:
+            io.emit("commit-result", offsets=_pairs(offsets), mode="txn", ok=False,
+                    error=str(exc.args[0].name() if exc.args else exc))
+            self._abort(producer, exc)
+            io.seek_back(first_offsets(records))
+            return
+        io.emit("commit-result", offsets=_pairs(offsets), mode="txn", ok=True)
+
+    def _abort(self, producer: Any, exc: KafkaException) -> None:
+        err = exc.args[0] if exc.args else None
+        if err is not None and getattr(err, "fatal", lambda: False)():
+            self._producer = None  # fenced or fatal: the next batch builds a new producer
+            return
+        try:
+            producer.abort_transaction(TXN_TIMEOUT)
+        except KafkaException:
+            self._producer = None
+
+    def before_crash(self, io: MemberIO) -> None:
+        # put the open transaction's records into the log, so the crash leaves real uncommitted data
+        if self._producer is not None:
+            self._producer.flush(5.0)
+
+
+def _pairs(offsets: list[TopicPartition]) -> list[list[Any]]:
+    return [[tp.topic, tp.partition, tp.offset] for tp in offsets]
