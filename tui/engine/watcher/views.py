@@ -1,10 +1,260 @@
-"""Frozen views of the watched cluster for snapshots."""
+"""Frozen views of the watched cluster for snapshots (rendered by the TUI and headless runners).
+
+Everything here is immutable and built by the watcher thread once per refresh; readers never see a
+half-built view. Offsets are Kafka offsets (the *next* offset to be written or read).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+BROKER_STATES = ("up", "unreachable", "fenced-or-missing")
+SECTION_STATES = ("ok", "stale", "forbidden", "unsupported")
+SECTIONS = ("brokers", "topics", "offsets", "groups", "group-details", "group-offsets")
+"""Parts of a refresh that succeed or fail on their own (one slow part never blocks the others)."""
+
+TopicPartitionKey = tuple[str, int]
+GroupPartitionKey = tuple[str, str, int]
+
+
+def _empty_mapping() -> Mapping[Any, tuple[float, ...]]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class SectionStatus:
+    """How fresh one part of the view is."""
+
+    name: str
+    """One of :data:`SECTIONS`."""
+    state: str
+    """``ok`` (fresh this refresh), ``stale`` (timed out or failed: previous data kept),
+    ``forbidden`` (ACLs deny it) or ``unsupported`` (the cluster lacks the API)."""
+    message: str = ""
+    """One sentence explaining a non-ok state ('offsets of partitions led by broker 2 timed out')."""
+    updated_at: float | None = None
+    """Wall time of the last successful read of this section (None: never)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerView:
+    """One broker as the cluster metadata and our own requests see it."""
+
+    node_id: int
+    host: str
+    """Advertised host ('' when the broker is known only from an earlier refresh or the lab spec)."""
+    port: int
+    """Advertised port (0 when unknown)."""
+    state: str
+    """``up``: registered and answering; ``unreachable``: registered but our requests to it failed or
+    timed out (paused, killed and not yet fenced, network trouble); ``fenced-or-missing``: seen before
+    (or a lab node) but absent from the metadata (fenced by the controller, shut down, removed)."""
+    is_controller: bool | None
+    """True for the active KRaft controller; None when it cannot be learned (only the lab's logs
+    tell; ``describe_cluster().controller`` is a random broker in KRaft)."""
+    leader_count: int
+    """Partitions (of the shown topics) this broker leads."""
+    rack: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionView:
+    """One partition: placement from the metadata, offsets from batched ``list_offsets``."""
+
+    topic: str
+    partition: int
+    leader: int | None
+    """Leader broker id; None while the partition is offline."""
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+    offline: bool
+    """No leader: nobody can produce to or consume from it."""
+    log_start: int | None
+    """First offset still in the log (retention and ``delete_records`` move it)."""
+    high_watermark: int | None
+    """Offset after the last record replicated to the whole ISR (what consumers can read)."""
+    last_stable: int | None
+    """Last stable offset (READ_COMMITTED ``list_offsets``): below the first open transaction."""
+    produce_rate: float | None
+    """Records per second appended, from the high watermark's movement between refreshes."""
+    offsets_stale: bool = False
+    """True when this refresh could not read the offsets (previous values kept)."""
+    error: str | None = None
+    """Partition-level metadata error name, if the metadata reported one."""
+
+    @property
+    def records(self) -> int | None:
+        """Records currently in the log (high watermark minus log start)."""
+        if self.high_watermark is None or self.log_start is None:
+            return None
+        return max(0, self.high_watermark - self.log_start)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicView:
+    name: str
+    internal: bool
+    """Kafka's own topics (``__consumer_offsets``, ``__transaction_state``...): hidden by default."""
+    partitions: tuple[PartitionView, ...]
+    error: str | None = None
+    """Topic-level metadata error (e.g. TOPIC_AUTHORIZATION_FAILED)."""
+
+    @property
+    def produce_rate(self) -> float | None:
+        rates = [p.produce_rate for p in self.partitions if p.produce_rate is not None]
+        return sum(rates) if rates else None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """A group member as its coordinator describes it."""
+
+    member_id: str
+    client_id: str
+    host: str
+    instance_id: str | None
+    """``group.instance.id`` of a static member, else None."""
+    assignment: tuple[TopicPartitionKey, ...]
+    """Partitions the member owns now (sorted)."""
+    target_assignment: tuple[TopicPartitionKey, ...] | None = None
+    """KIP-848 groups only: what the coordinator wants the member to own (differs while
+    reconciling). None for classic groups."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPartitionView:
+    """One partition a group has a commit for (or is assigned)."""
+
+    topic: str
+    partition: int
+    committed: int | None
+    """Committed offset (next record to read); None when the group never committed here."""
+    high_watermark: int | None
+    lag: int | None
+    """High watermark minus committed, as ``kafka-consumer-groups --describe`` computes it; None when
+    either side is unknown."""
+    member_id: str | None = None
+    """Member that owns the partition now, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """A consumer group of any origin (this app, Java clients, other tools)."""
+
+    group_id: str
+    type: str
+    """``classic`` (JoinGroup/SyncGroup protocol), ``consumer`` (KIP-848) or ``unknown``."""
+    state: str
+    """Kafka's state name: Stable, Empty, PreparingRebalance, CompletingRebalance, Assigning,
+    Reconciling, Dead, Unknown."""
+    assignor: str
+    """Classic: the client-side assignor the members agreed on (range, roundrobin,
+    cooperative-sticky...); consumer: the broker-side assignor (uniform, range). '' when none."""
+    simple: bool
+    """A 'simple' group: offsets committed without group membership (e.g. assign-only clients)."""
+    coordinator: int | None
+    members: tuple[MemberView, ...]
+    partitions: tuple[GroupPartitionView, ...]
+    """Committed offset and lag per partition (sorted by topic, partition)."""
+    total_lag: int | None
+    """Sum of the known per-partition lags (None when no lag is known)."""
+    consume_rate: float | None
+    """Records per second the group's committed offsets advanced (its consumption as committed)."""
+    stale: bool = False
+    """True when this refresh could not describe the group or read its offsets (old data kept)."""
+    error: str | None = None
+    """Why the group's data is missing or stale (one sentence)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesView:
+    """Bounded history for sparklines: one value per refresh that read fresh data, oldest first."""
+
+    length: int = 0
+    """Capacity of each ring buffer."""
+    partition_high_watermark: Mapping[TopicPartitionKey, tuple[float, ...]] = field(
+        default_factory=_empty_mapping)
+    partition_produce_rate: Mapping[TopicPartitionKey, tuple[float, ...]] = field(
+        default_factory=_empty_mapping)
+    group_lag: Mapping[str, tuple[float, ...]] = field(default_factory=_empty_mapping)
+    """Total lag per group."""
+    group_consume_rate: Mapping[str, tuple[float, ...]] = field(default_factory=_empty_mapping)
+    group_partition_lag: Mapping[GroupPartitionKey, tuple[float, ...]] = field(
+        default_factory=_empty_mapping)
+    """Lag per (group, topic, partition); capped in number of keys."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchFilter:
+    """What the watcher is narrowed to."""
+
+    groups: tuple[str, ...] = ()
+    """Only these groups (empty: all groups)."""
+    topics: tuple[str, ...] = ()
+    """Only these topics (empty: all topics)."""
+    show_internal: bool = False
 
 
 @dataclass(frozen=True)
 class ClusterView:
-    brokers: tuple[object, ...] = ()
+    """The watched cluster at one refresh."""
+
+    seq: int = 0
+    """Refresh number, 1 for the first."""
+    refreshed_at: float = 0.0
+    """Wall time (``time.time()``) the refresh started."""
+    duration: float = 0.0
+    """Seconds the refresh took (requests + building this view)."""
+    interval: float = 1.0
+    """Seconds between refreshes."""
+    requests: int | None = None
+    """Admin calls issued by this refresh (each is one or a few Kafka requests)."""
+    cluster_id: str | None = None
+    controller: int | None = None
+    """Active KRaft controller id when learnable (lab clusters), else None."""
+    brokers: tuple[BrokerView, ...] = ()
+    topics: tuple[TopicView, ...] = ()
+    """Shown topics sorted by name (internal ones only with ``show_internal``)."""
+    groups: tuple[GroupView, ...] = ()
+    """Shown consumer groups sorted by id."""
+    sections: tuple[SectionStatus, ...] = ()
+    """Freshness of each part, in :data:`SECTIONS` order."""
+    series: SeriesView = field(default_factory=SeriesView)
+    filter: WatchFilter = field(default_factory=WatchFilter)
+    lag_threshold: int = 1000
+    """Total group lag above which ``group.lag-high`` is published."""
+
+    def section(self, name: str) -> SectionStatus:
+        for status in self.sections:
+            if status.name == name:
+                return status
+        return SectionStatus(name, "stale", "not read yet")
+
+    def partitions(self) -> Iterator[PartitionView]:
+        for topic in self.topics:
+            yield from topic.partitions
+
+    def partition(self, topic: str, partition: int) -> PartitionView | None:
+        for t in self.topics:
+            if t.name == topic:
+                for p in t.partitions:
+                    if p.partition == partition:
+                        return p
+        return None
+
+    def topic(self, name: str) -> TopicView | None:
+        return next((t for t in self.topics if t.name == name), None)
+
+    def group(self, group_id: str) -> GroupView | None:
+        return next((g for g in self.groups if g.group_id == group_id), None)
+
+    def broker(self, node_id: int) -> BrokerView | None:
+        return next((b for b in self.brokers if b.node_id == node_id), None)
+
+    @property
+    def ok(self) -> bool:
+        """Every section fresh."""
+        return all(s.state == "ok" for s in self.sections)
