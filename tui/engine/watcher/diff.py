@@ -198,7 +198,8 @@ def _group(old: GroupView, g: GroupView, threshold: int) -> list[Change]:
     for p in g.partitions:
         was = committed_before.get((p.topic, p.partition))
         if p.committed is not None and (was is None or p.committed > was):
-            moved += p.committed - (was or 0) if was is not None else 0
+            # a first commit moves nothing we can count; a later one moves by the difference
+            moved += p.committed - was if was is not None else 0
             parts += 1
     if parts:
         out.append(Change("group.committed", source,

@@ -232,13 +232,15 @@ class Watcher:
         plan.groups = groups
         by_coordinator: dict[int, list[str]] = {}
         for gid in groups:
+            if f.issued(("describe-group", gid)):
+                continue  # already asked in this refresh (under the coordinator known then)
             desc = f.descriptions.get(gid)
             coord = desc.coordinator if desc is not None and desc.coordinator is not None else -1
             by_coordinator.setdefault(coord, []).append(gid)
         for coord, ids in sorted(by_coordinator.items()):
             key = ("describe", coord)
             f.issue_describe(coord, ids)
-            if key not in plan.describe_keys:
+            if key not in plan.describe_keys and (f.issued(key) or key in f.pending):
                 plan.describe_keys.append(key)
         for gid in groups:
             f.issue_commits(gid)
