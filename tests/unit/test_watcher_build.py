@@ -126,12 +126,17 @@ def test_view_from_raw_results() -> None:
                             known_brokers={3: ("h", 3)}, controller=2, lag_threshold=10, requests=4)
     assert [t.name for t in v.topics] == ["t"]
     p0, p1 = v.topics[0].partitions
-    assert (p0.leader, p0.high_watermark, p0.last_stable, p0.log_start, p0.offsets_stale) == (1, 100, 90, 2, False)
+    assert (p0.leader, p0.high_watermark, p0.last_stable, p0.log_start) == (1, 100, 90, 2)
+    assert not p0.offsets_stale
     assert p0.records == 98
-    assert p1.offline and p1.leader is None and p1.offsets_stale
+    assert p1.offline
+    assert p1.leader is None
+    assert p1.offsets_stale
     states = {b.node_id: b.state for b in v.brokers}
     assert states == {1: "up", 2: "unreachable", 3: "fenced-or-missing"}
-    assert v.broker(2) is not None and v.broker(2).is_controller  # type: ignore[union-attr]
+    controller = v.broker(2)
+    assert controller is not None
+    assert controller.is_controller
     assert v.section("offsets").state == "stale"
     assert "broker 2" in v.section("offsets").message
     assert v.section("topics").state == "ok"
@@ -157,6 +162,8 @@ def test_forbidden_section_is_marked_and_rest_kept() -> None:
     assert v.section("group-offsets").state == "forbidden"
     assert v.section("offsets").state == "ok"
     g = v.group("g")
-    assert g is not None and g.stale and "not allowed" in (g.error or "")
+    assert g is not None
+    assert g.stale
+    assert "not allowed" in (g.error or "")
     assert g.total_lag == 60  # the last known commits are still shown
     assert all(b.is_controller is None for b in v.brokers)

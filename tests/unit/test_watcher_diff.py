@@ -21,7 +21,8 @@ from tui.engine.watcher.views import (
 OK = tuple(SectionStatus(n, "ok") for n in SECTIONS)
 
 
-def part(p: int = 0, leader: int | None = 1, isr: tuple[int, ...] = (1, 2, 3), topic: str = "t") -> PartitionView:
+def part(p: int = 0, leader: int | None = 1, isr: tuple[int, ...] = (1, 2, 3),
+         topic: str = "t") -> PartitionView:
     return PartitionView(topic, p, leader, (1, 2, 3), isr, leader is None, 0, 10, 10, None)
 
 
