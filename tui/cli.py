@@ -18,6 +18,7 @@ from tui.connect import add_connection_arguments, add_state_dir_argument
 # subcommand -> (module, help); modules keep heavy imports inside run()
 COMMANDS: dict[str, tuple[str, str]] = {
     "lab": ("tui.headless.lab", "start, inspect, break and stop the local Kafka lab cluster"),
+    "config": ("tui.headless.config_cmd", "check a profiles file and print it with secrets redacted"),
 }
 
 

@@ -66,7 +66,10 @@ def _dispatch(cluster: object, args: argparse.Namespace) -> int:
         say(spec.bootstrap())
         secure = spec.secure_bootstrap()
         if secure:
-            print(f"secure listener ({spec.security}): {secure}", file=sys.stderr)
+            from tui.lab.security import connection_snippet
+
+            print(f"secure listener ({spec.security}): {secure}\n{connection_snippet(cluster.dir)}",
+                  file=sys.stderr)
         return 0
     if action == "status":
         return _status(cluster, args.json)

@@ -1,0 +1,271 @@
+"""The lab's secure listener: SASL/SCRAM-SHA-512 (``sasl-scram``) or TLS (``ssl``) beside PLAINTEXT.
+
+``kafka-explorer lab up --security sasl-scram|ssl`` adds a listener ``SECURE://127.0.0.1:<port>``
+to every node. PLAINTEXT and the controller listener stay as they are: the lab tooling, inter-broker
+replication and the tests keep using them.
+
+Files in ``<state dir>/security/`` (directory 0700, secrets 0600):
+
+* ``kx-user.password``: the SCRAM password of user ``kx-user``, generated once per lab; the
+  credential is written into the cluster metadata at format time (``StorageTool format
+  --add-scram``), so no broker ever needs it in a config file;
+* ``store.password``: the password of the lab's PKCS#12 stores (``ssl`` only);
+* ``ca.p12`` (the lab CA), ``broker.p12`` (key + certificate for 127.0.0.1/localhost, signed by
+  the CA), ``truststore.p12`` and ``ca.pem`` (the CA certificate for librdkafka's
+  ``ssl.ca.location``), all made once with the JDK's ``keytool``.
+
+The StorageTool call briefly carries the SCRAM password in its argv (the tool has no other input);
+it is a per-lab random password for a loopback-only cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+from tui.lab.errors import LabError
+from tui.lab.spec import LabSpec
+
+SCRAM_USER = "kx-user"
+SCRAM_MECHANISM = "SCRAM-SHA-512"
+LISTENER = "SECURE"
+SECURITY_DIR = "security"
+PASSWORD_FILE = "kx-user.password"
+STORE_PASSWORD_FILE = "store.password"
+CA_PEM = "ca.pem"
+_DNAME_CA = "CN=kafka-explorer lab CA,O=kafka-explorer"
+_DNAME_BROKER = "CN=127.0.0.1,O=kafka-explorer"
+_SAN = "SAN=ip:127.0.0.1,dns:localhost"
+_VALIDITY_DAYS = "3650"
+
+_lock = threading.Lock()
+_last_prepared: Path | None = None
+"""State dir of the lab whose listener was configured last in this process (see format_scram_args)."""
+
+
+def security_dir(state_dir: Path) -> Path:
+    return Path(state_dir) / SECURITY_DIR
+
+
+def _private_dir(state_dir: Path) -> Path:
+    path = security_dir(state_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create ``path`` with mode 0600 from the start (no window where it is world-readable)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    path.chmod(0o600)
+
+
+def _ensure_secret(state_dir: Path, name: str) -> str:
+    """A random secret stored in the state dir, created on first use; alphanumeric so it fits the
+    ``--add-scram`` and properties syntaxes without quoting."""
+    path = _private_dir(state_dir) / name
+    try:
+        value = path.read_text().strip()
+    except FileNotFoundError:
+        value = ""
+    if not value:
+        value = secrets.token_hex(16)
+        _write_private(path, value + "\n")
+    return value
+
+
+def scram_password(state_dir: Path) -> str:
+    """The lab's SCRAM password (created on first use)."""
+    return _ensure_secret(state_dir, PASSWORD_FILE)
+
+
+def password_file(state_dir: Path) -> Path:
+    return security_dir(state_dir) / PASSWORD_FILE
+
+
+def ca_pem(state_dir: Path) -> Path:
+    return security_dir(state_dir) / CA_PEM
+
+
+# ---- broker side ---------------------------------------------------------------------------------
+
+
+def secure_listener_properties(spec: LabSpec, node_id: int, run_dir: Path) -> dict[str, str]:
+    """``server.properties`` entries adding ``SECURE://127.0.0.1:<secure port>`` to node ``node_id``.
+
+    They are appended after the generated defaults, and later keys win in a properties file, so the
+    listener keys are returned in full (PLAINTEXT and CONTROLLER included).
+    """
+    global _last_prepared
+    ports = spec.ports[node_id]
+    if ports.secure is None:
+        raise LabError(f"Node {node_id} has no secure port; run `kafka-explorer lab reset` and start "
+                       f"the lab again with --security {spec.security}.")
+    protocol = {"sasl-scram": "SASL_PLAINTEXT", "ssl": "SSL"}.get(spec.security)
+    if protocol is None:
+        raise LabError(f"Security mode {spec.security!r} has no secure listener.")
+    prefix = f"listener.name.{LISTENER.lower()}."
+    props = {
+        "listeners": f"PLAINTEXT://127.0.0.1:{ports.broker},CONTROLLER://127.0.0.1:{ports.controller},"
+                     f"{LISTENER}://127.0.0.1:{ports.secure}",
+        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{ports.broker},{LISTENER}://127.0.0.1:{ports.secure}",
+        "listener.security.protocol.map": f"PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,{LISTENER}:{protocol}",
+    }
+    if spec.security == "sasl-scram":
+        scram_password(run_dir)  # created now so format (next step) and clients agree on it
+        props.update({
+            "sasl.enabled.mechanisms": SCRAM_MECHANISM,
+            f"{prefix}sasl.enabled.mechanisms": SCRAM_MECHANISM,
+            f"{prefix}{SCRAM_MECHANISM.lower()}.sasl.jaas.config":
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        })
+    else:
+        store = ensure_certificates(run_dir)
+        store_password = _ensure_secret(run_dir, STORE_PASSWORD_FILE)
+        props.update({
+            f"{prefix}ssl.keystore.location": str(store),
+            f"{prefix}ssl.keystore.type": "PKCS12",
+            f"{prefix}ssl.keystore.password": store_password,
+            f"{prefix}ssl.key.password": store_password,
+            f"{prefix}ssl.client.auth": "none",
+        })
+    with _lock:
+        _last_prepared = Path(run_dir)
+    return props
+
+
+def format_scram_args(state_dir: Path | None = None) -> list[str]:
+    """The ``StorageTool format`` arguments creating the SCRAM user ``kx-user``.
+
+    ``LabCluster._format`` calls this without arguments right after ``_prepare`` configured the
+    listener, so the state dir defaults to the lab prepared last in this process.
+    """
+    with _lock:
+        target = state_dir or _last_prepared
+    if target is None:
+        raise LabError("The SCRAM user cannot be created: the secure listener of this lab was never "
+                       "configured; run `kafka-explorer lab reset` and start it again with "
+                       "--security sasl-scram.")
+    password = scram_password(target)
+    return ["--add-scram", f"{SCRAM_MECHANISM}=[name={SCRAM_USER},password={password}]"]
+
+
+def _keytool() -> str:
+    from tui.lab.java import java_executable
+
+    candidate = Path(java_executable()).resolve().parent / "keytool"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("keytool")
+    if not found:
+        raise LabError("The JDK's keytool was not found; install a full JDK (e.g. `sudo apt-get install "
+                       "openjdk-17-jdk-headless`) to run the lab with --security ssl.")
+    return found
+
+
+def _run_keytool(keytool: str, args: list[str], env: dict[str, str]) -> None:
+    try:
+        proc = subprocess.run([keytool, "-J-Xmx64m", "-J-XX:TieredStopAtLevel=1", *args],
+                              capture_output=True, text=True, timeout=120, check=False, env=env,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LabError(f"keytool {args[0]} could not be run ({exc}).") from exc
+    if proc.returncode != 0:
+        detail = " ".join((proc.stdout + proc.stderr).split())[:300]
+        raise LabError(f"keytool {args[0]} failed while making the lab certificates: {detail}")
+
+
+def ensure_certificates(state_dir: Path) -> Path:
+    """Make the lab CA, the broker keystore, a truststore and ``ca.pem`` once; return the keystore.
+
+    Store passwords reach keytool through the environment (``-storepass:env``), never its argv.
+    """
+    directory = _private_dir(state_dir)
+    broker = directory / "broker.p12"
+    pem = directory / CA_PEM
+    if broker.exists() and pem.exists() and (directory / "truststore.p12").exists():
+        return broker
+    for stale in ("ca.p12", "broker.p12", "truststore.p12", "broker.csr", "broker.crt", CA_PEM):
+        (directory / stale).unlink(missing_ok=True)
+    keytool = _keytool()
+    env = {**os.environ, "KX_STOREPASS": _ensure_secret(state_dir, STORE_PASSWORD_FILE)}
+    store = ["-storetype", "PKCS12", "-storepass:env", "KX_STOREPASS"]
+    key = ["-keyalg", "EC", "-groupname", "secp256r1", "-validity", _VALIDITY_DAYS]
+    ca, csr, crt = directory / "ca.p12", directory / "broker.csr", directory / "broker.crt"
+    steps: list[list[str]] = [
+        ["-genkeypair", "-alias", "ca", "-dname", _DNAME_CA, "-ext", "bc:c", *key,
+         "-keystore", str(ca), *store],
+        ["-exportcert", "-rfc", "-alias", "ca", "-file", str(pem), "-keystore", str(ca), *store],
+        ["-genkeypair", "-alias", "broker", "-dname", _DNAME_BROKER, "-ext", _SAN, *key,
+         "-keystore", str(broker), *store],
+        ["-certreq", "-alias", "broker", "-file", str(csr), "-keystore", str(broker), *store],
+        ["-gencert", "-alias", "ca", "-infile", str(csr), "-outfile", str(crt), "-rfc", "-ext", _SAN,
+         "-validity", _VALIDITY_DAYS, "-keystore", str(ca), *store],
+        ["-importcert", "-alias", "ca", "-file", str(pem), "-noprompt", "-keystore", str(broker), *store],
+        ["-importcert", "-alias", "broker", "-file", str(crt), "-noprompt", "-keystore", str(broker),
+         *store],
+        ["-importcert", "-alias", "ca", "-file", str(pem), "-noprompt",
+         "-keystore", str(directory / "truststore.p12"), *store],
+    ]
+    for step in steps:
+        _run_keytool(keytool, step, env)
+    for path in directory.iterdir():
+        path.chmod(0o600)
+    pem.chmod(0o644)  # the CA certificate is public; clients of other users may need it
+    return broker
+
+
+# ---- client side ---------------------------------------------------------------------------------
+
+
+def _spec(state_dir: Path) -> LabSpec:
+    from tui.lab.cluster import LabCluster
+
+    return LabCluster(Path(state_dir)).spec
+
+
+def lab_credentials(state_dir: Path) -> dict[str, str]:
+    """librdkafka properties for the lab's secure listener (they include the SCRAM password: treat
+    the result as secret). Empty for a plaintext lab."""
+    spec = _spec(state_dir)
+    if spec.security == "sasl-scram":
+        return {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": SCRAM_MECHANISM,
+                "sasl.username": SCRAM_USER, "sasl.password": scram_password(state_dir)}
+    if spec.security == "ssl":
+        return {"security.protocol": "SSL", "ssl.ca.location": str(ca_pem(state_dir))}
+    return {}
+
+
+def connection_snippet(state_dir: Path, name: str = "lab-secure") -> str:
+    """A profiles.yaml snippet for the secure listener; the password stays in its file."""
+    spec = _spec(state_dir)
+    secure = spec.secure_bootstrap()
+    if secure is None:
+        return ""
+    state = Path(state_dir).resolve()
+    lines = [
+        "# profiles.yaml: connect to the lab's secure listener",
+        "profiles:",
+        f"  {name}:",
+        "    lab: true",
+        f"    state_dir: {state}",
+        "    secure: true",
+        "  # or, spelled out for any client:",
+        f"  {name}-explicit:",
+        f"    bootstrap: {secure}",
+    ]
+    if spec.security == "sasl-scram":
+        lines += [
+            f"    properties: {{security.protocol: SASL_PLAINTEXT, sasl.mechanism: {SCRAM_MECHANISM}, "
+            f"sasl.username: {SCRAM_USER}}}",
+            f"    secrets: {{sasl.password: {{file: {password_file(state)}}}}}",
+        ]
+    else:
+        lines.append(f"    properties: {{security.protocol: SSL, ssl.ca.location: {ca_pem(state)}}}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,222 @@
+"""THE redaction function: config views, logs, reports, exported files and error messages use it.
+
+Two tools, because secrets leak in two shapes:
+
+* :func:`redact_config` masks the *values of sensitive keys* in a config mapping (librdkafka's
+  ``_RK_SENSITIVE`` list plus kafbat's ``KafkaConfigSanitizer`` patterns).
+* :func:`redact_text` replaces *known secret values* anywhere in free text (an error message that
+  echoes a value, a log line, a report). Values are known because whoever loads a secret calls
+  :func:`register_secrets` (``tui.config`` does it for every profile it loads).
+
+Which keys are sensitive (case-insensitive; a key is split into words at ``.``, ``_`` and ``-``):
+
+* librdkafka's list: ``sasl.username``, ``sasl.password``, ``sasl.oauthbearer.config``,
+  ``sasl.oauthbearer.client.secret``, ``sasl.oauthbearer.assertion.private.key.*``,
+  ``ssl.key.location``, ``ssl.key.password``, ``ssl.key.pem``, ``ssl_key``, ``ssl.ca.pem``,
+  ``ssl.keystore.password``;
+* any key with a word ``password``/``passwd``/``pwd``/``secret``/``token``/``passphrase``/
+  ``credentials``/``jaas``, or containing ``credentials``/``secret``/``password``;
+* ``basic.auth.user.info``, ``schema.registry.*auth*``, ``aws.access.*``, ``aws.secret.*``,
+  ``aws.session.*``, ``connection.uri``, any ``*.pem``;
+* any key with a word ``key`` (``ssl.key.location``, ``api.key``...) EXCEPT keys that *start* with
+  ``key.`` (``key.serializer``, ``key.deserializer``, ``key.converter``...): those describe the
+  message key, not a cryptographic one. Likewise ``sasl.oauthbearer.token.endpoint.url`` is a URL,
+  not a token, but it stays masked: a URL can carry credentials and over-masking is the safe error.
+
+A value that is exactly a ``${NAME}`` reference stays visible: it is not the secret, and showing it
+tells the user where the secret comes from (kafbat does the same for config-provider references).
+
+Free-text scrubbing skips registered values shorter than :data:`MIN_SECRET_LEN` characters (replacing
+"ab" everywhere would destroy the text); config views still mask such values by key. Identities
+(:data:`IDENTITY_KEYS`, i.e. ``sasl.username``) are masked in config views, as librdkafka does, but are
+not secret *values*: scrubbing a user name like "explorer" from every text would mangle paths and
+messages, and a user name alone grants nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = "[redacted]"
+MIN_SECRET_LEN = 4
+
+SENSITIVE_KEYS = frozenset({
+    # librdkafka src/rdkafka_conf.c, properties flagged _RK_SENSITIVE
+    "sasl.username", "sasl.password", "sasl.oauthbearer.config", "sasl.oauthbearer.client.secret",
+    "sasl.oauthbearer.assertion.private.key.file", "sasl.oauthbearer.assertion.private.key.passphrase",
+    "sasl.oauthbearer.assertion.private.key.pem", "ssl.key.location", "ssl.key.password",
+    "ssl.key.pem", "ssl_key", "ssl.ca.pem", "ssl.keystore.password",
+    # Java-client and schema-registry names users paste into profiles
+    "sasl.jaas.config", "basic.auth.user.info", "connection.uri",
+})
+IDENTITY_KEYS = frozenset({"sasl.username"})
+_SENSITIVE_WORDS = frozenset({"password", "passwd", "pwd", "secret", "token", "passphrase",
+                              "credentials", "credential", "jaas", "apikey", "key"})
+_SENSITIVE_SUBSTRINGS = ("password", "secret", "credential", "passphrase")
+_SENSITIVE_PREFIXES = ("aws.access.", "aws.secret.", "aws.session.")
+_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+# `password=xyz`, `sasl.password: "xyz"`, JAAS `password="xyz";` inside free text
+_INLINE = re.compile(
+    r"(?P<key>[A-Za-z0-9_.\-]*(?:password|passwd|secret|token|passphrase|credentials)[A-Za-z0-9_.\-]*)"
+    r"(?P<sep>\s*[=:]\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,;)}\]{\[]+)",
+    re.IGNORECASE)
+
+_lock = threading.Lock()
+_registry: set[str] = set()
+
+
+def is_sensitive_key(key: str) -> bool:
+    """True when the value of config ``key`` must never be shown (see the module docstring)."""
+    k = key.strip().lower()
+    if k in SENSITIVE_KEYS or k.endswith(".pem") or k.startswith(_SENSITIVE_PREFIXES):
+        return True
+    if "schema.registry" in k and "auth" in k:
+        return True
+    if any(s in k for s in _SENSITIVE_SUBSTRINGS):
+        return True
+    words = set(re.split(r"[._\-]", k))
+    if "key" in words and k.startswith("key."):
+        words.discard("key")  # key.serializer & co. describe the message key
+    return bool(words & _SENSITIVE_WORDS)
+
+
+def is_secret_key(key: str) -> bool:
+    """True when the value of ``key`` is a secret (sensitive, and not a mere identity)."""
+    return is_sensitive_key(key) and key.strip().lower() not in IDENTITY_KEYS
+
+
+def _is_reference(value: str) -> bool:
+    return bool(_REFERENCE.fullmatch(value.strip()))
+
+
+def redact_value(key: str, value: Any) -> Any:
+    """``value`` itself, or :data:`MASK` when ``key`` is sensitive (``${NAME}`` references stay)."""
+    if not is_sensitive_key(key):
+        return value
+    if isinstance(value, str) and _is_reference(value):
+        return value
+    if value is None or value == "":
+        return value
+    return MASK
+
+
+def redact_config(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``mapping`` with every sensitive value masked; nested mappings are redacted too.
+
+    Non-sensitive values are also passed through :func:`redact_text`, so a registered secret hiding in
+    an innocent-looking key (``bootstrap.servers: user:pass@host``) is still masked.
+    """
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        skey = str(key)
+        if isinstance(value, Mapping):
+            out[skey] = MASK if is_sensitive_key(skey) else redact_config(value)
+            continue
+        masked = redact_value(skey, value)
+        if masked is value and isinstance(value, str):
+            masked = redact_text(value)
+        out[skey] = masked
+    return out
+
+
+def register_secrets(values: Iterable[str | None]) -> None:
+    """Remember secret values so every later :func:`redact_text` call scrubs them."""
+    with _lock:
+        for value in values:
+            if isinstance(value, str) and len(value) >= MIN_SECRET_LEN and not _is_reference(value):
+                _registry.add(value)
+
+
+def secrets_of(mapping: Mapping[str, Any]) -> list[str]:
+    """The values of the sensitive keys of ``mapping`` (what to pass to :func:`register_secrets`)."""
+    found: list[str] = []
+    for key, value in mapping.items():
+        if isinstance(value, str) and value and is_secret_key(str(key)) and not _is_reference(value):
+            found.append(value)
+    return found
+
+
+def known_secrets() -> frozenset[str]:
+    with _lock:
+        return frozenset(_registry)
+
+
+def clear_secrets() -> None:
+    """Forget every registered secret (tests; switching connections)."""
+    with _lock:
+        _registry.clear()
+
+
+def _variants(secret: str) -> list[str]:
+    # a secret may reach text verbatim, JSON-escaped or repr()-escaped
+    out = {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}
+    return sorted((v for v in out if v), key=len, reverse=True)
+
+
+def redact_text(text: str, secrets: Iterable[str] | None = None) -> str:
+    """``text`` with every known secret value (registered + ``secrets``) and every inline
+    ``password=...``-style assignment replaced by :data:`MASK`. Never raises."""
+    try:
+        values = set(known_secrets())
+        if secrets is not None:
+            values.update(s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LEN)
+        result = str(text)
+        for secret in sorted(values, key=len, reverse=True):
+            for variant in _variants(secret):
+                if variant in result:
+                    result = result.replace(variant, MASK)
+        return _INLINE.sub(_mask_inline, result)
+    except Exception:  # a redactor that raises would take the error path down with it
+        return MASK
+
+
+def _mask_inline(match: re.Match[str]) -> str:
+    value = match.group("value")
+    bare = value.strip("\"'")
+    if not bare or bare == MASK or _is_reference(bare) or bare.startswith("${"):
+        return match.group(0)
+    quote = value[0] if value[0] in "\"'" else ""
+    return f"{match.group('key')}{match.group('sep')}{quote}{MASK}{quote}"
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that rewrites each record's message (and traceback text) through
+    :func:`redact_text`. Install it on a *handler* (filters on a logger skip records propagated from
+    child loggers), e.g. ``install_log_redaction(file_handler, connection_secrets)``."""
+
+    def __init__(self, secrets: Iterable[str] | None = None, name: str = "") -> None:
+        super().__init__(name)
+        self._secrets = [s for s in (secrets or ()) if isinstance(s, str)]
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        self._secrets.extend(v for v in values if isinstance(v, str))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the record
+            message = str(record.msg)
+        record.msg = redact_text(message, self._secrets)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text, self._secrets)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info, self._secrets)
+        return True
+
+
+def install_log_redaction(handler: logging.Handler,
+                          secrets: Iterable[str] | None = None) -> RedactingFilter:
+    """Add a :class:`RedactingFilter` to ``handler`` (and register ``secrets``); returns the filter."""
+    values = list(secrets or ())
+    register_secrets(values)
+    flt = RedactingFilter(values)
+    handler.addFilter(flt)
+    return flt
