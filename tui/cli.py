@@ -19,6 +19,7 @@ from tui.connect import add_connection_arguments, add_state_dir_argument
 COMMANDS: dict[str, tuple[str, str]] = {
     "lab": ("tui.headless.lab", "start, inspect, break and stop the local Kafka lab cluster"),
     "config": ("tui.headless.config_cmd", "check a profiles file and print it with secrets redacted"),
+    "run": ("tui.headless.run", "run a workshop scenario headless; exit 0 when every expectation holds"),
 }
 
 

@@ -1,0 +1,173 @@
+"""``kafka-explorer run SCENARIO.yaml``: run a workshop scenario headless; exit 0 when every
+expectation holds, 1 when one does not (or a step failed), 2 when the file or connection is wrong.
+
+With no ``-b``/``--profile`` it uses the local lab cluster, and starts one with the scenario's node
+count and profile when none runs (stopped again at the end unless ``--keep-lab``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from tui.headless.output import emit_json, fail, say
+
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "sample_configs" / "scenarios"
+"""Bundled scenarios (in a source checkout): ``run acks0-leader-kill`` finds them by name."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO",
+                        help="scenario YAML file, or the name of a bundled scenario")
+    parser.add_argument("--report", type=Path, metavar="FILE",
+                        help="write a report: FILE.json, FILE.md, or both for any other name")
+    parser.add_argument("--json", action="store_true",
+                        help="print progress and the result as JSON lines")
+    parser.add_argument("--check", action="store_true",
+                        help="only validate the file and list its steps; touch no cluster")
+    parser.add_argument("--keep-lab", action="store_true",
+                        help="leave a lab cluster this command started running")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no narration, only results")
+
+
+def find_scenario(text: str) -> Path:
+    path = Path(text)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    bundled = SCENARIO_DIR / f"{text}.yaml"
+    return bundled if bundled.exists() else path
+
+
+def bundled() -> list[Path]:
+    return sorted(SCENARIO_DIR.glob("*.yaml")) if SCENARIO_DIR.is_dir() else []
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.scenario.load import ScenarioError, load_file
+
+    try:
+        scenario = load_file(find_scenario(args.scenario))
+    except ScenarioError as exc:
+        fail(str(exc))
+        return 2
+    if args.check:
+        return _check(scenario, args.json)
+    from tui.connect import ConnectError, resolve
+    from tui.lab import LabCluster, LabError
+
+    started_lab: Any = None
+    try:
+        try:
+            connection = resolve(args)
+        except ConnectError:
+            if getattr(args, "bootstrap", None) or getattr(args, "profile", None):
+                raise
+            started_lab = LabCluster(getattr(args, "state_dir", None),
+                                     progress=lambda m: print(m, file=sys.stderr, flush=True))
+            started_lab.up(nodes=scenario.cluster.nodes, profile=scenario.cluster.profile)
+            connection = resolve(args)
+        return _run(scenario, connection, args)
+    except (ConnectError, LabError) as exc:
+        fail(str(exc))
+        return 2
+    finally:
+        if started_lab is not None and not args.keep_lab:
+            print("stopping the lab cluster this run started", file=sys.stderr, flush=True)
+            try:
+                started_lab.down()
+            except LabError as exc:
+                fail(str(exc))
+
+
+def _check(scenario: Any, as_json: bool) -> int:
+    from tui.scenario.runner import describe
+
+    if as_json:
+        emit_json({"scenario": scenario.slug, "title": scenario.title, "valid": True,
+                   "steps": [{"number": s.number, "kind": s.kind, "title": s.title or describe(s)}
+                             for s in scenario.steps]})
+        return 0
+    say(f"{scenario.source}: valid — {scenario.title} ({len(scenario.steps)} steps, "
+        f"{scenario.cluster.nodes} node(s), profile {scenario.cluster.profile})")
+    for step in scenario.steps:
+        say(f"  {step.number:>2}. {step.kind}: {step.title or describe(step)}")
+    return 0
+
+
+def _run(scenario: Any, connection: Any, args: argparse.Namespace) -> int:
+    from tui.engine.engine import Engine
+    from tui.lab import LabCluster
+    from tui.scenario import report
+    from tui.scenario.runner import Progress, ScenarioRun
+
+    as_json: bool = args.json
+    quiet: bool = args.quiet
+    steps_by_number: dict[int, Any] = {}
+
+    def progress(p: Progress) -> None:
+        if as_json:
+            emit_json({"type": "progress", "kind": p.kind, "step": p.step, "text": p.text})
+            return
+        if p.kind == "step-started":
+            say("")
+            say(p.text)
+            step = steps_by_number.get(p.step or -1)
+            if step is not None and step.narrate and not quiet:
+                for line in textwrap.wrap(step.narrate, 96):
+                    say(f"    │ {line}")
+        elif p.kind in ("step-done", "step-failed"):
+            say(f"    {'✓' if p.kind == 'step-done' else '✗'} {p.text}")
+        elif p.kind in ("expectation", "finished"):
+            pass
+        elif not quiet or p.kind == "warning":
+            say(f"    … {p.text}")
+
+    if not as_json:
+        say(f"{scenario.title}")
+        if not quiet:
+            for line in textwrap.wrap(scenario.goal, 100):
+                say(f"  {line}")
+    lab = LabCluster(connection.lab_dir) if connection.lab_dir is not None else None
+    with Engine(connection, watch=False) as engine:
+        run = ScenarioRun(scenario, engine, lab, on_progress=progress)
+        steps_by_number.update({s.number: s for s in run.steps})
+        try:
+            outcome = run.run_all()
+        finally:
+            run.close()
+    if args.report is not None:
+        try:
+            for path in report.write(outcome, args.report):
+                print(f"report written to {path}", file=sys.stderr, flush=True)
+        except OSError as exc:
+            fail(f"cannot write the report {args.report}: {exc.strerror or exc}")
+    if as_json:
+        emit_json({"type": "result", **report.to_json(outcome)})
+    else:
+        _print_result(outcome)
+    return 0 if outcome.passed else 1
+
+
+def _print_result(outcome: Any) -> None:
+    say("")
+    if outcome.verdict is not None:
+        say("verdict")
+        for kind, count in outcome.verdict.counts.items():
+            say(f"  {kind:<20} {count:>8}")
+    if outcome.metrics is not None and outcome.metrics.errors:
+        say("producer errors")
+        for name, count in sorted(outcome.metrics.errors.items()):
+            say(f"  {name:<28} {count:>8}")
+    if outcome.expectations:
+        say("expectations")
+        for e in outcome.expectations:
+            actual = "n/a" if e.actual is None else (
+                str(int(e.actual)) if float(e.actual).is_integer() else f"{e.actual:.3g}")
+            say(f"  {'ok  ' if e.ok else 'FAIL'} {e.subject:<28} expected {e.expected:<10} "
+                f"actual {actual}")
+    if outcome.error:
+        say(f"scenario failed: {outcome.error}")
+    say(f"{'PASSED' if outcome.passed else 'FAILED'}: {outcome.scenario.title}")

@@ -1,0 +1,110 @@
+"""What the scenario runner needs from the engine and the lab, as one small interface.
+
+:class:`Driver` is everything a step can do or ask; :mod:`tui.scenario.engine_driver` implements it on
+the real :class:`~tui.engine.engine.Engine` + :class:`~tui.lab.LabCluster`, and tests pass a fake. All
+methods block (the runner calls them from its own thread, never from the UI thread) and raise
+``ValueError`` with one user sentence when something cannot be done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tui.scenario.model import Produce, StartMembers, TopicDecl
+
+
+@dataclass(frozen=True)
+class PartitionState:
+    """One partition as the cluster metadata describes it right now."""
+
+    leader: int
+    """-1 when the partition has no leader."""
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class VerdictFacts:
+    """The verdict reduced to what expectations and reports need."""
+
+    counts: Mapping[str, int]
+    """Records per anomaly kind (every kind, zeros included)."""
+    explanations: tuple[tuple[str, str, str], ...] = ()
+    """(kind, judgement, explanation) of each anomaly, capped for reports."""
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    """``Verdict.to_json()`` for the JSON report."""
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """Numbers the runner measures itself (producer ledgers, consumption log)."""
+
+    produced: int = 0
+    acked: int = 0
+    failed_definite: int = 0
+    failed_indefinite: int = 0
+    errors: Mapping[str, int] = field(default_factory=dict)
+    """Producer delivery errors by librdkafka name, summed over every producer of the run."""
+    partition_counts: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+    """Acked records per partition, per real topic name."""
+    revoked_partitions: Mapping[str, int] = field(default_factory=dict)
+    """Partitions revoked from members (REVOKE events, summed), per real group id."""
+
+
+class Driver(Protocol):
+    def node_ids(self) -> list[int]: ...
+
+    def node_state(self, node: int) -> str:
+        """running, paused, dead or stopped."""
+        ...
+
+    def node_action(self, node: int, action: str) -> None:
+        """kill, stop, pause, resume, restart (waits until ready) or start."""
+        ...
+
+    def create_topic(self, decl: TopicDecl, name: str) -> None: ...
+
+    def partition_state(self, topic: str, partition: int) -> PartitionState | None:
+        """None when the cluster cannot be asked right now (or the partition does not exist)."""
+        ...
+
+    def start_producer(self, step: Produce, name: str, topic: str) -> str:
+        """Start a producer runner; returns its engine name."""
+        ...
+
+    def producer_done(self, name: str, timeout: float) -> bool: ...
+
+    def stop_producer(self, name: str) -> None: ...
+
+    def add_member(self, spec: StartMembers, member: str, group: str, topics: tuple[str, ...],
+                   output_topic: str | None) -> str:
+        """Start one group member; returns its engine name."""
+        ...
+
+    def member_action(self, name: str, action: str, after_records: int | None = None,
+                      strategy: str | None = None) -> None:
+        """crash, restart, stop or switch."""
+        ...
+
+    def consumed(self, group: str) -> int:
+        """Distinct records delivered to the group's members so far."""
+        ...
+
+    def assigned_members(self, group: str) -> int:
+        """Members of the group that currently hold at least one partition."""
+        ...
+
+    def metrics(self, topics: tuple[str, ...], groups: tuple[str, ...]) -> RunMetrics: ...
+
+    def verdict(self, topics: tuple[str, ...], timeout: float) -> VerdictFacts: ...
+
+    def publish(self, kind: str, text: str, severity: str = "info", **data: Any) -> None:
+        """An event on the engine's bus (the timeline shows scenario progress)."""
+        ...
+
+    def close(self) -> None:
+        """Stop what the scenario started (producers, members); keep the engine itself."""
+        ...

@@ -1,0 +1,67 @@
+"""Expectation comparisons (``">0"``, ``0``, ``"==7"``, ``"2..5"``) and what a scenario can expect.
+
+Parsing is pure and total: any input gives a :class:`Comparison` or a ``ValueError`` whose message
+is one sentence a workshop author can act on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from tui.scenario.model import Comparison
+
+# the checker's stable anomaly kinds (tui.engine.checker.verdict.KINDS); repeated here so scenario
+# files validate without importing the engine
+ANOMALY_KINDS: tuple[str, ...] = (
+    "lost", "unseen", "inconsistent-offset", "log-duplicate", "redelivered", "skipped", "poll-skip",
+    "nonmonotonic-poll", "producer-reorder", "producer-gap", "aborted-visible", "torn-transaction",
+    "commit-anomaly",
+)
+# numbers measured by the runner itself (producer ledgers, consumption log)
+RUN_METRICS: dict[str, str] = {
+    "produced": "records handed to produce()",
+    "acked": "records acknowledged by the cluster (with or without an offset)",
+    "failed-definite": "records that definitely were not written",
+    "failed-indefinite": "records whose fate the producer could not know",
+    "revoked-partitions": "partitions taken away from members in rebalances, summed",
+    "max-partition-share": "share (0..1) of all produced records that landed on the busiest partition",
+}
+SUBJECTS: tuple[str, ...] = (*ANOMALY_KINDS, *RUN_METRICS)
+"""Everything an ``expect:`` key may name, besides ``errors: {ERROR_NAME: ...}``."""
+
+_OPS = ("==", "!=", ">=", "<=", ">", "<", "=")
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_RANGE = re.compile(rf"^\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*$")
+_OP = re.compile(rf"^\s*(==|!=|>=|<=|>|<|=)?\s*({_NUMBER})\s*$")
+
+
+def parse_comparison(raw: object) -> Comparison:
+    """``0`` / ``"0"`` mean ``== 0``; ``">0"``, ``">= 3"``, ``"==7"``, ``"!=0"``, ``"2..5"``; ``"any"``."""
+    if isinstance(raw, bool):
+        raise ValueError("expected a number or a comparison like \">0\" or \"==7\", not true/false")
+    if isinstance(raw, int | float):
+        if not math.isfinite(raw):
+            raise ValueError("expected a finite number")
+        return Comparison("==", float(raw))
+    if not isinstance(raw, str):
+        raise ValueError("expected a number or a comparison like \">0\", \"==7\" or \"2..5\"")
+    text = raw.strip()
+    if text.lower() == "any":
+        return Comparison(">=", -math.inf)
+    match = _RANGE.match(text)
+    if match:
+        low, high = float(match.group(1)), float(match.group(2))
+        if low > high:
+            raise ValueError(f"the range {text!r} is empty (low > high)")
+        return Comparison("..", low, high)
+    match = _OP.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a comparison; write e.g. \">0\", \"==7\", \"<=2\" or \"2..5\"")
+    op = match.group(1) or "=="
+    return Comparison("==" if op == "=" else op, float(match.group(2)))
+
+
+def valid_error_name(name: object) -> bool:
+    """librdkafka error names: NOT_ENOUGH_REPLICAS, _MSG_TIMED_OUT..."""
+    return isinstance(name, str) and re.fullmatch(r"_?[A-Z][A-Z0-9_]*", name) is not None

@@ -1,0 +1,687 @@
+"""Scenario YAML -> :class:`Scenario`, with errors a workshop author can fix from one sentence.
+
+Every error names the file, the step number (when inside ``steps:``) and the field, e.g.
+``acks1.yaml: step 3 (kill-node): 'leader-of' must look like topic/partition, not 'orders'.``
+Only ``yaml.safe_load`` is used: a scenario file can never run code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from tui.scenario.expect import SUBJECTS, parse_comparison, valid_error_name
+from tui.scenario.model import (
+    ClusterNeeds,
+    Comparison,
+    Expectation,
+    MemberAction,
+    NodeAction,
+    NodeRef,
+    Note,
+    Produce,
+    ProducerDecl,
+    Scenario,
+    StartMembers,
+    Step,
+    StopProducer,
+    TopicDecl,
+    VerdictStep,
+    WaitFor,
+    WorkloadDecl,
+)
+
+MAX_FILE_BYTES = 1_000_000
+STRATEGIES = ("auto", "auto-stored", "sync-per-message", "sync-per-batch", "async-per-batch",
+              "commit-before", "never", "transactional")
+ASSIGNORS = ("range", "roundrobin", "cooperative-sticky")
+PROTOCOLS = ("classic", "consumer")
+NODE_ACTIONS = ("kill", "stop", "pause", "resume", "restart", "start")
+NODE_STATES = ("running", "paused", "dead", "stopped")
+WAIT_CONDITIONS = ("isr-size", "leader", "consumed", "produced", "assigned", "node-state", "seconds")
+STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "restart-member",
+              "stop-member", "switch-strategy", *(f"{a}-node" for a in NODE_ACTIONS), "wait", "note",
+              "verdict")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_KEY_MODE = re.compile(r"^(none|random|fixed:.{1,1024}|cycle:[1-9]\d{0,6}|hot:\d{1,3}(\.\d+)?)$")
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)\s*s(?:ec)?)?\s*$")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot run; the message is one sentence naming file, step and field."""
+
+
+class _Where:
+    """Where we are in the file, for messages: ``file: step 3 (kill-node): ``."""
+
+    def __init__(self, source: str, step: int | None = None, kind: str | None = None) -> None:
+        self.source = source
+        self.step = step
+        self.kind = kind
+
+    def at(self, step: int, kind: str | None = None) -> _Where:
+        return _Where(self.source, step, kind)
+
+    def fail(self, text: str) -> NoReturn:
+        where = self.source
+        if self.step is not None:
+            where += f": step {self.step}" + (f" ({self.kind})" if self.kind else "")
+        raise ScenarioError(f"{where}: {text}")
+
+
+# ---- small typed getters ------------------------------------------------------------------------
+
+
+def _norm(key: object) -> str:
+    return str(key).strip().replace("_", "-").lower()
+
+
+def _mapping(w: _Where, raw: object, what: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        w.fail(f"'{what}' must be a mapping of key: value, not {_kind(raw)}.")
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if not isinstance(key, str | int):
+            w.fail(f"'{what}' has a key that is not text ({_kind(key)}).")
+        out[_norm(key)] = value
+    return out
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _only(w: _Where, data: Mapping[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        w.fail(f"unknown field '{unknown[0]}' in {what}; allowed: {', '.join(allowed)}.")
+
+
+def _str(w: _Where, data: Mapping[str, Any], key: str, default: str | None = None,
+         *, required: bool = False, choices: tuple[str, ...] | None = None) -> str:
+    raw = data.get(key)
+    if raw is None:
+        if required or default is None:
+            w.fail(f"'{key}' is required.")
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        w.fail(f"'{key}' must be text, not {_kind(raw)}.")
+    text = str(raw).strip()
+    if not text:
+        w.fail(f"'{key}' must not be empty.")
+    if choices is not None and text not in choices:
+        w.fail(f"'{key}' must be one of {', '.join(choices)}, not {text!r}.")
+    return text
+
+
+def _opt_str(w: _Where, data: Mapping[str, Any], key: str,
+             choices: tuple[str, ...] | None = None) -> str | None:
+    return None if data.get(key) is None else _str(w, data, key, choices=choices)
+
+
+def _name(w: _Where, data: Mapping[str, Any], key: str, default: str | None = None) -> str:
+    text = _str(w, data, key, default)
+    if not _NAME.match(text):
+        w.fail(f"'{key}' may only use letters, digits, '_', '.' and '-' (1-100 chars), not {text!r}.")
+    return text
+
+
+def _int(w: _Where, data: Mapping[str, Any], key: str, default: int | None = None, *,
+         low: int = 0, high: int = 2**31 - 1) -> int:
+    raw = data.get(key)
+    if raw is None:
+        if default is None:
+            w.fail(f"'{key}' is required.")
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            raw = int(raw.strip())
+        else:
+            w.fail(f"'{key}' must be a whole number, not {_kind(raw)}.")
+    if not low <= raw <= high:
+        w.fail(f"'{key}' must be between {low} and {high}, not {raw}.")
+    return int(raw)
+
+
+def _opt_int(w: _Where, data: Mapping[str, Any], key: str, *, low: int = 0,
+             high: int = 2**31 - 1) -> int | None:
+    return None if data.get(key) is None else _int(w, data, key, low=low, high=high)
+
+
+def _float(w: _Where, data: Mapping[str, Any], key: str, default: float | None = None, *,
+           low: float = 0.0, high: float = 86400.0) -> float:
+    raw = data.get(key)
+    if raw is None:
+        if default is None:
+            w.fail(f"'{key}' is required.")
+        return default
+    if isinstance(raw, str):
+        return _seconds(w, raw, key, low, high)
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        w.fail(f"'{key}' must be a number, not {_kind(raw)}.")
+    if not low <= raw <= high:
+        w.fail(f"'{key}' must be between {low:g} and {high:g}, not {raw:g}.")
+    return float(raw)
+
+
+def _seconds(w: _Where, text: str, key: str, low: float = 0.0, high: float = 86400.0) -> float:
+    """``90``, ``"90s"``, ``"2m"``, ``"1m30s"`` -> seconds."""
+    match = _DURATION.match(text)
+    if not text.strip() or not match or not (match.group(1) or match.group(2)):
+        try:
+            value = float(text)
+        except ValueError:
+            w.fail(f"'{key}' must be seconds (e.g. 30, \"30s\", \"2m\"), not {text!r}.")
+    else:
+        value = float(match.group(1) or 0) * 60 + float(match.group(2) or 0)
+    if not math.isfinite(value) or not low <= value <= high:
+        w.fail(f"'{key}' must be between {low:g} and {high:g} seconds, not {text!r}.")
+    return value
+
+
+def _bool(w: _Where, data: Mapping[str, Any], key: str, default: bool) -> bool:
+    raw = data.get(key)
+    if raw is None:
+        return default
+    if not isinstance(raw, bool):
+        w.fail(f"'{key}' must be true or false, not {_kind(raw)}.")
+    return raw
+
+
+def _props(w: _Where, raw: object, key: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        w.fail(f"'{key}' must be a mapping of property: value.")
+    out: dict[str, str] = {}
+    for k, v in raw.items():
+        if not isinstance(k, str) or not k.strip():
+            w.fail(f"'{key}' has a property name that is not text.")
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        if not isinstance(v, str | int | float):
+            w.fail(f"'{key}.{k}' must be a text or number value, not {_kind(v)}.")
+        out[k.strip()] = str(v)
+    return out
+
+
+# ---- top level ----------------------------------------------------------------------------------
+
+
+def load_file(path: Path) -> Scenario:
+    """Read and validate one scenario file; raises :class:`ScenarioError` (never anything else)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{path.name}: the file is {size} bytes; scenarios are at most "
+                                f"{MAX_FILE_BYTES} bytes.")
+        text = path.read_text(encoding="utf-8")
+    except ScenarioError:
+        raise
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path.name}: the file is not UTF-8 text.") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+    return loads(text, source=path.name, slug=path.stem)
+
+
+def loads(text: str, source: str = "<scenario>", slug: str = "") -> Scenario:
+    """Parse scenario text; raises :class:`ScenarioError` for anything wrong."""
+    w = _Where(source)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        w.fail(f"the file is not valid YAML{where}: {problem}.")
+    except (RecursionError, ValueError, TypeError) as exc:  # pathological nesting, odd scalars
+        w.fail(f"the file cannot be read as YAML ({type(exc).__name__}).")
+    try:
+        return _scenario(w, raw, slug or _slug(source))
+    except RecursionError:
+        w.fail("the file nests too deeply.")
+
+
+def _slug(source: str) -> str:
+    return Path(source).stem if source and not source.startswith("<") else "scenario"
+
+
+def _scenario(w: _Where, raw: object, slug: str) -> Scenario:
+    if not isinstance(raw, Mapping):
+        w.fail(f"a scenario must be a mapping with title, goal and steps, not {_kind(raw)}.")
+    data = _mapping(w, raw, "scenario")
+    _only(w, data, ("title", "goal", "duration", "cluster", "topics", "steps", "expect", "tags"),
+          "the scenario")
+    title = _str(w, data, "title", required=True)
+    goal = _str(w, data, "goal", required=True)
+    duration = _float(w, data, "duration", 60.0, high=3600.0)
+    cluster = _cluster(w, data.get("cluster"))
+    topics = _topics(w, data.get("topics"), cluster)
+    tags_raw = data.get("tags") or []
+    if not isinstance(tags_raw, list) or not all(isinstance(t, str) for t in tags_raw):
+        w.fail("'tags' must be a list of words.")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        w.fail("'steps' must be a non-empty list.")
+    ctx = _StepContext(w, cluster, {t.name for t in topics})
+    steps = tuple(ctx.step(i + 1, item) for i, item in enumerate(raw_steps))
+    expectations = _expectations(w, data.get("expect"))
+    return Scenario(title=title, goal=goal, steps=steps, expectations=expectations,
+                    duration=duration, cluster=cluster, topics=topics, source=w.source, slug=slug,
+                    tags=tuple(tags_raw))
+
+
+def _cluster(w: _Where, raw: object) -> ClusterNeeds:
+    data = _mapping(w, raw, "cluster")
+    _only(w, data, ("nodes", "profile"), "'cluster'")
+    nodes = _int(w, data, "nodes", 1, low=1, high=3)
+    if nodes not in (1, 3):
+        w.fail(f"'cluster.nodes' must be 1 or 3, not {nodes}.")
+    profile = _str(w, data, "profile", "default", choices=("default", "slow-replication"))
+    return ClusterNeeds(nodes, profile)
+
+
+def _topics(w: _Where, raw: object, cluster: ClusterNeeds) -> tuple[TopicDecl, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        w.fail("'topics' must be a list of topics (each with at least a name).")
+    out: list[TopicDecl] = []
+    for index, item in enumerate(raw, 1):
+        data = _mapping(w, item, f"topics[{index}]")
+        _only(w, data, ("name", "partitions", "replication-factor", "min-insync-replicas",
+                        "unclean-leader-election", "config", "replica-assignment"),
+              f"topic {index}")
+        name = _name(w, data, "name")
+        if any(t.name == name for t in out):
+            w.fail(f"topic {name!r} is declared twice.")
+        rf = _int(w, data, "replication-factor", 1, low=1, high=3)
+        if rf > cluster.nodes:
+            w.fail(f"topic {name!r} has replication-factor {rf} but the scenario's cluster has "
+                   f"{cluster.nodes} node(s).")
+        assignment = _assignment(w, data.get("replica-assignment"), name, cluster)
+        partitions = _int(w, data, "partitions", len(assignment) if assignment else 1, low=1,
+                          high=1000)
+        if assignment and len(assignment) != partitions:
+            w.fail(f"topic {name!r}: replica-assignment lists {len(assignment)} partition(s) but "
+                   f"partitions is {partitions}.")
+        min_isr = _opt_int(w, data, "min-insync-replicas", low=1, high=3)
+        out.append(TopicDecl(name=name, partitions=partitions, replication_factor=rf,
+                             min_insync_replicas=min_isr,
+                             unclean_leader_election=_bool(w, data, "unclean-leader-election", False),
+                             config=_props(w, data.get("config"), "config"),
+                             replica_assignment=assignment))
+    return tuple(out)
+
+
+def _assignment(w: _Where, raw: object, topic: str,
+                cluster: ClusterNeeds) -> tuple[tuple[int, ...], ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, list) and r for r in raw):
+        w.fail(f"topic {topic!r}: replica-assignment must be a list of node lists, e.g. [[1, 2]].")
+    out = []
+    for replicas in raw:
+        if not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= cluster.nodes
+                   for n in replicas) or len(set(replicas)) != len(replicas):
+            w.fail(f"topic {topic!r}: replica-assignment entries must be distinct node numbers "
+                   f"1..{cluster.nodes}.")
+        out.append(tuple(replicas))
+    return tuple(out)
+
+
+def _expectations(w: _Where, raw: object) -> tuple[Expectation, ...]:
+    data = _mapping(w, raw, "expect")
+    out: list[Expectation] = []
+    for key, value in data.items():
+        if key == "errors":
+            if not isinstance(value, Mapping) or not value:
+                w.fail("'expect.errors' must map error names to comparisons, e.g. "
+                       "{NOT_ENOUGH_REPLICAS: \">0\"}.")
+            for name, cmp_raw in value.items():
+                if not valid_error_name(name):
+                    w.fail(f"'expect.errors' key {name!r} is not an error name like "
+                           "NOT_ENOUGH_REPLICAS.")
+                out.append(Expectation(f"errors.{name}", _cmp(w, cmp_raw, f"expect.errors.{name}")))
+            continue
+        if key not in SUBJECTS:
+            w.fail(f"unknown expectation '{key}'; expect one of: {', '.join(SUBJECTS)}, errors.")
+        out.append(Expectation(key, _cmp(w, value, f"expect.{key}")))
+    return tuple(out)
+
+
+def _cmp(w: _Where, raw: object, key: str) -> Comparison:
+    try:
+        return parse_comparison(raw)
+    except ValueError as exc:
+        w.fail(f"'{key}': {exc}.")
+
+
+# ---- steps --------------------------------------------------------------------------------------
+
+
+class _StepContext:
+    """Validates steps in order, remembering producers, members and saved node names."""
+
+    def __init__(self, w: _Where, cluster: ClusterNeeds, topics: set[str]) -> None:
+        self.w = w
+        self.cluster = cluster
+        self.topics = topics
+        self.producers: dict[str, bool] = {}
+        """name -> runs until stopped (count None)."""
+        self.members: set[str] = set()
+        self.groups: set[str] = set()
+        self.saved: set[str] = set()
+        self.member_groups: dict[str, str] = {}
+
+    def step(self, number: int, raw: object) -> Step:
+        w = self.w.at(number)
+        if not isinstance(raw, Mapping):
+            w.fail(f"a step must be a mapping like '- produce: {{...}}', not {_kind(raw)}.")
+        data = _mapping(w, raw, "step")
+        kinds = [k for k in data if k not in ("narrate", "title")]
+        if len(kinds) != 1:
+            w.fail("a step needs exactly one action (" + ", ".join(STEP_KINDS) + "), found "
+                   + (", ".join(kinds) if kinds else "none") + ".")
+        kind = kinds[0]
+        if kind not in STEP_KINDS:
+            w.fail(f"unknown action '{kind}'; use one of: {', '.join(STEP_KINDS)}.")
+        w = w.at(number, kind)
+        narrate = "" if data.get("narrate") is None else _str(w, data, "narrate")
+        title = "" if data.get("title") is None else _str(w, data, "title")
+        action = self._action(w, kind, data[kind])
+        return Step(number=number, kind=kind, action=action, narrate=narrate, title=title)
+
+    def _topic(self, w: _Where, name: str, key: str) -> str:
+        if name not in self.topics:
+            w.fail(f"'{key}' names topic {name!r}, which is not declared under 'topics'.")
+        return name
+
+    def _member(self, w: _Where, name: str) -> str:
+        if name not in self.members:
+            w.fail(f"member {name!r} was not started by an earlier start-members step.")
+        return name
+
+    def _action(self, w: _Where, kind: str, raw: object) -> Any:
+        if kind == "produce":
+            return self._produce(w, raw)
+        if kind == "stop-producer":
+            name = raw if isinstance(raw, str) else _str(w, _mapping(w, raw, kind), "name")
+            if name not in self.producers:
+                w.fail(f"producer {name!r} was not started by an earlier produce step.")
+            return StopProducer(name)
+        if kind == "start-members":
+            return self._members(w, raw)
+        if kind in ("crash-member", "restart-member", "stop-member", "switch-strategy"):
+            return self._member_action(w, kind, raw)
+        if kind.endswith("-node"):
+            return self._node_action(w, kind.removesuffix("-node"), raw)
+        if kind == "wait":
+            return self._wait(w, raw)
+        if kind == "note":
+            return Note()
+        data = _mapping(w, raw, kind)
+        _only(w, data, ("timeout", "heal"), "verdict")
+        return VerdictStep(timeout=_float(w, data, "timeout", 60.0, low=1.0, high=600.0),
+                           heal=_bool(w, data, "heal", True))
+
+    def _produce(self, w: _Where, raw: object) -> Produce:
+        data = _mapping(w, raw, "produce")
+        _only(w, data, ("name", "topic", "count", "rate", "keys", "value-size", "partition",
+                        "profile", "background", "timeout"), "produce")
+        name = _name(w, data, "name", "p1")
+        if name in self.producers:
+            w.fail(f"producer {name!r} is already used by an earlier step; pick another name.")
+        topic = self._topic(w, _str(w, data, "topic", required=True), "topic")
+        count: int | None
+        if isinstance(data.get("count"), str) and str(data["count"]).strip() == "until-stopped":
+            count = None
+        else:
+            count = _int(w, data, "count", 100, low=0, high=10_000_000)
+        background = _bool(w, data, "background", False)
+        if count is None and not background:
+            w.fail("'count: until-stopped' needs 'background: true' and a later stop-producer step.")
+        rate = None if data.get("rate") is None else _float(w, data, "rate", low=0.001,
+                                                              high=1_000_000.0)
+        keys = _str(w, data, "keys", "none")
+        if not _KEY_MODE.match(keys):
+            w.fail(f"'keys' must be none, fixed:K, cycle:N, random or hot:P, not {keys!r}.")
+        if keys.startswith("hot:") and float(keys[4:]) > 100:
+            w.fail(f"'keys' hot:P needs P between 0 and 100, not {keys[4:]}.")
+        workload = WorkloadDecl(topic=topic, count=count, rate=rate, keys=keys,
+                                value_size=_int(w, data, "value-size", 100, low=0, high=1_000_000),
+                                partition=_opt_int(w, data, "partition", high=999))
+        profile = self._profile(w, data.get("profile"))
+        self.producers[name] = count is None
+        return Produce(name=name, producer=profile, workload=workload, wait=not background,
+                       timeout=_float(w, data, "timeout", 60.0, low=1.0, high=3600.0))
+
+    def _profile(self, w: _Where, raw: object) -> ProducerDecl:
+        data = _mapping(w, raw, "profile")
+        _only(w, data, ("acks", "idempotence", "retries", "max-in-flight", "linger-ms", "batch-size",
+                        "compression", "message-timeout-ms", "request-timeout-ms", "transactional",
+                        "extra"), "profile")
+        acks = str(data.get("acks", "all")).strip().lower()
+        acks = "all" if acks == "-1" else acks
+        if acks not in ("0", "1", "all"):
+            w.fail(f"'profile.acks' must be 0, 1 or all, not {data.get('acks')!r}.")
+        decl = ProducerDecl(
+            acks=acks,
+            idempotence=_bool(w, data, "idempotence", False),
+            retries=_opt_int(w, data, "retries"),
+            max_in_flight=_opt_int(w, data, "max-in-flight", low=1, high=1_000_000),
+            linger_ms=_opt_int(w, data, "linger-ms", high=900_000),
+            batch_size=_opt_int(w, data, "batch-size", low=1),
+            compression=_opt_str(w, data, "compression",
+                                 choices=("none", "gzip", "snappy", "lz4", "zstd")),
+            message_timeout_ms=_opt_int(w, data, "message-timeout-ms"),
+            request_timeout_ms=_opt_int(w, data, "request-timeout-ms", low=1, high=900_000),
+            transactional=_bool(w, data, "transactional", False),
+            extra=_props(w, data.get("extra"), "profile.extra"),
+        )
+        if (decl.idempotence or decl.transactional) and decl.acks != "all":
+            w.fail("idempotence needs 'acks: all': the broker only de-duplicates retries of writes "
+                   "every in-sync replica has.")
+        return decl
+
+    def _members(self, w: _Where, raw: object) -> StartMembers:
+        data = _mapping(w, raw, "start-members")
+        _only(w, data, ("group", "topic", "topics", "name", "count", "strategy", "assignor",
+                        "protocol", "auto-offset-reset", "isolation-level", "processing-ms",
+                        "batch-size", "output-topic", "session-timeout-ms", "static"),
+              "start-members")
+        group = _name(w, data, "group")
+        if "topic" in data and "topics" in data:
+            w.fail("give either 'topic' or 'topics', not both.")
+        raw_topics = data.get("topics", data.get("topic"))
+        if isinstance(raw_topics, str):
+            raw_topics = [raw_topics]
+        if not isinstance(raw_topics, list) or not raw_topics or not all(
+                isinstance(t, str) for t in raw_topics):
+            w.fail("'topic' (or 'topics') is required: the topic(s) the members subscribe to.")
+        topics = tuple(self._topic(w, t, "topic") for t in raw_topics)
+        protocol = _str(w, data, "protocol", "classic", choices=PROTOCOLS)
+        assignor = _opt_str(w, data, "assignor", choices=ASSIGNORS)
+        if protocol == "consumer" and assignor is not None:
+            w.fail("'assignor' is for the classic protocol; with 'protocol: consumer' the broker "
+                   "assigns partitions.")
+        if protocol == "consumer" and data.get("session-timeout-ms") is not None:
+            w.fail("'session-timeout-ms' is set by the broker under 'protocol: consumer'.")
+        strategy = _str(w, data, "strategy", "sync-per-batch", choices=STRATEGIES)
+        output = _opt_str(w, data, "output-topic")
+        if output is not None:
+            self._topic(w, output, "output-topic")
+        if strategy == "transactional" and output is None:
+            w.fail("strategy 'transactional' copies records: give 'output-topic'.")
+        spec = StartMembers(
+            group=group, topics=topics, name=_name(w, data, "name", "m"),
+            count=_int(w, data, "count", 1, low=1, high=20), strategy=strategy, assignor=assignor,
+            protocol=protocol,
+            auto_offset_reset=_str(w, data, "auto-offset-reset", "earliest",
+                                   choices=("earliest", "latest")),
+            isolation_level=_str(w, data, "isolation-level", "read_committed",
+                                 choices=("read_committed", "read_uncommitted")),
+            processing_ms=_int(w, data, "processing-ms", 0, high=600_000),
+            batch_size=_opt_int(w, data, "batch-size", low=1, high=100_000),
+            output_topic=output,
+            session_timeout_ms=_opt_int(w, data, "session-timeout-ms", low=1000, high=3_600_000),
+            static=_bool(w, data, "static", False),
+        )
+        for member in spec.member_names():
+            if member in self.members:
+                w.fail(f"member {member!r} already exists; give this step another 'name'.")
+            self.members.add(member)
+            self.member_groups[member] = group
+        self.groups.add(group)
+        return spec
+
+    def _member_action(self, w: _Where, kind: str, raw: object) -> MemberAction:
+        action = kind.removesuffix("-member")
+        if isinstance(raw, str) and kind != "switch-strategy":
+            return MemberAction(action, self._member(w, raw))
+        data = _mapping(w, raw, kind)
+        allowed = {"crash-member": ("member", "after-records"), "restart-member": ("member",),
+                   "stop-member": ("member",), "switch-strategy": ("member", "strategy")}[kind]
+        _only(w, data, allowed, kind)
+        member = self._member(w, _str(w, data, "member", required=True))
+        if kind == "switch-strategy":
+            return MemberAction("switch", member,
+                                strategy=_str(w, data, "strategy", required=True, choices=STRATEGIES))
+        after = _opt_int(w, data, "after-records", high=10_000_000) if kind == "crash-member" else None
+        return MemberAction(action, member, after_records=after)
+
+    def _node_ref(self, w: _Where, data: Mapping[str, Any]) -> NodeRef:
+        given = [k for k in ("node", "leader-of", "follower-of") if data.get(k) is not None]
+        if len(given) != 1:
+            w.fail("name exactly one node: 'node: N' (or a name saved with 'as:'), "
+                   "'leader-of: topic/partition' or 'follower-of: topic/partition'.")
+        key = given[0]
+        value = data[key]
+        if key == "node":
+            if isinstance(value, int) and not isinstance(value, bool):
+                if not 1 <= value <= self.cluster.nodes:
+                    w.fail(f"'node' must be between 1 and {self.cluster.nodes}, not {value}.")
+                return NodeRef(number=value)
+            if isinstance(value, str) and value in self.saved:
+                return NodeRef(ref=value)
+            w.fail(f"'node' must be a node number or a name saved earlier with 'as:', not {value!r}.")
+        if not isinstance(value, str) or value.count("/") != 1:
+            w.fail(f"'{key}' must look like topic/partition, not {value!r}.")
+        topic, _, part = value.partition("/")
+        self._topic(w, topic, key)
+        if not part.isdigit():
+            w.fail(f"'{key}' must look like topic/partition with a partition number, not {value!r}.")
+        if key == "follower-of" and self.cluster.nodes == 1:
+            w.fail("'follower-of' needs a replicated topic; this scenario's cluster has one node.")
+        return NodeRef(role=key, topic=topic, partition=int(part))
+
+    def _node_action(self, w: _Where, action: str, raw: object) -> NodeAction:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            data: dict[str, Any] = {"node": raw}
+        elif isinstance(raw, str):
+            data = {"node": raw}
+        else:
+            data = _mapping(w, raw, f"{action}-node")
+        _only(w, data, ("node", "leader-of", "follower-of", "as"), f"{action}-node")
+        ref = self._node_ref(w, data)
+        save_as = _opt_str(w, data, "as")
+        if save_as is not None:
+            if not _NAME.match(save_as):
+                w.fail(f"'as' must be a simple name, not {save_as!r}.")
+            self.saved.add(save_as)
+        return NodeAction(action, ref, save_as)
+
+    def _wait(self, w: _Where, raw: object) -> WaitFor:
+        data = _mapping(w, raw, "wait")
+        timeout = _float(w, data, "timeout", 60.0, low=0.5, high=3600.0)
+        conds = [k for k in data if k not in ("timeout", "reason")]
+        if len(conds) != 1:
+            w.fail("'wait' needs exactly one condition: " + ", ".join(WAIT_CONDITIONS) + ".")
+        cond = conds[0]
+        if cond not in WAIT_CONDITIONS:
+            w.fail(f"unknown wait condition '{cond}'; use one of: {', '.join(WAIT_CONDITIONS)}.")
+        reason = "" if data.get("reason") is None else _str(w, data, "reason")
+        if cond == "seconds":
+            seconds = _float(w, data, "seconds", low=0.0, high=120.0)
+            if not reason:
+                w.fail("'wait: seconds' is only for a bounded pause with a narrated 'reason' "
+                       "(wait for a condition instead where you can).")
+            return WaitFor("seconds", seconds=seconds, reason=reason, timeout=seconds + 1)
+        if cond == "produced":
+            value = data[cond]
+            name = value if isinstance(value, str) else _str(w, _mapping(w, value, "produced"), "producer")
+            if name not in self.producers:
+                w.fail(f"'produced' names producer {name!r}, which no earlier produce step started.")
+            if self.producers[name]:
+                w.fail(f"producer {name!r} runs until stopped; wait for something else.")
+            return WaitFor("produced", producer=name, reason=reason, timeout=timeout)
+        sub = _mapping(w, data[cond], cond)
+        if cond == "isr-size":
+            _only(w, sub, ("topic", "partition", "equals", "at-least", "at-most", "is"), "isr-size")
+            return WaitFor("isr-size", topic=self._topic(w, _str(w, sub, "topic", required=True),
+                                                          "topic"),
+                           partition=_int(w, sub, "partition", 0, high=999),
+                           comparison=self._count_cmp(w, sub, "isr-size"), reason=reason,
+                           timeout=timeout)
+        if cond == "leader":
+            _only(w, sub, ("topic", "partition", "is", "not", "any"), "leader")
+            topic = self._topic(w, _str(w, sub, "topic", required=True), "topic")
+            given = [k for k in ("is", "not", "any") if sub.get(k) is not None]
+            if len(given) != 1:
+                w.fail("'leader' needs exactly one of 'is: NODE', 'not: NODE' or 'any: true'.")
+            node = None
+            if given[0] != "any":
+                node = self._node_ref(w, {"node": sub[given[0]]})
+            return WaitFor("leader", topic=topic, partition=_int(w, sub, "partition", 0, high=999),
+                           node=node, negate=given[0] == "not", reason=reason, timeout=timeout)
+        if cond == "consumed":
+            _only(w, sub, ("group", "count"), "consumed")
+            group = _str(w, sub, "group", required=True)
+            if group not in self.groups:
+                w.fail(f"'consumed' names group {group!r}, which no earlier start-members step used.")
+            count = _int(w, sub, "count", low=0, high=100_000_000)
+            return WaitFor("consumed", group=group, comparison=Comparison(">=", count),
+                           reason=reason, timeout=timeout)
+        if cond == "assigned":
+            _only(w, sub, ("group", "members"), "assigned")
+            group = _str(w, sub, "group", required=True)
+            if group not in self.groups:
+                w.fail(f"'assigned' names group {group!r}, which no earlier start-members step used.")
+            members = _int(w, sub, "members", 1, low=1, high=100)
+            return WaitFor("assigned", group=group, comparison=Comparison(">=", members),
+                           reason=reason, timeout=timeout)
+        _only(w, sub, ("node", "state"), "node-state")
+        node = self._node_ref(w, {"node": sub.get("node")})
+        return WaitFor("node-state", node=node,
+                       state=_str(w, sub, "state", required=True, choices=NODE_STATES), reason=reason,
+                       timeout=timeout)
+
+    def _count_cmp(self, w: _Where, sub: Mapping[str, Any], what: str) -> Comparison:
+        given = [k for k in ("equals", "at-least", "at-most", "is") if sub.get(k) is not None]
+        if len(given) != 1:
+            w.fail(f"'{what}' needs exactly one of 'equals', 'at-least', 'at-most' or 'is'.")
+        key = given[0]
+        if key == "is":
+            return _cmp(w, sub[key], f"{what}.is")
+        value = _int(w, sub, key, low=0, high=1000)
+        return Comparison({"equals": "==", "at-least": ">=", "at-most": "<="}[key], value)

@@ -1,0 +1,254 @@
+"""Typed workshop scenarios: what a YAML scenario file means once it has been validated.
+
+A scenario names *logical* topics, groups, producers and members; the runner maps them to fresh
+real names per run (``<name>-<run id>``) so a scenario can run again on the same cluster. Nodes are
+named by number or by role (``leader-of: topic/partition``), resolved when the step runs: roles are
+what make faults deterministic, because the leader is wherever Kafka put it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# ---- cluster and topics ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterNeeds:
+    nodes: int = 1
+    """1 or 3 lab nodes."""
+    profile: str = "default"
+    """Lab profile: default or slow-replication (followers fetch every ~5 s)."""
+
+
+@dataclass(frozen=True)
+class TopicDecl:
+    """A topic the scenario creates before its first step (a fresh real name per run)."""
+
+    name: str
+    partitions: int = 1
+    replication_factor: int = 1
+    min_insync_replicas: int | None = None
+    unclean_leader_election: bool = False
+    config: Mapping[str, str] = field(default_factory=dict)
+    replica_assignment: tuple[tuple[int, ...], ...] | None = None
+
+
+# ---- node references ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """Which lab node a step acts on: exactly one of ``number``, ``role`` (+ topic/partition), ``ref``."""
+
+    number: int | None = None
+    role: str | None = None
+    """``leader-of`` or ``follower-of``."""
+    topic: str | None = None
+    partition: int = 0
+    ref: str | None = None
+    """A name an earlier node step saved with ``as:``."""
+
+    def describe(self) -> str:
+        if self.number is not None:
+            return f"node {self.number}"
+        if self.role is not None:
+            return f"the {self.role.replace('-of', '')} of {self.topic}/{self.partition}"
+        return f"node '{self.ref}'"
+
+
+# ---- steps ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProducerDecl:
+    """A producer profile in scenario terms (mapped onto the producer lab's ProducerProfile)."""
+
+    acks: str = "all"
+    idempotence: bool = False
+    retries: int | None = None
+    max_in_flight: int | None = None
+    linger_ms: int | None = None
+    batch_size: int | None = None
+    compression: str | None = None
+    message_timeout_ms: int | None = None
+    request_timeout_ms: int | None = None
+    transactional: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorkloadDecl:
+    topic: str
+    count: int | None = 100
+    """None: until a stop-producer step (then the step must be background)."""
+    rate: float | None = None
+    keys: str = "none"
+    """none, fixed:K, cycle:N, random, hot:P."""
+    value_size: int = 100
+    partition: int | None = None
+
+
+@dataclass(frozen=True)
+class Produce:
+    name: str
+    producer: ProducerDecl
+    workload: WorkloadDecl
+    wait: bool = True
+    """True: the step ends when every record got a delivery report; False: runs in the background."""
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class StopProducer:
+    name: str
+
+
+@dataclass(frozen=True)
+class StartMembers:
+    """Start ``count`` members of ``group`` named ``<name>1..N`` (or ``name`` when count is 1)."""
+
+    group: str
+    topics: tuple[str, ...]
+    name: str = "m"
+    count: int = 1
+    strategy: str = "sync-per-batch"
+    assignor: str | None = None
+    """range, roundrobin or cooperative-sticky (classic protocol)."""
+    protocol: str = "classic"
+    """classic or consumer (KIP-848)."""
+    auto_offset_reset: str = "earliest"
+    isolation_level: str = "read_committed"
+    processing_ms: int = 0
+    batch_size: int | None = None
+    output_topic: str | None = None
+    session_timeout_ms: int | None = None
+    static: bool = False
+
+    def member_names(self) -> tuple[str, ...]:
+        if self.count == 1:
+            return (self.name,)
+        return tuple(f"{self.name}{i}" for i in range(1, self.count + 1))
+
+
+@dataclass(frozen=True)
+class MemberAction:
+    """crash (optionally after N more records), restart, stop (clean leave) or switch strategy."""
+
+    action: str
+    member: str
+    after_records: int | None = None
+    strategy: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeAction:
+    action: str
+    """kill, stop, pause, resume, restart or start."""
+    node: NodeRef
+    save_as: str | None = None
+
+
+@dataclass(frozen=True)
+class WaitFor:
+    """Wait until a condition holds (or ``timeout`` passes, which fails the step)."""
+
+    condition: str
+    """isr-size, leader, consumed, produced, assigned, node-state or seconds."""
+    topic: str | None = None
+    partition: int = 0
+    group: str | None = None
+    producer: str | None = None
+    node: NodeRef | None = None
+    comparison: Comparison | None = None
+    """For isr-size / consumed / assigned: what the measured number must satisfy."""
+    negate: bool = False
+    """For leader: the leader must NOT be ``node`` (``leader: {..., not: ...}``)."""
+    state: str | None = None
+    """For node-state: running, paused, dead or stopped."""
+    seconds: float = 0.0
+    reason: str = ""
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class Note:
+    """A step that only narrates (the instructor talks; nothing happens)."""
+
+
+@dataclass(frozen=True)
+class VerdictStep:
+    timeout: float = 60.0
+    heal: bool = True
+    """Restart killed nodes and resume paused ones first, so the final re-read can read everything."""
+
+
+Action = (Produce | StopProducer | StartMembers | MemberAction | NodeAction | WaitFor | Note
+          | VerdictStep)
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    """1-based, as printed and named in error messages."""
+    kind: str
+    """The YAML key: produce, start-members, kill-node, wait, verdict..."""
+    action: Action
+    narrate: str = ""
+    title: str = ""
+
+
+# ---- expectations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``op`` is one of == != > >= < <= or ``..`` (inclusive range ``low..high``)."""
+
+    op: str
+    value: float
+    high: float | None = None
+
+    def holds(self, actual: float) -> bool:
+        if self.op == "..":
+            return self.value <= actual <= (self.high if self.high is not None else self.value)
+        return {
+            "==": actual == self.value, "!=": actual != self.value, ">": actual > self.value,
+            ">=": actual >= self.value, "<": actual < self.value, "<=": actual <= self.value,
+        }[self.op]
+
+    def text(self) -> str:
+        def num(x: float) -> str:
+            return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+        if self.op == "..":
+            return f"{num(self.value)}..{num(self.high if self.high is not None else self.value)}"
+        return f"{self.op} {num(self.value)}"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One line of ``expect:``: ``subject`` (e.g. lost, errors.NOT_ENOUGH_REPLICAS) and a comparison."""
+
+    subject: str
+    comparison: Comparison
+    group: str | None = None
+    """For per-group subjects (revoked-partitions): the logical group, None = all groups."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    title: str
+    goal: str
+    steps: tuple[Step, ...]
+    expectations: tuple[Expectation, ...]
+    duration: float = 60.0
+    """Rough run time in seconds (shown to the audience; not enforced)."""
+    cluster: ClusterNeeds = ClusterNeeds()
+    topics: tuple[TopicDecl, ...] = ()
+    source: str = ""
+    """The file it came from (for messages)."""
+    slug: str = ""
+    """The file name without extension."""
+    tags: tuple[str, ...] = ()

@@ -1,0 +1,585 @@
+"""Running a scenario step by step: ``ScenarioRun(scenario, engine, lab)``.
+
+The TUI calls :meth:`ScenarioRun.next_step` (from a worker thread) each time the instructor presses a
+key; ``kafka-explorer run`` calls :meth:`ScenarioRun.run_all`. Every step reports progress through the
+``on_progress`` callback, ends with a :class:`StepResult`, and the verdict step (added at the end when
+the file has none) evaluates the expectations. :meth:`close` stops what the run started and heals the
+nodes it broke, so the next scenario starts from a healthy cluster.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tui.scenario.driver import Driver, PartitionState, RunMetrics, VerdictFacts
+from tui.scenario.expect import ANOMALY_KINDS
+from tui.scenario.model import (
+    Comparison,
+    Expectation,
+    MemberAction,
+    NodeAction,
+    NodeRef,
+    Note,
+    Produce,
+    Scenario,
+    StartMembers,
+    Step,
+    StopProducer,
+    VerdictStep,
+    WaitFor,
+)
+from tui.scenario.roles import resolve_node
+
+POLL_S = 0.25
+"""How often wait conditions are re-checked."""
+HEAL_TIMEOUT_S = 90.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the runner is doing now: ``step-started``, ``waiting``, ``step-done``, ``step-failed``,
+    ``verdict``, ``expectation`` or ``finished``."""
+
+    kind: str
+    step: int | None
+    text: str
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    number: int
+    kind: str
+    title: str
+    narrate: str
+    ok: bool
+    detail: str
+    """What happened, in one sentence (e.g. 'killed node 2, the leader of orders/0')."""
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    subject: str
+    expected: str
+    """e.g. '> 0'."""
+    actual: float | None
+    """None when it could not be measured (no verdict)."""
+    ok: bool
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Everything a report needs once the run has ended."""
+
+    scenario: Scenario
+    run_suffix: str
+    names: dict[str, str]
+    """Logical name -> real name for topics, groups, producers and members."""
+    steps: tuple[StepResult, ...]
+    verdict: VerdictFacts | None
+    metrics: RunMetrics | None
+    expectations: tuple[ExpectationResult, ...]
+    passed: bool
+    error: str | None
+    started: float
+    finished: float
+
+
+@dataclass
+class _State:
+    topics: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+    producers: dict[str, str] = field(default_factory=dict)
+    members: dict[str, str] = field(default_factory=dict)
+    saved_nodes: dict[str, int] = field(default_factory=dict)
+    touched_nodes: set[int] = field(default_factory=set)
+
+
+class ScenarioRun:
+    """One run of one scenario. Not thread-safe: call it from one thread at a time."""
+
+    def __init__(self, scenario: Scenario, engine: Any = None, lab: Any = None, *,
+                 driver: Driver | None = None, on_progress: ProgressCallback | None = None,
+                 run_suffix: str | None = None) -> None:
+        if driver is None:
+            from tui.scenario.engine_driver import EngineDriver
+
+            if engine is None:
+                raise ValueError("A scenario run needs an engine (or a driver).")
+            driver = EngineDriver(engine, lab)
+        self.scenario = scenario
+        self.driver = driver
+        self.on_progress = on_progress
+        self.suffix = run_suffix or secrets.token_hex(3)
+        steps = list(scenario.steps)
+        if not any(isinstance(s.action, VerdictStep) for s in steps):
+            steps.append(Step(len(steps) + 1, "verdict", VerdictStep(),
+                              narrate="The final re-read compares every produced record with what "
+                                      "the log holds and what each member saw.",
+                              title="verdict"))
+        self.steps: tuple[Step, ...] = tuple(replace(s, title=s.title or describe(s)) for s in steps)
+        self.position = 0
+        """Index of the next step to run."""
+        self.results: list[StepResult] = []
+        self.verdict: VerdictFacts | None = None
+        self.metrics: RunMetrics | None = None
+        self.expectation_results: tuple[ExpectationResult, ...] = ()
+        self.error: str | None = None
+        self.started = time.time()
+        self.finished_at: float | None = None
+        self._prepared = False
+        self._closed = False
+        self._cancel = threading.Event()
+        self._st = _State()
+        self._st.topics = {t.name: f"{t.name}-{self.suffix}" for t in scenario.topics}
+
+    # ---- public API --------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def passed(self) -> bool:
+        return (self.done and self.error is None and self.verdict is not None
+                and all(r.ok for r in self.expectation_results))
+
+    @property
+    def next(self) -> Step | None:
+        """The step :meth:`next_step` would run, or None when the run is over."""
+        return None if self.done or self.position >= len(self.steps) else self.steps[self.position]
+
+    def cancel(self) -> None:
+        """Ask a waiting step to give up (from any thread)."""
+        self._cancel.set()
+
+    def next_step(self) -> StepResult | None:
+        """Run the next step (creating topics first); None when there is nothing left to run."""
+        if self.done:
+            return None
+        if not self._prepared:
+            try:
+                self._prepare()
+            except Exception as exc:  # any failure ends the run with one sentence
+                self._fail_run(None, _sentence(exc))
+                return None
+            self._prepared = True
+        step = self.steps[self.position]
+        self.position += 1
+        self._say("step-started", step.number, f"step {step.number}/{len(self.steps)} "
+                  f"{step.kind}: {step.title}")
+        self.driver.publish("scenario.step", f"scenario step {step.number}: {step.title}",
+                            "notice", step=step.number, scenario=self.scenario.slug)
+        t0 = time.monotonic()
+        try:
+            detail = self._execute(step)
+        except Exception as exc:
+            result = StepResult(step.number, step.kind, step.title, step.narrate, False,
+                                _sentence(exc), time.monotonic() - t0)
+            self.results.append(result)
+            self._say("step-failed", step.number, result.detail)
+            self._fail_run(step.number, result.detail)
+            return result
+        result = StepResult(step.number, step.kind, step.title, step.narrate, True, detail,
+                            time.monotonic() - t0)
+        self.results.append(result)
+        self._say("step-done", step.number, detail)
+        if self.position >= len(self.steps):
+            self._finish()
+        return result
+
+    def run_all(self) -> RunOutcome:
+        """Run every remaining step, then return the outcome (the run stays open: call close())."""
+        while not self.done:
+            self.next_step()
+        return self.outcome()
+
+    def outcome(self) -> RunOutcome:
+        return RunOutcome(
+            scenario=self.scenario, run_suffix=self.suffix, names=self.names(),
+            steps=tuple(self.results), verdict=self.verdict, metrics=self.metrics,
+            expectations=self.expectation_results, passed=self.passed, error=self.error,
+            started=self.started, finished=self.finished_at or time.time())
+
+    def names(self) -> dict[str, str]:
+        st = self._st
+        return {**st.topics, **st.groups, **st.producers, **st.members}
+
+    def close(self) -> None:
+        """Stop producers and members this run started and heal the nodes it broke. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._cancel.set()
+        try:
+            self.driver.close()
+        except Exception as exc:
+            self._say("warning", None, f"stopping the scenario's clients failed: {_sentence(exc)}")
+        try:
+            self._heal(wait=False)
+        except Exception as exc:
+            self._say("warning", None, f"healing the cluster failed: {_sentence(exc)}")
+
+    def __enter__(self) -> ScenarioRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- internals ---------------------------------------------------------------------------
+
+    def _say(self, kind: str, step: int | None, text: str) -> None:
+        if self.on_progress is not None:
+            try:
+                self.on_progress(Progress(kind, step, text))
+            except Exception:  # a broken progress sink must not break the run
+                pass
+
+    def _fail_run(self, step: int | None, text: str) -> None:
+        where = f"step {step}" if step is not None else "setup"
+        self.error = f"{where}: {text}"
+        self.finished_at = time.time()
+        self._say("finished", step, f"scenario failed at {where}: {text}")
+
+    def _prepare(self) -> None:
+        need = self.scenario.cluster
+        nodes = self.driver.node_ids()
+        if nodes and len(nodes) < need.nodes:
+            raise ValueError(f"This scenario needs a {need.nodes}-node lab cluster; the one connected "
+                             f"has {len(nodes)} node(s).")
+        profile = getattr(self.driver, "cluster_profile", lambda: None)()
+        if profile is not None and profile != need.profile:
+            raise ValueError(f"This scenario needs the lab profile {need.profile!r}; the lab runs "
+                             f"{profile!r} (start it with `kafka-explorer lab up --profile "
+                             f"{need.profile}`).")
+        for decl in self.scenario.topics:
+            real = self._st.topics[decl.name]
+            self._say("setup", None, f"creating topic {real} ({decl.partitions} partition(s), "
+                      f"RF {decl.replication_factor})")
+            self.driver.create_topic(decl, real)
+            self._wait_leaders(real, decl.partitions, 30.0)
+
+    def _wait_leaders(self, topic: str, partitions: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            states = [self.driver.partition_state(topic, p) for p in range(partitions)]
+            if all(s is not None and s.leader >= 0 for s in states):
+                return
+            if time.monotonic() > deadline:
+                raise ValueError(f"Topic {topic} has partitions without a leader after {timeout:.0f} s.")
+            self._sleep(POLL_S)
+
+    def _sleep(self, seconds: float) -> None:
+        if self._cancel.wait(seconds):
+            raise ValueError("The run was cancelled.")
+
+    def _topic(self, logical: str) -> str:
+        return self._st.topics.get(logical, logical)
+
+    def _group(self, logical: str) -> str:
+        return self._st.groups.setdefault(logical, f"{logical}-{self.suffix}")
+
+    def _member(self, logical: str) -> str:
+        if logical not in self._st.members:
+            raise ValueError(f"Member {logical!r} is not running in this scenario.")
+        return self._st.members[logical]
+
+    def _node(self, ref: NodeRef) -> int:
+        state = None
+        if ref.role is not None and ref.topic is not None:
+            state = self._partition(ref.topic, ref.partition)
+        return resolve_node(ref, state, self._st.saved_nodes)
+
+    def _partition(self, logical_topic: str, partition: int) -> PartitionState | None:
+        return self.driver.partition_state(self._topic(logical_topic), partition)
+
+    def _execute(self, step: Step) -> str:
+        action = step.action
+        if isinstance(action, Produce):
+            return self._produce(action)
+        if isinstance(action, StopProducer):
+            name = self._st.producers[action.name]
+            self.driver.stop_producer(name)
+            return f"stopped producer {action.name}"
+        if isinstance(action, StartMembers):
+            return self._start_members(action)
+        if isinstance(action, MemberAction):
+            return self._member_action(action)
+        if isinstance(action, NodeAction):
+            return self._node_action(action)
+        if isinstance(action, WaitFor):
+            return self._wait(action)
+        if isinstance(action, Note):
+            return "note"
+        if isinstance(action, VerdictStep):
+            return self._verdict(action)
+        raise ValueError(f"Unknown step {step.kind}.")
+
+    def _produce(self, action: Produce) -> str:
+        real_name = f"{action.name}-{self.suffix}"
+        topic = self._topic(action.workload.topic)
+        name = self.driver.start_producer(action, real_name, topic)
+        self._st.producers[action.name] = name
+        if not action.wait:
+            return f"producer {action.name} started in the background"
+        if not self.driver.producer_done(name, action.timeout):
+            raise ValueError(f"Producer {action.name} did not get every delivery report within "
+                             f"{action.timeout:.0f} s.")
+        m = self.driver.metrics((topic,), ())
+        return (f"producer {action.name} finished: {m.acked} acked, {m.failed_definite} failed, "
+                f"{m.failed_indefinite} unknown so far in this run")
+
+    def _start_members(self, action: StartMembers) -> str:
+        group = self._group(action.group)
+        topics = tuple(self._topic(t) for t in action.topics)
+        output = self._topic(action.output_topic) if action.output_topic else None
+        for member in action.member_names():
+            real = f"{member}-{self.suffix}"
+            self._st.members[member] = self.driver.add_member(action, real, group, topics, output)
+        how = action.protocol if action.protocol == "consumer" else (action.assignor or "range")
+        return (f"started {', '.join(action.member_names())} in group {action.group} "
+                f"({action.strategy}, {how})")
+
+    def _member_action(self, action: MemberAction) -> str:
+        name = self._member(action.member)
+        self.driver.member_action(name, action.action, action.after_records, action.strategy)
+        if action.action == "crash":
+            after = ("" if action.after_records is None
+                     else f" after {action.after_records} more record(s)")
+            return f"member {action.member} set to crash{after}"
+        if action.action == "switch":
+            return f"member {action.member} switches to {action.strategy}"
+        return f"member {action.member}: {action.action}"
+
+    def _node_action(self, action: NodeAction) -> str:
+        node = self._node(action.node)
+        if action.save_as:
+            self._st.saved_nodes[action.save_as] = node
+        self._st.touched_nodes.add(node)
+        self.driver.node_action(node, action.action)
+        past = {"kill": "killed", "stop": "stopped", "pause": "paused", "resume": "resumed",
+                "restart": "restarted", "start": "started"}[action.action]
+        why = "" if action.node.number is not None else f" ({action.node.describe()})"
+        return f"{past} node {node}{why}"
+
+    # ---- waiting -----------------------------------------------------------------------------
+
+    def _wait(self, cond: WaitFor) -> str:
+        if cond.condition == "seconds":
+            self._say("waiting", None, f"pausing {cond.seconds:g} s: {cond.reason}")
+            self._sleep(cond.seconds)
+            return f"paused {cond.seconds:g} s ({cond.reason})"
+        if cond.condition == "produced":
+            name = self._st.producers[cond.producer or ""]
+            if not self.driver.producer_done(name, cond.timeout):
+                raise ValueError(f"Producer {cond.producer} was still waiting for delivery reports "
+                                 f"after {cond.timeout:.0f} s.")
+            return f"producer {cond.producer} got every delivery report"
+        deadline = time.monotonic() + cond.timeout
+        next_note = time.monotonic() + 3.0
+        while True:
+            ok, now = self._check(cond)
+            if ok:
+                return f"{_wait_text(cond)}: {now}"
+            if time.monotonic() > deadline:
+                raise ValueError(f"Timed out after {cond.timeout:g} s waiting until "
+                                 f"{_wait_text(cond)} (now: {now}).")
+            if time.monotonic() >= next_note:
+                self._say("waiting", None, f"waiting until {_wait_text(cond)} (now: {now})")
+                next_note = time.monotonic() + 3.0
+            self._sleep(POLL_S)
+
+    def _check(self, cond: WaitFor) -> tuple[bool, str]:
+        if cond.condition == "isr-size":
+            state = self._partition(cond.topic or "", cond.partition)
+            if state is None:
+                return False, "no metadata"
+            assert cond.comparison is not None
+            return cond.comparison.holds(len(state.isr)), f"ISR {list(state.isr)}"
+        if cond.condition == "leader":
+            state = self._partition(cond.topic or "", cond.partition)
+            if state is None:
+                return False, "no metadata"
+            if cond.node is None:
+                return state.leader >= 0, f"leader {state.leader}"
+            node = self._node(cond.node)
+            same = state.leader == node
+            return (state.leader >= 0 and not same) if cond.negate else same, f"leader {state.leader}"
+        if cond.condition == "consumed":
+            count = self.driver.consumed(self._group(cond.group or ""))
+            assert cond.comparison is not None
+            return cond.comparison.holds(count), f"{count} consumed"
+        if cond.condition == "assigned":
+            count = self.driver.assigned_members(self._group(cond.group or ""))
+            assert cond.comparison is not None
+            return cond.comparison.holds(count), f"{count} member(s) with partitions"
+        if cond.condition == "node-state":
+            assert cond.node is not None
+            node = self._node(cond.node)
+            state_name = self.driver.node_state(node)
+            return state_name == cond.state, f"node {node} {state_name}"
+        raise ValueError(f"Unknown wait condition {cond.condition}.")
+
+    # ---- verdict -----------------------------------------------------------------------------
+
+    def _heal(self, wait: bool) -> list[str]:
+        """Resume paused and start stopped/dead nodes this run touched; optionally wait for ISRs."""
+        done: list[str] = []
+        for node in sorted(self._st.touched_nodes):
+            state = self.driver.node_state(node)
+            if state == "paused":
+                self.driver.node_action(node, "resume")
+                done.append(f"resumed node {node}")
+            elif state in ("dead", "stopped"):
+                self.driver.node_action(node, "start")
+                done.append(f"started node {node}")
+        if wait and done:
+            self._wait_in_sync(HEAL_TIMEOUT_S)
+        return done
+
+    def _wait_in_sync(self, timeout: float) -> None:
+        """Until every partition of the scenario's topics has a leader and a full ISR (or timeout)."""
+        deadline = time.monotonic() + timeout
+        parts = [(self._topic(t.name), p) for t in self.scenario.topics for p in range(t.partitions)]
+        while time.monotonic() < deadline:
+            states = [self.driver.partition_state(t, p) for t, p in parts]
+            if all(s is not None and s.leader >= 0 and set(s.isr) >= set(s.replicas) for s in states):
+                return
+            self._sleep(0.5)
+        self._say("warning", None, f"some partitions were not fully in sync after {timeout:.0f} s; "
+                  "judging anyway")
+
+    def _verdict(self, action: VerdictStep) -> str:
+        healed = self._heal(wait=True) if action.heal else []
+        for logical, name in self._st.producers.items():
+            self._say("verdict", None, f"waiting for producer {logical}'s last delivery reports")
+            if not self.driver.producer_done(name, 1.0):
+                self.driver.stop_producer(name)
+                self.driver.producer_done(name, 30.0)
+        topics = tuple(self._st.topics.values())
+        self._say("verdict", None, "re-reading every partition and judging every record")
+        self.verdict = self.driver.verdict(topics, action.timeout)
+        self.metrics = self.driver.metrics(topics, tuple(self._st.groups.values()))
+        self.expectation_results = tuple(
+            evaluate(e, self.verdict, self.metrics, self._st.groups) for e in self.scenario.expectations)
+        counts = ", ".join(f"{k} {v}" for k, v in self.verdict.counts.items() if v)
+        prefix = f"{'; '.join(healed)}; " if healed else ""
+        return f"{prefix}verdict: {counts or 'no anomalies'}"
+
+    def _finish(self) -> None:
+        if self.verdict is None and self.error is None:
+            self.error = "the run ended without a verdict"
+        for res in self.expectation_results:
+            mark = "ok " if res.ok else "FAIL"
+            actual = "n/a" if res.actual is None else _num(res.actual)
+            self._say("expectation", None, f"{mark} {res.subject} {res.expected} (actual {actual})")
+        self.finished_at = time.time()
+        self._say("finished", None, "every expectation holds" if self.passed
+                  else "some expectations do not hold")
+
+
+# ---- pure helpers (unit-tested) -------------------------------------------------------------------
+
+
+def measure(subject: str, verdict: VerdictFacts, metrics: RunMetrics,
+            groups: dict[str, str] | None = None) -> float:
+    """The number an expectation subject names, from the verdict and the run's own metrics."""
+    if subject in ANOMALY_KINDS:
+        return float(verdict.counts.get(subject, 0))
+    if subject.startswith("errors."):
+        return float(metrics.errors.get(subject.removeprefix("errors."), 0))
+    if subject == "produced":
+        return float(metrics.produced)
+    if subject == "acked":
+        return float(metrics.acked)
+    if subject == "failed-definite":
+        return float(metrics.failed_definite)
+    if subject == "failed-indefinite":
+        return float(metrics.failed_indefinite)
+    if subject == "revoked-partitions":
+        return float(sum(metrics.revoked_partitions.values()))
+    if subject == "max-partition-share":
+        shares = []
+        for per_partition in metrics.partition_counts.values():
+            total = sum(per_partition.values())
+            if total:
+                shares.append(max(per_partition.values()) / total)
+        return max(shares, default=0.0)
+    raise ValueError(f"Unknown expectation {subject!r}.")
+
+
+def evaluate(exp: Expectation, verdict: VerdictFacts, metrics: RunMetrics,
+             groups: dict[str, str] | None = None) -> ExpectationResult:
+    actual = measure(exp.subject, verdict, metrics, groups)
+    return ExpectationResult(exp.subject, exp.comparison.text(), actual, exp.comparison.holds(actual))
+
+
+def describe(step: Step) -> str:
+    """A short title for a step (used when the file gives none)."""
+    a = step.action
+    if isinstance(a, Produce):
+        w, p = a.workload, a.producer
+        count = "records until stopped" if w.count is None else f"{w.count} records"
+        rate = f" at {w.rate:g}/s" if w.rate else ""
+        idem = ", idempotent" if p.idempotence else ""
+        bg = " (background)" if not a.wait else ""
+        return f"{a.name}: {count} to {w.topic}{rate}, acks={p.acks}{idem}, keys {w.keys}{bg}"
+    if isinstance(a, StopProducer):
+        return f"stop producer {a.name}"
+    if isinstance(a, StartMembers):
+        how = "consumer protocol" if a.protocol == "consumer" else (a.assignor or "range")
+        return (f"start {a.count} member(s) of group {a.group} on {', '.join(a.topics)}: "
+                f"{a.strategy}, {how}")
+    if isinstance(a, MemberAction):
+        if a.action == "switch":
+            return f"switch {a.member} to {a.strategy}"
+        after = f" after {a.after_records} record(s)" if a.after_records is not None else ""
+        return f"{a.action} member {a.member}{after}"
+    if isinstance(a, NodeAction):
+        saved = f" (saved as {a.save_as})" if a.save_as else ""
+        return f"{a.action} {a.node.describe()}{saved}"
+    if isinstance(a, WaitFor):
+        return f"wait until {_wait_text(a)}"
+    if isinstance(a, VerdictStep):
+        return "heal the cluster, re-read everything and judge" if a.heal else "re-read and judge"
+    return "note"
+
+
+def _wait_text(c: WaitFor) -> str:
+    cmp = c.comparison.text() if c.comparison is not None else ""
+    if c.condition == "isr-size":
+        return f"the ISR of {c.topic}/{c.partition} has size {cmp}"
+    if c.condition == "leader":
+        if c.node is None:
+            return f"{c.topic}/{c.partition} has a leader"
+        return f"the leader of {c.topic}/{c.partition} is {'not ' if c.negate else ''}{c.node.describe()}"
+    if c.condition == "consumed":
+        return f"group {c.group} consumed {cmp} records"
+    if c.condition == "assigned":
+        return f"{cmp} member(s) of group {c.group} hold partitions"
+    if c.condition == "node-state":
+        return f"{c.node.describe() if c.node else 'the node'} is {c.state}"
+    if c.condition == "produced":
+        return f"producer {c.producer} got every delivery report"
+    return f"{c.seconds:g} s passed"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.3g}"
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+__all__ = ["Comparison", "ExpectationResult", "Progress", "RunOutcome", "ScenarioRun", "StepResult",
+           "describe", "evaluate", "measure"]
