@@ -195,6 +195,7 @@ class MemberLoop:
             consumer.incremental_assign(partitions)
         else:
             consumer.assign(partitions)
+        self.emit("state", state="paused" if self.paused else "running")
         if not partitions:
             return
         self.generation += 1
