@@ -1,10 +1,216 @@
-"""The checker's output: anomalies with their records and causes."""
+"""The checker's output: anomalies with their records and causes, counted per kind.
+
+Kinds are stable names (tests, scenarios and the TUI rely on them); each maps to a row of the anomaly
+table in delivery-semantics.md §3. Each :class:`Anomaly` covers one *episode* (e.g. "offsets 110-117
+of orders/2 were delivered again after m2 crashed") and says how many units it counts for. The unit
+per kind (what ``Verdict.counts`` adds up):
+
+* ``lost``, ``unseen``, ``skipped``, ``aborted-visible``, ``producer-reorder``, ``producer-gap``:
+  records;
+* ``log-duplicate``: msg_ids stored at more than one offset;
+* ``redelivered``: (group, partition, offset) triples delivered more than once (each offset once; the
+  number of extra deliveries is in the explanation). A record returned to a member that crashed before
+  processing it and then returned again *is* redelivered: every record ``consume()`` handed to the
+  application counts, as in Kafka's own consumer system tests (``position <= total_consumed``);
+* ``processed-twice``: the subset of those triples whose record was PROCESSED more than once (A5's
+  "duplicate processing"), i.e. what an at-least-once application actually does twice;
+* ``inconsistent-offset``: (partition, offset) positions claimed by two different records;
+* ``poll-skip``: visible records passed over inside one assignment epoch;
+* ``nonmonotonic-poll``: deliveries that went backwards (or repeated) inside one epoch;
+* ``torn-transaction``: records of a committed (or partly visible) transaction missing from the
+  read_committed view;
+* ``commit-anomaly``: offending commits (A14 a: past what was delivered, b: committed offset went
+  backwards, c: for a partition the member did not own).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+LOST = "lost"
+UNSEEN = "unseen"
+INCONSISTENT_OFFSET = "inconsistent-offset"
+LOG_DUPLICATE = "log-duplicate"
+REDELIVERED = "redelivered"
+PROCESSED_TWICE = "processed-twice"
+SKIPPED = "skipped"
+POLL_SKIP = "poll-skip"
+NONMONOTONIC_POLL = "nonmonotonic-poll"
+PRODUCER_REORDER = "producer-reorder"
+PRODUCER_GAP = "producer-gap"
+ABORTED_VISIBLE = "aborted-visible"
+TORN_TRANSACTION = "torn-transaction"
+COMMIT_ANOMALY = "commit-anomaly"
+
+KINDS: tuple[str, ...] = (
+    LOST, UNSEEN, INCONSISTENT_OFFSET, LOG_DUPLICATE, REDELIVERED, PROCESSED_TWICE, SKIPPED, POLL_SKIP,
+    NONMONOTONIC_POLL, PRODUCER_REORDER, PRODUCER_GAP, ABORTED_VISIBLE, TORN_TRANSACTION, COMMIT_ANOMALY,
+)
+"""Every anomaly kind, in report order."""
+
+KIND_TITLES: Mapping[str, str] = {
+    LOST: "Lost acknowledged write (A1)",
+    UNSEEN: "Acknowledged but not (yet) readable (A2)",
+    INCONSISTENT_OFFSET: "Two records at one offset (A3)",
+    LOG_DUPLICATE: "Same record stored at two offsets (A4)",
+    REDELIVERED: "Same offset delivered again (A5)",
+    PROCESSED_TWICE: "Same offset processed again (A5, duplicate processing)",
+    SKIPPED: "Committed past but never processed (A6)",
+    POLL_SKIP: "Records passed over within an assignment (A7)",
+    NONMONOTONIC_POLL: "Delivery went backwards within an assignment (A8)",
+    PRODUCER_REORDER: "Stored out of send order (A9)",
+    PRODUCER_GAP: "Hole in a producer's stored sequence (A10)",
+    ABORTED_VISIBLE: "Failed or aborted write visible (A11)",
+    TORN_TRANSACTION: "Transaction only partly visible (A12)",
+    COMMIT_ANOMALY: "Suspicious offset commit (A14)",
+}
+"""One-line human titles for the TUI and reports."""
+
+VIOLATION = "violation"
+EXPECTED = "expected"
+LIVENESS = "liveness"
+JUDGEMENTS: tuple[str, ...] = (VIOLATION, EXPECTED, LIVENESS)
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    """One episode of one kind: the records it concerns and the cause read from the recorded events."""
+
+    kind: str
+    judgement: str
+    """'violation' (a broken promise), 'expected' (allowed by this configuration), 'liveness'."""
+    topic: str
+    partition: int | None
+    offsets: tuple[int, ...]
+    msg_ids: tuple[str, ...]
+    explanation: str
+    members: tuple[str, ...] = ()
+    count: int = 0
+    """Units this episode adds to ``Verdict.counts[kind]`` (see the module doc); 0 means "derive it":
+    the number of offsets, else of msg_ids, else 1."""
+    group: str | None = None
+    """Consumer group, for consumer-side kinds."""
+
+    def __post_init__(self) -> None:
+        if self.count <= 0:
+            units = len(self.offsets) or len(self.msg_ids) or 1
+            object.__setattr__(self, "count", units)
+
+    def to_json(self, max_items: int | None = None) -> dict[str, Any]:
+        offsets = self.offsets if max_items is None else self.offsets[:max_items]
+        msg_ids = self.msg_ids if max_items is None else self.msg_ids[:max_items]
+        return {
+            "kind": self.kind,
+            "judgement": self.judgement,
+            "topic": self.topic,
+            "partition": self.partition,
+            "group": self.group,
+            "count": self.count,
+            "offsets": list(offsets),
+            "msg_ids": list(msg_ids),
+            "truncated": len(offsets) < len(self.offsets) or len(msg_ids) < len(self.msg_ids),
+            "members": list(self.members),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True)
+class VerdictSummary:
+    """Totals behind the verdict, from the ledger, the consumption log and the final re-read."""
+
+    produced: int = 0
+    acked: int = 0
+    """OK with or without an offset."""
+    failed_definite: int = 0
+    failed_indefinite: int = 0
+    unknown: int = 0
+    audited: int = 0
+    """Records read by the final re-read (read_uncommitted), ours and foreign."""
+    audited_partitions: int = 0
+    incomplete_partitions: int = 0
+    """Partitions the final re-read could not read to their high watermark."""
+    delivered: int = 0
+    """DELIVER events (every record returned to a member, repeats included)."""
+    distinct_delivered: int = 0
+    """Distinct (group, topic, partition, offset) delivered."""
+    processed: int = 0
+    """PROCESSED events."""
+    processed_twice: int = 0
+    """(group, topic, partition, offset) processed more than once."""
+    committed: Mapping[str, Mapping[str, int | None]] = field(default_factory=dict)
+    """group -> 'topic/partition' -> final committed offset (authoritative read, else last commit)."""
+    groups: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "produced": self.produced,
+            "acked": self.acked,
+            "failed_definite": self.failed_definite,
+            "failed_indefinite": self.failed_indefinite,
+            "unknown": self.unknown,
+            "audited": self.audited,
+            "audited_partitions": self.audited_partitions,
+            "incomplete_partitions": self.incomplete_partitions,
+            "delivered": self.delivered,
+            "distinct_delivered": self.distinct_delivered,
+            "processed": self.processed,
+            "processed_twice": self.processed_twice,
+            "committed": {g: dict(parts) for g, parts in self.committed.items()},
+            "groups": list(self.groups),
+            "members": list(self.members),
+        }
+
+
+def _zero_counts() -> dict[str, int]:
+    return dict.fromkeys(KINDS, 0)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    anomalies: tuple[object, ...] = ()
+    """The checker's answer. ``counts`` and ``ok`` are derived from ``anomalies`` (never passed in)."""
+
+    anomalies: tuple[Anomaly, ...] = ()
+    summary: VerdictSummary = field(default_factory=VerdictSummary)
+    counts: Mapping[str, int] = field(init=False, default_factory=_zero_counts)
+    """Units per kind (see the module doc); every kind present, zeros included."""
+    violations: Mapping[str, int] = field(init=False, default_factory=_zero_counts)
+    """Units per kind judged 'violation'."""
+    ok: bool = field(init=False, default=True)
+    """True when no anomaly is a violation."""
+
+    def __post_init__(self) -> None:
+        counts = _zero_counts()
+        violations = _zero_counts()
+        for anomaly in self.anomalies:
+            counts[anomaly.kind] = counts.get(anomaly.kind, 0) + anomaly.count
+            if anomaly.judgement == VIOLATION:
+                violations[anomaly.kind] = violations.get(anomaly.kind, 0) + anomaly.count
+        object.__setattr__(self, "counts", counts)
+        object.__setattr__(self, "violations", violations)
+        object.__setattr__(self, "ok", not any(violations.values()))
+
+    def count(self, kind: str, judgement: str | None = None) -> int:
+        """Units of ``kind`` (optionally only those with this judgement)."""
+        if kind not in self.counts:
+            raise ValueError(f"unknown anomaly kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        if judgement is None:
+            return self.counts[kind]
+        return sum(a.count for a in self.anomalies if a.kind == kind and a.judgement == judgement)
+
+    def of_kind(self, kind: str) -> tuple[Anomaly, ...]:
+        if kind not in self.counts:
+            raise ValueError(f"unknown anomaly kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        return tuple(a for a in self.anomalies if a.kind == kind)
+
+    def to_json(self, max_items: int | None = None) -> dict[str, Any]:
+        """Stable JSON shape; ``max_items`` caps the offsets/msg_ids listed per anomaly."""
+        return {
+            "ok": self.ok,
+            "counts": dict(self.counts),
+            "violations": dict(self.violations),
+            "summary": self.summary.to_json(),
+            "anomalies": [a.to_json(max_items) for a in self.anomalies],
+        }

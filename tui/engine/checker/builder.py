@@ -1,0 +1,284 @@
+"""A small fluent builder of hand-written histories, for checker tests and scripted UI verdicts.
+
+It keeps a model of each partition's log (what the final re-read will return), a ledger, and a
+consumption log with a global event order, so a test reads like the experiment it describes::
+
+    b = HistoryBuilder("orders", partitions=1)
+    b.producer("p1", acks="all")
+    b.produce("p1", 10, partition=0)
+    b.member("m1", group="g", strategy="commit-before")
+    b.assign("m1", [0], committed={0: 0})
+    b.deliver("m1", 0, range(10)); b.commit("m1", {0: 10}); b.process("m1", 0, range(3)); b.crash("m1")
+    verdict = check(b.build())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from tui.engine.history import (
+    AuditLog,
+    AuditPartition,
+    ConsumerEvent,
+    ConsumerEventKind,
+    GroupCommit,
+    History,
+    Outcome,
+    ProducedRecord,
+    ProducerSettings,
+    TxnOutcome,
+)
+from tui.engine.record_format import make_msg_id
+
+K = ConsumerEventKind
+
+
+@dataclass
+class _Member:
+    group: str
+    strategy: str
+    incarnation: int = 0
+    generation: int | None = None
+
+
+@dataclass
+class _Log:
+    records: list[tuple[int, str | None]] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)
+    """Offsets not visible under read_committed (aborted or open transactions)."""
+    next_offset: int = 0
+
+
+class HistoryBuilder:
+    """Builds a :class:`History` step by step (one topic by default; pass ``topic=`` to use others)."""
+
+    def __init__(self, topic: str = "t", partitions: int = 1, run: str = "run00001") -> None:
+        self.topic = topic
+        self.run = run
+        self._logs: dict[tuple[str, int], _Log] = {(topic, p): _Log() for p in range(partitions)}
+        self._produced: list[ProducedRecord] = []
+        self._settings: dict[str, ProducerSettings] = {}
+        self._seq: dict[tuple[str, int], int] = {}
+        self._incarnation: dict[str, int] = {}
+        self._events: list[ConsumerEvent] = []
+        self._members: dict[str, _Member] = {}
+        self._finals: list[GroupCommit] = []
+        self._clock = 1000.0
+        self.isolation: dict[str, str] = {}
+        self.reset_policy: dict[str, str] = {}
+        self.group_started_at: dict[str, float] = {}
+        self.unclean_election = False
+        self.faults: list[str] = []
+        self.incomplete: set[tuple[str, int]] = set()
+        self.rc_view = False
+        """Also record a read_committed view in the audit (set automatically by transactional records)."""
+
+    # ------------------------------------------------------------------ time and the log model
+    def tick(self, seconds: float = 0.01) -> float:
+        self._clock += seconds
+        return self._clock
+
+    def _log(self, partition: int, topic: str | None = None) -> _Log:
+        key = (topic or self.topic, partition)
+        if key not in self._logs:
+            self._logs[key] = _Log()
+        return self._logs[key]
+
+    def store(self, partition: int, msg_id: str | None, *, topic: str | None = None, visible: bool = True,
+              offset: int | None = None) -> int:
+        """Append a record to the partition's log as the final re-read will see it; returns its offset."""
+        log = self._log(partition, topic)
+        off = log.next_offset if offset is None else offset
+        log.records = [(o, m) for o, m in log.records if o != off]
+        log.records.append((off, msg_id))
+        log.records.sort()
+        log.next_offset = max(log.next_offset, off + 1)
+        if not visible:
+            log.hidden.add(off)
+            self.rc_view = True
+        return off
+
+    def skip_offsets(self, partition: int, n: int, topic: str | None = None) -> None:
+        """Leave ``n`` offsets empty (transaction markers, compaction)."""
+        self._log(partition, topic).next_offset += n
+
+    def truncate(self, partition: int, offset: int, topic: str | None = None) -> None:
+        """Drop everything at and after ``offset`` (a leader change truncated the log)."""
+        log = self._log(partition, topic)
+        log.records = [(o, m) for o, m in log.records if o < offset]
+        log.next_offset = offset
+
+    def offset_of(self, msg_id: str, topic: str | None = None) -> int:
+        for (t, _p), log in self._logs.items():
+            if t == (topic or self.topic):
+                for off, mid in log.records:
+                    if mid == msg_id:
+                        return off
+        raise KeyError(msg_id)
+
+    def msg_at(self, partition: int, offset: int, topic: str | None = None) -> str | None:
+        for off, mid in self._log(partition, topic).records:
+            if off == offset:
+                return mid
+        raise KeyError(offset)
+
+    # ------------------------------------------------------------------ producers
+    def producer(self, name: str, acks: str = "all", idempotent: bool = False, retries: int = 2147483647,
+                 max_in_flight: int = 5, transactional: bool = False) -> None:
+        self._settings[name] = ProducerSettings(name=name, acks=acks, idempotent=idempotent, retries=retries,
+                                                max_in_flight=max_in_flight, transactional=transactional)
+        self._incarnation.setdefault(name, 0)
+
+    def new_incarnation(self, producer: str) -> int:
+        self._incarnation[producer] = self._incarnation.get(producer, 0) + 1
+        return self._incarnation[producer]
+
+    def produce(self, producer: str, n: int = 1, *, partition: int = 0, topic: str | None = None,
+                outcome: Outcome = Outcome.OK, stored: bool | None = None, error: str | None = None,
+                txn_id: str | None = None, txn_outcome: TxnOutcome | None = None,
+                visible: bool | None = None, report_offset: bool = True) -> list[str]:
+        """``n`` sends; stored in the log unless ``stored=False`` (default: stored unless the send failed
+        definitely or timed out). Acked sends carry the stored offset in their delivery report."""
+        topic = topic or self.topic
+        inc = self._incarnation.setdefault(producer, 0)
+        ids: list[str] = []
+        for _ in range(n):
+            seq = self._seq.get((producer, inc), 0)
+            self._seq[(producer, inc)] = seq + 1
+            mid = make_msg_id(self.run, producer, inc, seq)
+            keep = stored if stored is not None else outcome in (Outcome.OK, Outcome.OK_NO_OFFSET)
+            vis = visible if visible is not None else txn_outcome is not TxnOutcome.ABORTED
+            if txn_id is not None:
+                self.rc_view = True
+            off = self.store(partition, mid, topic=topic, visible=vis) if keep else None
+            t_send = self.tick()
+            t_ack = self.tick() if outcome is not Outcome.UNKNOWN else None
+            dr_offset = off if outcome is Outcome.OK and report_offset else None
+            self._produced.append(ProducedRecord(
+                msg_id=mid, producer=producer, incarnation=inc, seq=seq, topic=topic, partition=partition,
+                key=None, t_send=t_send, outcome=outcome, offset=dr_offset, t_ack=t_ack, error=error,
+                txn_id=txn_id, txn_outcome=txn_outcome))
+            ids.append(mid)
+        return ids
+
+    def ledger_row(self, msg_id: str) -> ProducedRecord:
+        return next(r for r in self._produced if r.msg_id == msg_id)
+
+    def replace_row(self, msg_id: str, **changes: object) -> None:
+        """Rewrite a ledger row (e.g. a DR claiming an offset the record is not at)."""
+        from dataclasses import replace
+
+        self._produced = [replace(r, **changes) if r.msg_id == msg_id else r  # type: ignore[arg-type]
+                          for r in self._produced]
+
+    # ------------------------------------------------------------------ consumers
+    def member(self, name: str, group: str = "g", strategy: str = "sync-per-batch") -> None:
+        self._members[name] = _Member(group=group, strategy=strategy)
+        self.group_started_at.setdefault(group, self._clock + 0.001)
+
+    def _event(self, member: str, kind: ConsumerEventKind, topic: str | None = None,
+               **fields: object) -> ConsumerEvent:
+        m = self._members[member]
+        ev = ConsumerEvent(seq=len(self._events), ts=self.tick(), member=member, incarnation=m.incarnation,
+                           group=m.group, topic=topic or self.topic, kind=kind, strategy=m.strategy,
+                           **fields)  # type: ignore[arg-type]
+        self._events.append(ev)
+        return ev
+
+    def assign(self, member: str, partitions: Iterable[int], committed: Mapping[int, int] | None = None,
+               generation: int | None = None, topic: str | None = None) -> None:
+        m = self._members[member]
+        m.generation = generation if generation is not None else (m.generation or 0) + 1
+        parts = tuple(partitions)
+        offs = tuple(sorted((committed or {}).items()))
+        self._event(member, K.ASSIGN, topic, partitions=parts, offsets=offs, generation=m.generation)
+
+    def revoke(self, member: str, partitions: Iterable[int], topic: str | None = None) -> None:
+        self._event(member, K.REVOKE, topic, partitions=tuple(partitions),
+                    generation=self._members[member].generation)
+
+    def lose(self, member: str, partitions: Iterable[int], topic: str | None = None) -> None:
+        self._event(member, K.LOST, topic, partitions=tuple(partitions),
+                    generation=self._members[member].generation)
+
+    def seek(self, member: str, partition: int, offset: int, topic: str | None = None) -> None:
+        self._event(member, K.SEEK, topic, partition=partition, offset=offset)
+
+    def deliver(self, member: str, partition: int, offsets: Iterable[int], topic: str | None = None,
+                msg_id: str | None = None) -> None:
+        """DELIVER events; the msg_id is read from the log model unless given."""
+        for off in offsets:
+            mid = msg_id if msg_id is not None else self._lookup(partition, off, topic)
+            self._event(member, K.DELIVER, topic, partition=partition, offset=off, msg_id=mid)
+
+    def _lookup(self, partition: int, offset: int, topic: str | None) -> str | None:
+        try:
+            return self.msg_at(partition, offset, topic)
+        except KeyError:
+            return None
+
+    def process(self, member: str, partition: int, offsets: Iterable[int], topic: str | None = None) -> None:
+        for off in offsets:
+            self._event(member, K.PROCESSED, topic, partition=partition, offset=off,
+                        msg_id=self._lookup(partition, off, topic))
+
+    def consume(self, member: str, partition: int, offsets: Iterable[int], commit: str | None = "sync",
+                topic: str | None = None) -> None:
+        """Deliver, process and (optionally) commit each offset: the fault-free at-least-once loop."""
+        for off in offsets:
+            self.deliver(member, partition, [off], topic)
+            self.process(member, partition, [off], topic)
+            if commit is not None:
+                self.commit(member, {partition: off + 1}, mode=commit, topic=topic)
+
+    def commit(self, member: str, offsets: Mapping[int, int], mode: str = "sync", ok: bool = True,
+               error: str | None = None, topic: str | None = None, request: bool = True) -> None:
+        offs = tuple(sorted(offsets.items()))
+        if request and mode != "auto":
+            self._event(member, K.COMMIT_REQ, topic, offsets=offs, mode=mode)
+        self._event(member, K.COMMIT_RESULT, topic, offsets=offs, mode=mode, ok=ok, error=error)
+
+    def crash(self, member: str, detail: str | None = None) -> None:
+        self._event(member, K.CRASH, detail=detail)
+
+    def kicked(self, member: str) -> None:
+        self._event(member, K.KICKED)
+
+    def leave(self, member: str) -> None:
+        self._event(member, K.LEAVE)
+
+    def restart(self, member: str) -> None:
+        self._members[member].incarnation += 1
+        self._members[member].generation = None
+        self._event(member, K.RESTART)
+
+    def set_strategy(self, member: str, strategy: str) -> None:
+        self._members[member].strategy = strategy
+        self._event(member, K.STRATEGY, detail=strategy)
+
+    def final_commit(self, group: str, offsets: Mapping[int, int | None], topic: str | None = None) -> None:
+        for p, off in offsets.items():
+            self._finals.append(GroupCommit(group=group, topic=topic or self.topic, partition=p, offset=off))
+
+    # ------------------------------------------------------------------ result
+    def build(self, audit: bool = True) -> History:
+        parts: list[AuditPartition] = []
+        for (topic, p), log in sorted(self._logs.items()):
+            records = tuple(log.records)
+            cv = frozenset(o for o, _ in records if o not in log.hidden) if self.rc_view else None
+            complete = (topic, p) not in self.incomplete
+            parts.append(AuditPartition(topic=topic, partition=p, low=0, high=log.next_offset, lso=None,
+                                        records=records, committed_visible=cv, complete=complete))
+        return History(
+            produced=tuple(self._produced),
+            producers=tuple(self._settings.values()),
+            consumption=tuple(self._events),
+            audit=AuditLog(partitions=tuple(parts), taken_at=self.tick()) if audit else None,
+            final_commits=tuple(self._finals),
+            isolation=dict(self.isolation),
+            group_started_at=dict(self.group_started_at),
+            reset_policy=dict(self.reset_policy),
+            unclean_election=self.unclean_election,
+            faults=tuple(self.faults),
+        )

@@ -1,0 +1,334 @@
+"""One pass over the consumption log: deliveries, processing, commits, epochs, and the in-epoch checks.
+
+An *assignment epoch* is (member incarnation, topic, partition) from ASSIGN (or SEEK) to REVOKE, LOST,
+CRASH, KICKED or LEAVE. Inside an epoch deliveries must walk the partition's visible records densely
+(A7 poll-skip, A8 nonmonotonic-poll). Across epochs a rewind is normal and becomes A5 (redelivered),
+attributed later from the events kept here. Commit anomalies (A14) are judged on the fly because they
+need the member's epoch state at that moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui.engine.checker.index import Indexes, PartitionIndex
+from tui.engine.checker.text import offsets_phrase, plural, where
+from tui.engine.checker.verdict import (
+    COMMIT_ANOMALY,
+    EXPECTED,
+    NONMONOTONIC_POLL,
+    POLL_SKIP,
+    VIOLATION,
+    Anomaly,
+)
+from tui.engine.history import ConsumerEvent, ConsumerEventKind
+
+K = ConsumerEventKind
+GTP = tuple[str, str, int]
+"""(group, topic, partition)"""
+MemberKey = tuple[str, int]
+"""(member, incarnation)"""
+ENDINGS = frozenset({K.CRASH, K.KICKED, K.LEAVE, K.REVOKE, K.LOST})
+LAZY_COMMIT_MODES = frozenset({"async", "auto", "store"})
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A successful commit of one partition (COMMIT_RESULT ok)."""
+
+    idx: int
+    offset: int
+    member: str
+    incarnation: int
+    mode: str | None
+    strategy: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Redelivery:
+    gtp: GTP
+    offset: int
+    prev: int
+    """Index of the previous delivery of this offset to the group."""
+    cur: int
+    generation: int | None
+
+
+@dataclass
+class _Member:
+    group: str
+    generation: int | None = None
+    assigned: set[tuple[str, int]] = field(default_factory=set)
+    last: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Last offset delivered in the current epoch."""
+    start: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Where the current epoch must start (committed offset at ASSIGN, or a SEEK target)."""
+    seeked: set[tuple[str, int]] = field(default_factory=set)
+    """Partitions seeked since this member's last commit of them (a lower commit is then deliberate)."""
+
+
+@dataclass
+class ConsumptionLog:
+    events: list[ConsumerEvent]
+    deliveries: dict[GTP, dict[int, int]] = field(default_factory=dict)
+    """offset -> index of the latest delivery of it to the group."""
+    redeliveries: list[Redelivery] = field(default_factory=list)
+    processed_ids: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    processed_offsets: dict[GTP, set[int]] = field(default_factory=dict)
+    processed_twice: dict[GTP, set[int]] = field(default_factory=dict)
+    last_processed: dict[tuple[str, int, str, int], int] = field(default_factory=dict)
+    """(member, incarnation, topic, partition) -> highest offset processed."""
+    commits: dict[GTP, list[Commit]] = field(default_factory=dict)
+    failed_commits: dict[MemberKey, list[int]] = field(default_factory=dict)
+    endings: dict[MemberKey, list[int]] = field(default_factory=dict)
+    seeks: dict[MemberKey, list[int]] = field(default_factory=dict)
+    delivered_ids: dict[str, set[str]] = field(default_factory=dict)
+    """topic -> msg_ids some member received (Jepsen: an observed indefinite write must exist)."""
+    odd_deliveries: list[int] = field(default_factory=list)
+    """Deliveries whose (partition, offset) holds something else in the final re-read."""
+    anomalies: list[Anomaly] = field(default_factory=list)
+    groups: dict[str, set[str]] = field(default_factory=dict)
+    """group -> topics it consumed."""
+    members: dict[str, str] = field(default_factory=dict)
+    """member -> group."""
+    initial_commit: dict[GTP, int] = field(default_factory=dict)
+    """Committed offset the group had when the partition was first assigned in this log, -1 if none
+    (records below it belong to earlier runs and are not judged)."""
+    delivered: int = 0
+    processed: int = 0
+
+    def member_of(self, idx: int) -> MemberKey:
+        ev = self.events[idx]
+        return ev.member, ev.incarnation
+
+
+def _sorted_events(events: tuple[ConsumerEvent, ...]) -> list[ConsumerEvent]:
+    seqs = [e.seq for e in events]
+    if all(a <= b for a, b in zip(seqs, seqs[1:], strict=False)):
+        return list(events)
+    return sorted(events, key=lambda e: e.seq)
+
+
+def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> ConsumptionLog:
+    events = _sorted_events(history_events)
+    log = ConsumptionLog(events=events)
+    states: dict[MemberKey, _Member] = {}
+    parts = ix.parts
+    deliveries = log.deliveries
+    delivered_ids = log.delivered_ids
+    rc_cache: dict[str, bool] = {}
+    deliver, processed = K.DELIVER, K.PROCESSED
+
+    for idx, ev in enumerate(events):
+        kind = ev.kind
+        mk = (ev.member, ev.incarnation)
+        st = states.get(mk)
+        if st is None:
+            st = states[mk] = _Member(group=ev.group)
+            log.members.setdefault(ev.member, ev.group)
+            log.groups.setdefault(ev.group, set()).add(ev.topic)
+        if kind is deliver:
+            p, o = ev.partition, ev.offset
+            if p is None or o is None:
+                continue
+            log.delivered += 1
+            t = ev.topic
+            gtp = (ev.group, t, p)
+            dmap = deliveries.get(gtp)
+            if dmap is None:
+                dmap = deliveries[gtp] = {}
+                log.groups[ev.group].add(t)
+            prev = dmap.get(o)
+            if prev is not None:
+                log.redeliveries.append(Redelivery(gtp, o, prev, idx, st.generation))
+            dmap[o] = idx
+            mid = ev.msg_id
+            part = parts.get((t, p))
+            if part is not None:
+                stored = part.at.get(o, _MISSING)
+                if stored is not _MISSING and stored != mid:
+                    log.odd_deliveries.append(idx)
+                elif stored is _MISSING and mid is not None:
+                    log.odd_deliveries.append(idx)
+            if mid is not None:
+                ids = delivered_ids.get(t)
+                if ids is None:
+                    ids = delivered_ids[t] = set()
+                ids.add(mid)
+            tp = (t, p)
+            last = st.last.get(tp)
+            if last is not None and o == last + 1:
+                st.last[tp] = o
+                continue
+            rc = rc_cache.get(ev.group)
+            if rc is None:
+                rc = rc_cache[ev.group] = ix.read_committed(ev.group)
+            if last is None:
+                start = st.start.pop(tp, None)
+                if start is not None and part is not None and o > start:
+                    latest = _latest_commit(log, gtp)
+                    if latest is not None and start < latest <= o:
+                        start = latest  # another member's commit landed after our ASSIGN read
+                    passed = part.between(start, o, rc)
+                    if passed:
+                        log.anomalies.append(_poll_skip(ev, part, passed, f"the assignment started at {start}"))
+            elif o <= last:
+                log.anomalies.append(_nonmonotonic(ev, last))
+            elif part is not None:
+                passed = part.between(last + 1, o, rc)
+                if passed:
+                    log.anomalies.append(_poll_skip(ev, part, passed, f"the previous delivery was {last}"))
+            st.last[tp] = o
+        elif kind is processed:
+            log.processed += 1
+            p, o = ev.partition, ev.offset
+            if ev.msg_id is not None:
+                ids = log.processed_ids.get((ev.group, ev.topic))
+                if ids is None:
+                    ids = log.processed_ids[(ev.group, ev.topic)] = set()
+                ids.add(ev.msg_id)
+            if p is None or o is None:
+                continue
+            gtp = (ev.group, ev.topic, p)
+            offs = log.processed_offsets.get(gtp)
+            if offs is None:
+                offs = log.processed_offsets[gtp] = set()
+            if o in offs:
+                log.processed_twice.setdefault(gtp, set()).add(o)
+            offs.add(o)
+            lp = (ev.member, ev.incarnation, ev.topic, p)
+            if o > log.last_processed.get(lp, -1):
+                log.last_processed[lp] = o
+        else:
+            _other_event(log, ix, st, idx, ev)
+    return log
+
+
+def _latest_commit(log: ConsumptionLog, gtp: GTP) -> int | None:
+    commits = log.commits.get(gtp)
+    return commits[-1].offset if commits else None
+
+
+def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: ConsumerEvent) -> None:
+    kind = ev.kind
+    mk = (ev.member, ev.incarnation)
+    t = ev.topic
+    if kind is K.ASSIGN:
+        st.generation = ev.generation if ev.generation is not None else st.generation
+        committed = dict(ev.offsets)
+        for p in ev.partitions:
+            tp = (t, p)
+            st.assigned.add(tp)
+            st.last.pop(tp, None)
+            st.start.pop(tp, None)
+            off = committed.get(p)
+            known = off is not None and off >= 0
+            if off is not None and known:
+                st.start[tp] = off
+            log.initial_commit.setdefault((ev.group, t, p), off if off is not None and known else -1)
+        return
+    if kind in ENDINGS:
+        log.endings.setdefault(mk, []).append(idx)
+        dropped = [(t, p) for p in ev.partitions] if kind in (K.REVOKE, K.LOST) else list(st.assigned)
+        for tp in dropped:
+            st.assigned.discard(tp)
+            st.last.pop(tp, None)
+            st.start.pop(tp, None)
+        return
+    if kind is K.SEEK:
+        if ev.partition is None or ev.offset is None:
+            return
+        tp = (t, ev.partition)
+        log.seeks.setdefault(mk, []).append(idx)
+        st.last.pop(tp, None)
+        st.seeked.add(tp)
+        if ev.offset >= 0:
+            st.start[tp] = ev.offset
+        return
+    if kind is K.COMMIT_REQ:
+        if ev.mode not in ("auto", "store"):
+            for p, _off in ev.offsets:
+                if (t, p) not in st.assigned:
+                    log.anomalies.append(Anomaly(
+                        kind=COMMIT_ANOMALY, judgement=VIOLATION, topic=t, partition=p, offsets=(), msg_ids=(),
+                        explanation=(f"member {ev.member} asked to commit {where(t, p)} (mode {ev.mode}) "
+                                     "although the partition was not assigned to it at that moment."),
+                        members=(ev.member,), count=1, group=ev.group))
+        return
+    if kind is K.COMMIT_RESULT:
+        if not ev.ok:
+            log.failed_commits.setdefault(mk, []).append(idx)
+            return
+        for p, off in ev.offsets:
+            if off < 0:
+                continue
+            gtp = (ev.group, t, p)
+            commits = log.commits.setdefault(gtp, [])
+            previous = commits[-1] if commits else None
+            commits.append(Commit(idx, off, ev.member, ev.incarnation, ev.mode, ev.strategy))
+            tp = (t, p)
+            seeked = tp in st.seeked
+            st.seeked.discard(tp)
+            if previous is not None and off < previous.offset and not seeked:
+                _regression(log, ev, p, previous, off)
+            _beyond_delivered(log, ix, st, ev, p, off)
+
+
+def _regression(log: ConsumptionLog, ev: ConsumerEvent, p: int, previous: Commit, off: int) -> None:
+    lazy = ev.mode in LAZY_COMMIT_MODES or previous.mode in LAZY_COMMIT_MODES
+    zombie = previous.member != ev.member or previous.incarnation != ev.incarnation
+    cause = "an asynchronous or automatic commit completed late" if lazy else (
+        "a member committed stale offsets after the partition had moved" if zombie
+        else "a synchronous commit moved the offset back without a seek")
+    log.anomalies.append(Anomaly(
+        kind=COMMIT_ANOMALY, judgement=EXPECTED if lazy else VIOLATION, topic=ev.topic, partition=p,
+        offsets=(off, previous.offset), msg_ids=(),
+        explanation=(f"the committed offset of {where(ev.topic, p)} for group {ev.group} went back from "
+                     f"{previous.offset} (member {previous.member}, {previous.mode}) to {off} "
+                     f"(member {ev.member}, {ev.mode}): {cause}; records in between will be delivered again."),
+        members=tuple(dict.fromkeys((previous.member, ev.member))), count=1, group=ev.group))
+
+
+def _beyond_delivered(log: ConsumptionLog, ix: Indexes, st: _Member, ev: ConsumerEvent, p: int, off: int) -> None:
+    """A14a: a commit past the records this epoch delivered passes over visible, undelivered records."""
+    part = ix.parts.get((ev.topic, p))
+    if part is None:
+        return
+    tp = (ev.topic, p)
+    last = st.last.get(tp)
+    low = last + 1 if last is not None else st.start.get(tp)
+    if low is None or off <= low:
+        return
+    passed = part.between(low, off, ix.read_committed(ev.group))
+    if not passed:
+        return
+    log.anomalies.append(Anomaly(
+        kind=COMMIT_ANOMALY, judgement=VIOLATION, topic=ev.topic, partition=p, offsets=tuple(passed),
+        msg_ids=tuple(m for m in (part.at.get(o) for o in passed) if m is not None),
+        explanation=(f"member {ev.member} committed offset {off} of {where(ev.topic, p)} ({ev.mode}) but its "
+                     f"assignment had only delivered up to {low - 1}: {offsets_phrase(passed)} were committed "
+                     "without being delivered."),
+        members=(ev.member,), count=1, group=ev.group))
+
+
+def _poll_skip(ev: ConsumerEvent, part: PartitionIndex, passed: list[int], since: str) -> Anomaly:
+    t, p, o = ev.topic, ev.partition, ev.offset
+    ids = tuple(m for m in (part.at.get(x) for x in passed) if m is not None)
+    return Anomaly(
+        kind=POLL_SKIP, judgement=VIOLATION, topic=t, partition=p, offsets=tuple(passed), msg_ids=ids,
+        explanation=(f"member {ev.member} (incarnation {ev.incarnation}) received offset {o} of {where(t, p)} "
+                     f"but {since}: {plural(len(passed), 'visible record')} ({offsets_phrase(passed)}) "
+                     "were passed over within one assignment."),
+        members=(ev.member,), count=len(passed), group=ev.group)
+
+
+def _nonmonotonic(ev: ConsumerEvent, last: int) -> Anomaly:
+    t, p, o = ev.topic, ev.partition, ev.offset
+    assert o is not None
+    return Anomaly(
+        kind=NONMONOTONIC_POLL, judgement=VIOLATION, topic=t, partition=p, offsets=(last, o),
+        msg_ids=(ev.msg_id,) if ev.msg_id is not None else (),
+        explanation=(f"member {ev.member} (incarnation {ev.incarnation}) received offset {o} of {where(t, p)} "
+                     f"right after offset {last} within one assignment, without a seek or rebalance."),
+        members=(ev.member,), count=1, group=ev.group)

@@ -1,0 +1,347 @@
+"""Consumer-group anomalies with causes: A5 redelivered (+ processed-twice) and A6 skipped.
+
+Causes are read from the consumption log: what ended the previous owner's assignment (CRASH, KICKED,
+REVOKE, LOST, LEAVE, or a SEEK), the last successful commit before the redelivery, failed commits, and
+the member's commit strategy at the time (the ``strategy`` field of its events).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from tui.engine.checker.consumer_log import GTP, Commit, ConsumptionLog, MemberKey, Redelivery
+from tui.engine.checker.index import Indexes
+from tui.engine.checker.text import offsets_phrase, plural, where
+from tui.engine.checker.verdict import EXPECTED, PROCESSED_TWICE, REDELIVERED, SKIPPED, VIOLATION, Anomaly
+from tui.engine.history import ConsumerEvent, ConsumerEventKind, GroupCommit
+
+K = ConsumerEventKind
+LATEST = frozenset({"latest", "largest", "end"})
+AT_MOST_ONCE = frozenset({"auto", "commit-before"})
+"""Strategies under which committed-but-unprocessed records are the documented outcome of a crash."""
+STRATEGY_NOTES = {
+    "auto": "librdkafka's auto-commit stores the offset of every record returned to the application, "
+            "processed or not",
+    "commit-before": "it commits a batch before processing it (at-most-once)",
+}
+
+
+@dataclass
+class _Episode:
+    gtp: GTP
+    prev: int
+    cur: int
+    cause: str
+    offsets: list[int] = field(default_factory=list)
+    msg_ids: list[str] = field(default_factory=list)
+    extra: int = 0
+
+
+def _ending(log: ConsumptionLog, mk: MemberKey, after: int, before: int | None, topic: str, p: int) -> int | None:
+    """Index of the first event after ``after`` (and before ``before``) that ended ``mk``'s ownership of p."""
+    ends = log.endings.get(mk)
+    if not ends:
+        return None
+    for j in ends[bisect.bisect_right(ends, after):]:
+        if before is not None and j >= before:
+            return None
+        ev = log.events[j]
+        if ev.kind in (K.REVOKE, K.LOST) and (ev.topic != topic or p not in ev.partitions):
+            continue
+        return j
+    return None
+
+
+def _seek_between(log: ConsumptionLog, mk: MemberKey, after: int, before: int, topic: str, p: int) -> int | None:
+    seeks = log.seeks.get(mk)
+    if not seeks:
+        return None
+    found = None
+    for j in seeks[bisect.bisect_right(seeks, after):]:
+        if j >= before:
+            break
+        ev = log.events[j]
+        if ev.topic == topic and ev.partition == p:
+            found = j
+    return found
+
+
+def _last_commit_before(log: ConsumptionLog, gtp: GTP, idx: int) -> Commit | None:
+    commits = log.commits.get(gtp)
+    if not commits:
+        return None
+    i = _bisect_commits(commits, idx)
+    return commits[i - 1] if i > 0 else None
+
+
+def _bisect_commits(commits: list[Commit], idx: int) -> int:
+    lo, hi = 0, len(commits)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if commits[mid].idx < idx:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _ending_phrase(log: ConsumptionLog, j: int, p: int) -> str:
+    ev = log.events[j]
+    who = f"member {ev.member}"
+    if ev.kind is K.CRASH:
+        return f"{who} crashed" + (f" ({ev.detail})" if ev.detail else "")
+    if ev.kind is K.KICKED:
+        return f"{who} was kicked out of the group for exceeding max.poll.interval.ms"
+    if ev.kind is K.LEAVE:
+        return f"{who} left the group"
+    gen = f" in generation {ev.generation}" if ev.generation is not None else ""
+    if ev.kind is K.LOST:
+        return f"{who} lost partition {p}{gen} (its session expired or it was fenced)"
+    return f"partition {p} was revoked from {who}{gen}"
+
+
+def _cause(log: ConsumptionLog, rd: Redelivery) -> tuple[int | None, str]:
+    events = log.events
+    prev, cur = events[rd.prev], events[rd.cur]
+    _g, topic, p = rd.gtp
+    pmk, cmk = (prev.member, prev.incarnation), (cur.member, cur.incarnation)
+    seek = _seek_between(log, cmk, rd.prev, rd.cur, topic, p)
+    if seek is not None:
+        return seek, f"member {cur.member} seeked partition {p} back to offset {events[seek].offset}"
+    end = _ending(log, pmk, rd.prev, rd.cur, topic, p)
+    if end is not None:
+        text = _ending_phrase(log, end, p)
+        done = log.last_processed.get((prev.member, prev.incarnation, topic, p))
+        if done is not None and events[end].kind in (K.CRASH, K.KICKED):
+            text += f" after processing offset {done}"
+        return end, text
+    if pmk == cmk:
+        return None, f"member {cur.member} received it again within one assignment"
+    return None, f"member {prev.member} (incarnation {prev.incarnation}) stopped owning partition {p}"
+
+
+def redelivered(log: ConsumptionLog) -> list[Anomaly]:
+    episodes: dict[tuple[object, ...], _Episode] = {}
+    counted: dict[GTP, set[int]] = {}
+    events = log.events
+    for rd in log.redeliveries:
+        prev, cur = events[rd.prev], events[rd.cur]
+        cause_idx, cause = _cause(log, rd)
+        # one episode per (partition, previous owner, new owner, cause): e.g. a crashed member's batch
+        key = (rd.gtp, prev.member, prev.incarnation, cur.member, cur.incarnation, cause_idx, cause)
+        ep = episodes.get(key)
+        if ep is None:
+            ep = episodes[key] = _Episode(gtp=rd.gtp, prev=rd.prev, cur=rd.cur, cause=cause)
+        ep.extra += 1
+        seen = counted.setdefault(rd.gtp, set())
+        if rd.offset not in seen:
+            seen.add(rd.offset)
+            ep.offsets.append(rd.offset)
+            if cur.msg_id is not None:
+                ep.msg_ids.append(cur.msg_id)
+    out: list[Anomaly] = []
+    for ep in episodes.values():
+        out.extend(_episode_anomalies(log, ep))
+    out.extend(_unexplained_double_processing(log, counted))
+    return out
+
+
+def _episode_anomalies(log: ConsumptionLog, ep: _Episode) -> list[Anomaly]:
+    events = log.events
+    prev, cur = events[ep.prev], events[ep.cur]
+    group, topic, p = ep.gtp
+    commit = _last_commit_before(log, ep.gtp, ep.cur)
+    committed = (f"the last successful commit before that was {commit.offset} (member {commit.member}, "
+                 f"{commit.mode or 'commit'})" if commit is not None else
+                 f"group {group} had no successful commit of partition {p} before that")
+    failures = [j for j in log.failed_commits.get((prev.member, prev.incarnation), []) if ep.prev < j < ep.cur]
+    if failures:
+        fev = events[failures[-1]]
+        committed += f"; a commit by {prev.member} had failed ({fev.error or 'error'})"
+    strategy = f" (strategy {prev.strategy})" if prev.strategy else ""
+    gen = cur.generation if cur.generation is not None else _generation_of(log, ep.cur)
+    to = f"member {cur.member}" + (f" (incarnation {cur.incarnation})" if cur.member == prev.member else "")
+    to += f" in generation {gen}" if gen is not None else ""
+    twice = log.processed_twice.get(ep.gtp, set())
+    again = [o for o in ep.offsets if o in twice]
+    extra = f"{plural(ep.extra, 'extra delivery', 'extra deliveries')}"
+    if again:
+        extra += f"; {len(again)} processed twice"
+    fresh = len(ep.offsets) - len(again)
+    if fresh and again:
+        extra += f", {fresh} never processed before"
+    members = tuple(dict.fromkeys((prev.member, cur.member)))
+    text = (f"{ep.cause}{strategy}; {committed}, so {offsets_phrase(ep.offsets or [events[ep.cur].offset or 0])} "
+            f"of {where(topic, p)} {'was' if len(set(ep.offsets)) == 1 else 'were'} delivered again to {to} "
+            f"({extra}).")
+    out = [Anomaly(kind=REDELIVERED, judgement=EXPECTED, topic=topic, partition=p, offsets=tuple(ep.offsets),
+                   msg_ids=tuple(ep.msg_ids), explanation=text, members=members, count=len(ep.offsets),
+                   group=group)]
+    if again:
+        ids = [m for o in again if (m := _msg_at(log, ep.gtp, o)) is not None]
+        out.append(Anomaly(
+            kind=PROCESSED_TWICE, judgement=EXPECTED, topic=topic, partition=p, offsets=tuple(again),
+            msg_ids=tuple(ids), members=members, count=len(again), group=group,
+            explanation=(f"{ep.cause}{strategy}; {committed}, so {to} processed {offsets_phrase(again)} of "
+                         f"{where(topic, p)} a second time (at-least-once: processed, then redelivered "
+                         "before a commit covered it).")))
+    return out
+
+
+def _unexplained_double_processing(log: ConsumptionLog, counted: dict[GTP, set[int]]) -> list[Anomaly]:
+    """Offsets processed twice although delivered once: the application repeated work by itself."""
+    out: list[Anomaly] = []
+    for gtp, offs in log.processed_twice.items():
+        lone = sorted(o for o in offs if o not in counted.get(gtp, set()))
+        if not lone:
+            continue
+        group, topic, p = gtp
+        out.append(Anomaly(
+            kind=PROCESSED_TWICE, judgement=VIOLATION, topic=topic, partition=p, offsets=tuple(lone),
+            msg_ids=tuple(m for o in lone if (m := _msg_at(log, gtp, o)) is not None), count=len(lone),
+            group=group,
+            explanation=(f"group {group} processed {offsets_phrase(lone)} of {where(topic, p)} more than once "
+                         "although each was delivered only once.")))
+    return out
+
+
+def _msg_at(log: ConsumptionLog, gtp: GTP, offset: int) -> str | None:
+    idx = log.deliveries.get(gtp, {}).get(offset)
+    return log.events[idx].msg_id if idx is not None else None
+
+
+def _generation_of(log: ConsumptionLog, idx: int) -> int | None:
+    ev = log.events[idx]
+    for j in range(idx, -1, -1):
+        e = log.events[j]
+        if e.kind is K.ASSIGN and e.member == ev.member and e.incarnation == ev.incarnation:
+            return e.generation
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- A6
+
+def final_committed(log: ConsumptionLog, finals: tuple[GroupCommit, ...]) -> dict[GTP, int | None]:
+    """Committed offset per (group, topic, partition): the authoritative read, else the last commit."""
+    out: dict[GTP, int | None] = {}
+    for gtp, commits in log.commits.items():
+        out[gtp] = commits[-1].offset
+    for gc in finals:
+        out[(gc.group, gc.topic, gc.partition)] = gc.offset if gc.offset is None or gc.offset >= 0 else None
+    return out
+
+
+def skipped(log: ConsumptionLog, ix: Indexes, committed: dict[GTP, int | None]) -> list[Anomaly]:
+    buckets: dict[tuple[object, ...], tuple[str, str, list[int], list[str], tuple[str, ...]]] = {}
+    for group, topics in log.groups.items():
+        rc = ix.read_committed(group)
+        for topic in sorted(topics):
+            processed_ids = log.processed_ids.get((group, topic), set())
+            for part in ix.by_topic.get(topic, ()):
+                gtp = (group, topic, part.partition)
+                upto = committed.get(gtp)
+                if upto is None:
+                    continue
+                floor = max(part.audit.low, log.initial_commit.get(gtp, -1))
+                done = log.processed_offsets.get(gtp, set())
+                dmap = log.deliveries.get(gtp, {})
+                finder = _CoverFinder(log.commits.get(gtp, []))
+                for o in part.between(floor, upto, rc):
+                    mid = part.at[o]
+                    if o in done or (mid is not None and mid in processed_ids):
+                        continue
+                    key, judgement, text, members = _skip_cause(log, ix, gtp, o, mid, dmap.get(o), finder, upto)
+                    entry = buckets.get(key)
+                    if entry is None:
+                        entry = buckets[key] = (judgement, text, [], [], members)
+                    entry[2].append(o)
+                    if mid is not None:
+                        entry[3].append(mid)
+    out: list[Anomaly] = []
+    for key, (judgement, text, offs, ids, members) in buckets.items():
+        group, topic, p = str(key[0]), str(key[1]), int(str(key[2]))
+        n = len(offs)
+        lead = (f"{plural(n, 'record')} of {where(topic, p)} ({offsets_phrase(offs)}) "
+                f"{'was' if n == 1 else 'were'} committed past by group {group} but never processed: ")
+        out.append(Anomaly(kind=SKIPPED, judgement=judgement, topic=topic, partition=p, offsets=tuple(offs),
+                           msg_ids=tuple(ids), explanation=lead + text, members=members, count=n, group=group))
+    return out
+
+
+class _CoverFinder:
+    """First successful commit after a given event whose offset passes a given record (amortised)."""
+
+    def __init__(self, commits: list[Commit]) -> None:
+        self.commits = commits
+        self.idxs = [c.idx for c in commits]
+        self._memo: dict[int, tuple[int, int]] = {}
+
+    def find(self, after: int, offset: int) -> Commit | None:
+        start = bisect.bisect_right(self.idxs, after)
+        memo = self._memo.get(start)
+        i = memo[1] if memo is not None and memo[0] <= offset else start
+        while i < len(self.commits) and self.commits[i].offset <= offset:
+            i += 1
+        self._memo[start] = (offset, i)
+        return self.commits[i] if i < len(self.commits) else None
+
+
+def _commit_words(c: Commit | None, upto: int) -> tuple[str, str | None]:
+    if c is None:
+        return f"the group's committed offset is {upto}", None
+    how = "auto-commit" if c.mode == "auto" else f"a {c.mode} commit" if c.mode else "a commit"
+    return f"{how} by member {c.member} committed offset {c.offset}", c.mode
+
+
+def _skip_cause(log: ConsumptionLog, ix: Indexes, gtp: GTP, o: int, mid: str | None, didx: int | None,
+                finder: _CoverFinder, upto: int) -> tuple[tuple[object, ...], str, str, tuple[str, ...]]:
+    group, topic, p = gtp
+    if didx is not None:
+        dev: ConsumerEvent = log.events[didx]
+        mk = (dev.member, dev.incarnation)
+        end = _ending(log, mk, didx, None, topic, p)
+        cover = finder.find(didx, o)
+        commit_text, mode = _commit_words(cover, upto)
+        strategy = dev.strategy or "unknown"
+        if end is not None:
+            what = _ending_phrase(log, end, p)
+            done = log.last_processed.get((dev.member, dev.incarnation, topic, p))
+            if done is not None:
+                what += f" after processing offset {done}"
+        else:
+            what = f"member {dev.member} received them and did not process them"
+        excused = strategy in AT_MOST_ONCE or mode == "auto"
+        note = STRATEGY_NOTES.get(strategy) or STRATEGY_NOTES.get("auto" if mode == "auto" else "", "")
+        judgement = EXPECTED if excused else VIOLATION
+        text = (f"{what}; {commit_text} (strategy {strategy}"
+                + (f": {note}" if note else "") + ")"
+                + (", the documented at-most-once outcome." if excused else
+                   ", which should only commit processed records."))
+        key = (group, topic, p, "delivered", mk, end, cover.idx if cover else None, judgement)
+        return key, judgement, text, (dev.member,)
+    hist = ix.history
+    reset = hist.reset_policy.get(group)
+    started = hist.group_started_at.get(group)
+    rec = ix.record(topic, mid)
+    first = min(log.deliveries.get(gtp, {}), default=None)
+    before_start = reset in LATEST and (
+        (rec is not None and started is not None and rec.t_send < started)
+        or ((rec is None or started is None) and (first is None or o < first)
+            and log.initial_commit.get(gtp, -1) < 0))
+    if before_start:
+        text = (f"they were produced before group {group} first got an assignment, and with "
+                f"auto.offset.reset={reset} a new group starts at the end of the partition "
+                "(before group start; not a loss).")
+        return (group, topic, p, "before-start"), EXPECTED, text, ()
+    cover = finder.find(-1, o)
+    commit_text, _mode = _commit_words(cover, upto)
+    text = (f"no member of the group ever received them, yet {commit_text}; "
+            "committing past undelivered records loses them for the group.")
+    members = (cover.member,) if cover is not None else ()
+    return (group, topic, p, "undelivered", cover.idx if cover else None), VIOLATION, text, members
+
+
+def group_members(log: ConsumptionLog, group: str) -> list[str]:
+    return sorted(m for m, g in log.members.items() if g == group)
+

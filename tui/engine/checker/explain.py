@@ -1,0 +1,113 @@
+"""``explain_record(history, msg_id)``: one record's life as plain lines, for drill-down views.
+
+Sent -> acknowledged (or failed) -> stored (final re-read) -> delivered to members (with generation)
+-> processed -> committed past -> crashes/revocations of members that held it.
+"""
+
+from __future__ import annotations
+
+from tui.engine.checker.index import READ_UNCOMMITTED
+from tui.engine.checker.text import where
+from tui.engine.history import ConsumerEventKind, History, Outcome, ProducedRecord
+
+K = ConsumerEventKind
+_ENDINGS = {K.CRASH: "crashed", K.KICKED: "was kicked out (max.poll.interval.ms exceeded)",
+            K.LEAVE: "left the group", K.REVOKE: "had the partition revoked", K.LOST: "lost the partition"}
+
+
+def _sent_lines(rec: ProducedRecord) -> list[tuple[float, str]]:
+    lines = [(rec.t_send, f"sent by producer {rec.producer} (incarnation {rec.incarnation}, send #{rec.seq}) "
+                          f"to {where(rec.topic, rec.partition)}")]
+    t = rec.t_ack if rec.t_ack is not None else rec.t_send
+    latency = f" after {(rec.t_ack - rec.t_send) * 1000:.0f} ms" if rec.t_ack is not None else ""
+    if rec.outcome is Outcome.OK:
+        text = f"acknowledged at {where(rec.topic, rec.partition, rec.offset)}{latency}"
+    elif rec.outcome is Outcome.OK_NO_OFFSET:
+        text = f"acknowledged without an offset{latency} (acks=0 or a duplicate-sequence ack)"
+    elif rec.outcome is Outcome.FAIL_DEFINITE:
+        text = f"failed definitely ({rec.error or 'error'}): not written"
+    elif rec.outcome is Outcome.FAIL_INDEFINITE:
+        text = f"outcome indefinite ({rec.error or 'error'}): it may or may not have been written"
+    else:
+        text = "no delivery report arrived (the producer was closed, purged or crashed first)"
+    lines.append((t, text))
+    if rec.txn_id is not None:
+        state = rec.txn_outcome.value if rec.txn_outcome is not None else "open"
+        lines.append((t, f"part of transaction {rec.txn_id}, which {'was ' if rec.txn_outcome else 'is '}{state}"))
+    return lines
+
+
+def explain_record(history: History, msg_id: str) -> list[str]:
+    """The timeline of one record, oldest first; a single line when nothing mentions ``msg_id``."""
+    timed: list[tuple[float, str]] = []
+    for rec in history.produced:
+        if rec.msg_id == msg_id:
+            timed.extend(_sent_lines(rec))
+    held: dict[tuple[str, str, int], int] = {}
+    """(group, topic, partition) -> offset this record was delivered from."""
+    holders: set[tuple[str, int]] = set()
+    covered: set[tuple[str, str, int]] = set()
+    generation: dict[tuple[str, int], int | None] = {}
+    for ev in sorted(history.consumption, key=lambda e: e.seq):
+        mk = (ev.member, ev.incarnation)
+        if ev.kind is K.ASSIGN:
+            generation[mk] = ev.generation
+        elif ev.kind is K.DELIVER and ev.msg_id == msg_id and ev.partition is not None:
+            gen = generation.get(mk)
+            held[(ev.group, ev.topic, ev.partition)] = ev.offset if ev.offset is not None else -1
+            holders.add(mk)
+            covered.discard((ev.group, ev.topic, ev.partition))
+            timed.append((ev.ts, f"delivered to member {ev.member} (incarnation {ev.incarnation}"
+                                  + (f", generation {gen}" if gen is not None else "")
+                                  + f", group {ev.group}) from {where(ev.topic, ev.partition, ev.offset)}"
+                                  + (f" [strategy {ev.strategy}]" if ev.strategy else "")))
+        elif ev.kind is K.PROCESSED and ev.msg_id == msg_id:
+            timed.append((ev.ts, f"processed by member {ev.member} (incarnation {ev.incarnation})"))
+        elif ev.kind is K.COMMIT_RESULT:
+            for p, off in ev.offsets:
+                gtp = (ev.group, ev.topic, p)
+                o = held.get(gtp)
+                if o is None or off <= o or gtp in covered:
+                    continue
+                if ev.ok:
+                    covered.add(gtp)
+                    timed.append((ev.ts, f"committed past: {ev.mode or 'a'} commit by member {ev.member} moved "
+                                         f"group {ev.group}'s offset for {where(ev.topic, p)} to {off}"))
+                else:
+                    timed.append((ev.ts, f"a {ev.mode or ''} commit by member {ev.member} covering it failed "
+                                         f"({ev.error or 'error'})".replace("a  commit", "a commit")))
+        elif ev.kind in _ENDINGS and mk in holders:
+            if ev.kind in (K.REVOKE, K.LOST) and not any(
+                    (ev.group, ev.topic, p) in held for p in ev.partitions):
+                continue
+            holders.discard(mk)
+            detail = f" ({ev.detail})" if ev.detail else ""
+            timed.append((ev.ts, f"member {ev.member} (incarnation {ev.incarnation}) {_ENDINGS[ev.kind]}{detail}"))
+    timed.sort(key=lambda item: item[0])
+    base = timed[0][0] if timed else 0.0
+    lines = [f"+{t - base:.3f}s {text}" for t, text in timed]
+    lines.extend(_stored_lines(history, msg_id))
+    if not lines:
+        return [f"nothing recorded mentions {msg_id}"]
+    return lines
+
+
+def _stored_lines(history: History, msg_id: str) -> list[str]:
+    if history.audit is None:
+        return []
+    lines: list[str] = []
+    topics = {r.topic for r in history.produced if r.msg_id == msg_id}
+    for part in history.audit.partitions:
+        offs = [o for o, m in part.records if m == msg_id]
+        for o in offs:
+            vis = ""
+            if part.committed_visible is not None:
+                vis = ("; visible under read_committed" if o in part.committed_visible
+                       else f"; hidden under read_committed (only {READ_UNCOMMITTED} sees it)")
+            lines.append(f"final re-read: stored at {where(part.topic, part.partition, o)}{vis}")
+    audited = {p.topic for p in history.audit.partitions}
+    if not lines and topics & audited:
+        lines.append("final re-read: not stored in any partition it read")
+    if len(lines) > 1 and any("stored at" in line for line in lines):
+        lines.append(f"stored {len(lines)} times: a log duplicate")
+    return lines
