@@ -60,6 +60,17 @@ class NodeStatus:
     """How many partitions this node leads (None when the cluster cannot be asked)."""
 
 
+@dataclass(frozen=True)
+class PartitionState:
+    """Leadership of one partition as the cluster metadata reports it (-1: no leader)."""
+
+    topic: str
+    partition: int
+    leader: int
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+
+
 def kafka_uuid() -> str:
     """A cluster id in Kafka's own form: 22 chars of base64url, never starting with '-'."""
     while True:
@@ -134,6 +145,10 @@ class LabCluster:
 
     def pid(self, node_id: int) -> int | None:
         """The PID of node ``node_id`` when it is a live JVM this lab started, else None."""
+        child = self._children.get(node_id)
+        if child is not None and child.poll() is None:
+            # launched by us: right after fork /proc still shows our own command line until exec
+            return child.pid
         pid = process.read_pid(self._pid_file(node_id))
         if pid is None:
             return None
@@ -359,6 +374,22 @@ class LabCluster:
                     counts[partition.leader] = counts.get(partition.leader, 0) + 1
         return counts
 
+    def partitions(self, topic: str, timeout: float = 5.0) -> list[PartitionState]:
+        """Leader, replicas and ISR of each partition of ``topic`` (from the cluster metadata)."""
+        from confluent_kafka.admin import AdminClient
+
+        admin = self._admin()
+        assert isinstance(admin, AdminClient)
+        try:
+            metadata = admin.list_topics(topic=topic, timeout=timeout)
+        except Exception as exc:
+            raise LabError(f"The cluster did not answer a metadata request for {topic!r}: {exc}") from exc
+        meta = metadata.topics.get(topic)
+        if meta is None or meta.error is not None:
+            raise LabError(f"Topic {topic!r} is unknown to the cluster.")
+        return [PartitionState(topic, p.id, p.leader, tuple(p.replicas), tuple(p.isrs))
+                for p in sorted(meta.partitions.values(), key=lambda x: x.id)]
+
     def active_controller(self) -> int | None:
         """The KRaft quorum leader, from the newest raft transition any live node logged."""
         best: tuple[int, int] | None = None  # (epoch, leader id)
@@ -419,10 +450,13 @@ class LabCluster:
         """SIGSTOP: the JVM freezes; the controller fences it after broker.session.timeout.ms."""
         pid = self._require_pid(node_id, "pause")
         process.signal_pid(pid, signal.SIGSTOP)
+        # delivery is asynchronous: return only once the kernel reports the JVM stopped
+        process.wait_state(pid, lambda st: st == "T", 5.0)
 
     def resume(self, node_id: int) -> None:
         pid = self._require_pid(node_id, "resume")
         process.signal_pid(pid, signal.SIGCONT)
+        process.wait_state(pid, lambda st: st != "T", 5.0)
 
     def stop(self, node_id: int, timeout: float = 20.0) -> None:
         """SIGTERM (controlled shutdown), then SIGKILL if it has not exited within ``timeout``."""

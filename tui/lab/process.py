@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -61,6 +62,16 @@ def reap(pid: int) -> None:
     """Collect a child's exit status so it does not linger as a zombie (no-op for non-children)."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def wait_state(pid: int, accept: Callable[[str | None], bool], timeout: float) -> bool:
+    """Wait until the kernel state of ``pid`` satisfies ``accept`` (e.g. 'T' after SIGSTOP)."""
+    deadline = time.monotonic() + timeout
+    while not accept(proc_state(pid)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def wait_gone(pid: int, timeout: float) -> bool:
