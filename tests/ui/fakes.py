@@ -1,0 +1,197 @@
+"""A fake engine with scripted snapshots, for SVG snapshot tests and fast Pilot tests.
+
+The snapshots are built from the engine's real frozen view classes, so a renamed view field breaks
+these tests instead of silently rendering dashes.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+from tui.engine.checker.verdict import Anomaly, Verdict, VerdictSummary
+from tui.engine.commands import Command
+from tui.engine.consumer.views import ConsumersView, DeliveryView, MemberView
+from tui.engine.consumer.views import PartitionView as MemberPartition
+from tui.engine.events import Event
+from tui.engine.producer.views import DeliveryView as ProducerDelivery
+from tui.engine.producer.views import ErrorCount, ProducersView, RunnerView
+from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
+from tui.engine.watcher.views import (
+    BrokerView,
+    ClusterView,
+    GroupPartitionView,
+    GroupView,
+    PartitionView,
+    SectionStatus,
+    SeriesView,
+    TopicView,
+)
+from tui.engine.watcher.views import MemberView as GroupMemberView
+
+T0 = 1_767_225_600.0
+"""A fixed wall time (2026-01-01 00:00 UTC) so rendered clocks never change."""
+
+
+class FakeSubscription:
+    def __init__(self, events: list[Event]) -> None:
+        self._events = list(events)
+        self.dropped = 0
+        self._lock = threading.Lock()
+
+    def push(self, events: list[Event]) -> None:
+        with self._lock:
+            self._events.extend(events)
+
+    def drain(self, limit: int | None = None) -> list[Event]:
+        with self._lock:
+            count = len(self._events) if limit is None else min(limit, len(self._events))
+            out, self._events = self._events[:count], self._events[count:]
+        return out
+
+    def close(self) -> None:
+        return None
+
+
+class FakeEngine:
+    """Serves ``snapshots[i]``; ``advance()`` moves to the next one. Commands are recorded."""
+
+    def __init__(self, snapshots: list[Snapshot], events: list[Event] | None = None,
+                 fail: dict[type[Command], str] | None = None) -> None:
+        self.snapshots = snapshots
+        self.index = 0
+        self.submitted: list[Command] = []
+        self.subscription = FakeSubscription(events or [])
+        self.fail = fail or {}
+        self.verdict_result: Verdict | None = None
+
+    def advance(self) -> None:
+        self.index = min(self.index + 1, len(self.snapshots) - 1)
+
+    def snapshot(self) -> Snapshot:
+        return self.snapshots[self.index]
+
+    def submit(self, cmd: Command) -> Future[Any]:
+        self.submitted.append(cmd)
+        future: Future[Any] = Future()
+        if type(cmd) in self.fail:
+            future.set_exception(ValueError(self.fail[type(cmd)]))
+        else:
+            future.set_result(None)
+        return future
+
+    def subscribe(self, maxlen: int = 10_000, kinds: tuple[str, ...] | None = None,
+                  replay: bool = False) -> FakeSubscription:
+        return self.subscription
+
+    def verdict(self, topics: tuple[str, ...] = (), timeout: float = 60.0) -> Verdict:
+        if self.verdict_result is None:
+            raise ValueError("nothing to judge")
+        return self.verdict_result
+
+
+def event(seq: int, kind: str, source: str, text: str, severity: str = "info") -> Event:
+    return Event(seq, T0 + seq, kind, source, text, severity, {})
+
+
+def runner(name: str = "p1", acks: str = "all", state: str = "running", sent: int = 5000,
+           acked: int = 4990, failed: int = 0, topic: str = "demo",
+           key: bytes = b"key-\x1b[31mred\x1b[0m") -> RunnerView:
+    recent = tuple(ProducerDelivery(seq=i, msg_id=f"run1/{name}/0/{i}", partition=i % 3,
+                                    offset=1000 + i, latency=0.004 + i / 1000, outcome="ok",
+                                    error=None, key=key)
+                   for i in range(6))
+    errors = (ErrorCount("NOT_ENOUGH_REPLICAS", "fail-definite", failed),) if failed else ()
+    return RunnerView(
+        name=name, incarnation=0, topic=topic, state=state,
+        summary=f"acks={acks} in-flight=5 linger=5ms", acks=acks, idempotent=False,
+        transactional=False, retries=2147483647, max_in_flight=5, linger_ms=5, batch_size=1000000,
+        compression="none", key_mode="cycle:16", target_count=10000, target_rate=1000.0,
+        sent=sent, acked=acked, acked_no_offset=0, failed_definite=failed, failed_indefinite=0,
+        pending=sent - acked - failed, unknown=0, send_rate=1000.0, ack_rate=998.0, avg_rate=990.0,
+        latency_p50=0.004, latency_p90=0.009, latency_p99=0.021, latency_max=0.050,
+        errors=errors, partitions=((0, 1700), (1, 1650), (2, 1640)), avg_batch_records=12.5,
+        avg_batch_bytes=1800.0, recent=recent, started_at=T0, ended_at=None, message=None)
+
+
+def member(name: str, assignment: tuple[tuple[str, int], ...], state: str = "running",
+           strategy: str = "sync-per-batch", redelivered: int = 0) -> MemberView:
+    parts = tuple(MemberPartition(t, p, position=500 + p, committed=490 + p, delivered=500 + p,
+                                  high=520 + p, lag=20) for t, p in assignment)
+    recent = tuple(DeliveryView(T0, t, p, 499 + p, f"run1/p1/0/{p}", b"k\x07", b"kx|run1/p1/0/1|\x00zz",
+                                False) for t, p in assignment)
+    return MemberView(
+        name=name, group="g1", incarnation=0, state=state, strategy=strategy, pending_strategy=None,
+        protocol="classic/range", group_instance_id=None, topics=("demo",), assignment=assignment,
+        partitions=parts, generation=1, delivered=1500, processed=1490, redelivered=redelivered,
+        commits_ok=150, commits_failed=0, last_commit="sync ok: demo[0]@490", last_error=None,
+        processing_ms=0, slow=False, member_id=f"{name}-id", recent=recent)
+
+
+def cluster(isr: dict[int, tuple[int, ...]] | None = None, leaders: dict[int, int] | None = None,
+            broker_states: dict[int, str] | None = None, seq: int = 1) -> ClusterView:
+    isr = isr or {}
+    leaders = leaders or {}
+    states = broker_states or {}
+    parts = tuple(PartitionView("demo", p, leaders.get(p, p % 3 + 1),
+                                ((p % 3) + 1, (p + 1) % 3 + 1, (p + 2) % 3 + 1),
+                                isr.get(p, ((p % 3) + 1, (p + 1) % 3 + 1, (p + 2) % 3 + 1)),
+                                False, 0, 1700 - p * 10, 1700 - p * 10, 12.0)
+                  for p in range(3))
+    brokers = tuple(BrokerView(n, "127.0.0.1", 9090 + n, states.get(n, "up"), n == 1, 1)
+                    for n in (1, 2, 3))
+    group = GroupView("g1", "classic", "Stable", "range", False, 1,
+                      (GroupMemberView("m1-id", "m1", "/127.0.0.1", None, (("demo", 0), ("demo", 1))),),
+                      tuple(GroupPartitionView("demo", p, 490 + p, 520 + p, 30 - p, "m1-id")
+                            for p in range(3)), 87, 95.0)
+    series = SeriesView(length=30,
+                        partition_high_watermark={("demo", p): tuple(float(i * 50) for i in range(30))
+                                                  for p in range(3)},
+                        group_lag={"g1": tuple(float(i % 7) for i in range(30))},
+                        group_partition_lag={("g1", "demo", p): tuple(float((i + p) % 5)
+                                                                      for i in range(30))
+                                             for p in range(3)})
+    sections = tuple(SectionStatus(n, "ok", "", T0) for n in ("brokers", "topics", "offsets",
+                                                              "groups"))
+    return ClusterView(seq=seq, refreshed_at=T0 + seq, duration=0.042, interval=1.0, requests=4,
+                       cluster_id="abc", controller=1, brokers=brokers,
+                       topics=(TopicView("demo", False, parts),), groups=(group,), sections=sections,
+                       series=series)
+
+
+def verdict() -> Verdict:
+    return Verdict(
+        anomalies=(
+            Anomaly("skipped", "expected", "demo", 1, (120, 121, 122, 123, 124, 125, 126),
+                    tuple(f"run1/p1/0/{i}" for i in range(7)),
+                    "member m2 (auto) crashed after processing offset 119; auto-commit had already "
+                    "committed 127, so offsets 120-126 were never processed.", ("m2",)),
+            Anomaly("redelivered", "expected", "demo", 0, (40, 41), ("run1/p1/0/40", "run1/p1/0/41"),
+                    "m1 restarted from the last commit 40; offsets 40-41 were delivered again.",
+                    ("m1",)),
+        ),
+        summary=VerdictSummary(produced=5000, acked=5000, audited=5000, delivered=5002,
+                               distinct_delivered=5000, processed=4993,
+                               committed={"g1": {"demo/0": 1700}}, groups=("g1",),
+                               members=("m1", "m2")))
+
+
+def snapshot(seq: int = 1, *, lab_states: tuple[str, str, str] = ("running", "running", "running"),
+             isr: dict[int, tuple[int, ...]] | None = None, leaders: dict[int, int] | None = None,
+             with_verdict: bool = False, runners: tuple[RunnerView, ...] | None = None,
+             members: tuple[MemberView, ...] | None = None) -> Snapshot:
+    broker_states = {n + 1: ("up" if s == "running" else "fenced-or-missing")
+                     for n, s in enumerate(lab_states)}
+    return Snapshot(
+        seq=seq, ts=T0 + seq,
+        connection=ConnectionView("lab (3 nodes)", "127.0.0.1:9091", True, "run1"),
+        producers=ProducersView(runners if runners is not None
+                                else (runner(), runner("p2", acks="1", failed=3))),
+        consumers=ConsumersView(members if members is not None else (
+            member("m1", (("demo", 0), ("demo", 1))), member("m2", (("demo", 2),)))),
+        cluster=cluster(isr, leaders, broker_states, seq),
+        lab=tuple(LabNodeView(n + 1, 4000 + n if s != "dead" else None, s, 9091 + n)
+                  for n, s in enumerate(lab_states)),
+        verdict=verdict() if with_verdict else None,
+    )

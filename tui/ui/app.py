@@ -1,0 +1,307 @@
+"""ExplorerApp: the kafka-explorer TUI. It renders pulled snapshots and submits commands; it never
+touches Kafka (the engine does, on its own threads).
+
+Data flow: a :class:`~tui.ui.bridge.SnapshotPump` thread posts ``SnapshotUpdated`` (only when the
+snapshot's ``seq`` moved, older ones replaced) and ``EventsArrived``; only the visible pane renders.
+Commands go through ``engine.submit`` and come back as ``CommandFinished`` via a done-callback, so the
+UI thread never waits on Kafka.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from tui.engine.commands import Command
+from tui.engine.snapshot import Snapshot
+from tui.ui import model
+from tui.ui.bridge import CommandFinished, EventsArrived, SnapshotPump, SnapshotUpdated, on_done
+from tui.ui.header import StatusHeader
+from tui.ui.help import HelpScreen
+from tui.ui.palette import ExplorerCommands
+from tui.ui.panes.base import Pane
+from tui.ui.panes.cluster import ClusterPane
+from tui.ui.panes.consumers import ConsumersPane
+from tui.ui.panes.produce import ProducePane
+from tui.ui.panes.timeline import TimelinePane
+from tui.ui.panes.verdict import VerdictPane
+from tui.ui.port import EnginePort, request_verdict
+from tui.ui.registry import BY_ID, COMMANDS, SCREENS, bindings_for
+from tui.ui.settings import Settings, keymap_file, load_keymap, load_settings, save_settings
+from tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
+
+NOTIFY_KINDS_SKIPPED = ("command.failed",)
+"""Error events that already reach the user through their command's future."""
+
+
+class ExplorerApp(App[int]):
+    """The explorer. ``engine`` is anything satisfying :class:`~tui.ui.port.EnginePort`."""
+
+    TITLE = "kafka-explorer"
+    COMMANDS = App.COMMANDS | {ExplorerCommands}
+    BINDINGS = bindings_for("app")
+    CSS = """
+    Screen { layout: vertical; }
+    TabbedContent { height: 1fr; }
+    TabPane { padding: 0; }
+    """
+
+    def __init__(self, engine: EnginePort, *, theme: str | None = None,
+                 themes: ThemeSet | None = None, settings: Settings | None = None,
+                 settings_path: Path | None = None, keymap_path: Path | None = None,
+                 remember: bool = True, pump_hz: float = 8.0, pump: bool = True) -> None:
+        super().__init__()
+        self.engine = engine
+        self.themes = themes if themes is not None else load_themes()
+        self.settings = settings if settings is not None else load_settings(settings_path)
+        self._settings_path = settings_path
+        self._keymap_path = keymap_path or keymap_file()
+        self.keymap, self._keymap_problems = load_keymap(set(BY_ID), self._keymap_path)
+        self._remember = remember
+        self._requested_theme = theme
+        self.snapshot: Snapshot | None = None
+        self.pump = SnapshotPump(engine, self, hz=pump_hz,
+                                 events=engine.subscribe(maxlen=20_000, replay=True)) if pump else None
+        self.last_render_ms = 0.0
+        self.renders = 0
+        self._explorer_ready = False
+        self._verdict_busy = False
+
+    # ---- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader("kafka-explorer · connecting…", id="status")
+        panes: dict[str, Pane] = {"cluster": ClusterPane(), "produce": ProducePane(),
+                                  "consumers": ConsumersPane(), "verdict": VerdictPane(),
+                                  "timeline": TimelinePane()}
+        with TabbedContent(initial="tab-cluster", id="tabs"):
+            for pane_id, title in SCREENS:
+                key = next(c.key for c in COMMANDS if c.id == f"screen.{pane_id}")
+                with TabPane(f"{self.keymap.get(f'screen.{pane_id}', key)} {title}",
+                             id=f"tab-{pane_id}"):
+                    yield panes[pane_id]
+        yield Footer()
+
+    @property
+    def is_lab(self) -> bool:
+        return bool(self.snapshot and self.snapshot.connection.is_lab)
+
+    @property
+    def theme_names(self) -> list[str]:
+        return list(self.themes.themes)
+
+    def pane(self, pane_id: str) -> Pane:
+        return self.query_one(f"#{pane_id}", Pane)
+
+    def active_pane(self) -> Pane | None:
+        active = self.query_one("#tabs", TabbedContent).active
+        if not active:
+            return None
+        return self.pane(active.removeprefix("tab-"))
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for theme in self.themes.themes.values():
+            self.register_theme(theme)
+        chosen = (self.themes.resolve(self._requested_theme)
+                  or self.themes.resolve(self.settings.theme) or self.themes.resolve(DEFAULT_THEME))
+        if chosen:
+            self.theme = chosen
+        if self._requested_theme and chosen and self._remember:
+            self._save_theme(chosen)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        for problem in [*self.themes.problems, *self.settings.problems, *self._keymap_problems]:
+            self.notify(problem, severity="warning", timeout=8)
+        if self.pump is not None:
+            self.pump.start()
+
+    def on_unmount(self) -> None:
+        if self.pump is not None:
+            self.pump.stop()
+
+    # ---- engine -> UI ------------------------------------------------------------------------
+
+    def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
+        self.apply_snapshot(message.snapshot)
+
+    def apply_snapshot(self, snapshot: Snapshot) -> None:
+        """Render ``snapshot`` into the header and the visible pane (tests call this directly)."""
+        if self.snapshot is not None and snapshot.seq < self.snapshot.seq:
+            return  # stale (P11)
+        self.snapshot = snapshot
+        started = time.perf_counter()
+        self.query_one(StatusHeader).show(snapshot)
+        pane = self.active_pane()
+        if pane is not None:
+            pane.show(snapshot)
+        self.last_render_ms = (time.perf_counter() - started) * 1000
+        self.renders += 1
+        if not self._explorer_ready:
+            self._explorer_ready = True
+            if pane is not None:
+                pane.on_explorer_ready()
+
+    def on_events_arrived(self, message: EventsArrived) -> None:
+        self.query_one(TimelinePane).add_events(message.events, message.dropped)
+        for event in message.events:
+            if event.severity == "error" and event.kind not in NOTIFY_KINDS_SKIPPED:
+                self.notify(event.text, title=event.kind, severity="error", timeout=6)
+
+    def on_command_finished(self, message: CommandFinished) -> None:
+        if message.error is not None:
+            self.notify(message.error, title=f"{message.label} failed", severity="error", timeout=8)
+        else:
+            self.notify(f"{message.label}: done", timeout=3)
+        if self.pump is not None:
+            self.pump.poke()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = self.active_pane()
+        if pane is not None and self.snapshot is not None:
+            pane.show(self.snapshot)
+            pane.on_explorer_ready()
+
+    # ---- UI -> engine ------------------------------------------------------------------------
+
+    def submit(self, cmd: Command, label: str) -> None:
+        """Submit without waiting; the outcome arrives as :class:`CommandFinished`."""
+        try:
+            future = self.engine.submit(cmd)
+        except Exception as exc:  # a closed engine, for instance: say it, never crash
+            self.notify(f"{label} failed: {exc}", severity="error")
+            return
+        future.add_done_callback(on_done(self, label))
+
+    def compute_verdict(self) -> None:
+        if self._verdict_busy:
+            self.notify("The verdict is already being computed.", severity="warning")
+            return
+        self._verdict_busy = True
+        self.query_one(VerdictPane).set_computing(True)
+        future = request_verdict(self.engine, self._topics_in_play())
+        future.add_done_callback(on_done(self, "verdict"))
+
+    def _topics_in_play(self) -> list[str]:
+        if self.snapshot is None:
+            return []
+        topics = {p.topic for p in model.producers(self.snapshot.producers) if p.topic}
+        for member in getattr(self.snapshot.consumers, "members", ()):
+            topics.update(getattr(member, "topics", ()))
+        return sorted(topics)
+
+    @on(CommandFinished)
+    def _verdict_done(self, message: CommandFinished) -> None:
+        if message.label != "verdict":
+            return
+        self._verdict_busy = False
+        pane = self.query_one(VerdictPane)
+        if message.error is None:
+            pane.set_verdict(message.result)
+        else:
+            pane.set_computing(False)
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def action_show_pane(self, pane_id: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = f"tab-{pane_id}"
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.keymap, str(self._keymap_path), self.is_lab))
+
+    def action_next_theme(self) -> None:
+        names = self.theme_names
+        if not names:
+            return
+        index = names.index(self.theme) if self.theme in names else -1
+        self.choose_theme(names[(index + 1) % len(names)])
+
+    def choose_theme(self, name: str) -> None:
+        self.theme = name
+        if self._remember:
+            self._save_theme(name)
+        self.notify(f"Theme {name}", timeout=2)
+        if self.snapshot is not None:  # re-render: panes pick colours from the theme
+            pane = self.active_pane()
+            if pane is not None:
+                pane.show(self.snapshot)
+
+    def _save_theme(self, name: str) -> None:
+        self.settings.theme = name
+        problem = save_settings(self.settings, self._settings_path)
+        if problem:
+            self.notify(problem, severity="warning")
+
+    async def run_registry_command(self, command_id: str) -> None:
+        """Run a registry command from the palette: switch to its pane first if it has one."""
+        command = BY_ID[command_id]
+        if command.scope == "app":
+            await self.run_action(command.action)
+            return
+        self.action_show_pane(command.scope)
+        await self.run_action(command.action, default_namespace=self.pane(command.scope))
+
+    # ---- forms -------------------------------------------------------------------------------
+
+    def open_topic_form(self) -> None:
+        from tui.engine.topics import CreateTopic
+        from tui.ui.forms.topic import TopicForm
+
+        brokers = len(getattr(self.snapshot.cluster, "brokers", ()) if self.snapshot else ())
+        brokers = brokers or (len(self.snapshot.lab) if self.snapshot else 1)
+
+        def done(spec: Any) -> None:
+            if spec is not None:
+                self.submit(CreateTopic(spec=spec), f"create topic {spec.name}")
+
+        self.push_screen(TopicForm(brokers=brokers), done)
+
+    def open_producer_form(self, number: int) -> None:
+        from tui.engine.producer.commands import StartProducer
+        from tui.ui.forms.producer import ProducerForm
+
+        topics = [t.name for t in model.topics(self.snapshot.cluster)] if self.snapshot else []
+
+        def done(result: Any) -> None:
+            if result is not None:
+                profile, workload = result
+                self.submit(StartProducer(profile=profile, workload=workload),
+                            f"start producer {profile.name}")
+
+        self.push_screen(ProducerForm(name=f"p{number}", topic=topics[0] if topics else "demo"),
+                         done)
+
+    def open_member_form(self, group: str | None, topic: str | None) -> None:
+        from tui.engine.consumer.commands import AddMember
+        from tui.ui.forms.member import MemberForm, MemberRequest
+
+        def done(request: MemberRequest | None) -> None:
+            if request is None:
+                return
+            for _ in range(request.count):
+                self.submit(AddMember(spec=request.spec), "add member")
+
+        try:
+            form = MemberForm(group=group or "demo-group", topic=topic or "demo")
+        except Exception as exc:  # strategies unavailable: say so instead of crashing
+            self.notify(f"Cannot add members: {exc}", severity="error")
+            return
+        self.push_screen(form, done)
+
+    def open_strategy_picker(self, member: str, current: str) -> None:
+        from tui.engine.consumer.commands import SetStrategy
+        from tui.ui.forms.member import StrategyPicker
+
+        def done(strategy: str | None) -> None:
+            if strategy is not None and strategy != current:
+                self.submit(SetStrategy(name=member, strategy=strategy),
+                            f"{member}: strategy {strategy}")
+
+        self.push_screen(StrategyPicker(member, current), done)

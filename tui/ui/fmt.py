@@ -1,0 +1,140 @@
+"""Small pure formatting helpers shared by the panes: numbers, rates, sparklines, untrusted bytes.
+
+Payload bytes (keys, values, headers, error strings that may echo them) are untrusted: they go
+through :func:`payload` (escape control sequences + cap length) and are then rendered as plain
+``rich.text.Text`` (markup off), never interpolated into markup.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
+
+from rich.markup import escape
+from rich.text import Text
+
+PAYLOAD_CAP = 64
+"""Characters of a key/value shown in a table cell (the engine already caps what it keeps)."""
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _fallback_safe_text(data: bytes | str | None, cap: int = 256) -> str:
+    # used only until tui/safe_text.py exists: every non-printable char is shown as an escape
+    if data is None:
+        return ""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    out = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+    return out if len(out) <= cap else out[:cap] + f"… (+{len(out) - cap})"
+
+
+def _load_safe_text() -> Callable[[bytes | str | None, int], str]:
+    try:
+        module = importlib.import_module("tui.safe_text")
+    except ImportError:
+        return _fallback_safe_text
+    return cast(Callable[[bytes | str | None, int], str], module.safe_text)
+
+
+safe_text = _load_safe_text()
+
+
+def attr(obj: object, name: str, default: Any = None) -> Any:
+    """Read a view field, tolerating views that do not (yet) have it."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def payload(data: bytes | str | None, cap: int = PAYLOAD_CAP) -> str:
+    """Untrusted bytes -> printable, capped text (still plain text: render with markup off)."""
+    if data is None:
+        return "∅"
+    return safe_text(data, cap)
+
+
+def markup_safe(data: bytes | str | None, cap: int = PAYLOAD_CAP) -> str:
+    """Untrusted bytes -> text that is also safe inside Rich markup."""
+    return escape(payload(data, cap))
+
+
+def plain(text: object, style: str = "") -> Text:
+    """A Rich Text with markup off (anything in ``text`` is shown literally)."""
+    return Text(str(text), style=style)
+
+
+def num(value: object) -> str:
+    """Integer with thin grouping; '-' for missing."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def rate(value: object) -> str:
+    if value is None:
+        return "-"
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "-"
+    if v >= 10_000:
+        return f"{v / 1000:,.1f}k/s"
+    return f"{v:,.0f}/s" if v >= 10 else f"{v:,.1f}/s"
+
+
+def ms(value: object) -> str:
+    if value is None:
+        return "-"
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "-"
+    return f"{v:,.0f} ms" if v >= 10 else f"{v:,.1f} ms"
+
+
+def ids(values: Iterable[object] | None) -> str:
+    if values is None:
+        return "-"
+    return ",".join(str(v) for v in values) or "∅"
+
+
+def sparkline(series: Sequence[float | int] | None, width: int = 16) -> str:
+    """Unicode block sparkline of the last ``width`` points (scaled to their own max)."""
+    if not series:
+        return ""
+    points = [float(p) for p in list(series)[-width:]]
+    top = max(points)
+    if top <= 0:
+        return _SPARK[0] * len(points)
+    return "".join(_SPARK[min(len(_SPARK) - 1, int(p / top * (len(_SPARK) - 1) + 0.5))]
+                   for p in points)
+
+
+def bar(value: float, top: float, width: int = 30) -> str:
+    """A horizontal bar for a bar chart (eighth-block resolution)."""
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = int(round(value / top * width * 8))
+    full, part = divmod(eighths, 8)
+    return "█" * full + ("" if part == 0 else " ▏▎▍▌▋▊▉"[part])
+
+
+def clock(ts: float | None) -> str:
+    if not ts:
+        return "--:--:--"
+    return time.strftime("%H:%M:%S", time.localtime(ts))
+
+
+def short(text: object, width: int) -> str:
+    s = str(text)
+    return s if len(s) <= width else s[: max(0, width - 1)] + "…"

@@ -1,0 +1,1 @@
+"""Modal forms: create topic, start producer, add member, pick a strategy."""

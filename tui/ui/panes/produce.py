@@ -1,0 +1,159 @@
+"""Produce screen: producer profiles side by side with live counts and latency percentiles; for the
+selected one, records per partition (bar chart), errors by class and a tail of delivery reports."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Label, Static
+
+from tui.engine.producer.commands import StopProducer
+from tui.engine.snapshot import Snapshot
+from tui.ui import model
+from tui.ui.fmt import bar, ms, num, payload, rate
+from tui.ui.panes.base import Pane
+from tui.ui.registry import bindings_for
+from tui.ui.table_sync import TableSync
+
+
+class ProducePane(Pane):
+    BINDINGS = bindings_for("produce")
+
+    DEFAULT_CSS = """
+    ProducePane #producers { height: auto; max-height: 12; }
+    ProducePane #produce-bottom { height: 1fr; }
+    ProducePane #chart-box { width: 2fr; }
+    ProducePane #errors-box { width: 1fr; }
+    ProducePane #tail-box { width: 3fr; }
+    ProducePane .title { color: $accent; text-style: bold; padding: 0 1; }
+    ProducePane #chart, ProducePane #errors { height: 1fr; padding: 0 1; }
+    ProducePane #deliveries { height: 1fr; }
+    ProducePane #produce-hint { color: $text-muted; padding: 0 1; height: 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="produce")
+        self._rows: list[model.ProducerRow] = []
+        self._last: Snapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("Producers  (n: new · x: stop · one row per profile run; latencies in ms)",
+                    classes="title")
+        yield DataTable(id="producers", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="produce-hint")
+        with Horizontal(id="produce-bottom"):
+            with Vertical(id="chart-box"):
+                yield Label("Records per partition", classes="title", id="chart-title")
+                yield Static("", id="chart")
+            with Vertical(id="errors-box"):
+                yield Label("Errors by class", classes="title")
+                yield Static("", id="errors")
+            with Vertical(id="tail-box"):
+                yield Label("Latest delivery reports", classes="title")
+                yield DataTable(id="deliveries", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.table = TableSync(self.query_one("#producers", DataTable),
+                               ["name", "state", "settings", "topic", "keys", "sent", "acked",
+                                "fail def", "fail indef", "pending", "unknown", "acks/s", "p50",
+                                "p90", "p99", "max", "batch"])
+        self.tail = TableSync(self.query_one("#deliveries", DataTable),
+                              ["partition", "offset", "latency", "outcome", "key"])
+
+    def show(self, snapshot: Snapshot) -> None:
+        self._last = snapshot
+        self._rows = model.producers(snapshot.producers)
+        self.table.update([(self._key(r), self._cells(r)) for r in self._rows])
+        selected = self.selected()
+        hint = ""
+        if not self._rows:
+            hint = "No producers yet: press n to start one (create a topic first on the Cluster screen)."
+        elif selected is not None and selected.message:
+            hint = f"{selected.name}: {selected.message}"
+        self.query_one("#produce-hint", Static).update(Text(hint))
+        self._render_detail(selected)
+
+    @staticmethod
+    def _key(r: model.ProducerRow) -> str:
+        return f"{r.name}#{r.incarnation}"
+
+    def _cells(self, r: model.ProducerRow) -> tuple[RenderableType, ...]:
+        state_style = {"running": self.colour("success"), "failed": self.colour("error"),
+                       "draining": self.colour("warning"), "stopping": self.colour("warning")}
+        return (r.name, Text(r.state, style=state_style.get(r.state, "")), Text(r.settings),
+                Text(r.topic), Text(r.keys), num(r.sent), num(r.acked),
+                Text(num(r.failed_definite), style=self.colour("error") if r.failed_definite else ""),
+                Text(num(r.failed_indefinite),
+                     style=self.colour("warning") if r.failed_indefinite else ""),
+                num(r.pending), num(r.unknown), rate(r.rate), ms(r.p50), ms(r.p90), ms(r.p99),
+                ms(r.max), num(r.avg_batch))
+
+    def selected(self) -> model.ProducerRow | None:
+        key = self.table.selected_key()
+        for row in self._rows:
+            if self._key(row) == key:
+                return row
+        return self._rows[-1] if self._rows and key is None else None
+
+    def _render_detail(self, row: model.ProducerRow | None) -> None:
+        chart = self.query_one("#chart", Static)
+        errors = self.query_one("#errors", Static)
+        if row is None:
+            chart.update("")
+            errors.update("")
+            self.tail.update([])
+            return
+        self.query_one("#chart-title", Label).update(
+            f"Records per partition — {row.name} ({num(row.acked)} acked)")
+        top = max((c for _, c in row.per_partition), default=0)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right")
+        grid.add_column()
+        grid.add_column(justify="right")
+        for partition, count in row.per_partition[:40]:
+            grid.add_row(f"p{partition}", Text(bar(count, top, 30), style=self.colour("primary")),
+                         num(count))
+        if len(row.per_partition) > 40:
+            grid.add_row("…", f"{len(row.per_partition) - 40} more partitions", "")
+        chart.update(grid if row.per_partition else Text("no acknowledged records yet"))
+        if row.errors:
+            etable = Table.grid(padding=(0, 1))
+            etable.add_column()
+            etable.add_column()
+            etable.add_column(justify="right")
+            for name, outcome, count in row.errors:
+                colour = self.colour("error") if outcome == "fail-definite" else self.colour("warning")
+                etable.add_row(Text(payload(name, 48), style=colour), Text(outcome), num(count))
+            errors.update(etable)
+        else:
+            errors.update(Text("none", style=self.colour("success")))
+        rows = []
+        for d in reversed(row.tail):
+            outcome_style = self.colour("success") if d.outcome.startswith("ok") else \
+                self.colour("error")
+            rows.append((f"{d.msg_id}|{d.partition}|{d.offset}", (
+                num(d.partition), num(d.offset), ms(d.latency_ms),
+                Text(d.error or d.outcome, style=outcome_style), Text(payload(d.key, 40)))))
+        self.tail.update(rows)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "producers":
+            self._render_detail(self.selected())
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def action_new_producer(self) -> None:
+        self.explorer.open_producer_form(len(self._rows) + 1)
+
+    def action_stop_producer(self) -> None:
+        row = self.selected()
+        if row is None or not row.active:
+            self.app.notify("Select a running producer first.", severity="warning")
+            return
+        self.submit(StopProducer(name=row.name), f"stop producer {row.name}")
+
+    def on_explorer_ready(self) -> None:
+        self.query_one("#producers", DataTable).focus()
