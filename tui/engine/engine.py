@@ -19,6 +19,7 @@ from tui.engine.commands import Command, LabAction
 from tui.engine.consumer.lab import ConsumerLab
 from tui.engine.context import Connection, EngineContext
 from tui.engine.events import EventBus, Subscription
+from tui.engine.history import History
 from tui.engine.producer.lab import ProducerLab
 from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
 from tui.engine.watcher.watcher import Watcher
@@ -42,6 +43,7 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._lab_nodes: tuple[LabNodeView, ...] = ()
         self._verdict: Verdict | None = None
+        self._history: History | None = None
         self._lab: Any = None
         if connection.lab_dir is not None:
             from tui.lab import LabCluster
@@ -170,6 +172,48 @@ class Engine:
     def set_verdict(self, verdict: Verdict) -> None:
         self._verdict = verdict
         self.ctx.bump()
+
+    def verdict(self, topics: tuple[str, ...] = (), timeout: float = 60.0,
+                ledger_from_audit: bool = False) -> Verdict:
+        """Heal-then-judge: re-read every audited partition and run the checker. Blocks (seconds);
+        call it from a worker thread or use :meth:`verdict_async`. The result also lands in the next
+        snapshot, and the History is kept for :meth:`explain`."""
+        from tui.engine.checker import check
+        from tui.engine.verdict_run import gather_history
+
+        self.bus.publish("verdict.started", "engine", "Re-reading every partition to judge each record")
+        history = gather_history(self.ctx, self.producers, self.consumers, topics, timeout,
+                                 ledger_from_audit)
+        verdict = check(history)
+        self._history = history
+        self.set_verdict(verdict)
+        bad = sum(1 for a in verdict.anomalies if a.judgement == "violation")
+        self.bus.publish("verdict.ready", "engine",
+                         f"Verdict ready: {len(verdict.anomalies)} finding(s), {bad} violation(s)",
+                         "notice" if bad == 0 else "warning")
+        return verdict
+
+    def verdict_async(self, topics: tuple[str, ...] = (), timeout: float = 60.0) -> Future[Verdict]:
+        """Compute the verdict on a short-lived thread; the future carries the result or the error."""
+        future: Future[Verdict] = Future()
+
+        def work() -> None:
+            try:
+                future.set_result(self.verdict(topics, timeout))
+            except Exception as exc:  # surfaced to the caller; the engine keeps running
+                self.bus.publish("verdict.failed", "engine", f"Verdict failed: {exc}", "error")
+                future.set_exception(exc)
+
+        threading.Thread(target=work, name="verdict", daemon=True).start()
+        return future
+
+    def explain(self, msg_id: str) -> list[str]:
+        """The recorded timeline of one record from the last verdict's History."""
+        from tui.engine.checker import explain_record
+
+        if self._history is None:
+            return []
+        return list(explain_record(self._history, msg_id))
 
     def snapshot(self) -> Snapshot:
         conn = self.ctx.connection
