@@ -331,7 +331,7 @@ class MemberLoop:
                 self.crash_left -= 1
                 if self.crash_left <= 0:
                     self._crash(f"after processing {index + 1} of {len(records)} records of a "
-                                f"batch ({msg.topic()}[{msg.partition()}]@{msg.offset()})")
+                                f"batch")
             strategy.record_done(self, msg)
         strategy.batch_end(self, records)
 
