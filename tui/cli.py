@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lab": ("tui.headless.lab", "start, inspect, break and stop the local Kafka lab cluster"),
     "config": ("tui.headless.config_cmd", "check a profiles file and print it with secrets redacted"),
     "run": ("tui.headless.run", "run a workshop scenario headless; exit 0 when every expectation holds"),
+    "consume": ("tui.headless.consume", "run group members with a commit strategy and get a verdict"),
 }
 
 
