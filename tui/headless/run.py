@@ -15,9 +15,6 @@ from typing import Any
 
 from tui.headless.output import emit_json, fail, say
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "sample_configs" / "scenarios"
-"""Bundled scenarios (in a source checkout): ``run acks0-leader-kill`` finds them by name."""
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", metavar="SCENARIO",
@@ -34,15 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def find_scenario(text: str) -> Path:
+    """A path, or the name of a bundled scenario (``run acks0-leader-kill``)."""
+    from tui.scenario.load import bundled_dir
+
     path = Path(text)
     if path.exists() or path.suffix in (".yaml", ".yml"):
         return path
-    bundled = SCENARIO_DIR / f"{text}.yaml"
+    bundled = bundled_dir() / f"{text}.yaml"
     return bundled if bundled.exists() else path
-
-
-def bundled() -> list[Path]:
-    return sorted(SCENARIO_DIR.glob("*.yaml")) if SCENARIO_DIR.is_dir() else []
 
 
 def run(args: argparse.Namespace) -> int:

@@ -52,6 +52,23 @@ _KEY_MODE = re.compile(r"^(none|random|fixed:.{1,1024}|cycle:[1-9]\d{0,6}|hot:\d
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)\s*s(?:ec)?)?\s*$")
 
 
+def bundled_dir() -> Path:
+    """Where the bundled workshop scenarios live in a source checkout."""
+    return Path(__file__).resolve().parents[2] / "sample_configs" / "scenarios"
+
+
+def discover(directory: Path | None = None) -> list[tuple[Path, Scenario | ScenarioError]]:
+    """Every ``*.yaml`` in ``directory`` (default: the bundled set), loaded or with its error."""
+    root = directory or bundled_dir()
+    found: list[tuple[Path, Scenario | ScenarioError]] = []
+    for path in sorted(root.glob("*.y*ml")) if root.is_dir() else []:
+        try:
+            found.append((path, load_file(path)))
+        except ScenarioError as exc:
+            found.append((path, exc))
+    return found
+
+
 class ScenarioError(ValueError):
     """A scenario file that cannot run; the message is one sentence naming file, step and field."""
 

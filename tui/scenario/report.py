@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tui.scenario.runner import RunOutcome
+from tui.scenario.results import RunOutcome
 
 MAX_EXPLANATIONS = 50
 """Anomaly explanations kept per report (the counts are always complete)."""

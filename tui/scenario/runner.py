@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,64 +32,18 @@ from tui.scenario.model import (
     VerdictStep,
     WaitFor,
 )
+from tui.scenario.results import (
+    ExpectationResult,
+    Progress,
+    ProgressCallback,
+    RunOutcome,
+    StepResult,
+)
 from tui.scenario.roles import resolve_node
 
 POLL_S = 0.25
 """How often wait conditions are re-checked."""
 HEAL_TIMEOUT_S = 90.0
-
-
-@dataclass(frozen=True)
-class Progress:
-    """What the runner is doing now: ``step-started``, ``waiting``, ``step-done``, ``step-failed``,
-    ``verdict``, ``expectation`` or ``finished``."""
-
-    kind: str
-    step: int | None
-    text: str
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-@dataclass(frozen=True)
-class StepResult:
-    number: int
-    kind: str
-    title: str
-    narrate: str
-    ok: bool
-    detail: str
-    """What happened, in one sentence (e.g. 'killed node 2, the leader of orders/0')."""
-    seconds: float
-
-
-@dataclass(frozen=True)
-class ExpectationResult:
-    subject: str
-    expected: str
-    """e.g. '> 0'."""
-    actual: float | None
-    """None when it could not be measured (no verdict)."""
-    ok: bool
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """Everything a report needs once the run has ended."""
-
-    scenario: Scenario
-    run_suffix: str
-    names: dict[str, str]
-    """Logical name -> real name for topics, groups, producers and members."""
-    steps: tuple[StepResult, ...]
-    verdict: VerdictFacts | None
-    metrics: RunMetrics | None
-    expectations: tuple[ExpectationResult, ...]
-    passed: bool
-    error: str | None
-    started: float
-    finished: float
 
 
 @dataclass
