@@ -150,6 +150,13 @@ def test_group_appears_and_goes() -> None:
     assert kinds(diff(with_group, empty)) == ["group.gone"]
 
 
+def test_group_appearing_with_a_member_reports_the_join() -> None:
+    busy = view(groups=(group(members=(member("a", 0),), committed={0: 3}),))
+    assert kinds(diff(view(), busy)) == ["group.appeared", "group.member-joined", "group.rebalanced",
+                                         "group.committed"]
+    assert kinds(diff(busy, view())) == ["group.member-left", "group.gone"]
+
+
 def test_flood_is_capped() -> None:
     many = tuple(part(p) for p in range(MAX_EVENTS + 10))
     moved = tuple(part(p, leader=2, isr=(2, 3)) for p in range(MAX_EVENTS + 10))

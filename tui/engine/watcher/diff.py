@@ -10,7 +10,7 @@ Kinds (stable names): ``broker.down`` / ``broker.up``, ``cluster.controller-chan
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tui.engine.watcher.views import ClusterView, GroupView, PartitionView
@@ -137,6 +137,11 @@ def _partition(q: PartitionView, p: PartitionView) -> list[Change]:
     return out
 
 
+def _emptied(g: GroupView) -> GroupView:
+    """The group with the same identity and state but no members, commits or lag."""
+    return replace(g, members=(), partitions=(), total_lag=None)
+
+
 def _assignment(g: GroupView) -> dict[str, tuple[tuple[str, int], ...]]:
     return {m.member_id: m.assignment for m in g.members}
 
@@ -148,6 +153,8 @@ def _groups(prev: ClusterView, cur: ClusterView, threshold: int) -> list[Change]
     same_filter = prev.filter == cur.filter
     for gid in sorted(set(before) - now_ids):
         if same_filter and cur.section("groups").state == "ok":
+            gone = before[gid]
+            out += _group(gone, _emptied(gone), threshold)  # its members left
             out.append(Change("group.gone", f"group:{gid}", f"group {gid} no longer exists",
                               "notice", {"group": gid}))
     for g in cur.groups:
@@ -157,6 +164,7 @@ def _groups(prev: ClusterView, cur: ClusterView, threshold: int) -> list[Change]
                 out.append(Change("group.appeared", f"group:{g.group_id}",
                                   f"group {g.group_id} appeared ({g.type}, {g.state})", "info",
                                   {"group": g.group_id, "type": g.type, "state": g.state}))
+                out += _group(_emptied(g), g, threshold)  # members, assignment, commits it came with
             continue
         out += _group(old, g, threshold)
     return out

@@ -1,0 +1,137 @@
+"""The watcher while brokers of the private 3-node lab are killed, restarted and paused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka.admin import NewTopic
+
+from tests.helpers import unique, wait_until
+from tui.engine import clients
+from tui.engine.context import Connection, EngineContext
+from tui.engine.events import Event, Subscription
+from tui.engine.watcher.views import ClusterView
+from tui.engine.watcher.watcher import Watcher
+from tui.lab import LabCluster
+
+pytestmark = pytest.mark.failover
+
+INTERVAL = 0.5
+OBSERVE = 10.5
+"""Seconds to watch a paused node: past the 9 s after which the controller fences it."""
+
+
+def _victim(lab: LabCluster) -> int:
+    """A node that is not the active controller (a controller change would slow everything)."""
+    controller = lab.active_controller()
+    return next(n for n in lab.spec.node_ids() if n != controller)
+
+
+def _topic_led_by(lab: LabCluster, leader: int) -> str:
+    """A 2-partition RF=3 topic whose partition 0 is led by ``leader`` (preferred replica first)."""
+    others = [n for n in lab.spec.node_ids() if n != leader]
+    name = unique("wx-fo")
+    admin = clients.admin({"bootstrap.servers": lab.bootstrap})
+    topic = NewTopic(name, num_partitions=2, replication_factor=-1,
+                     replica_assignment=[[leader, *others], [others[0], leader, others[1]]])
+    admin.create_topics([topic], operation_timeout=20)[name].result(30)
+    return name
+
+
+@pytest.fixture
+def watched(healthy_lab3: LabCluster) -> Iterator[tuple[LabCluster, Watcher, Subscription]]:
+    ctx = EngineContext(Connection(healthy_lab3.bootstrap, lab_dir=healthy_lab3.dir))
+    sub = ctx.bus.subscribe(kinds=("partition.", "broker."))
+    w = Watcher(ctx, interval=INTERVAL)
+    w.start()
+    yield healthy_lab3, w, sub
+    w.close(5)
+    sub.close()
+
+
+class Collected:
+    def __init__(self, sub: Subscription) -> None:
+        self.sub = sub
+        self.events: list[Event] = []
+
+    def find(self, kind: str, topic: str, **data: object) -> Event | None:
+        self.events.extend(self.sub.drain())
+        for e in self.events:
+            if e.kind == kind and e.data.get("topic", topic) == topic and all(
+                    e.data.get(k) == v or (isinstance(e.data.get(k), list) and v in e.data[k])
+                    for k, v in data.items()):
+                return e
+        return None
+
+
+def test_killed_leader_gives_leader_change_and_isr_shrink_then_expand(
+        watched: tuple[LabCluster, Watcher, Subscription]) -> None:
+    lab, watcher, sub = watched
+    victim = _victim(lab)
+    topic = _topic_led_by(lab, victim)
+    wait_until(lambda: (v := watcher.view()) is not None and (p := v.partition(topic, 0)) is not None
+               and p.leader == victim and len(p.isr) == 3, 20, message="the watcher to see the topic")
+    got = Collected(sub)
+    killed_at = time.monotonic()
+    lab.kill(victim)
+    changed = wait_until(lambda: got.find("partition.leader-changed", topic, partition=0, was=victim),
+                         30, message=f"leader-changed for {topic}-0 after killing broker {victim}")
+    shrunk = wait_until(lambda: got.find("partition.isr-shrunk", topic, removed=victim), 30,
+                        message=f"isr-shrunk naming broker {victim}")
+    detected = time.monotonic() - killed_at
+    assert changed.data["leader"] != victim
+    assert victim not in shrunk.data["isr"]
+    assert got.find("broker.down", topic, broker=victim) is not None
+    view = watcher.view()
+    assert view is not None
+    assert view.broker(victim).state != "up"  # type: ignore[union-attr]
+    # fencing takes broker.session.timeout.ms (9 s); the watcher adds at most about one interval
+    assert detected < 9 + 8, f"events took {detected:.1f} s"
+
+    lab.start_node(victim)
+    wait_until(lambda: got.find("partition.isr-expanded", topic, added=victim), 60,
+               message=f"isr-expanded naming broker {victim} after the restart")
+    wait_until(lambda: got.find("broker.up", topic, broker=victim), 20, message="broker.up")
+
+
+def test_paused_node_does_not_delay_snapshots(
+        watched: tuple[LabCluster, Watcher, Subscription]) -> None:
+    lab, watcher, sub = watched
+    victim = _victim(lab)
+    topic = _topic_led_by(lab, victim)
+    wait_until(lambda: (v := watcher.view()) is not None and v.partition(topic, 0) is not None
+               and not v.partition(topic, 0).offsets_stale, 20,  # type: ignore[union-attr]
+               message="fresh offsets for the topic")
+    lab.pause(victim)
+    try:
+        start_seq = watcher.view().seq  # type: ignore[union-attr]
+        t0 = time.monotonic()
+        views: list[tuple[float, ClusterView]] = []
+        seen_states: set[str] = set()
+        # watch through the unanswered window and the fencing (9 s), sampling the published views
+        while time.monotonic() - t0 < OBSERVE:
+            v = watcher.view()
+            assert v is not None
+            if not views or v.seq != views[-1][1].seq:
+                views.append((time.monotonic(), v))
+                b = v.broker(victim)
+                if b is not None:
+                    seen_states.add(b.state)
+            time.sleep(0.05)
+        starts = [t for t in watcher.refresh_times if t >= t0]
+        gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+        durations = [v.duration for _, v in views]
+        assert views[-1][1].seq - start_seq >= int(OBSERVE / INTERVAL) - 2, "refreshes were skipped"
+        assert max(gaps) < INTERVAL + 0.35, f"refresh gaps {sorted(gaps)[-3:]}"
+        assert max(durations) < INTERVAL, f"refresh durations {sorted(durations)[-3:]}"
+        assert "unreachable" in seen_states or "fenced-or-missing" in seen_states, seen_states
+        # meanwhile the other partitions and brokers stayed fresh
+        last = views[-1][1]
+        assert all(b.state == "up" for b in last.brokers if b.node_id != victim)
+        p1 = last.partition(topic, 1)
+        assert p1 is not None
+        assert not p1.offsets_stale
+    finally:
+        lab.resume(victim)
