@@ -101,6 +101,7 @@ def test_kicked_member_is_reported_and_its_batch_redelivered(
     failed = [e for e in events(consumer_lab, m1, K.COMMIT_RESULT) if not e.ok]
     assert failed, "the kicked member's late commit was refused"
     assert not any(e.ok for e in events(consumer_lab, m1, K.COMMIT_RESULT))
+    assert any(0 in e.partitions for e in events(consumer_lab, m1, K.LOST)), "its partition was lost"
 
 
 def _cgc_describe(bootstrap: str, group: str) -> dict[tuple[str, int], int | None]:

@@ -335,7 +335,8 @@ class MemberRunner:
                   "error" if ev.get("fatal") else "warning")
 
     def _ev_log(self, ev: dict[str, Any], ts: float) -> None:
-        self.ctx.log.warning("member %s: %s", self.name, str(ev.get("text"))[:300])
+        # info, not warning: an unconfigured root logger would print warnings on the terminal
+        self.ctx.log.info("member %s: %s", self.name, str(ev.get("text"))[:300])
 
     def _publish_aggregates(self, final: bool) -> None:
         now = time.monotonic()
