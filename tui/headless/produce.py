@@ -1,0 +1,286 @@
+"""``kafka-explorer produce TOPIC ...``: produce test records with chosen acks, keys and settings.
+
+Prints a summary every second and a final summary (JSON lines with ``--json``); ``--records`` adds
+one JSON line per delivery report, in send order. Exit codes: 0 every record acknowledged; 1 some
+record failed or was never acknowledged (unless ``--allow-failures``), or the cluster could not be
+used; 2 bad options (including properties librdkafka rejects). Ctrl-C stops cleanly: records already
+handed to the client are flushed (a few seconds at most), then the final summary is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tui.headless.output import emit_json, fail, say
+
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+_CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "ssl_", "socket.", "client.", "reconnect.",
+                        "broker.address.", "api.version", "metadata.", "enable.ssl.", "https.",
+                        "bootstrap.", "connections.", "ssl.endpoint")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("topic", metavar="TOPIC")
+    prof = parser.add_argument_group("producer settings")
+    prof.add_argument("--name", default=None,
+                      help="producer name (default: acks<ACKS>, e.g. acksall)")
+    prof.add_argument("--acks", choices=("0", "1", "all", "-1"), default="all",
+                      help="0: no ack, 1: leader only, all: every in-sync replica (default all)")
+    prof.add_argument("--idempotence", action="store_true", help="enable.idempotence=true")
+    prof.add_argument("--retries", type=int, default=2147483647, metavar="N")
+    prof.add_argument("--max-in-flight", type=int, default=5, metavar="N",
+                      help="max requests in flight per connection (default 5)")
+    prof.add_argument("--linger-ms", type=int, default=5, metavar="N")
+    prof.add_argument("--batch-size", type=int, default=1_000_000, metavar="BYTES")
+    prof.add_argument("--compression", choices=("none", "gzip", "snappy", "lz4", "zstd"),
+                      default="none")
+    prof.add_argument("--partitioner", default="murmur2_random",
+                      help="librdkafka partitioner (default murmur2_random = Java's key placement)")
+    prof.add_argument("--message-timeout-ms", type=int, default=15_000, metavar="N",
+                      help="give up on a record after this long (default 15000)")
+    work = parser.add_argument_group("records")
+    work.add_argument("--key-mode", default="none", metavar="MODE",
+                      help="none | fixed:K | cycle:N | random | hot:P (default none)")
+    work.add_argument("--value-size", type=int, default=100, metavar="BYTES")
+    work.add_argument("--header", action="append", default=[], metavar="K=V",
+                      help="extra header on every record (repeatable)")
+    work.add_argument("--partition", type=int, default=None, metavar="P",
+                      help="send everything to this partition")
+    work.add_argument("--count", type=int, default=None, metavar="N",
+                      help="records to send (default: until Ctrl-C)")
+    work.add_argument("--rate", type=float, default=None, metavar="R",
+                      help="records per second (default: as fast as possible)")
+    topic = parser.add_argument_group("topic creation")
+    topic.add_argument("--create-topic", action="store_true",
+                       help="create TOPIC first (no error if it exists)")
+    topic.add_argument("--partitions", type=int, default=3, metavar="N")
+    topic.add_argument("--replication-factor", type=int, default=None, metavar="N",
+                       help="default: 3 on a 3-node lab, else 1")
+    topic.add_argument("--min-insync", type=int, default=None, metavar="N",
+                       help="min.insync.replicas of the new topic")
+    conn = parser.add_argument_group("connection")
+    # SUPPRESS: values typed before the subcommand survive when these are absent
+    conn.add_argument("-b", "--bootstrap", metavar="HOST:PORT", default=argparse.SUPPRESS,
+                      help="bootstrap servers (default: the local lab)")
+    conn.add_argument("-X", dest="properties", metavar="KEY=VALUE", action="append",
+                      default=argparse.SUPPRESS,
+                      help="any librdkafka property for the producer and connection (repeatable)")
+    conn.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS)
+    conn.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS)
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    out.add_argument("--records", action="store_true", help="one JSON line per delivery report")
+    out.add_argument("--interval", type=float, default=1.0, metavar="S",
+                     help="seconds between progress summaries (default 1; 0 = none)")
+    out.add_argument("--allow-failures", action="store_true",
+                     help="exit 0 even when records failed")
+    out.add_argument("--timeout", type=float, default=None, metavar="S",
+                     help="stop after this many seconds (default: none)")
+
+
+def _usage(text: str) -> int:
+    sys.stderr.write(f"kafka-explorer: {text}\n")
+    sys.stderr.flush()
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui import connect
+    from tui.engine.producer.profile import ProducerProfile, ProfileError
+    from tui.engine.producer.workload import Workload, WorkloadError, parse_header, parse_key_mode
+    from tui.engine.topics import TopicError, TopicSpec
+
+    if isinstance(getattr(args, "config", None), str):
+        args.config = Path(args.config)
+    try:
+        props = connect.parse_properties(getattr(args, "properties", []) or [])
+        acks = "all" if args.acks == "-1" else args.acks
+        profile = ProducerProfile(
+            name=args.name or f"acks{acks}", acks=acks, idempotence=args.idempotence,
+            retries=args.retries, max_in_flight=args.max_in_flight, linger_ms=args.linger_ms,
+            batch_size=args.batch_size, compression=args.compression, partitioner=args.partitioner,
+            message_timeout_ms=args.message_timeout_ms, extra=props).validate()
+        workload = Workload(topic=args.topic, count=args.count, rate=args.rate,
+                            key_mode=parse_key_mode(args.key_mode), value_size=args.value_size,
+                            headers=tuple(parse_header(h) for h in args.header),
+                            partition=args.partition).validate()
+    except (ProfileError, WorkloadError, connect.ConnectError) as exc:
+        return _usage(str(exc))
+    # every -X goes to the producer; only connection-level ones (security...) also reach the
+    # admin client used for the topic check, which would reject producer-only properties
+    args.properties = [f"{k}={v}" for k, v in props.items() if k.startswith(_CONNECTION_PREFIXES)]
+    try:
+        connection = connect.resolve(args)
+    except connect.ConnectError as exc:
+        return fail(str(exc))
+    spec = None
+    if args.create_topic:
+        rf = args.replication_factor or _lab_default_rf(connection.lab_dir)
+        try:
+            spec = TopicSpec(args.topic, args.partitions, rf, args.min_insync).validate()
+        except TopicError as exc:
+            return _usage(str(exc))
+    return _produce(connection, profile, workload, spec, args)
+
+
+def _lab_default_rf(lab_dir: Path | None) -> int:
+    """3 on a 3-node lab, else 1 (a remote cluster's size is unknown here)."""
+    if lab_dir is None:
+        return 1
+    from tui.lab import LabCluster
+
+    try:
+        return min(3, LabCluster(lab_dir).spec.nodes)
+    except Exception:
+        return 1
+
+
+def _produce(connection: Any, profile: Any, workload: Any, spec: Any, args: argparse.Namespace) -> int:
+    from tui.engine.engine import Engine
+    from tui.engine.producer.commands import StartProducer, StopProducer
+    from tui.engine.topics import CreateTopic
+
+    with Engine(connection, watch=False) as engine:
+        if spec is not None:
+            try:
+                created = engine.call(CreateTopic(spec), timeout=60)
+            except ValueError as exc:
+                return fail(str(exc))
+            if not args.json:
+                say(f"topic {spec.name} {'created' if created else 'already exists'}")
+        elif (problem := _topic_problem(connection, workload.topic)) is not None:
+            return fail(problem)
+        try:
+            name = engine.call(StartProducer(profile, workload), timeout=30)
+        except ValueError as exc:
+            return _usage(str(exc))
+        runner = engine.producers.runners()[-1]
+        printer = _RecordPrinter(runner) if args.records else None
+        deadline = time.monotonic() + args.timeout if args.timeout else None
+        next_summary = time.monotonic() + args.interval if args.interval > 0 else float("inf")
+        interrupted = False
+        try:
+            while not runner.finished.wait(0.1):
+                if printer is not None:
+                    printer.emit()
+                now = time.monotonic()
+                if now >= next_summary:
+                    next_summary = now + args.interval
+                    _summary(runner.view(), args.json, final=False)
+                if deadline is not None and now >= deadline:
+                    engine.call(StopProducer(name), timeout=10)
+                    deadline = None
+        except KeyboardInterrupt:
+            interrupted = True
+            engine.producers.close(timeout=8.0)
+        runner.finished.wait(15.0)
+        if printer is not None:
+            printer.emit(final=True)
+        view = runner.view()
+        _summary(view, args.json, final=True, interrupted=interrupted)
+    if view.state == "failed" and view.message:
+        fail(view.message)
+        return EXIT_FAILURES
+    not_acked = view.failed_definite + view.failed_indefinite + view.unknown
+    if not_acked and not args.allow_failures:
+        sys.stderr.write(f"kafka-explorer: {not_acked} of {view.sent} records were not "
+                         "acknowledged (use --allow-failures to exit 0 anyway).\n")
+        return EXIT_FAILURES
+    return 0
+
+
+def _topic_problem(connection: Any, topic: str) -> str | None:
+    """A sentence when ``topic`` does not exist or the cluster cannot be reached; None if fine."""
+    from tui.engine import clients
+
+    try:
+        admin = clients.admin(connection.client_conf())
+    except Exception as exc:
+        err: Any = exc.args[0] if exc.args else exc
+        return f"The connection settings were rejected: {err.str() if hasattr(err, 'str') else err}."
+    try:
+        meta = admin.list_topics(topic=topic, timeout=10)
+    except Exception:
+        return f"Cannot reach the cluster at {connection.bootstrap} (no metadata within 10 s)."
+    found = meta.topics.get(topic)
+    if found is None or found.error is not None:
+        return f"Topic {topic!r} does not exist; create it first or add --create-topic."
+    return None
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.1f}ms"
+
+
+def _summary(view: Any, as_json: bool, final: bool, interrupted: bool = False) -> None:
+    if as_json:
+        emit_json(_summary_json(view, final, interrupted))
+        return
+    failed = f"failed {view.failed_definite}+{view.failed_indefinite}?"
+    line = (f"{view.name} [{view.state}] sent {view.sent}  acked {view.acked}  {failed}  "
+            f"pending {view.pending}")
+    if final:
+        line += (f"  unknown {view.unknown}  avg {view.avg_rate:.0f}/s  latency p50 "
+                 f"{_ms(view.latency_p50)} p90 {_ms(view.latency_p90)} p99 {_ms(view.latency_p99)} "
+                 f"max {_ms(view.latency_max)}")
+    else:
+        line += f"  {view.ack_rate:.0f}/s  p50 {_ms(view.latency_p50)} p99 {_ms(view.latency_p99)}"
+    say(line)
+    if final:
+        if view.partitions:
+            say("  per partition: " + ", ".join(f"{p}:{n}" for p, n in view.partitions))
+        if view.errors:
+            say("  errors: " + ", ".join(f"{e.error} x{e.count} ({e.outcome})" for e in view.errors))
+        if view.avg_batch_records is not None:
+            say(f"  batches: {view.avg_batch_records:.1f} records, "
+                f"{view.avg_batch_bytes:.0f} bytes on average")
+
+
+def _summary_json(view: Any, final: bool, interrupted: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "final" if final else "progress", "name": view.name, "topic": view.topic,
+        "state": view.state, "profile": view.summary, "sent": view.sent, "acked": view.acked,
+        "acked_no_offset": view.acked_no_offset, "failed_definite": view.failed_definite,
+        "failed_indefinite": view.failed_indefinite, "pending": view.pending,
+        "unknown": view.unknown, "send_rate": round(view.send_rate, 1),
+        "ack_rate": round(view.ack_rate, 1), "avg_rate": round(view.avg_rate, 1),
+        "latency_ms": {k: None if v is None else round(v * 1000, 3) for k, v in (
+            ("p50", view.latency_p50), ("p90", view.latency_p90), ("p99", view.latency_p99),
+            ("max", view.latency_max))},
+        "errors": {e.error: {"count": e.count, "outcome": e.outcome} for e in view.errors},
+        "partitions": {str(p): n for p, n in view.partitions},
+    }
+    if final:
+        out["avg_batch_records"] = view.avg_batch_records
+        out["avg_batch_bytes"] = view.avg_batch_bytes
+        out["interrupted"] = interrupted
+        out["message"] = view.message
+    return out
+
+
+class _RecordPrinter:
+    """Emits one JSON line per delivery report, in send (seq) order."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+        self.next = 0
+
+    def emit(self, final: bool = False) -> None:
+        from tui.engine.producer.outcomes import CODE_UNKNOWN
+
+        ledger = self.runner.ledger
+        while self.next < ledger.sent and (final or ledger.outcome[self.next] != CODE_UNKNOWN):
+            rec = ledger.record(self.next)
+            emit_json({
+                "type": "delivery", "msg_id": rec.msg_id, "seq": rec.seq, "topic": rec.topic,
+                "partition": rec.partition, "offset": rec.offset, "outcome": rec.outcome.value,
+                "error": rec.error,
+                "latency_ms": None if rec.t_ack is None else round((rec.t_ack - rec.t_send) * 1000, 3),
+                "key": None if rec.key is None else rec.key.decode("utf-8", "backslashreplace"),
+            })
+            self.next += 1
