@@ -19,6 +19,8 @@ from tui.connect import add_connection_arguments, add_state_dir_argument
 COMMANDS: dict[str, tuple[str, str]] = {
     "lab": ("tui.headless.lab", "start, inspect, break and stop the local Kafka lab cluster"),
     "config": ("tui.headless.config_cmd", "check a profiles file and print it with secrets redacted"),
+    "watch": ("tui.headless.watch", "watch brokers, partitions, groups, offsets and lag live"),
+    "produce": ("tui.headless.produce", "produce test records with chosen acks, keys and settings"),
     "run": ("tui.headless.run", "run a workshop scenario headless; exit 0 when every expectation holds"),
     "consume": ("tui.headless.consume", "run group members with a commit strategy and get a verdict"),
 }
