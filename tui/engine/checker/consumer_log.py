@@ -10,6 +10,7 @@ need the member's epoch state at that moment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from tui.engine.checker.index import Indexes, PartitionIndex
 from tui.engine.checker.text import offsets_phrase, plural, where
@@ -31,6 +32,7 @@ MemberKey = tuple[str, int]
 ENDINGS = frozenset({K.CRASH, K.KICKED, K.LEAVE, K.REVOKE, K.LOST})
 LAZY_COMMIT_MODES = frozenset({"async", "auto", "store"})
 _MISSING = object()
+_SEQ = attrgetter("seq")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +57,53 @@ class Redelivery:
     generation: int | None
 
 
+class _Epoch:
+    """One (member incarnation, topic, partition) assignment epoch."""
+
+    __slots__ = ("last", "start")
+
+    def __init__(self, start: int | None = None) -> None:
+        self.last: int | None = None
+        """Last offset delivered in this epoch."""
+        self.start = start
+        """Where the epoch must start (committed offset at ASSIGN, or a SEEK target), until the first delivery."""
+
+
 @dataclass
 class _Member:
     group: str
     generation: int | None = None
     assigned: set[tuple[str, int]] = field(default_factory=set)
-    last: dict[tuple[str, int], int] = field(default_factory=dict)
-    """Last offset delivered in the current epoch."""
-    start: dict[tuple[str, int], int] = field(default_factory=dict)
-    """Where the current epoch must start (committed offset at ASSIGN, or a SEEK target)."""
+    epochs: dict[tuple[str, int], _Epoch] = field(default_factory=dict)
     seeked: set[tuple[str, int]] = field(default_factory=set)
     """Partitions seeked since this member's last commit of them (a lower commit is then deliberate)."""
+
+
+class _Stream:
+    """Cached lookups for consecutive events of one (member incarnation, topic, partition)."""
+
+    __slots__ = ("member", "incarnation", "topic", "partition", "gtp", "state", "dmap", "part", "ids",
+                 "proc_offs", "proc_ids", "epoch", "last_processed")
+
+    def __init__(self, log: ConsumptionLog, ix: Indexes, ev: ConsumerEvent, state: _Member, p: int) -> None:
+        self.member, self.incarnation, self.topic, self.partition = ev.member, ev.incarnation, ev.topic, p
+        self.gtp: GTP = (ev.group, ev.topic, p)
+        self.state = state
+        self.dmap = log.deliveries.setdefault(self.gtp, {})
+        self.part = ix.parts.get((ev.topic, p))
+        self.ids = log.delivered_ids.setdefault(ev.topic, set())
+        self.proc_offs = log.processed_offsets.setdefault(self.gtp, set())
+        self.proc_ids = log.processed_ids.setdefault((ev.group, ev.topic), set())
+        self.last_processed = -1
+        self.epoch = self.refresh()
+
+    def refresh(self) -> _Epoch:
+        tp = (self.topic, self.partition)
+        epoch = self.state.epochs.get(tp)
+        if epoch is None:
+            epoch = self.state.epochs[tp] = _Epoch()
+        self.epoch = epoch
+        return epoch
 
 
 @dataclass
@@ -104,70 +142,81 @@ class ConsumptionLog:
 
 
 def _sorted_events(events: tuple[ConsumerEvent, ...]) -> list[ConsumerEvent]:
-    seqs = [e.seq for e in events]
-    if all(a <= b for a, b in zip(seqs, seqs[1:], strict=False)):
+    seqs = list(map(_SEQ, events))
+    if seqs == sorted(seqs):
         return list(events)
-    return sorted(events, key=lambda e: e.seq)
+    return sorted(events, key=_SEQ)
 
 
 def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> ConsumptionLog:
     events = _sorted_events(history_events)
     log = ConsumptionLog(events=events)
     states: dict[MemberKey, _Member] = {}
-    parts = ix.parts
-    deliveries = log.deliveries
-    delivered_ids = log.delivered_ids
+    streams: dict[tuple[str, int, str, int], _Stream] = {}
     rc_cache: dict[str, bool] = {}
     deliver, processed = K.DELIVER, K.PROCESSED
+    cur: _Stream | None = None
+    fresh = True
+    """Whether ``cur``'s epoch is still the one in its member state (any other event may replace it)."""
+    n_delivered = n_processed = 0
 
     for idx, ev in enumerate(events):
         kind = ev.kind
-        mk = (ev.member, ev.incarnation)
-        st = states.get(mk)
-        if st is None:
-            st = states[mk] = _Member(group=ev.group)
-            log.members.setdefault(ev.member, ev.group)
-            log.groups.setdefault(ev.group, set()).add(ev.topic)
-        if kind is deliver:
+        if kind is deliver or kind is processed:
             p, o = ev.partition, ev.offset
             if p is None or o is None:
+                if kind is processed and ev.msg_id is not None:
+                    n_processed += 1
+                    log.processed_ids.setdefault((ev.group, ev.topic), set()).add(ev.msg_id)
                 continue
-            log.delivered += 1
-            t = ev.topic
-            gtp = (ev.group, t, p)
-            dmap = deliveries.get(gtp)
-            if dmap is None:
-                dmap = deliveries[gtp] = {}
-                log.groups[ev.group].add(t)
+            if (cur is None or cur.partition != p or cur.member != ev.member or cur.incarnation != ev.incarnation
+                    or cur.topic != ev.topic):
+                skey = (ev.member, ev.incarnation, ev.topic, p)
+                cur = streams.get(skey)
+                if cur is None:
+                    cur = streams[skey] = _Stream(log, ix, ev, _state(log, states, ev), p)
+                else:
+                    cur.refresh()
+            elif not fresh:
+                cur.refresh()
+            fresh = True
+            mid = ev.msg_id
+            if kind is processed:
+                n_processed += 1
+                if mid is not None:
+                    cur.proc_ids.add(mid)
+                if o in cur.proc_offs:
+                    log.processed_twice.setdefault(cur.gtp, set()).add(o)
+                else:
+                    cur.proc_offs.add(o)
+                if o > cur.last_processed:
+                    cur.last_processed = o
+                continue
+            n_delivered += 1
+            dmap = cur.dmap
             prev = dmap.get(o)
             if prev is not None:
-                log.redeliveries.append(Redelivery(gtp, o, prev, idx, st.generation))
+                log.redeliveries.append(Redelivery(cur.gtp, o, prev, idx, cur.state.generation))
             dmap[o] = idx
-            mid = ev.msg_id
-            part = parts.get((t, p))
+            part = cur.part
             if part is not None:
                 stored = part.at.get(o, _MISSING)
-                if stored is not _MISSING and stored != mid:
-                    log.odd_deliveries.append(idx)
-                elif stored is _MISSING and mid is not None:
+                if (stored is not _MISSING and stored != mid) or (stored is _MISSING and mid is not None):
                     log.odd_deliveries.append(idx)
             if mid is not None:
-                ids = delivered_ids.get(t)
-                if ids is None:
-                    ids = delivered_ids[t] = set()
-                ids.add(mid)
-            tp = (t, p)
-            last = st.last.get(tp)
+                cur.ids.add(mid)
+            epoch = cur.epoch
+            last = epoch.last
+            epoch.last = o
             if last is not None and o == last + 1:
-                st.last[tp] = o
                 continue
             rc = rc_cache.get(ev.group)
             if rc is None:
                 rc = rc_cache[ev.group] = ix.read_committed(ev.group)
             if last is None:
-                start = st.start.pop(tp, None)
+                start, epoch.start = epoch.start, None
                 if start is not None and part is not None and o > start:
-                    latest = _latest_commit(log, gtp)
+                    latest = _latest_commit(log, cur.gtp)
                     if latest is not None and start < latest <= o:
                         start = latest  # another member's commit landed after our ASSIGN read
                     passed = part.between(start, o, rc)
@@ -179,30 +228,30 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
                 passed = part.between(last + 1, o, rc)
                 if passed:
                     log.anomalies.append(_poll_skip(ev, part, passed, f"the previous delivery was {last}"))
-            st.last[tp] = o
-        elif kind is processed:
-            log.processed += 1
-            p, o = ev.partition, ev.offset
-            if ev.msg_id is not None:
-                ids = log.processed_ids.get((ev.group, ev.topic))
-                if ids is None:
-                    ids = log.processed_ids[(ev.group, ev.topic)] = set()
-                ids.add(ev.msg_id)
-            if p is None or o is None:
-                continue
-            gtp = (ev.group, ev.topic, p)
-            offs = log.processed_offsets.get(gtp)
-            if offs is None:
-                offs = log.processed_offsets[gtp] = set()
-            if o in offs:
-                log.processed_twice.setdefault(gtp, set()).add(o)
-            offs.add(o)
-            lp = (ev.member, ev.incarnation, ev.topic, p)
-            if o > log.last_processed.get(lp, -1):
-                log.last_processed[lp] = o
         else:
-            _other_event(log, ix, st, idx, ev)
+            fresh = False
+            _other_event(log, ix, _state(log, states, ev), idx, ev)
+    log.delivered, log.processed = n_delivered, n_processed
+    for stream in streams.values():
+        if stream.last_processed >= 0:
+            log.last_processed[(stream.member, stream.incarnation, stream.topic, stream.partition)] = (
+                stream.last_processed)
+    for gtp, dmap in list(log.deliveries.items()):
+        if dmap:
+            log.groups.setdefault(gtp[0], set()).add(gtp[1])
+        else:
+            del log.deliveries[gtp]
     return log
+
+
+def _state(log: ConsumptionLog, states: dict[MemberKey, _Member], ev: ConsumerEvent) -> _Member:
+    mk = (ev.member, ev.incarnation)
+    st = states.get(mk)
+    if st is None:
+        st = states[mk] = _Member(group=ev.group)
+        log.members.setdefault(ev.member, ev.group)
+        log.groups.setdefault(ev.group, set()).add(ev.topic)
+    return st
 
 
 def _latest_commit(log: ConsumptionLog, gtp: GTP) -> int | None:
@@ -220,12 +269,9 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
         for p in ev.partitions:
             tp = (t, p)
             st.assigned.add(tp)
-            st.last.pop(tp, None)
-            st.start.pop(tp, None)
             off = committed.get(p)
             known = off is not None and off >= 0
-            if off is not None and known:
-                st.start[tp] = off
+            st.epochs[tp] = _Epoch(off if known else None)
             log.initial_commit.setdefault((ev.group, t, p), off if off is not None and known else -1)
         return
     if kind in ENDINGS:
@@ -233,18 +279,15 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
         dropped = [(t, p) for p in ev.partitions] if kind in (K.REVOKE, K.LOST) else list(st.assigned)
         for tp in dropped:
             st.assigned.discard(tp)
-            st.last.pop(tp, None)
-            st.start.pop(tp, None)
+            st.epochs.pop(tp, None)
         return
     if kind is K.SEEK:
         if ev.partition is None or ev.offset is None:
             return
         tp = (t, ev.partition)
         log.seeks.setdefault(mk, []).append(idx)
-        st.last.pop(tp, None)
         st.seeked.add(tp)
-        if ev.offset >= 0:
-            st.start[tp] = ev.offset
+        st.epochs[tp] = _Epoch(ev.offset if ev.offset >= 0 else None)
         return
     if kind is K.COMMIT_REQ:
         if ev.mode not in ("auto", "store"):
@@ -295,9 +338,10 @@ def _beyond_delivered(log: ConsumptionLog, ix: Indexes, st: _Member, ev: Consume
     part = ix.parts.get((ev.topic, p))
     if part is None:
         return
-    tp = (ev.topic, p)
-    last = st.last.get(tp)
-    low = last + 1 if last is not None else st.start.get(tp)
+    epoch = st.epochs.get((ev.topic, p))
+    if epoch is None:
+        return
+    low = epoch.last + 1 if epoch.last is not None else epoch.start
     if low is None or off <= low:
         return
     passed = part.between(low, off, ix.read_committed(ev.group))

@@ -6,6 +6,7 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from tui.engine.history import (
     AuditPartition,
@@ -16,6 +17,7 @@ from tui.engine.history import (
     TxnOutcome,
 )
 
+_SECOND = itemgetter(1)
 READ_COMMITTED = "read_committed"
 READ_UNCOMMITTED = "read_uncommitted"
 
@@ -73,7 +75,7 @@ def index_partition(audit: AuditPartition) -> PartitionIndex:
     # reversed: the lowest offset wins for a msg_id stored twice
     where = {mid: off for off, mid in reversed(records) if mid is not None}
     dups: dict[str, list[int]] = {}
-    ours = len(records) - sum(1 for _, mid in records if mid is None)
+    ours = len(records) - list(map(_SECOND, records)).count(None)
     if len(where) < ours:
         counts = Counter(mid for _, mid in records if mid is not None)
         for off, mid in records:
@@ -122,11 +124,15 @@ class Indexes:
 
 def build_indexes(history: History) -> Indexes:
     ledger: dict[str, dict[str, ProducedRecord]] = {}
-    for rec in history.produced:
-        rows = ledger.get(rec.topic)
-        if rows is None:
-            rows = ledger[rec.topic] = {}
-        rows[rec.msg_id] = rec
+    topics = {rec.topic for rec in history.produced}
+    if len(topics) == 1:
+        ledger[topics.pop()] = {rec.msg_id: rec for rec in history.produced}
+    else:
+        for rec in history.produced:
+            rows = ledger.get(rec.topic)
+            if rows is None:
+                rows = ledger[rec.topic] = {}
+            rows[rec.msg_id] = rec
     parts: dict[tuple[str, int], PartitionIndex] = {}
     by_topic: dict[str, list[PartitionIndex]] = {}
     if history.audit is not None:

@@ -41,8 +41,9 @@ class LedgerScan:
 
     missing: list[ProducedRecord] = field(default_factory=list)
     """Records that must be in the log but are not in the final re-read."""
-    sends: dict[SendKey, list[tuple[int, int | None, ProducedRecord]]] = field(default_factory=dict)
-    """(seq, stored offset or None, record) per producer incarnation and partition."""
+    sends: dict[tuple[str, int, str], dict[int, list[tuple[int, int | None, ProducedRecord]]]] = field(
+        default_factory=dict)
+    """(producer, incarnation, topic) -> partition -> [(seq, stored offset or None, record)]."""
     dr_only: dict[Position, str] = field(default_factory=dict)
     """Delivery-report positions the final re-read does not cover."""
     conflicts: dict[Position, dict[str, set[str]]] = field(default_factory=dict)
@@ -53,33 +54,38 @@ class LedgerScan:
 
 def scan_ledger(ix: Indexes, log: ConsumptionLog, excluded: set[tuple[str, str]]) -> LedgerScan:
     scan = LedgerScan()
-    parts = ix.parts
     sends = scan.sends
+    fail, aborted, ok = Outcome.FAIL_DEFINITE, TxnOutcome.ABORTED, Outcome.OK
     for topic, rows in ix.ledger.items():
         audited = topic in ix.by_topic
+        tparts = {part.partition: part for part in ix.by_topic.get(topic, ())}
         delivered = log.delivered_ids.get(topic, set())
+        # per (producer, incarnation): partition -> (seq, stored offset, record); cached across rows
+        last_pi: tuple[str, int] | None = None
+        bypart: dict[int, list[tuple[int, int | None, ProducedRecord]]] = {}
         for mid, rec in rows.items():
-            if rec.outcome is Outcome.FAIL_DEFINITE or rec.txn_outcome is TxnOutcome.ABORTED:
+            if rec.outcome is fail or rec.txn_outcome is aborted:
                 scan.failed_or_aborted.setdefault(topic, set()).add(mid)
             if not audited:
                 continue
             p = rec.partition
-            part = parts.get((topic, p)) if p is not None else None
+            part = tparts.get(p) if p is not None else None
             off = part.where.get(mid) if part is not None else None
             if off is None:
                 loc = ix.locate(topic, mid, p)
                 if loc is not None:
                     p, off = loc
             if p is not None:
-                entry = (rec.seq, off, rec)
-                key = (rec.producer, rec.incarnation, topic, p)
-                lst = sends.get(key)
+                if last_pi is None or rec.producer != last_pi[0] or rec.incarnation != last_pi[1]:
+                    last_pi = (rec.producer, rec.incarnation)
+                    bypart = sends.setdefault(last_pi + (topic,), {})  # type: ignore[arg-type]
+                lst = bypart.get(p)
                 if lst is None:
-                    sends[key] = [entry]
-                else:
-                    lst.append(entry)
-            if rec.outcome is Outcome.OK and rec.offset is not None and rec.offset >= 0 and rec.partition is not None:
-                _check_dr(scan, parts.get((topic, rec.partition)), topic, rec)
+                    lst = bypart[p] = []
+                lst.append((rec.seq, off, rec))
+            if rec.outcome is ok and rec.offset != off and rec.offset is not None and rec.partition is not None:
+                if rec.offset >= 0:
+                    _check_dr(scan, tparts.get(rec.partition), topic, rec)
             if off is None and must_exist(rec, mid in delivered) and (topic, mid) not in excluded:
                 scan.missing.append(rec)
     return scan
@@ -159,7 +165,7 @@ def lost_and_unseen(scan: LedgerScan, ix: Indexes, log: ConsumptionLog) -> list[
         return []
     max_seq: dict[SendKey, int] = {}
     max_t: dict[tuple[str, int], float] = {}
-    for key, entries in scan.sends.items():
+    for key, entries in _flat_sends(scan):
         for seq, off, rec in entries:
             if off is None:
                 continue
@@ -346,16 +352,22 @@ def _dup_reason(ix: Indexes, topic: str, mid: str) -> tuple[str, str]:
 
 # ---------------------------------------------------------------------------------------------- A9 / A10
 
+def _flat_sends(scan: LedgerScan) -> list[tuple[SendKey, list[tuple[int, int | None, ProducedRecord]]]]:
+    return [((producer, inc, topic, p), entries)
+            for (producer, inc, topic), bypart in scan.sends.items() for p, entries in bypart.items()]
+
+
 def reorders_and_gaps(scan: LedgerScan, ix: Indexes, lost_ids: set[str]) -> list[Anomaly]:
     out: list[Anomaly] = []
-    for (producer, inc, topic, p), entries in scan.sends.items():
+    for (producer, inc, topic, p), entries in _flat_sends(scan):
         if any(entries[i][0] > entries[i + 1][0] for i in range(len(entries) - 1)):
             entries.sort(key=lambda e: e[0])
         stored: list[tuple[int, int | None, ProducedRecord]] = [e for e in entries if e[1] is not None]
         if len(stored) < 2:
             continue
         out.extend(_reorder(ix, producer, inc, topic, p, stored))
-        out.extend(_gap(ix, producer, inc, topic, p, entries, lost_ids))
+        if len(stored) < len(entries):
+            out.extend(_gap(ix, producer, inc, topic, p, entries, lost_ids))
     return out
 
 
