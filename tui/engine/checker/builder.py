@@ -103,6 +103,11 @@ class HistoryBuilder:
         """Leave ``n`` offsets empty (transaction markers, compaction)."""
         self._log(partition, topic).next_offset += n
 
+    def drop(self, partition: int, offset: int, topic: str | None = None) -> None:
+        """Remove one stored record (its offset stays used: a hole the re-read will not return)."""
+        log = self._log(partition, topic)
+        log.records = [(o, m) for o, m in log.records if o != offset]
+
     def truncate(self, partition: int, offset: int, topic: str | None = None) -> None:
         """Drop everything at and after ``offset`` (a leader change truncated the log)."""
         log = self._log(partition, topic)

@@ -87,14 +87,15 @@ class Anomaly:
     msg_ids: tuple[str, ...]
     explanation: str
     members: tuple[str, ...] = ()
-    count: int = 0
-    """Units this episode adds to ``Verdict.counts[kind]`` (see the module doc); 0 means "derive it":
-    the number of offsets, else of msg_ids, else 1."""
+    count: int = -1
+    """Units this episode adds to ``Verdict.counts[kind]`` (see the module doc); -1 means "derive it":
+    the number of offsets, else of msg_ids, else 1. 0 is legal (e.g. a third delivery of offsets
+    already counted by an earlier redelivery episode)."""
     group: str | None = None
     """Consumer group, for consumer-side kinds."""
 
     def __post_init__(self) -> None:
-        if self.count <= 0:
+        if self.count < 0:
             units = len(self.offsets) or len(self.msg_ids) or 1
             object.__setattr__(self, "count", units)
 
