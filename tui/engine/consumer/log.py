@@ -8,8 +8,9 @@ from typing import Any
 
 from tui.engine.history import ConsumerEvent, ConsumerEventKind
 
-DEFAULT_CAP = 3_000_000
-"""Events kept per run (about 0.5 GB at most); beyond it events are counted as dropped."""
+DEFAULT_CAP = 2_000_000
+"""Events kept per run (~330 bytes each, so ~650 MB at the cap: about a million records with DELIVER +
+PROCESSED each); beyond it events are counted as dropped and the verdict is incomplete."""
 
 
 class ConsumptionLog:

@@ -44,11 +44,16 @@ class Channel:
         self._out = sys.stdout.buffer
 
     def emit(self, kind: str, **fields: Any) -> None:
-        line = json.dumps({"k": kind, "ts": time.time(), **fields}, separators=(",", ":"),
-                          default=str)
+        self.emit_many([(kind, fields)])
+
+    def emit_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """Write several events with one write + flush (e.g. a batch's DELIVERs)."""
+        now = time.time()
+        data = b"".join(json.dumps({"k": kind, "ts": now, **fields}, separators=(",", ":"),
+                                   default=str).encode() + b"\n" for kind, fields in events)
         with self._lock:
             try:
-                self._out.write(line.encode() + b"\n")
+                self._out.write(data)
                 self._out.flush()
             except (BrokenPipeError, ValueError):
                 os._exit(2)  # the parent is gone: nobody to report to
@@ -314,10 +319,11 @@ class MemberLoop:
             self.emit("strategy", name=self.strategy_name,
                       detail=f"from the batch starting at {first.topic()}[{first.partition()}]"
                              f"@{first.offset()}")
-        for msg in records:
-            self.emit("deliver", t=msg.topic(), p=msg.partition(), o=msg.offset(),
-                      id=_msg_id(msg), le=msg.leader_epoch(),
-                      key=_preview(msg.key()), val=_preview(msg.value()))
+        # one write for the batch's DELIVERs; each PROCESSED is flushed on its own (it is the evidence)
+        self.channel.emit_many([("deliver", {
+            "t": msg.topic(), "p": msg.partition(), "o": msg.offset(), "id": _msg_id(msg),
+            "le": msg.leader_epoch(), "key": _preview(msg.key()), "val": _preview(msg.value())})
+            for msg in records])
         strategy = self.strategy()
         strategy.batch_start(self, records)
         for index, msg in enumerate(records):

@@ -144,6 +144,8 @@ class MemberRunner:
                     *lines, buffer = buffer.split(b"\n")
                     for line in lines:
                         self._line(line)
+                    if lines:
+                        self.ctx.bump()  # once per chunk, not per event
                 self._publish_aggregates(False)
             self.exit_code = proc.wait()
             self._publish_aggregates(True)
@@ -188,7 +190,6 @@ class MemberRunner:
         handler = getattr(self, "_ev_" + str(kind).replace("-", "_"), None)
         if handler is not None:
             handler(ev, ts)
-            self.ctx.bump()
 
     def _log(self, ts: float, topic: str, kind: K, **fields: Any) -> None:
         self.log.append(ts, self.name, self.incarnation, self.spec.group, topic, kind,
