@@ -97,9 +97,16 @@ class FakeDriver:
                       strategy: str | None = None) -> None:
         self.calls.append(("member-action", name, action, after_records, strategy))
 
+    def member_state(self, name: str) -> str:
+        crashed = any(c[:3] == ("member-action", name, "crash") for c in self.calls)
+        return "crashed" if crashed else "running"
+
     def consumed(self, group: str) -> int:
         self._consumed[group] = self._consumed.get(group, 0) + self.consumed_per_poll
         return self._consumed[group]
+
+    def processed(self, group: str) -> int:
+        return self.consumed(group)
 
     def assigned_members(self, group: str) -> int:
         return sum(1 for g in self.members.values() if g == group)

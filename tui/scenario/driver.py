@@ -89,8 +89,16 @@ class Driver(Protocol):
         """crash, restart, stop or switch."""
         ...
 
+    def member_state(self, name: str) -> str:
+        """joining, running, paused, kicked, crashed or stopped."""
+        ...
+
     def consumed(self, group: str) -> int:
         """Distinct records delivered to the group's members so far."""
+        ...
+
+    def processed(self, group: str) -> int:
+        """Records processed by the group's members so far, repeats included."""
         ...
 
     def assigned_members(self, group: str) -> int:

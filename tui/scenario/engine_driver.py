@@ -187,6 +187,10 @@ class EngineDriver:
             kwargs["assignor"] = spec.assignor
         if spec.batch_size is not None:
             kwargs["batch_size"] = spec.batch_size
+        if spec.crash_after is not None:
+            kwargs["crash_after_records"] = spec.crash_after
+        if spec.auto_commit_interval_ms is not None:
+            kwargs["auto_commit_interval_ms"] = spec.auto_commit_interval_ms
         if spec.protocol == "consumer":
             kwargs["session_timeout_ms"] = None
         elif spec.session_timeout_ms is not None:
@@ -216,8 +220,15 @@ class EngineDriver:
     def _members_of(self, group: str) -> list[Any]:
         return [m for m in self.engine.consumers.view().members if m.group == group]
 
+    def member_state(self, name: str) -> str:
+        view = self.engine.consumers.view().member(name)
+        return "unknown" if view is None else str(view.state)
+
     def consumed(self, group: str) -> int:
         return sum(max(0, m.delivered - m.redelivered) for m in self._members_of(group))
+
+    def processed(self, group: str) -> int:
+        return sum(m.processed for m in self._members_of(group))
 
     def assigned_members(self, group: str) -> int:
         return sum(1 for m in self._members_of(group) if m.assignment and m.state == "running")

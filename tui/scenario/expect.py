@@ -14,7 +14,8 @@ from tui.scenario.model import Comparison
 # the checker's stable anomaly kinds (tui.engine.checker.verdict.KINDS); repeated here so scenario
 # files validate without importing the engine
 ANOMALY_KINDS: tuple[str, ...] = (
-    "lost", "unseen", "inconsistent-offset", "log-duplicate", "redelivered", "skipped", "poll-skip",
+    "lost", "unseen", "inconsistent-offset", "log-duplicate", "redelivered", "processed-twice",
+    "skipped", "poll-skip",
     "nonmonotonic-poll", "producer-reorder", "producer-gap", "aborted-visible", "torn-transaction",
     "commit-anomaly",
 )

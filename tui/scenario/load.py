@@ -43,7 +43,9 @@ ASSIGNORS = ("range", "roundrobin", "cooperative-sticky")
 PROTOCOLS = ("classic", "consumer")
 NODE_ACTIONS = ("kill", "stop", "pause", "resume", "restart", "start")
 NODE_STATES = ("running", "paused", "dead", "stopped")
-WAIT_CONDITIONS = ("isr-size", "leader", "consumed", "produced", "assigned", "node-state", "seconds")
+WAIT_CONDITIONS = ("isr-size", "leader", "consumed", "processed", "produced", "assigned", "node-state",
+                   "member-state", "seconds")
+MEMBER_STATES = ("joining", "running", "paused", "kicked", "crashed", "stopped")
 STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "restart-member",
               "stop-member", "switch-strategy", *(f"{a}-node" for a in NODE_ACTIONS), "wait", "note",
               "verdict")
@@ -525,7 +527,8 @@ class _StepContext:
         data = _mapping(w, raw, "start-members")
         _only(w, data, ("group", "topic", "topics", "name", "count", "strategy", "assignor",
                         "protocol", "auto-offset-reset", "isolation-level", "processing-ms",
-                        "batch-size", "output-topic", "session-timeout-ms", "static"),
+                        "batch-size", "output-topic", "session-timeout-ms", "static", "crash-after",
+                        "auto-commit-interval-ms"),
               "start-members")
         group = _name(w, data, "group")
         if "topic" in data and "topics" in data:
@@ -563,6 +566,9 @@ class _StepContext:
             output_topic=output,
             session_timeout_ms=_opt_int(w, data, "session-timeout-ms", low=1000, high=3_600_000),
             static=_bool(w, data, "static", False),
+            crash_after=_opt_int(w, data, "crash-after", low=1, high=10_000_000),
+            auto_commit_interval_ms=_opt_int(w, data, "auto-commit-interval-ms", low=1,
+                                             high=3_600_000),
         )
         for member in spec.member_names():
             if member in self.members:
@@ -671,13 +677,13 @@ class _StepContext:
                 node = self._node_ref(w, {"node": sub[given[0]]})
             return WaitFor("leader", topic=topic, partition=_int(w, sub, "partition", 0, high=999),
                            node=node, negate=given[0] == "not", reason=reason, timeout=timeout)
-        if cond == "consumed":
-            _only(w, sub, ("group", "count"), "consumed")
+        if cond in ("consumed", "processed"):
+            _only(w, sub, ("group", "count"), cond)
             group = _str(w, sub, "group", required=True)
             if group not in self.groups:
-                w.fail(f"'consumed' names group {group!r}, which no earlier start-members step used.")
+                w.fail(f"'{cond}' names group {group!r}, which no earlier start-members step used.")
             count = _int(w, sub, "count", low=0, high=100_000_000)
-            return WaitFor("consumed", group=group, comparison=Comparison(">=", count),
+            return WaitFor(cond, group=group, comparison=Comparison(">=", count),
                            reason=reason, timeout=timeout)
         if cond == "assigned":
             _only(w, sub, ("group", "members"), "assigned")
@@ -686,6 +692,12 @@ class _StepContext:
                 w.fail(f"'assigned' names group {group!r}, which no earlier start-members step used.")
             members = _int(w, sub, "members", 1, low=1, high=100)
             return WaitFor("assigned", group=group, comparison=Comparison(">=", members),
+                           reason=reason, timeout=timeout)
+        if cond == "member-state":
+            _only(w, sub, ("member", "state"), "member-state")
+            return WaitFor("member-state",
+                           member=self._member(w, _str(w, sub, "member", required=True)),
+                           state=_str(w, sub, "state", required=True, choices=MEMBER_STATES),
                            reason=reason, timeout=timeout)
         _only(w, sub, ("node", "state"), "node-state")
         node = self._node_ref(w, {"node": sub.get("node")})

@@ -125,6 +125,10 @@ class StartMembers:
     output_topic: str | None = None
     session_timeout_ms: int | None = None
     static: bool = False
+    crash_after: int | None = None
+    """Each member's first incarnation crashes (no commit, no leave) right after processing this many
+    records: set at start, so the crash point does not depend on when a later command arrives."""
+    auto_commit_interval_ms: int | None = None
 
     def member_names(self) -> tuple[str, ...]:
         if self.count == 1:
@@ -155,18 +159,21 @@ class WaitFor:
     """Wait until a condition holds (or ``timeout`` passes, which fails the step)."""
 
     condition: str
-    """isr-size, leader, consumed, produced, assigned, node-state or seconds."""
+    """isr-size, leader, consumed, processed, produced, assigned, node-state, member-state or
+    seconds."""
     topic: str | None = None
     partition: int = 0
     group: str | None = None
     producer: str | None = None
+    member: str | None = None
     node: NodeRef | None = None
     comparison: Comparison | None = None
     """For isr-size / consumed / assigned: what the measured number must satisfy."""
     negate: bool = False
     """For leader: the leader must NOT be ``node`` (``leader: {..., not: ...}``)."""
     state: str | None = None
-    """For node-state: running, paused, dead or stopped."""
+    """For node-state: running, paused, dead or stopped; for member-state: the member's state
+    (joining, running, paused, kicked, crashed, stopped)."""
     seconds: float = 0.0
     reason: str = ""
     timeout: float = 60.0

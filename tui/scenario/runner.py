@@ -287,8 +287,8 @@ class ScenarioRun:
             raise ValueError(f"Producer {action.name} did not get every delivery report within "
                              f"{action.timeout:.0f} s.")
         m = self.driver.metrics((topic,), ())
-        return (f"producer {action.name} finished: {m.acked} acked, {m.failed_definite} failed, "
-                f"{m.failed_indefinite} unknown so far in this run")
+        return (f"producer {action.name} finished (run so far: {m.acked} acked, "
+                f"{m.failed_definite} failed, {m.failed_indefinite} unknown)")
 
     def _start_members(self, action: StartMembers) -> str:
         group = self._group(action.group)
@@ -370,10 +370,17 @@ class ScenarioRun:
             count = self.driver.consumed(self._group(cond.group or ""))
             assert cond.comparison is not None
             return cond.comparison.holds(count), f"{count} consumed"
+        if cond.condition == "processed":
+            count = self.driver.processed(self._group(cond.group or ""))
+            assert cond.comparison is not None
+            return cond.comparison.holds(count), f"{count} processed"
         if cond.condition == "assigned":
             count = self.driver.assigned_members(self._group(cond.group or ""))
             assert cond.comparison is not None
             return cond.comparison.holds(count), f"{count} member(s) with partitions"
+        if cond.condition == "member-state":
+            state_name = self.driver.member_state(self._member(cond.member or ""))
+            return state_name == cond.state, f"{cond.member} {state_name}"
         if cond.condition == "node-state":
             assert cond.node is not None
             node = self._node(cond.node)
@@ -489,8 +496,9 @@ def describe(step: Step) -> str:
         return f"stop producer {a.name}"
     if isinstance(a, StartMembers):
         how = "consumer protocol" if a.protocol == "consumer" else (a.assignor or "range")
+        crash = f", crash after {a.crash_after} record(s)" if a.crash_after else ""
         return (f"start {a.count} member(s) of group {a.group} on {', '.join(a.topics)}: "
-                f"{a.strategy}, {how}")
+                f"{a.strategy}, {how}{crash}")
     if isinstance(a, MemberAction):
         if a.action == "switch":
             return f"switch {a.member} to {a.strategy}"
@@ -516,10 +524,14 @@ def _wait_text(c: WaitFor) -> str:
         return f"the leader of {c.topic}/{c.partition} is {'not ' if c.negate else ''}{c.node.describe()}"
     if c.condition == "consumed":
         return f"group {c.group} consumed {cmp} records"
+    if c.condition == "processed":
+        return f"group {c.group} processed {cmp} records (repeats included)"
     if c.condition == "assigned":
         return f"{cmp} member(s) of group {c.group} hold partitions"
     if c.condition == "node-state":
         return f"{c.node.describe() if c.node else 'the node'} is {c.state}"
+    if c.condition == "member-state":
+        return f"member {c.member} is {c.state}"
     if c.condition == "produced":
         return f"producer {c.producer} got every delivery report"
     return f"{c.seconds:g} s passed"
