@@ -74,9 +74,13 @@ def gather_history(ctx: EngineContext, producers: Any, consumers: ConsumerLab | 
                 groups.setdefault(ev.group, set()).add((ev.topic, ev.partition))
     commits = final_commits(conf, groups, timeout=max(3.0, deadline - time.monotonic()))
     started = dict(consumers.log.first_assign) if consumers is not None else {}
+    faults: tuple[str, ...] = ()
+    if consumers is not None and consumers.log.dropped:
+        faults = (f"the consumption log reached its cap: {consumers.log.dropped} events were not "
+                  f"recorded, so consumer-side findings are incomplete",)
     return History(produced=produced, producers=settings, consumption=consumption, audit=audit,
                    final_commits=commits, isolation=isolation, group_started_at=started,
-                   reset_policy=resets)
+                   reset_policy=resets, faults=faults)
 
 
 def consumed_topics(consumers: ConsumerLab | None) -> set[str]:
