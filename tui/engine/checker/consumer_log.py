@@ -302,6 +302,8 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
     if kind is K.COMMIT_RESULT:
         if not ev.ok:
             log.failed_commits.setdefault(mk, []).append(idx)
+            if ev.mode == "txn":
+                _rewind_after_abort(log, st, ev)
             return
         for p, off in ev.offsets:
             if off < 0:
@@ -316,6 +318,19 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
             if previous is not None and off < previous.offset and not seeked:
                 _regression(log, ev, p, previous, off)
             _beyond_delivered(log, ix, st, ev, p, off)
+
+
+def _rewind_after_abort(log: ConsumptionLog, st: _Member, ev: ConsumerEvent) -> None:
+    """An aborted transaction un-consumes its records: the member must continue from the last committed
+    offset (Jepsen's "abort doesn't roll back" poll-skip), so the epoch restarts there."""
+    for p, _off in ev.offsets:
+        tp = (ev.topic, p)
+        if tp not in st.assigned:
+            continue
+        committed = _latest_commit(log, (ev.group, ev.topic, p))
+        if committed is None:
+            committed = log.initial_commit.get((ev.group, ev.topic, p), -1)
+        st.epochs[tp] = _Epoch(committed if committed >= 0 else None)
 
 
 def _regression(log: ConsumptionLog, ev: ConsumerEvent, p: int, previous: Commit, off: int) -> None:
