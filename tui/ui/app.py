@@ -229,6 +229,8 @@ class ExplorerApp(App[int]):
             self._save_theme(name)
         self.notify(f"Theme {name}", timeout=2)
         if self.snapshot is not None:  # re-render: panes pick colours from the theme
+            for each in self.query(Pane):
+                each.invalidate()
             pane = self.active_pane()
             if pane is not None:
                 pane.show(self.snapshot)
@@ -246,7 +248,10 @@ class ExplorerApp(App[int]):
             await self.run_action(command.action)
             return
         self.action_show_pane(command.scope)
-        await self.run_action(command.action, default_namespace=self.pane(command.scope))
+        pane = self.pane(command.scope)
+        if self.snapshot is not None:
+            pane.show(self.snapshot)  # so the action sees the pane's rows (selection) right away
+        await self.run_action(command.action, default_namespace=pane)
 
     # ---- forms -------------------------------------------------------------------------------
 

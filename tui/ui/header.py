@@ -9,8 +9,20 @@ from textual.widgets import Static
 from tui.engine.snapshot import Snapshot
 from tui.ui import model
 
+_last: tuple[object, object, tuple[str, str]] | None = None
+
 
 def health(snapshot: Snapshot) -> tuple[str, str]:
+    """Cached per (cluster view, lab) pair: both are immutable."""
+    global _last
+    if _last is not None and _last[0] is snapshot.cluster and _last[1] == snapshot.lab:
+        return _last[2]
+    result = _health(snapshot)
+    _last = (snapshot.cluster, snapshot.lab, result)
+    return result
+
+
+def _health(snapshot: Snapshot) -> tuple[str, str]:
     """(level, sentence): level is ok | degraded | down | unknown."""
     cluster = snapshot.cluster
     lab_down = [n.node_id for n in snapshot.lab if n.state != "running"]

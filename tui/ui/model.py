@@ -8,7 +8,7 @@ Nothing is derived about Kafka: every number comes from the snapshot as is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from tui.ui.fmt import attr
@@ -136,40 +136,39 @@ def brokers(cluster: object) -> list[BrokerRow]:
     return sorted(rows, key=lambda r: r.id)
 
 
-def _part_row(p: object, topic: str | None = None) -> PartRow:
-    return PartRow(
-        topic=str(pick(p, "topic", default=topic or "")),
-        partition=int(pick(p, "partition", "id", default=0)),
-        leader=pick(p, "leader"),
-        replicas=tuple(int(x) for x in seq(pick(p, "replicas"))),
-        isr=tuple(int(x) for x in seq(pick(p, "isr"))),
-        offline=bool(pick(p, "offline", default=False)),
-        log_start=pick(p, "log_start", "log_start_offset", "low"),
-        high=pick(p, "high_watermark", "high", "hw"),
-        lso=pick(p, "last_stable_offset", "lso"),
-        rate=pick(p, "produce_rate", "rate"),
-        hw_series=floats(pick(p, "hw_series", "high_watermark_series")),
-    )
+_memo: dict[str, tuple[object, Any]] = {}
+
+
+def _once(name: str, view: object, build: Any) -> Any:
+    """Views are immutable: derive rows once per view object (the pane and the header share)."""
+    hit = _memo.get(name)
+    if hit is not None and hit[0] is view:
+        return hit[1]
+    value = build(view)
+    _memo[name] = (view, value)
+    return value
 
 
 def partitions(cluster: object) -> list[PartRow]:
-    rows: list[PartRow] = []
-    hw_series = mapping(attr(attr(cluster, "series"), "partition_high_watermark"))
-    for t in seq(attr(cluster, "topics")):
-        name = str(pick(t, "name", "topic", default=""))
-        for p in seq(attr(t, "partitions")):
-            if isinstance(p, int):
-                continue
-            row = _part_row(p, name)
-            series = hw_series.get((row.topic, row.partition))
-            if series:
-                row = replace(row, hw_series=floats(series))
-            rows.append(row)
-    return sorted(rows, key=lambda r: (r.topic, r.partition))
+    return list(_once("partitions", cluster, _partitions))
+
+
+def _partitions(cluster: object) -> tuple[PartRow, ...]:
+    series = attr(attr(cluster, "series"), "partition_high_watermark") or {}
+    rows = [PartRow(p.topic, p.partition, p.leader, tuple(p.replicas), tuple(p.isr), p.offline,
+                    p.log_start, p.high_watermark, p.last_stable, p.produce_rate,
+                    series.get((p.topic, p.partition), ()))
+            for t in seq(attr(cluster, "topics")) for p in t.partitions]
+    rows.sort(key=lambda r: (r.topic, r.partition))
+    return tuple(rows)
 
 
 def topics(cluster: object, parts: Sequence[PartRow] | None = None) -> list[TopicRow]:
-    parts = partitions(cluster) if parts is None else parts
+    return list(_once("topics", cluster, _topics))
+
+
+def _topics(cluster: object) -> tuple[TopicRow, ...]:
+    parts = partitions(cluster)
     by_topic: dict[str, list[PartRow]] = {}
     for p in parts:
         by_topic.setdefault(p.topic, []).append(p)
@@ -185,7 +184,7 @@ def topics(cluster: object, parts: Sequence[PartRow] | None = None) -> list[Topi
             under_replicated=sum(1 for p in ps if len(p.isr) < len(p.replicas)),
             offline=sum(1 for p in ps if p.offline or p.leader in (None, -1)),
             rate=sum(p.rate or 0.0 for p in ps), internal=internal.get(name, False)))
-    return rows
+    return tuple(rows)
 
 
 def groups(cluster: object) -> list[GroupRow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.ui.registry import COMMANDS, display_key, effective_key
@@ -25,7 +26,8 @@ class ExplorerCommands(Provider):
             if command.lab_only and not explorer.is_lab:
                 continue
             key = display_key(effective_key(command, explorer.keymap))
-            entries.append((command.title, f"{command.help} [{key}]",
+            # help is Rich markup in the palette: escape it (key names like "/" or "[")
+            entries.append((command.title, escape(f"{command.help}  (key: {key})"),
                             partial(explorer.run_registry_command, command.id)))
         for name in sorted(explorer.theme_names):
             entries.append((f"Theme: {name}", "Switch the colour theme (remembered).",

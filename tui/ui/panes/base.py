@@ -30,6 +30,9 @@ class Pane(Vertical):
     def show(self, snapshot: Snapshot) -> None:
         """Render ``snapshot``; must be fast (only visible panes are rendered)."""
 
+    def invalidate(self) -> None:
+        """Forget render caches (the theme changed): the next show() redraws everything."""
+
     def submit(self, cmd: Command, label: str) -> None:
         self.explorer.submit(cmd, label)
 

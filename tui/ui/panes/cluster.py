@@ -13,15 +13,15 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from tui.engine.commands import LabAction
 from tui.engine.snapshot import Snapshot
 from tui.ui import model
+from tui.ui.fast_table import FastTable
 from tui.ui.fmt import clock, ids, num, rate, sparkline
 from tui.ui.panes.base import Pane
 from tui.ui.registry import bindings_for
-from tui.ui.table_sync import TableSync
 
 HIGHLIGHT_SECONDS = 20.0
 """How long a leader/ISR change stays highlighted."""
@@ -34,7 +34,6 @@ class ClusterPane(Pane):
     ClusterPane #cluster-top { height: 10; }
     ClusterPane #nodes-box { width: 1fr; }
     ClusterPane #topics-box { width: 1fr; }
-    ClusterPane DataTable { height: 1fr; }
     ClusterPane .title { color: $accent; text-style: bold; padding: 0 1; }
     ClusterPane #cluster-status { height: 1; color: $text-muted; padding: 0 1; }
     """
@@ -49,31 +48,36 @@ class ClusterPane(Pane):
         self._topic_filter: str | None = None
         self._is_lab = False
         self._last: Snapshot | None = None
+        self._shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="cluster-top"):
             with Vertical(id="nodes-box"):
                 yield Label("Nodes", classes="title", id="nodes-title")
-                yield DataTable(id="nodes", cursor_type="row", zebra_stripes=True)
+                yield FastTable(["node", "process", "pid", "port", "broker", "ctrl", "leads"], id="nodes")
             with Vertical(id="topics-box"):
                 yield Label("Topics  (enter: show only this topic's partitions)", classes="title")
-                yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
+                yield FastTable(["topic", "parts", "RF", "under-rep", "offline", "rate"], id="topics")
         yield Label("Partitions", classes="title", id="partitions-title")
-        yield DataTable(id="partitions", cursor_type="row", zebra_stripes=True)
+        yield FastTable(["topic", "p", "leader", "replicas", "ISR", "log start", "high wm",
+                                "records", "rate", "high wm history"], id="partitions")
         yield Static("", id="cluster-status")
 
     def on_mount(self) -> None:
-        self.nodes = TableSync(self.query_one("#nodes", DataTable),
-                               ["node", "process", "pid", "port", "broker", "ctrl", "leads"])
-        self.topics_table = TableSync(self.query_one("#topics", DataTable),
-                                      ["topic", "parts", "RF", "under-rep", "offline", "rate"])
-        self.parts = TableSync(self.query_one("#partitions", DataTable),
-                               ["topic", "p", "leader", "replicas", "ISR", "log start", "high wm",
-                                "records", "rate", "high wm history"])
+        self.nodes = self.query_one("#nodes", FastTable)
+        self.topics_table = self.query_one("#topics", FastTable)
+        self.parts = self.query_one("#partitions", FastTable)
 
     # ---- rendering ---------------------------------------------------------------------------
 
-    def show(self, snapshot: Snapshot) -> None:
+    def show(self, snapshot: Snapshot, force: bool = False) -> None:
+        # the watcher refreshes once per interval: other snapshot changes (producer counters at
+        # 20,000 records/s) leave this pane as it is
+        state = (snapshot.cluster, snapshot.lab, snapshot.connection)
+        if not force and self._shown is not None and all(
+                a is b or a == b for a, b in zip(state, self._shown, strict=True)):
+            return
+        self._shown = state
         self._last = snapshot
         self._is_lab = snapshot.connection.is_lab
         cluster = snapshot.cluster
@@ -93,6 +97,9 @@ class ClusterPane(Pane):
         title += "  ·  ▼ ISR shrunk  ▲ ISR expanded  ◆ leader moved (highlighted for 20 s)"
         self.query_one("#partitions-title", Label).update(title)
         self._render_status(cluster)
+
+    def invalidate(self) -> None:
+        self._shown = None
 
     def _count(self, value: int, colour: str) -> Text:
         return Text(num(value), style=self.colour(colour) if value else "")
@@ -179,13 +186,13 @@ class ClusterPane(Pane):
 
     # ---- interaction -------------------------------------------------------------------------
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id != "topics":
+    def on_fast_table_selected(self, event: FastTable.Selected) -> None:
+        if event.table.id != "topics":
             return
-        topic = event.row_key.value
+        topic = event.key
         self._topic_filter = None if self._topic_filter == topic else topic
         if self._last is not None:
-            self.show(self._last)
+            self.show(self._last, force=True)
 
     def selected_node(self) -> int | None:
         key = self.nodes.selected_key()
@@ -206,4 +213,4 @@ class ClusterPane(Pane):
         self.explorer.open_topic_form()
 
     def on_explorer_ready(self) -> None:
-        self.query_one("#nodes", DataTable).focus()
+        self.query_one("#nodes", FastTable).focus()

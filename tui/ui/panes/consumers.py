@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from tui.engine.commands import Command
 from tui.engine.consumer.commands import (
@@ -24,10 +24,10 @@ from tui.engine.consumer.commands import (
 )
 from tui.engine.snapshot import Snapshot
 from tui.ui import model
+from tui.ui.fast_table import FastTable
 from tui.ui.fmt import num, payload, short, sparkline
 from tui.ui.panes.base import Pane
 from tui.ui.registry import bindings_for
-from tui.ui.table_sync import TableSync
 
 MOVE_SECONDS = 20.0
 """How long an assignment move stays highlighted."""
@@ -60,7 +60,9 @@ class ConsumersPane(Pane):
     def compose(self) -> ComposeResult:
         yield Label("Members  (a add · d remove · c crash · r restart · s strategy · p/u pause/resume)",
                     classes="title")
-        yield DataTable(id="members", cursor_type="row", zebra_stripes=True)
+        yield FastTable(["member", "group", "inc", "state", "strategy", "protocol", "gen", "assigned",
+             "delivered", "processed", "redelivered", "commits ok/failed", "last commit",
+             "last error"], id="members")
         with Horizontal(id="consumers-middle"):
             with Vertical(id="map-box"):
                 yield Label("Assignment map  (+ moved in · − moved out, highlighted 20 s)",
@@ -69,22 +71,15 @@ class ConsumersPane(Pane):
                     yield Static("", id="map")
             with Vertical(id="offsets-box"):
                 yield Label("Offsets per partition", classes="title")
-                yield DataTable(id="offsets", cursor_type="row", zebra_stripes=True)
+                yield FastTable(["group", "topic", "p", "member", "committed", "position", "high wm", "lag",
+             "lag history"], id="offsets")
         yield Label("Latest deliveries of the selected member", classes="title", id="recent-title")
-        yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+        yield FastTable(["topic", "p", "offset", "again", "msg id", "key", "value"], id="recent")
 
     def on_mount(self) -> None:
-        self.members_table = TableSync(
-            self.query_one("#members", DataTable),
-            ["member", "group", "inc", "state", "strategy", "protocol", "gen", "assigned",
-             "delivered", "processed", "redelivered", "commits ok/failed", "last commit",
-             "last error"])
-        self.offsets = TableSync(
-            self.query_one("#offsets", DataTable),
-            ["group", "topic", "p", "member", "committed", "position", "high wm", "lag",
-             "lag history"])
-        self.recent = TableSync(self.query_one("#recent", DataTable),
-                                ["topic", "p", "offset", "again", "msg id", "key", "value"])
+        self.members_table = self.query_one("#members", FastTable)
+        self.offsets = self.query_one("#offsets", FastTable)
+        self.recent = self.query_one("#recent", FastTable)
 
     # ---- rendering ---------------------------------------------------------------------------
 
@@ -214,8 +209,8 @@ class ConsumersPane(Pane):
         key = self.members_table.selected_key()
         return next((r for r in self._rows if r.name == key), None)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "members":
+    def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
+        if event.table.id == "members":
             self._render_recent(self.selected())
 
     # ---- actions -----------------------------------------------------------------------------
@@ -250,4 +245,4 @@ class ConsumersPane(Pane):
             self.explorer.open_strategy_picker(row.name, row.strategy)
 
     def on_explorer_ready(self) -> None:
-        self.query_one("#members", DataTable).focus()
+        self.query_one("#members", FastTable).focus()

@@ -8,15 +8,15 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from tui.engine.producer.commands import StopProducer
 from tui.engine.snapshot import Snapshot
 from tui.ui import model
+from tui.ui.fast_table import FastTable
 from tui.ui.fmt import bar, ms, num, payload, rate
 from tui.ui.panes.base import Pane
 from tui.ui.registry import bindings_for
-from tui.ui.table_sync import TableSync
 
 
 class ProducePane(Pane):
@@ -42,7 +42,9 @@ class ProducePane(Pane):
     def compose(self) -> ComposeResult:
         yield Label("Producers  (n: new · x: stop · one row per profile run; latencies in ms)",
                     classes="title")
-        yield DataTable(id="producers", cursor_type="row", zebra_stripes=True)
+        yield FastTable(["name", "state", "settings", "topic", "keys", "sent", "acked",
+                                "fail def", "fail indef", "pending", "unknown", "acks/s", "p50",
+                                "p90", "p99", "max", "batch"], id="producers")
         yield Static("", id="produce-hint")
         with Horizontal(id="produce-bottom"):
             with Vertical(id="chart-box"):
@@ -53,15 +55,11 @@ class ProducePane(Pane):
                 yield Static("", id="errors")
             with Vertical(id="tail-box"):
                 yield Label("Latest delivery reports", classes="title")
-                yield DataTable(id="deliveries", cursor_type="row", zebra_stripes=True)
+                yield FastTable(["partition", "offset", "latency", "outcome", "key"], id="deliveries")
 
     def on_mount(self) -> None:
-        self.table = TableSync(self.query_one("#producers", DataTable),
-                               ["name", "state", "settings", "topic", "keys", "sent", "acked",
-                                "fail def", "fail indef", "pending", "unknown", "acks/s", "p50",
-                                "p90", "p99", "max", "batch"])
-        self.tail = TableSync(self.query_one("#deliveries", DataTable),
-                              ["partition", "offset", "latency", "outcome", "key"])
+        self.table = self.query_one("#producers", FastTable)
+        self.tail = self.query_one("#deliveries", FastTable)
 
     def show(self, snapshot: Snapshot) -> None:
         self._last = snapshot
@@ -139,8 +137,8 @@ class ProducePane(Pane):
                 Text(d.error or d.outcome, style=outcome_style), Text(payload(d.key, 40)))))
         self.tail.update(rows)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "producers":
+    def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
+        if event.table.id == "producers":
             self._render_detail(self.selected())
 
     # ---- actions -----------------------------------------------------------------------------
@@ -156,4 +154,4 @@ class ProducePane(Pane):
         self.submit(StopProducer(name=row.name), f"stop producer {row.name}")
 
     def on_explorer_ready(self) -> None:
-        self.query_one("#producers", DataTable).focus()
+        self.query_one("#producers", FastTable).focus()

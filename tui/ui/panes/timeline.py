@@ -8,10 +8,11 @@ from collections import deque
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import Input, Label
 
 from tui.engine.events import SEVERITIES, Event
 from tui.engine.snapshot import Snapshot
+from tui.ui.fast_table import FastTable
 from tui.ui.fmt import clock, short
 from tui.ui.panes.base import Pane
 from tui.ui.registry import bindings_for
@@ -30,7 +31,6 @@ class TimelinePane(Pane):
     TimelinePane #timeline-bar { height: 3; }
     TimelinePane #timeline-filter { width: 1fr; }
     TimelinePane #timeline-info { width: auto; padding: 1 1; color: $text-muted; }
-    TimelinePane DataTable { height: 1fr; }
     """
 
     def __init__(self) -> None:
@@ -40,18 +40,16 @@ class TimelinePane(Pane):
         self.paused = False
         self.dropped = 0
         self._rendered_seq = 0
-        self._shown = 0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="timeline-bar"):
             yield Input(placeholder="filter: kind, source or text (e.g. member.  broker:2  isr)",
                         id="timeline-filter")
             yield Label("", id="timeline-info")
-        yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        yield FastTable(["time", "severity", "kind", "source", "what happened"], id="events")
 
     def on_mount(self) -> None:
-        table = self.query_one("#events", DataTable)
-        table.add_columns("time", "severity", "kind", "source", "what happened")
+        self._rows: deque[tuple[str, tuple[Text, ...]]] = deque(maxlen=SHOWN)
         self._update_info()
 
     # ---- data --------------------------------------------------------------------------------
@@ -75,44 +73,38 @@ class TimelinePane(Pane):
             return True
         return any(needle in field.lower() for field in (event.kind, event.source, event.text))
 
-    def _row(self, event: Event) -> tuple[Text, ...]:
+    def _row(self, event: Event) -> tuple[str, tuple[Text, ...]]:
         style = {"error": self.colour("error"), "warning": self.colour("warning"),
                  "notice": self.colour("accent")}.get(event.severity)
-        return (Text(clock(event.ts)), Text(event.severity, style=style or ""), Text(event.kind),
-                Text(event.source), Text(short(event.text, 300)))
+        return (str(event.seq), (Text(clock(event.ts)), Text(event.severity, style=style or ""),
+                                 Text(event.kind), Text(event.source),
+                                 Text(short(event.text, 300))))
+
+    def _publish(self) -> None:
+        table = self.query_one("#events", FastTable)
+        follow = table.cursor >= table.row_count - 1
+        table.update(list(self._rows))
+        if follow and table.row_count:
+            table.move_cursor(table.row_count - 1)
+        self._update_info()
 
     def _append_new(self) -> None:
         if self.paused:
             return
-        table = self.query_one("#events", DataTable)
-        fresh = [e for e in self.events if e.seq > self._rendered_seq]
+        fresh = [e for e in self.events if e.seq > self._rendered_seq] if self.events and \
+            self.events[-1].seq > self._rendered_seq else []
         if not fresh:
             self._update_info()
             return
-        at_bottom = table.scroll_y >= table.max_scroll_y - 1
-        for event in fresh:
-            if self.matches(event):
-                table.add_row(*self._row(event), key=str(event.seq))
-                self._shown += 1
+        self._rows.extend(self._row(e) for e in fresh if self.matches(e))
         self._rendered_seq = fresh[-1].seq
-        while table.row_count > SHOWN:
-            first = table.ordered_rows[0].key
-            table.remove_row(first)
-        if at_bottom:
-            table.scroll_end(animate=False)
-        self._update_info()
+        self._publish()
 
     def rebuild(self) -> None:
-        table = self.query_one("#events", DataTable)
-        table.clear()
-        self._shown = 0
-        matching = [e for e in self.events if self.matches(e)][-SHOWN:]
-        for event in matching:
-            table.add_row(*self._row(event), key=str(event.seq))
-        self._shown = len(matching)
+        self._rows.clear()
+        self._rows.extend(self._row(e) for e in self.events if self.matches(e))
         self._rendered_seq = self.events[-1].seq if self.events else 0
-        table.scroll_end(animate=False)
-        self._update_info()
+        self._publish()
 
     def _update_info(self) -> None:
         info = f"≥{self.min_level} · {len(self.events)} events"
@@ -128,7 +120,7 @@ class TimelinePane(Pane):
         self.rebuild()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#events", DataTable).focus()
+        self.query_one("#events", FastTable).focus()
 
     def action_focus_filter(self) -> None:
         self.query_one("#timeline-filter", Input).focus()
@@ -145,4 +137,4 @@ class TimelinePane(Pane):
         self._update_info()
 
     def on_explorer_ready(self) -> None:
-        self.query_one("#events", DataTable).focus()
+        self.query_one("#events", FastTable).focus()

@@ -10,15 +10,15 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from tui.engine.checker.verdict import KIND_TITLES, KINDS
 from tui.engine.snapshot import Snapshot
 from tui.ui import model
+from tui.ui.fast_table import FastTable
 from tui.ui.fmt import attr, num, payload, short
 from tui.ui.panes.base import Pane
 from tui.ui.registry import bindings_for
-from tui.ui.table_sync import TableSync
 
 DETAIL_ITEMS = 200
 """Offsets / msg_ids listed in the drill-down (the count says how many there are)."""
@@ -51,22 +51,20 @@ class VerdictPane(Pane):
         yield Static("", id="verdict-banner")
         with Horizontal(id="verdict-top"):
             with Vertical(id="counts-box"):
-                yield DataTable(id="counts", cursor_type="row", zebra_stripes=True)
+                yield FastTable(["anomaly", "what it means", "count", "violations"], id="counts")
             with VerticalScroll(id="summary-box"):
                 yield Label("Summary", classes="title")
                 yield Static("", id="summary")
         yield Label("Anomalies  (enter on a count: only that kind)", classes="title",
                     id="anomalies-title")
-        yield DataTable(id="anomalies", cursor_type="row", zebra_stripes=True)
+        yield FastTable(["kind", "judgement", "topic", "p", "records", "members",
+                                "explanation"], id="anomalies")
         with VerticalScroll(id="detail-box"):
             yield Static("", id="detail")
 
     def on_mount(self) -> None:
-        self.counts = TableSync(self.query_one("#counts", DataTable),
-                                ["anomaly", "what it means", "count", "violations"])
-        self.table = TableSync(self.query_one("#anomalies", DataTable),
-                               ["kind", "judgement", "topic", "p", "records", "members",
-                                "explanation"])
+        self.counts = self.query_one("#counts", FastTable)
+        self.table = self.query_one("#anomalies", FastTable)
         self._redraw()
 
     # ---- data --------------------------------------------------------------------------------
@@ -171,13 +169,13 @@ class VerdictPane(Pane):
 
     # ---- interaction -------------------------------------------------------------------------
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "anomalies":
+    def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
+        if event.table.id == "anomalies":
             self._render_detail()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "counts":
-            kind = event.row_key.value
+    def on_fast_table_selected(self, event: FastTable.Selected) -> None:
+        if event.table.id == "counts":
+            kind = event.key
             self._kind_filter = None if self._kind_filter == kind else kind
             self._redraw()
 
@@ -185,4 +183,4 @@ class VerdictPane(Pane):
         self.explorer.compute_verdict()
 
     def on_explorer_ready(self) -> None:
-        self.query_one("#counts", DataTable).focus()
+        self.query_one("#counts", FastTable).focus()

@@ -1,0 +1,218 @@
+"""Pilot tests against the fake engine: keys, mouse, forms, palette, keymap, themes, error paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from textual.widgets import TabbedContent
+
+from tests.ui.fakes import FakeEngine, snapshot, verdict
+from tui.engine.commands import LabAction
+from tui.engine.consumer.commands import AddMember, CrashMember, SetStrategy
+from tui.engine.producer.commands import StartProducer, StopProducer
+from tui.engine.topics import CreateTopic
+from tui.ui.app import ExplorerApp
+from tui.ui.fast_table import FastTable
+from tui.ui.panes.verdict import VerdictPane
+from tui.ui.settings import Settings
+
+SIZE = (160, 48)
+
+
+def make_app(engine: FakeEngine, **kwargs: object) -> ExplorerApp:
+    kwargs.setdefault("settings", Settings())
+    kwargs.setdefault("remember", False)
+    return ExplorerApp(engine, pump_hz=20, **kwargs)  # type: ignore[arg-type]
+
+
+async def wait_for(pilot, predicate, tries: int = 100) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached")
+
+
+async def test_number_keys_and_clicks_switch_screens() -> None:
+    app = make_app(FakeEngine([snapshot(1)]))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        tabs = app.query_one("#tabs", TabbedContent)
+        for key, pane in (("2", "produce"), ("3", "consumers"), ("4", "verdict"),
+                          ("5", "timeline"), ("1", "cluster")):
+            await pilot.press(key)
+            assert tabs.active == f"tab-{pane}"
+        await pilot.click("#tabs #--content-tab-tab-verdict")
+        assert tabs.active == "tab-verdict"
+
+
+async def test_node_action_submits_lab_action_for_selected_node() -> None:
+    engine = FakeEngine([snapshot(1)])
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        app.query_one("#nodes", FastTable).focus()
+        await pilot.press("down", "k")
+        await wait_for(pilot, lambda: engine.submitted)
+        assert engine.submitted == [LabAction(node=2, action="kill")]
+
+
+async def test_failed_command_is_notified_and_app_keeps_running() -> None:
+    engine = FakeEngine([snapshot(1)], fail={LabAction: "Cannot kill node 1: it is dead."})
+    app = make_app(engine)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        app.query_one("#nodes", FastTable).focus()
+        await pilot.press("k")
+        await wait_for(pilot, lambda: any("it is dead" in n.message
+                                          for n in app._notifications))
+        assert app.is_running
+
+
+async def test_create_topic_form_submits_spec_and_validates() -> None:
+    engine = FakeEngine([snapshot(1)])
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        app.query_one("#nodes", FastTable).focus()
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "TopicForm")
+        await pilot.press("end", *["backspace"] * 4, *"orders", "tab", "ctrl+a")
+        app.screen.query_one("#f-min_isr").value = "5"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        error = str(app.screen.query_one("#form-error").render())
+        assert "above the replication factor" in error
+        app.screen.query_one("#f-min_isr").value = "2"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: engine.submitted)
+        cmd = engine.submitted[0]
+        assert isinstance(cmd, CreateTopic)
+        assert (cmd.spec.name, cmd.spec.partitions, cmd.spec.replication_factor,
+                cmd.spec.min_insync_replicas) == ("orders", 6, 3, 2)
+
+
+async def test_producer_form_explains_idempotence_with_acks_1() -> None:
+    engine = FakeEngine([snapshot(1)])
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("2", "n")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "ProducerForm")
+        app.screen.query_one("#f-acks").value = "1"  # type: ignore[attr-defined]
+        app.screen.query_one("#f-idempotence").value = True  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        assert "acks=all" in str(app.screen.query_one("#form-error").render())
+        app.screen.query_one("#f-idempotence").value = False  # type: ignore[attr-defined]
+        app.screen.query_one("#f-keys").value = "hot:80"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: engine.submitted)
+        cmd = engine.submitted[0]
+        assert isinstance(cmd, StartProducer)
+        assert cmd.profile.acks == "1"
+        assert cmd.profile.name == "p3"
+        assert cmd.workload.key_mode.kind == "hot"
+        assert cmd.workload.topic == "demo"
+
+
+async def test_stop_producer_uses_selected_row() -> None:
+    engine = FakeEngine([snapshot(1)])
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("2", "down", "x")
+        await wait_for(pilot, lambda: engine.submitted)
+        assert engine.submitted == [StopProducer(name="p2")]
+
+
+async def test_members_add_crash_and_switch_strategy() -> None:
+    engine = FakeEngine([snapshot(1)])
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("3", "down", "c")
+        await wait_for(pilot, lambda: engine.submitted)
+        assert engine.submitted[0] == CrashMember("m2")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "StrategyPicker")
+        await pilot.press("home", "enter")  # first strategy: auto
+        await wait_for(pilot, lambda: len(engine.submitted) == 2)
+        assert engine.submitted[1] == SetStrategy("m2", "auto")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "MemberForm")
+        app.screen.query_one("#f-count").value = "2"  # type: ignore[attr-defined]
+        app.screen.query_one("#f-strategy").value = "commit-before"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(engine.submitted) == 4)
+        adds = engine.submitted[2:]
+        assert all(isinstance(c, AddMember) and c.spec.strategy == "commit-before" and
+                   c.spec.group == "g1" and c.spec.topics == ("demo",) for c in adds)
+
+
+async def test_verdict_key_computes_off_thread_and_renders() -> None:
+    engine = FakeEngine([snapshot(1)])
+    engine.verdict_result = verdict()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("4", "v")
+        pane = app.query_one(VerdictPane)
+        await wait_for(pilot, lambda: pane.verdict is not None)
+        counts = app.query_one("#counts", FastTable)
+        assert counts.row("skipped") is not None
+        assert str(counts.row("skipped")[2]) == "7"  # type: ignore[index]
+        anomalies = app.query_one("#anomalies", FastTable)
+        assert anomalies.row_count == 2
+        await pilot.click("#counts")  # mouse works on tables
+        counts.move_cursor(counts.keys.index("redelivered"))
+        counts.action_select()
+        await pilot.pause()
+        assert anomalies.row_count == 1
+
+
+async def test_keymap_file_remaps_a_binding(tmp_path: Path) -> None:
+    keymap = tmp_path / "keymap.yaml"
+    keymap.write_text(yaml.safe_dump({"node.kill": "ctrl+k", "screen.verdict": "v"}))
+    engine = FakeEngine([snapshot(1)])
+    app = make_app(engine, keymap_path=keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        app.query_one("#nodes", FastTable).focus()
+        await pilot.press("k")
+        await pilot.pause()
+        assert engine.submitted == []
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: engine.submitted)
+        assert engine.submitted == [LabAction(node=1, action="kill")]
+        await pilot.press("v")
+        assert app.query_one("#tabs", TabbedContent).active == "tab-verdict"
+
+
+async def test_theme_from_palette_is_remembered(tmp_path: Path) -> None:
+    settings_path = tmp_path / "settings.yaml"
+    app = ExplorerApp(FakeEngine([snapshot(1)]), settings_path=settings_path, remember=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        assert app.theme == "kx-dark"
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Theme: kx-light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "kx-light")
+    assert yaml.safe_load(settings_path.read_text())["theme"] == "kx-light"
+    again = ExplorerApp(FakeEngine([snapshot(1)]), settings_path=settings_path)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.theme == "kx-light"
+
+
+async def test_palette_runs_a_pane_command_from_another_screen() -> None:
+    engine = FakeEngine([snapshot(1)])
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("5")
+        await app.run_registry_command("member.crash")
+        await wait_for(pilot, lambda: engine.submitted)
+        assert app.query_one("#tabs", TabbedContent).active == "tab-consumers"
+        assert engine.submitted == [CrashMember("m1")]

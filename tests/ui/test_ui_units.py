@@ -1,0 +1,119 @@
+"""Pure pieces of the UI: themes, settings, keymap, registry, formatting of untrusted bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui.ui import fmt
+from tui.ui.registry import BY_ID, COMMANDS, SCREENS, display_key
+from tui.ui.settings import Settings, load_keymap, load_settings, save_settings
+from tui.ui.themes import load_themes, theme_dirs, theme_from_mapping
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_themes_load_and_resolve() -> None:
+    themes = load_themes([REPO / "themes"])
+    assert themes.problems == []
+    assert {"kx-dark", "kx-light", "kx-high-contrast"} <= set(themes.themes)
+    assert themes.themes["kx-light"].dark is False
+    assert themes.resolve("dark") == "kx-dark"
+    assert themes.resolve("high-contrast") == "kx-high-contrast"
+    assert themes.resolve("light") == "kx-light"
+    assert themes.resolve("nope") is None
+
+
+def test_theme_dirs_cover_wheel_and_checkout() -> None:
+    dirs = theme_dirs()
+    assert any(d.name == "themes_data" and d.parent.name == "tui" for d in dirs)
+    assert REPO / "themes" in dirs
+
+
+def test_broken_theme_file_is_skipped_with_a_sentence(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("name: broken\nprimary: 12\n")
+    (tmp_path / "worse.yaml").write_text(": : :\n  - [")
+    (tmp_path / "ok.yaml").write_text("name: mine\nprimary: '#123456'\n")
+    themes = load_themes([tmp_path])
+    assert set(themes.themes) == {"mine"}
+    assert len(themes.problems) == 2
+    assert all("was skipped" in p for p in themes.problems)
+
+
+def test_theme_rejects_unparsable_colour() -> None:
+    with pytest.raises(ValueError, match="x.yaml"):
+        theme_from_mapping({"name": "x", "primary": "not-a-colour"}, "x.yaml")
+
+
+def test_settings_roundtrip_keeps_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("other: 1\n")
+    assert save_settings(Settings(theme="kx-light"), path) is None
+    loaded = load_settings(path)
+    assert loaded.theme == "kx-light"
+    assert "other: 1" in path.read_text()
+
+
+def test_broken_settings_give_defaults_and_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("- just\n- a list\n")
+    loaded = load_settings(path)
+    assert loaded.theme is None
+    assert loaded.problems
+    assert "mapping" in loaded.problems[0]
+
+
+def test_keymap_accepts_known_ids_and_reports_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "keymap.yaml"
+    path.write_text("node.kill: ctrl+k\nno.such: x\nmember.crash: ''\n")
+    keymap, problems = load_keymap(set(BY_ID), path)
+    assert keymap == {"node.kill": "ctrl+k"}
+    assert len(problems) == 2
+
+
+def test_registry_ids_unique_and_keys_unique_per_scope() -> None:
+    ids = [c.id for c in COMMANDS]
+    assert len(ids) == len(set(ids))
+    for scope in {c.scope for c in COMMANDS}:
+        keys = [k for c in COMMANDS if c.scope in (scope, "app") for k in c.key.split(",")]
+        assert len(keys) == len(set(keys)), f"duplicate key in scope {scope}"
+    assert {f"screen.{pane}" for pane, _ in SCREENS} <= set(BY_ID)
+    assert display_key("f1,question_mark") == "f1 / ?"
+
+
+def test_registry_actions_exist_on_their_targets() -> None:
+    from tui.ui.app import ExplorerApp
+    from tui.ui.panes.cluster import ClusterPane
+    from tui.ui.panes.consumers import ConsumersPane
+    from tui.ui.panes.produce import ProducePane
+    from tui.ui.panes.timeline import TimelinePane
+    from tui.ui.panes.verdict import VerdictPane
+
+    targets = {"app": ExplorerApp, "cluster": ClusterPane, "produce": ProducePane,
+               "consumers": ConsumersPane, "verdict": VerdictPane, "timeline": TimelinePane}
+    for command in COMMANDS:
+        name = command.action.split("(")[0]
+        assert hasattr(targets[command.scope], f"action_{name}"), command.id
+
+
+@pytest.mark.parametrize("data", [
+    b"\x1b[31mred\x1b[0m", b"\x1b]0;title\x07", "[bold red]markup[/]", b"\xff\xfe\x00bin",
+    b"x" * 5_000_000,
+])
+def test_payload_is_printable_and_capped(data: bytes | str) -> None:
+    text = fmt.payload(data, cap=64)
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert "\x00" not in text
+    assert len(text) < 120
+    assert "[bold red]" not in fmt.markup_safe(data) or "\\[bold red]" in fmt.markup_safe(data)
+
+
+def test_sparkline_and_bar() -> None:
+    assert fmt.sparkline([0, 1, 2, 3, 4, 5, 6, 7], 8) == "▁▂▃▄▅▆▇█"
+    assert fmt.sparkline([], 8) == ""
+    assert fmt.sparkline([0, 0], 8) == "▁▁"
+    assert fmt.bar(10, 10, 4) == "████"
+    assert fmt.bar(0, 10, 4) == ""
+    assert fmt.rate(25_000) == "25.0k/s"
