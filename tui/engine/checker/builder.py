@@ -90,9 +90,12 @@ class HistoryBuilder:
         """Append a record to the partition's log as the final re-read will see it; returns its offset."""
         log = self._log(partition, topic)
         off = log.next_offset if offset is None else offset
-        log.records = [(o, m) for o, m in log.records if o != off]
-        log.records.append((off, msg_id))
-        log.records.sort()
+        if log.records and off <= log.records[-1][0]:
+            log.records = [(o, m) for o, m in log.records if o != off]
+            log.records.append((off, msg_id))
+            log.records.sort()
+        else:
+            log.records.append((off, msg_id))
         log.next_offset = max(log.next_offset, off + 1)
         if not visible:
             log.hidden.add(off)
