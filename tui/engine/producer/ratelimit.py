@@ -24,8 +24,8 @@ class TokenBucket:
         now = self._now()
         tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
         self._last = now
-        if tokens >= 1.0:
-            self._tokens = tokens - 1.0
+        if tokens >= 1.0 - 1e-9:  # float slack: a wait of exactly the deficit must succeed
+            self._tokens = max(0.0, tokens - 1.0)
             return 0.0
         self._tokens = tokens
         return (1.0 - tokens) / self.rate

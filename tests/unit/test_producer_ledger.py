@@ -1,0 +1,82 @@
+"""The delivery ledger: rows, outcomes, aggregates and its memory footprint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaError
+
+from tui.engine.history import Outcome
+from tui.engine.producer.ledger import Ledger
+from tui.engine.producer.workload import parse_key_mode
+from tui.engine.record_format import parse_msg_id
+
+
+@dataclass
+class FakeMsg:
+    p: int
+    o: int | None
+    lat: float | None
+
+    def partition(self) -> int:
+        return self.p
+
+    def offset(self) -> int | None:
+        return self.o
+
+    def latency(self) -> float | None:
+        return self.lat
+
+
+def _ledger() -> Ledger:
+    return Ledger("run00001", "acks1", 2, "t", parse_key_mode("cycle:3"))
+
+
+def test_rows_become_produced_records() -> None:
+    led = _ledger()
+    for seq in range(5):
+        assert led.sent_one(seq % 3, 100.0 + seq) == seq
+    led.deliver(0, None, FakeMsg(1, 10, 0.004))
+    led.deliver(1, None, FakeMsg(0, -1, 0.002))  # acks=0
+    led.deliver(2, KafkaError(KafkaError.NOT_ENOUGH_REPLICAS), FakeMsg(2, -1, None))
+    led.deliver(3, KafkaError(KafkaError._MSG_TIMED_OUT), FakeMsg(2, -1, None))
+    recs = list(led.records())
+    assert [r.outcome for r in recs] == [Outcome.OK, Outcome.OK_NO_OFFSET, Outcome.FAIL_DEFINITE,
+                                         Outcome.FAIL_INDEFINITE, Outcome.UNKNOWN]
+    first = recs[0]
+    assert (first.partition, first.offset, first.key) == (1, 10, b"key-0")
+    assert first.t_ack is not None
+    assert abs(first.t_ack - 100.004) < 1e-6
+    assert parse_msg_id(first.msg_id) is not None
+    assert (first.producer, first.incarnation, first.seq) == ("acks1", 2, 0)
+    assert recs[1].offset is None
+    assert recs[2].error == "NOT_ENOUGH_REPLICAS"
+    assert recs[2].t_ack is None
+    assert recs[4].partition is None
+    assert recs[4].error is None
+    assert (led.acked, led.failed_definite, led.failed_indefinite, led.pending) == (2, 1, 1, 1)
+    assert led.per_partition == {1: 1, 0: 1}
+    assert led.errors == {KafkaError.NOT_ENOUGH_REPLICAS: 1, KafkaError._MSG_TIMED_OUT: 1}
+    assert led.histogram.total == 2
+    assert [r[0] for r in led.recent] == [0, 1, 2, 3]
+
+
+def test_unsend_last_forgets_a_refused_record() -> None:
+    led = _ledger()
+    led.sent_one(0, 1.0)
+    led.sent_one(1, 2.0)
+    led.unsend_last()
+    assert led.sent == 1
+    assert led.last_send == 1.0
+    assert [r.seq for r in led.records()] == [0]
+
+
+def test_a_million_rows_fit_in_50_mb() -> None:
+    """Budget is 150 MB per million; the columns need ~35 bytes a row plus chunk slack."""
+    led = _ledger()
+    msg = FakeMsg(0, 1, 0.001)
+    for seq in range(200_000):
+        led.sent_one(seq % 3, float(seq))
+        led.deliver(seq, None, msg)
+    per_million = led.nbytes() * 5
+    assert per_million < 50_000_000, per_million

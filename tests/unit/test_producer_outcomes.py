@@ -1,0 +1,44 @@
+"""Delivery-report classification (delivery-semantics.md §2.2)."""
+
+from __future__ import annotations
+
+import pytest
+from confluent_kafka import KafkaError
+
+from tui.engine.history import Outcome
+from tui.engine.producer.outcomes import OUTCOMES, classify, classify_code, error_name
+
+
+@pytest.mark.parametrize(("code", "offset", "expected"), [
+    (None, 5, Outcome.OK),
+    (0, 0, Outcome.OK),
+    (None, -1, Outcome.OK_NO_OFFSET),  # acks=0
+    (None, None, Outcome.OK_NO_OFFSET),
+    (KafkaError.DUPLICATE_SEQUENCE_NUMBER, None, Outcome.OK_NO_OFFSET),
+    (KafkaError.NOT_ENOUGH_REPLICAS, None, Outcome.FAIL_DEFINITE),
+    (KafkaError._PURGE_QUEUE, None, Outcome.FAIL_DEFINITE),
+    (KafkaError._TIMED_OUT_QUEUE, None, Outcome.FAIL_DEFINITE),
+    (KafkaError.MSG_SIZE_TOO_LARGE, None, Outcome.FAIL_DEFINITE),
+    (KafkaError.UNKNOWN_TOPIC_OR_PART, None, Outcome.FAIL_DEFINITE),
+    (KafkaError._UNKNOWN_PARTITION, None, Outcome.FAIL_DEFINITE),
+    (KafkaError.TOPIC_AUTHORIZATION_FAILED, None, Outcome.FAIL_DEFINITE),
+    (KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER, None, Outcome.FAIL_DEFINITE),
+    (KafkaError.PRODUCER_FENCED, None, Outcome.FAIL_DEFINITE),
+    (KafkaError._MSG_TIMED_OUT, None, Outcome.FAIL_INDEFINITE),
+    (KafkaError._TIMED_OUT, None, Outcome.FAIL_INDEFINITE),
+    (KafkaError._TRANSPORT, None, Outcome.FAIL_INDEFINITE),
+    (KafkaError._PURGE_INFLIGHT, None, Outcome.FAIL_INDEFINITE),
+    (KafkaError.REQUEST_TIMED_OUT, None, Outcome.FAIL_INDEFINITE),
+    (KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND, None, Outcome.FAIL_INDEFINITE),
+    (KafkaError.NOT_LEADER_FOR_PARTITION, None, Outcome.FAIL_INDEFINITE),
+    (KafkaError._FATAL, None, Outcome.FAIL_INDEFINITE),  # unknown to us: indefinite
+    (12345, None, Outcome.FAIL_INDEFINITE),
+])
+def test_classify(code: int | None, offset: int | None, expected: Outcome) -> None:
+    assert classify(code, offset) is expected
+    assert OUTCOMES[classify_code(code, offset)] is expected
+
+
+def test_error_names() -> None:
+    assert error_name(KafkaError.NOT_ENOUGH_REPLICAS) == "NOT_ENOUGH_REPLICAS"
+    assert error_name(KafkaError._MSG_TIMED_OUT) == "_MSG_TIMED_OUT"
