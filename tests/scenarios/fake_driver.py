@@ -117,7 +117,9 @@ class FakeDriver:
         return RunMetrics(produced=produced, acked=produced - sum(self.errors.values()),
                           failed_definite=sum(self.errors.values()), errors=self.errors,
                           partition_counts={t: {0: 80, 1: 10, 2: 10} for t in topics},
-                          revoked_partitions=dict.fromkeys(groups, 2))
+                          revoked_partitions=dict.fromkeys(groups, 2),
+                          consumed={g: self._consumed.get(g, 0) for g in groups},
+                          processed={g: self._consumed.get(g, 0) for g in groups})
 
     def verdict(self, topics: tuple[str, ...], timeout: float) -> VerdictFacts:
         self.calls.append(("verdict", topics))

@@ -52,6 +52,10 @@ class RunMetrics:
     """Acked records per partition, per real topic name."""
     revoked_partitions: Mapping[str, int] = field(default_factory=dict)
     """Partitions revoked from members (REVOKE events, summed), per real group id."""
+    consumed: Mapping[str, int] = field(default_factory=dict)
+    """Distinct records delivered to each group's members, per real group id."""
+    processed: Mapping[str, int] = field(default_factory=dict)
+    """Records processed by each group's members (repeats included), per real group id."""
 
 
 class Driver(Protocol):

@@ -255,7 +255,9 @@ class EngineDriver:
         return RunMetrics(produced=produced, acked=acked, failed_definite=definite,
                           failed_indefinite=indefinite, errors=errors,
                           partition_counts={t: c for t, c in per_topic.items() if t in topics},
-                          revoked_partitions=self._revoked_by_group(groups))
+                          revoked_partitions=self._revoked_by_group(groups),
+                          consumed={g: self.consumed(g) for g in groups},
+                          processed={g: self.processed(g) for g in groups})
 
     def _revoked_by_group(self, groups: tuple[str, ...]) -> dict[str, int]:
         history = getattr(self.engine.consumers, "history", None)

@@ -304,7 +304,7 @@ def _scenario(w: _Where, raw: object, slug: str) -> Scenario:
         w.fail("'steps' must be a non-empty list.")
     ctx = _StepContext(w, cluster, {t.name for t in topics})
     steps = tuple(ctx.step(i + 1, item) for i, item in enumerate(raw_steps))
-    expectations = _expectations(w, data.get("expect"))
+    expectations = _expectations(w, data.get("expect"), ctx.groups)
     return Scenario(title=title, goal=goal, steps=steps, expectations=expectations,
                     duration=duration, cluster=cluster, topics=topics, source=w.source, slug=slug,
                     tags=tuple(tags_raw))
@@ -369,10 +369,19 @@ def _assignment(w: _Where, raw: object, topic: str,
     return tuple(out)
 
 
-def _expectations(w: _Where, raw: object) -> tuple[Expectation, ...]:
+def _expectations(w: _Where, raw: object, groups: set[str]) -> tuple[Expectation, ...]:
     data = _mapping(w, raw, "expect")
     out: list[Expectation] = []
     for key, value in data.items():
+        if key in ("consumed", "processed"):
+            if not isinstance(value, Mapping) or not value:
+                w.fail(f"'expect.{key}' must map group names to comparisons, e.g. {{readers: 20}}.")
+            for group, cmp_raw in value.items():
+                if group not in groups:
+                    w.fail(f"'expect.{key}' names group {group!r}, which no start-members step uses.")
+                out.append(Expectation(f"{key}.{group}", _cmp(w, cmp_raw, f"expect.{key}.{group}"),
+                                       group=str(group)))
+            continue
         if key == "errors":
             if not isinstance(value, Mapping) or not value:
                 w.fail("'expect.errors' must map error names to comparisons, e.g. "
@@ -384,7 +393,8 @@ def _expectations(w: _Where, raw: object) -> tuple[Expectation, ...]:
                 out.append(Expectation(f"errors.{name}", _cmp(w, cmp_raw, f"expect.errors.{name}")))
             continue
         if key not in SUBJECTS:
-            w.fail(f"unknown expectation '{key}'; expect one of: {', '.join(SUBJECTS)}, errors.")
+            w.fail(f"unknown expectation '{key}'; expect one of: {', '.join(SUBJECTS)}, errors, "
+                   "consumed, processed.")
         out.append(Expectation(key, _cmp(w, value, f"expect.{key}")))
     return tuple(out)
 

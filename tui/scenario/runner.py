@@ -466,6 +466,11 @@ def measure(subject: str, verdict: VerdictFacts, metrics: RunMetrics,
         return float(metrics.failed_indefinite)
     if subject == "revoked-partitions":
         return float(sum(metrics.revoked_partitions.values()))
+    if subject.startswith(("consumed.", "processed.")):
+        kind, _, logical = subject.partition(".")
+        real = (groups or {}).get(logical, logical)
+        table = metrics.consumed if kind == "consumed" else metrics.processed
+        return float(table.get(real, 0))
     if subject == "max-partition-share":
         shares = []
         for per_partition in metrics.partition_counts.values():
