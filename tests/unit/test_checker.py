@@ -43,7 +43,8 @@ def test_empty_history_is_clean_and_every_kind_is_counted() -> None:
     assert verdict.ok
     assert set(verdict.counts) == set(KINDS)
     assert all(n == 0 for n in verdict.counts.values())
-    assert Verdict().ok and Verdict().counts == verdict.counts
+    assert Verdict().ok
+    assert Verdict().counts == verdict.counts
 
 
 def test_unknown_kind_is_one_clear_error() -> None:
@@ -61,7 +62,8 @@ def test_to_json_is_stable_and_serialisable() -> None:
     first = data["anomalies"][0]
     assert set(first) == {"kind", "judgement", "topic", "partition", "group", "count", "offsets", "msg_ids",
                           "truncated", "members", "explanation"}
-    assert first["truncated"] is True and len(first["offsets"]) == 1
+    assert first["truncated"] is True
+    assert len(first["offsets"]) == 1
     assert json.loads(text) == data
 
 
@@ -76,7 +78,8 @@ def test_fault_free_run_is_clean(strategy: str) -> None:
     assert (s.produced, s.acked, s.audited, s.delivered, s.distinct_delivered, s.processed) == (
         20, 20, 20, 20, 20, 20)
     assert s.committed == {"g": {"orders/0": 10, "orders/1": 10}}
-    assert s.groups == ("g",) and s.members == ("m1",)
+    assert s.groups == ("g",)
+    assert s.members == ("m1",)
 
 
 def test_clean_rebalance_with_commit_on_revoke_is_clean() -> None:
@@ -162,7 +165,8 @@ def test_acks0_record_missing_behind_later_records_is_expected_loss() -> None:
     verdict = check(b.build())
     only(verdict, "lost")
     (a,) = verdict.of_kind("lost")
-    assert a.judgement == "expected" and "acks=0" in a.explanation
+    assert a.judgement == "expected"
+    assert "acks=0" in a.explanation
 
 
 def test_seen_then_vanished_is_lost_and_says_it_was_consumed() -> None:
@@ -177,10 +181,13 @@ def test_seen_then_vanished_is_lost_and_says_it_was_consumed() -> None:
     b.faults = ["killed node 1 (leader of orders/0)"]
     verdict = check(b.build())
     (lost,) = verdict.of_kind("lost")
-    assert lost.count == 2 and lost.judgement == "expected"
+    assert lost.count == 2
+    assert lost.judgement == "expected"
     assert "delivered to a consumer before vanishing" in lost.explanation
     (inc,) = verdict.of_kind("inconsistent-offset")
-    assert inc.count == 2 and inc.offsets == (3, 4) and inc.judgement == "expected"
+    assert inc.count == 2
+    assert inc.offsets == (3, 4)
+    assert inc.judgement == "expected"
 
 
 def test_indefinite_send_that_a_consumer_saw_must_exist() -> None:
@@ -197,8 +204,10 @@ def test_indefinite_send_that_a_consumer_saw_must_exist() -> None:
     verdict = check(b.build())
     only(verdict, "lost")
     (a,) = verdict.of_kind("lost")
-    assert a.msg_ids == (ghost,) and a.judgement == "violation"
-    assert "indefinite" in a.explanation and "delivered to a consumer" in a.explanation
+    assert a.msg_ids == (ghost,)
+    assert a.judgement == "violation"
+    assert "indefinite" in a.explanation
+    assert "delivered to a consumer" in a.explanation
 
 
 def test_indefinite_send_never_seen_and_missing_is_not_an_anomaly() -> None:
@@ -209,7 +218,8 @@ def test_indefinite_send_never_seen_and_missing_is_not_an_anomaly() -> None:
     b.produce("p1", 2)
     verdict = check(b.build())
     only(verdict, "producer-gap")          # a hole in the producer's sequence, not a loss
-    assert verdict.count("lost") == 0 and verdict.ok
+    assert verdict.count("lost") == 0
+    assert verdict.ok
 
 
 def test_unseen_when_the_reread_could_not_reach_the_record() -> None:
@@ -221,7 +231,9 @@ def test_unseen_when_the_reread_could_not_reach_the_record() -> None:
     verdict = check(b.build())
     only(verdict, "unseen")
     (a,) = verdict.of_kind("unseen")
-    assert a.count == 2 and a.judgement == "liveness" and set(a.msg_ids) == set(tail)
+    assert a.count == 2
+    assert a.judgement == "liveness"
+    assert set(a.msg_ids) == set(tail)
     assert verdict.ok
 
 
@@ -235,8 +247,10 @@ def test_inconsistent_offset_from_delivery_report_without_loss_is_a_violation() 
     verdict = check(b.build())
     only(verdict, "inconsistent-offset")
     (a,) = verdict.of_kind("inconsistent-offset")
-    assert a.offsets == (1,) and a.judgement == "violation"
-    assert ids[0] in a.msg_ids and ids[1] in a.msg_ids
+    assert a.offsets == (1,)
+    assert a.judgement == "violation"
+    assert ids[0] in a.msg_ids
+    assert ids[1] in a.msg_ids
 
 
 @pytest.mark.parametrize(("idempotent", "judgement"), [(False, "expected"), (True, "violation")])
@@ -279,10 +293,12 @@ def test_never_strategy_crash_redelivers_everything_after_restart() -> None:
     verdict = check(b.build())
     (a,) = verdict.of_kind("redelivered")
     assert (a.count, a.judgement, a.offsets) == (10, "expected", tuple(range(10)))
-    assert "crashed" in a.explanation and "strategy never" in a.explanation
+    assert "crashed" in a.explanation
+    assert "strategy never" in a.explanation
     assert "no successful commit" in a.explanation
     assert verdict.count("processed-twice") == 10
-    assert verdict.count("skipped") == 0 and verdict.ok
+    assert verdict.count("skipped") == 0
+    assert verdict.ok
 
 
 def test_redelivery_explanation_names_crash_commit_and_generation() -> None:
@@ -301,7 +317,8 @@ def test_redelivery_explanation_names_crash_commit_and_generation() -> None:
     b.final_commit("g", {0: 120})
     verdict = check(b.build())
     (a,) = verdict.of_kind("redelivered")
-    assert a.offsets == tuple(range(110, 120)) and a.count == 10
+    assert a.offsets == tuple(range(110, 120))
+    assert a.count == 10
     assert a.members == ("m2", "m1")
     for phrase in ("member m2 crashed", "after processing offset 117", "last successful commit before that "
                    "was 110", "offsets 110–119", "member m1 in generation 5", "10 extra deliveries"):
@@ -341,7 +358,8 @@ def test_kicked_member_in_flight_records_are_redelivered_to_another_member() -> 
     b.consume("m2", 0, range(2, 6))
     (a,) = check(b.build()).of_kind("redelivered")
     assert a.offsets == (2, 3, 4, 5)
-    assert "kicked out" in a.explanation and "max.poll.interval.ms" in a.explanation
+    assert "kicked out" in a.explanation
+    assert "max.poll.interval.ms" in a.explanation
 
 
 def test_seek_back_is_a_redelivery_not_a_nonmonotonic_poll() -> None:
@@ -356,7 +374,8 @@ def test_seek_back_is_a_redelivery_not_a_nonmonotonic_poll() -> None:
     verdict = check(b.build())
     assert verdict.count("nonmonotonic-poll") == 0
     (a,) = verdict.of_kind("redelivered")
-    assert a.offsets == (2, 3, 4) and "seeked partition 0 back to offset 2" in a.explanation
+    assert a.offsets == (2, 3, 4)
+    assert "seeked partition 0 back to offset 2" in a.explanation
 
 
 def test_processing_twice_from_one_delivery_is_a_violation() -> None:
@@ -370,7 +389,8 @@ def test_processing_twice_from_one_delivery_is_a_violation() -> None:
     verdict = check(b.build())
     only(verdict, "processed-twice")
     (a,) = verdict.of_kind("processed-twice")
-    assert a.offsets == (1,) and a.judgement == "violation"
+    assert a.offsets == (1,)
+    assert a.judgement == "violation"
 
 
 # ------------------------------------------------------------------------------------------ A6
@@ -391,8 +411,10 @@ def test_auto_commit_crash_mid_batch_skips_the_unprocessed_rest() -> None:
     only(verdict, "skipped")
     (a,) = verdict.of_kind("skipped")
     assert (a.count, a.judgement, a.msg_ids) == (7, "expected", tuple(ids[3:]))
-    assert "auto-commit" in a.explanation and "returned to the application" in a.explanation
-    assert "crashed" in a.explanation and verdict.ok
+    assert "auto-commit" in a.explanation
+    assert "returned to the application" in a.explanation
+    assert "crashed" in a.explanation
+    assert verdict.ok
 
 
 def test_commit_after_processing_that_skips_records_is_a_violation() -> None:
@@ -426,7 +448,8 @@ def test_latest_reset_before_group_start_is_labelled_and_expected() -> None:
     only(verdict, "skipped")
     (a,) = verdict.of_kind("skipped")
     assert (a.count, a.judgement, a.msg_ids) == (5, "expected", tuple(early))
-    assert "before group start" in a.explanation and "auto.offset.reset=latest" in a.explanation
+    assert "before group start" in a.explanation
+    assert "auto.offset.reset=latest" in a.explanation
 
 
 def test_records_below_the_groups_starting_commit_are_not_judged() -> None:
@@ -463,7 +486,8 @@ def test_initial_poll_skip_beyond_the_committed_offset() -> None:
     b.assign("m1", [0], committed={0: 1})
     b.consume("m1", 0, [4, 5], commit=None)
     (a,) = check(b.build()).of_kind("poll-skip")
-    assert a.offsets == (1, 2, 3) and "assignment started at 1" in a.explanation
+    assert a.offsets == (1, 2, 3)
+    assert "assignment started at 1" in a.explanation
 
 
 def test_aborted_records_are_a_skip_only_for_read_uncommitted_readers() -> None:
@@ -492,7 +516,8 @@ def test_nonmonotonic_poll_within_an_epoch() -> None:
     b.consume("m1", 0, [0, 1, 2, 1], commit=None)
     verdict = check(b.build())
     (a,) = verdict.of_kind("nonmonotonic-poll")
-    assert a.offsets == (2, 1) and a.judgement == "violation"
+    assert a.offsets == (2, 1)
+    assert a.judgement == "violation"
     (r,) = verdict.of_kind("redelivered")
     assert "within one assignment" in r.explanation
 
@@ -508,7 +533,8 @@ def test_rewind_across_epochs_is_not_nonmonotonic() -> None:
     b.assign("m1", [0], committed={})
     b.consume("m1", 0, range(4), commit=None)
     verdict = check(b.build())
-    assert verdict.count("nonmonotonic-poll") == 0 and verdict.count("poll-skip") == 0
+    assert verdict.count("nonmonotonic-poll") == 0
+    assert verdict.count("poll-skip") == 0
     (r,) = verdict.of_kind("redelivered")
     assert "revoked from member m1" in r.explanation
 
@@ -586,7 +612,8 @@ def test_torn_transaction_is_reported_once_and_not_as_lost() -> None:
     only(verdict, "torn-transaction")
     (a,) = verdict.of_kind("torn-transaction")
     assert (a.count, a.msg_ids, a.judgement) == (1, (missing,), "violation")
-    assert "T1" in a.explanation and "2 of 3" in a.explanation
+    assert "T1" in a.explanation
+    assert "2 of 3" in a.explanation
 
 
 # ------------------------------------------------------------------------------------------ A14
@@ -601,7 +628,9 @@ def test_commit_past_undelivered_records() -> None:
     b.commit("m1", {0: 8})
     verdict = check(b.build())
     (a,) = verdict.of_kind("commit-anomaly")
-    assert a.offsets == (3, 4, 5, 6, 7) and a.judgement == "violation" and a.count == 1
+    assert a.offsets == (3, 4, 5, 6, 7)
+    assert a.judgement == "violation"
+    assert a.count == 1
     assert "without being delivered" in a.explanation
 
 
@@ -621,7 +650,8 @@ def test_committed_offset_going_back(mode: str, judgement: str) -> None:
     b.commit("m1", {0: 4}, mode=mode, request=False)   # a late commit from the previous owner
     verdict = check(b.build())
     (a,) = verdict.of_kind("commit-anomaly")
-    assert a.judgement == judgement and "went back from 8" in a.explanation
+    assert a.judgement == judgement
+    assert "went back from 8" in a.explanation
 
 
 def test_commit_request_for_an_unassigned_partition() -> None:
@@ -633,7 +663,8 @@ def test_commit_request_for_an_unassigned_partition() -> None:
     b.consume("m1", 0, range(2), commit=None)
     b.commit("m1", {1: 0}, ok=False, error="UNKNOWN_MEMBER_ID")
     (a,) = check(b.build()).of_kind("commit-anomaly")
-    assert a.partition == 1 and "not assigned" in a.explanation
+    assert a.partition == 1
+    assert "not assigned" in a.explanation
 
 
 # ------------------------------------------------------------------------------------------ explain_record

@@ -81,7 +81,8 @@ def test_one_lost_record_is_found_exactly_once(run: tuple[HistoryBuilder, dict[i
     verdict = check(b.build())
     assert verdict.count("lost") == 1
     (a,) = verdict.of_kind("lost")
-    assert a.msg_ids == (victim,) and a.judgement == "violation"
+    assert a.msg_ids == (victim,)
+    assert a.judgement == "violation"
     # the group did process it before it vanished, so nothing else is reported
     assert sum(verdict.counts.values()) == 1
 
@@ -100,7 +101,8 @@ def test_one_duplicate_is_found_exactly_once(run: tuple[HistoryBuilder, dict[int
     verdict = check(b.build())
     assert verdict.count("log-duplicate") == 1
     (a,) = verdict.of_kind("log-duplicate")
-    assert a.msg_ids == (victim,) and a.judgement == "violation"
+    assert a.msg_ids == (victim,)
+    assert a.judgement == "violation"
     assert sum(verdict.counts.values()) == 1
 
 

@@ -48,11 +48,11 @@ def test_large_history_with_three_needles() -> None:
 
     ev(K.ASSIGN, partitions=tuple(range(PARTS)), offsets=tuple((p, 0) for p in range(PARTS)), generation=1)
     for p in range(PARTS):
-        for off, mid in logs[p]:
+        for off, stored in logs[p]:
             if p == 3 and off == 300:
                 continue                               # needle 3: a poll skip
-            ev(K.DELIVER, partition=p, offset=off, msg_id=mid)
-            ev(K.PROCESSED, partition=p, offset=off, msg_id=mid)
+            ev(K.DELIVER, partition=p, offset=off, msg_id=stored)
+            ev(K.PROCESSED, partition=p, offset=off, msg_id=stored)
             if off % 500 == 499:
                 ev(K.COMMIT_RESULT, offsets=((p, off + 1),), mode="sync", ok=True)
     finals = []

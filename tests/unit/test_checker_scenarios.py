@@ -96,7 +96,8 @@ def test_transactional_copy_after_a_crash_mid_transaction_holds_each_input_once(
     b.commit("c1", {0: 4}, mode="txn", topic="in")
     b.final_commit("g", {0: 4}, topic="in")
     verdict = check(b.build())
-    assert nonzero(verdict) == {"redelivered": 4, "processed-twice": 2}, [a.explanation for a in verdict.anomalies]
+    assert nonzero(verdict) == {"redelivered": 4, "processed-twice": 2}, [
+        a.explanation for a in verdict.anomalies]
     assert verdict.ok
     assert len(inputs) == 4
 
@@ -148,8 +149,10 @@ def test_jepsen_lost_write_consistent() -> None:
     b.deliver("r", 0, [2])
     verdict = check(b.build())
     (lost,) = verdict.of_kind("lost")
-    assert set(lost.msg_ids) == {a_, b_} and lost.offsets == (0, 1)
-    assert d_ not in lost.msg_ids and c_ not in lost.msg_ids
+    assert set(lost.msg_ids) == {a_, b_}
+    assert lost.offsets == (0, 1)
+    assert d_ not in lost.msg_ids
+    assert c_ not in lost.msg_ids
 
 
 def test_jepsen_lost_write_inconsistent_overwrite() -> None:
@@ -165,7 +168,8 @@ def test_jepsen_lost_write_inconsistent_overwrite() -> None:
     (lost,) = verdict.of_kind("lost")
     assert lost.msg_ids == (a_,)
     (inc,) = verdict.of_kind("inconsistent-offset")
-    assert inc.offsets == (0,) and set(inc.msg_ids) == {a_, b_}
+    assert inc.offsets == (0,)
+    assert set(inc.msg_ids) == {a_, b_}
 
 
 def test_jepsen_lost_write_atomic_transaction() -> None:
@@ -243,7 +247,8 @@ def test_jepsen_aborted_transaction_that_rewinds_is_clean() -> None:
     b.consume("r", 0, [1, 2], commit=None)
     b.commit("r", {0: 3}, mode="txn")
     verdict = check(b.build())
-    assert verdict.count("poll-skip") == 0 and verdict.count("nonmonotonic-poll") == 0
+    assert verdict.count("poll-skip") == 0
+    assert verdict.count("nonmonotonic-poll") == 0
 
 
 def test_jepsen_nonmonotonic_poll() -> None:
@@ -268,7 +273,8 @@ def test_jepsen_nonmonotonic_send() -> None:
     b.store(0, first)
     verdict = check(b.build())
     (a,) = verdict.of_kind("producer-reorder")
-    assert a.msg_ids == (second,) and a.judgement == "violation"
+    assert a.msg_ids == (second,)
+    assert a.judgement == "violation"
 
 
 def test_jepsen_duplicate() -> None:
@@ -277,7 +283,8 @@ def test_jepsen_duplicate() -> None:
     ids = b.produce("w", 2)
     b.store(0, ids[0])
     (a,) = check(b.build()).of_kind("log-duplicate")
-    assert a.msg_ids == (ids[0],) and a.offsets == (0, 2)
+    assert a.msg_ids == (ids[0],)
+    assert a.offsets == (0, 2)
 
 
 def test_jepsen_unseen() -> None:
@@ -289,7 +296,8 @@ def test_jepsen_unseen() -> None:
     verdict = check(b.build())
     assert nonzero(verdict) == {"unseen": 3}
     (a,) = verdict.of_kind("unseen")
-    assert a.partition == 1 and set(a.msg_ids) == set(tail)
+    assert a.partition == 1
+    assert set(a.msg_ids) == set(tail)
 
 
 # ------------------------------------------------------------------------------------------ kafkatest

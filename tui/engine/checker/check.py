@@ -56,7 +56,8 @@ def _order(a: Anomaly) -> tuple[int, int, str, str, int, int]:
             a.topic, a.partition if a.partition is not None else -1, first)
 
 
-def _summary(history: History, ix: Indexes, log: ConsumptionLog, committed: dict[GTP, int | None]) -> VerdictSummary:
+def _summary(history: History, ix: Indexes, log: ConsumptionLog,
+             committed: dict[GTP, int | None]) -> VerdictSummary:
     outcomes = [r.outcome for r in history.produced]
     by_group: dict[str, dict[str, int | None]] = {}
     for (group, topic, p), off in sorted(committed.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):

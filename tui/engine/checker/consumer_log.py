@@ -66,7 +66,8 @@ class _Epoch:
         self.last: int | None = None
         """Last offset delivered in this epoch."""
         self.start = start
-        """Where the epoch must start (committed offset at ASSIGN, or a SEEK target), until the first delivery."""
+        """Where the epoch must start (committed offset at ASSIGN, or a SEEK target), until the first
+        delivery."""
 
 
 @dataclass
@@ -169,8 +170,8 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
                     n_processed += 1
                     log.processed_ids.setdefault((ev.group, ev.topic), set()).add(ev.msg_id)
                 continue
-            if (cur is None or cur.partition != p or cur.member != ev.member or cur.incarnation != ev.incarnation
-                    or cur.topic != ev.topic):
+            if (cur is None or cur.partition != p or cur.member != ev.member
+                    or cur.incarnation != ev.incarnation or cur.topic != ev.topic):
                 skey = (ev.member, ev.incarnation, ev.topic, p)
                 cur = streams.get(skey)
                 if cur is None:
@@ -250,7 +251,9 @@ def _state(log: ConsumptionLog, states: dict[MemberKey, _Member], ev: ConsumerEv
     if st is None:
         st = states[mk] = _Member(group=ev.group)
         log.members.setdefault(ev.member, ev.group)
-        log.groups.setdefault(ev.group, set()).add(ev.topic)
+        topics = log.groups.setdefault(ev.group, set())
+        if ev.topic:  # CRASH / LEAVE / KICKED are logged without a topic
+            topics.add(ev.topic)
     return st
 
 
@@ -348,7 +351,8 @@ def _regression(log: ConsumptionLog, ev: ConsumerEvent, p: int, previous: Commit
         members=tuple(dict.fromkeys((previous.member, ev.member))), count=1, group=ev.group))
 
 
-def _beyond_delivered(log: ConsumptionLog, ix: Indexes, st: _Member, ev: ConsumerEvent, p: int, off: int) -> None:
+def _beyond_delivered(log: ConsumptionLog, ix: Indexes, st: _Member, ev: ConsumerEvent, p: int,
+                      off: int) -> None:
     """A14a: a commit past the records this epoch delivered passes over visible, undelivered records."""
     part = ix.parts.get((ev.topic, p))
     if part is None:

@@ -38,7 +38,8 @@ class _Episode:
     extra: int = 0
 
 
-def _ending(log: ConsumptionLog, mk: MemberKey, after: int, before: int | None, topic: str, p: int) -> int | None:
+def _ending(log: ConsumptionLog, mk: MemberKey, after: int, before: int | None, topic: str,
+            p: int) -> int | None:
     """Index of the first event after ``after`` (and before ``before``) that ended ``mk``'s ownership of p."""
     ends = log.endings.get(mk)
     if not ends:
@@ -53,7 +54,8 @@ def _ending(log: ConsumptionLog, mk: MemberKey, after: int, before: int | None, 
     return None
 
 
-def _seek_between(log: ConsumptionLog, mk: MemberKey, after: int, before: int, topic: str, p: int) -> int | None:
+def _seek_between(log: ConsumptionLog, mk: MemberKey, after: int, before: int, topic: str,
+                  p: int) -> int | None:
     seeks = log.seeks.get(mk)
     if not seeks:
         return None
@@ -172,7 +174,8 @@ def _episode_anomalies(log: ConsumptionLog, ep: _Episode) -> list[Anomaly]:
     if fresh and again:
         extra += f", {fresh} never processed before"
     members = tuple(dict.fromkeys((prev.member, cur.member)))
-    text = (f"{ep.cause}{strategy}; {committed}, so {offsets_phrase(ep.offsets or [events[ep.cur].offset or 0])} "
+    shown = offsets_phrase(ep.offsets or [events[ep.cur].offset or 0])
+    text = (f"{ep.cause}{strategy}; {committed}, so {shown} "
             f"of {where(topic, p)} {'was' if len(set(ep.offsets)) == 1 else 'were'} delivered again to {to} "
             f"({extra}).")
     out = [Anomaly(kind=REDELIVERED, judgement=EXPECTED, topic=topic, partition=p, offsets=tuple(ep.offsets),

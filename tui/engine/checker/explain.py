@@ -33,7 +33,8 @@ def _sent_lines(rec: ProducedRecord) -> list[tuple[float, str]]:
     lines.append((t, text))
     if rec.txn_id is not None:
         state = rec.txn_outcome.value if rec.txn_outcome is not None else "open"
-        lines.append((t, f"part of transaction {rec.txn_id}, which {'was ' if rec.txn_outcome else 'is '}{state}"))
+        verb = "was " if rec.txn_outcome else "is "
+        lines.append((t, f"part of transaction {rec.txn_id}, which {verb}{state}"))
     return lines
 
 
@@ -82,7 +83,8 @@ def explain_record(history: History, msg_id: str) -> list[str]:
                 continue
             holders.discard(mk)
             detail = f" ({ev.detail})" if ev.detail else ""
-            timed.append((ev.ts, f"member {ev.member} (incarnation {ev.incarnation}) {_ENDINGS[ev.kind]}{detail}"))
+            timed.append((ev.ts, f"member {ev.member} (incarnation {ev.incarnation}) "
+                                 f"{_ENDINGS[ev.kind]}{detail}"))
     timed.sort(key=lambda item: item[0])
     base = timed[0][0] if timed else 0.0
     lines = [f"+{t - base:.3f}s {text}" for t, text in timed]

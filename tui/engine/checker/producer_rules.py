@@ -83,9 +83,9 @@ def scan_ledger(ix: Indexes, log: ConsumptionLog, excluded: set[tuple[str, str]]
                 if lst is None:
                     lst = bypart[p] = []
                 lst.append((rec.seq, off, rec))
-            if rec.outcome is ok and rec.offset != off and rec.offset is not None and rec.partition is not None:
-                if rec.offset >= 0:
-                    _check_dr(scan, tparts.get(rec.partition), topic, rec)
+            if (rec.outcome is ok and rec.offset != off and rec.offset is not None and rec.offset >= 0
+                    and rec.partition is not None):
+                _check_dr(scan, tparts.get(rec.partition), topic, rec)
             if off is None and must_exist(rec, mid in delivered) and (topic, mid) not in excluded:
                 scan.missing.append(rec)
     return scan
@@ -112,7 +112,8 @@ def _conflict(scan: LedgerScan, pos: Position, a: object, source_a: str, b: obje
     claims.setdefault(_label(b), set()).add(source_b)
 
 
-def check_deliveries(scan: LedgerScan, ix: Indexes, log: ConsumptionLog) -> dict[tuple[str, str], set[Position]]:
+def check_deliveries(scan: LedgerScan, ix: Indexes,
+                     log: ConsumptionLog) -> dict[tuple[str, str], set[Position]]:
     """A3 from deliveries that disagree with the re-read or a delivery report; returns extra stored
     positions of msg_ids (a delivery from an offset that has since vanished), for A4."""
     extra: dict[tuple[str, str], set[Position]] = {}
@@ -198,7 +199,8 @@ def lost_and_unseen(scan: LedgerScan, ix: Indexes, log: ConsumptionLog) -> list[
     return out
 
 
-def _later_present(rec: ProducedRecord, max_seq: dict[SendKey, int], max_t: dict[tuple[str, int], float]) -> bool:
+def _later_present(rec: ProducedRecord, max_seq: dict[SendKey, int],
+                   max_t: dict[tuple[str, int], float]) -> bool:
     if rec.partition is None:
         return any(k[0] == rec.producer and k[1] == rec.incarnation and k[2] == rec.topic and s > rec.seq
                    for k, s in max_seq.items())
@@ -235,7 +237,8 @@ def _missing_anomaly(kind: str, judgement: str, reason: str, topic: str, p: int 
                 f"re-read, although it read past {'it' if n == 1 else 'them'}"
                 + (f" (up to offset {reach})" if reach is not None else " (later records are present)"))
         if indefinite:
-            text += f"; {indefinite} had an indefinite send outcome but a consumer saw {'it' if n == 1 else 'them'}"
+            pronoun = "it" if n == 1 else "them"
+            text += f"; {indefinite} had an indefinite send outcome but a consumer saw {pronoun}"
         if seen:
             text += (f"; {seen} had been delivered to a consumer before vanishing (truncation after "
                      "consumption)")
@@ -279,14 +282,16 @@ def inconsistent_offsets(scan: LedgerScan, lost: list[Anomaly]) -> list[Anomaly]
                                  for label, src in sorted(claims.items()))
                 examples.append(f"offset {pos[2]}: {said}")
         excused = any(m in expected_lost for m in ids)
-        text = (f"{plural(len(positions), 'offset')} of {where(topic, p)} ({offsets_phrase([x[2] for x in positions])}) "
-                f"{'is' if len(positions) == 1 else 'are'} claimed by two different records ({'; '.join(examples)}). "
+        shown = offsets_phrase([x[2] for x in positions])
+        verb = "is" if len(positions) == 1 else "are"
+        text = (f"{plural(len(positions), 'offset')} of {where(topic, p)} ({shown}) "
+                f"{verb} claimed by two different records ({'; '.join(examples)}). "
                 "This is the signature of a log truncated and then rewritten")
         text += (", explained by the expected loss above." if excused else
                  "; Kafka promised each offset holds one record for good.")
         out.append(Anomaly(kind=INCONSISTENT_OFFSET, judgement=EXPECTED if excused else VIOLATION, topic=topic,
-                           partition=p, offsets=tuple(x[2] for x in positions), msg_ids=tuple(dict.fromkeys(ids)),
-                           explanation=text, count=len(positions)))
+                           partition=p, offsets=tuple(x[2] for x in positions),
+                           msg_ids=tuple(dict.fromkeys(ids)), explanation=text, count=len(positions)))
     return out
 
 
@@ -392,8 +397,8 @@ def _reorder(ix: Indexes, producer: str, inc: int, topic: str, p: int,
         judgement, reason = EXPECTED, (f"expected with retries and max.in.flight={settings.max_in_flight} "
                                        "without idempotence: a retried batch can land after a later one")
     else:
-        judgement, reason = VIOLATION, (f"retries={settings.retries} and max.in.flight={settings.max_in_flight} "
-                                        "should keep send order")
+        judgement, reason = VIOLATION, (f"retries={settings.retries} and "
+                                        f"max.in.flight={settings.max_in_flight} should keep send order")
     rec, off, before, boff = flagged[0]
     text = (f"{plural(len(flagged), 'record')} from producer {producer} (incarnation {inc}) landed in "
             f"{where(topic, p)} ahead of records sent before {'it' if len(flagged) == 1 else 'them'}: "
@@ -417,7 +422,8 @@ def _gap(ix: Indexes, producer: str, inc: int, topic: str, p: int,
     settings = ix.settings.get(producer)
     idem = settings is not None and (settings.idempotent or settings.transactional)
     text = (f"{plural(len(holes), 'send')} from producer {producer} (incarnation {inc}) to {where(topic, p)} "
-            f"{'is' if len(holes) == 1 else 'are'} missing between stored records ({listed([h.msg_id for h in holes])}; "
+            f"{'is' if len(holes) == 1 else 'are'} missing between stored records "
+            f"({listed([h.msg_id for h in holes])}; "
             f"{listed(errors)}): "
             + ("with idempotence, a send that expires (message.timeout.ms) or fails leaves a hole; only "
                "enable.gapless.guarantee would forbid it." if idem else
@@ -517,13 +523,16 @@ def torn_transactions(ix: Indexes) -> tuple[list[Anomaly], set[tuple[str, str]]]
         topic, p = (parts[0] if len(parts) == 1 else (live[0].topic, None))
         detail = []
         if absent:
-            detail.append(f"{listed([r.msg_id for r in absent])} {'is' if len(absent) == 1 else 'are'} not in the log")
+            verb = "is" if len(absent) == 1 else "are"
+            detail.append(f"{listed([r.msg_id for r in absent])} {verb} not in the log")
         if hidden:
-            detail.append(f"{listed([r.msg_id for r in hidden])} {'is' if len(hidden) == 1 else 'are'} stored but "
-                          "not visible under read_committed")
+            verb = "is" if len(hidden) == 1 else "are"
+            detail.append(f"{listed([r.msg_id for r in hidden])} {verb} stored but not visible under "
+                          "read_committed")
         state = "committed" if committed else "of unknown outcome"
-        text = (f"transaction {txn} ({state}) is only partly visible: {len(visible)} of {len(live)} records can be "
-                f"read with read_committed, while {'; '.join(detail)}. Transactions must be all or nothing.")
+        text = (f"transaction {txn} ({state}) is only partly visible: {len(visible)} of {len(live)} records "
+                f"can be read with read_committed, while {'; '.join(detail)}. Transactions must be all or "
+                "nothing.")
         out.append(Anomaly(kind=TORN_TRANSACTION, judgement=VIOLATION, topic=topic, partition=p,
                            offsets=tuple(sorted(offsets)), msg_ids=tuple(r.msg_id for r in missing),
                            explanation=text, count=len(missing)))
