@@ -108,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(engine: Any, sub: Any, specs: list[Any], args: argparse.Namespace) -> int:
     from tui.engine.consumer.commands import AddMember, RemoveMember, RestartMember
 
+    wanted = _partitions(engine, args.topics)
     for spec in specs:
         engine.call(AddMember(spec), timeout=15)
     started = last_progress = time.monotonic()
@@ -130,7 +131,12 @@ def _run(engine: Any, sub: Any, specs: list[Any], args: argparse.Namespace) -> i
                 last_progress = now  # the restarted member needs time to rejoin
         if args.count is not None and processed >= args.count:
             break
-        if now - last_progress >= max(args.idle_timeout, 0.5) and delivered > 0:
+        owned = {tp for m in view.members if m.state not in ("crashed", "stopped")
+                 for tp in m.assignment}
+        # idle only counts once the group owns every partition again (after a crash the survivors
+        # get the crashed member's partitions only when its session times out)
+        if (now - last_progress >= max(args.idle_timeout, 0.5) and delivered > 0
+                and wanted <= owned):
             break
         if now - started >= args.timeout or (delivered == 0 and now - started >= max(
                 args.idle_timeout * 3, 15.0)):
@@ -147,6 +153,27 @@ def _run(engine: Any, sub: Any, specs: list[Any], args: argparse.Namespace) -> i
     if args.no_verdict:
         return 0
     return _verdict(engine, args)
+
+
+def _partitions(engine: Any, topics: list[str]) -> set[tuple[str, int]]:
+    """Every partition of the topics; ValueError (one sentence) for a topic that does not exist."""
+    from confluent_kafka import KafkaException
+
+    from tui.engine import clients
+
+    admin = clients.admin(engine.ctx.connection.client_conf())
+    try:
+        meta = admin.list_topics(timeout=10)
+    except KafkaException as exc:
+        raise ValueError(f"The cluster did not answer: {exc.args[0].str() if exc.args else exc}.") \
+            from None
+    out: set[tuple[str, int]] = set()
+    for topic in topics:
+        info = meta.topics.get(topic)
+        if info is None or info.error is not None:
+            raise ValueError(f"Topic {topic!r} does not exist.")
+        out.update((topic, p) for p in info.partitions)
+    return out
 
 
 def _verdict(engine: Any, args: argparse.Namespace) -> int:

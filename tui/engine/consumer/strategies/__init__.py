@@ -18,6 +18,8 @@ STRATEGIES: dict[str, type[Strategy]] = {
                 Transactional)
 }
 STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
+STRATEGY_DOCS: dict[str, str] = {name: cls.description() for name, cls in STRATEGIES.items()}
+"""name -> what the strategy does in librdkafka terms (one paragraph, for the TUI and the README)."""
 
 
 def strategy_class(name: str) -> type[Strategy]:
@@ -29,4 +31,4 @@ def strategy_class(name: str) -> type[Strategy]:
                          f"{', '.join(STRATEGY_NAMES)}.") from None
 
 
-__all__ = ["STRATEGIES", "STRATEGY_NAMES", "Strategy", "strategy_class"]
+__all__ = ["STRATEGIES", "STRATEGY_DOCS", "STRATEGY_NAMES", "Strategy", "strategy_class"]
