@@ -54,7 +54,8 @@ class ExplorerApp(App[int]):
     def __init__(self, engine: EnginePort, *, theme: str | None = None,
                  themes: ThemeSet | None = None, settings: Settings | None = None,
                  settings_path: Path | None = None, keymap_path: Path | None = None,
-                 remember: bool = True, pump_hz: float = 8.0, pump: bool = True) -> None:
+                 remember: bool = True, pump_hz: float = 8.0, pump: bool = True,
+                 start_run: Any = None) -> None:
         super().__init__()
         self.engine = engine
         self.themes = themes if themes is not None else load_themes()
@@ -71,6 +72,8 @@ class ExplorerApp(App[int]):
         self.renders = 0
         self._explorer_ready = False
         self._verdict_busy = False
+        self._start_run = start_run
+        """``start_run(scenario, on_progress)`` for the Scenarios screen (built by the launcher)."""
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -212,6 +215,15 @@ class ExplorerApp(App[int]):
 
     def action_show_pane(self, pane_id: str) -> None:
         self.query_one("#tabs", TabbedContent).active = f"tab-{pane_id}"
+
+    def action_scenarios(self) -> None:
+        from tui.ui.scenarios_screen import ScenariosScreen
+
+        # installed once, so a scenario run survives going back to the live screens (escape)
+        if not self.is_screen_installed("scenarios"):
+            self.install_screen(ScenariosScreen(start_run=self._start_run), name="scenarios")
+        if self.screen is not self.get_screen("scenarios"):
+            self.push_screen("scenarios")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.keymap, str(self._keymap_path), self.is_lab))

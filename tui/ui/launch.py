@@ -97,7 +97,15 @@ def _run_app(connection: Any, theme: str | None, themes: Any) -> int:
         problem = _wait_connected(engine, connection.bootstrap)
         if problem is not None:
             return fail(problem)
-        ExplorerApp(engine, theme=theme, themes=themes).run()
+
+        def start_run(scenario: Any, on_progress: Any) -> Any:
+            from tui.lab import LabCluster
+            from tui.scenario.runner import ScenarioRun
+
+            lab = LabCluster(connection.lab_dir) if connection.lab_dir is not None else None
+            return ScenarioRun(scenario, engine, lab, on_progress=on_progress)
+
+        ExplorerApp(engine, theme=theme, themes=themes, start_run=start_run).run()
     return 0
 
 

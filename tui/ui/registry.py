@@ -48,6 +48,8 @@ COMMANDS: tuple[UICommand, ...] = (
               "show_pane('verdict')", show=False),
     UICommand("screen.timeline", "5", "Timeline screen", "Every event, filterable.",
               "show_pane('timeline')", show=False),
+    UICommand("screen.scenarios", "6", "Scenarios screen",
+              "Workshop scenarios: run one step by step with narration.", "scenarios", show=False),
     UICommand("app.help", "f1,question_mark", "Help", "Every command and its key.", "help"),
     UICommand("app.theme", "f2", "Next theme", "Switch to the next theme (remembered).",
               "next_theme"),
