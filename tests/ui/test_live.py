@@ -32,16 +32,16 @@ def engine1(lab1: LabCluster) -> Iterator[Engine]:
         yield engine
 
 
-async def until(pilot: Pilot[Any], predicate: Callable[[], Any], timeout: float,
+async def until(pilot: Pilot[Any], predicate: Callable[[], Any], seconds: float,
                 message: str) -> Any:
     """Let the app run until ``predicate()`` is truthy (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
+            raise AssertionError(f"timed out after {seconds:.0f} s waiting for {message}")
         await pilot.pause(0.2)
 
 
