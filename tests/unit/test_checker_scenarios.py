@@ -54,7 +54,8 @@ def test_commit_before_crash_after_3_of_10_skips_exactly_7() -> None:
     assert a.offsets == tuple(range(3, 10))
     assert a.judgement == "expected"
     assert "commit-before" in a.explanation
-    assert "crashed (after processing 3 of 10 in a batch)" in a.explanation
+    assert "crashed after processing offset 2 (crash point: after processing 3 of 10 in a batch)" in (
+        a.explanation)
 
 
 def test_sync_per_message_crash_skips_nothing_and_processes_at_most_one_twice() -> None:
@@ -100,6 +101,19 @@ def test_transactional_copy_after_a_crash_mid_transaction_holds_each_input_once(
         a.explanation for a in verdict.anomalies]
     assert verdict.ok
     assert len(inputs) == 4
+
+
+def test_transactional_copy_holding_an_input_twice_under_read_committed_is_a_violation() -> None:
+    b = HistoryBuilder("in")
+    b.producer("p1", acks="all", idempotent=True)
+    inputs = b.produce("p1", 3, topic="in")
+    b.rc_view = True
+    for mid in (*inputs, inputs[1]):              # the copier committed input #1 twice
+        b.store(0, mid, topic="out")
+    verdict = check(b.build())
+    (a,) = verdict.of_kind("log-duplicate")
+    assert (a.topic, a.msg_ids, a.judgement) == ("out", (inputs[1],), "violation")
+    assert "exactly-once" in a.explanation
 
 
 # ------------------------------------------------------------------------------------------ Jepsen scenarios

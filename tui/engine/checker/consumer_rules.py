@@ -88,13 +88,16 @@ def _bisect_commits(commits: list[Commit], idx: int) -> int:
     return lo
 
 
-def _ending_phrase(log: ConsumptionLog, j: int, p: int) -> str:
+def _ending_phrase(log: ConsumptionLog, j: int, p: int, done: int | None = None) -> str:
+    """'member m2 crashed after processing offset 117 (crash point: ...)' and the like."""
     ev = log.events[j]
     who = f"member {ev.member}"
+    after = f" after processing offset {done}" if done is not None else ""
     if ev.kind is K.CRASH:
-        return f"{who} crashed" + (f" ({ev.detail})" if ev.detail else "")
+        return f"{who} crashed{after}" + (f" (crash point: {ev.detail})" if ev.detail else "")
     if ev.kind is K.KICKED:
-        return f"{who} was kicked out of the group for exceeding max.poll.interval.ms"
+        text = f"{who} was kicked out of the group for exceeding max.poll.interval.ms"
+        return text + (f" (it had processed up to offset {done})" if done is not None else "")
     if ev.kind is K.LEAVE:
         return f"{who} left the group"
     gen = f" in generation {ev.generation}" if ev.generation is not None else ""
@@ -113,11 +116,8 @@ def _cause(log: ConsumptionLog, rd: Redelivery) -> tuple[int | None, str]:
         return seek, f"member {cur.member} seeked partition {p} back to offset {events[seek].offset}"
     end = _ending(log, pmk, rd.prev, rd.cur, topic, p)
     if end is not None:
-        text = _ending_phrase(log, end, p)
         done = log.last_processed.get((prev.member, prev.incarnation, topic, p))
-        if done is not None and events[end].kind in (K.CRASH, K.KICKED):
-            text += f" after processing offset {done}"
-        return end, text
+        return end, _ending_phrase(log, end, p, done)
     if pmk == cmk:
         return None, f"member {cur.member} received it again within one assignment"
     return None, f"member {prev.member} (incarnation {prev.incarnation}) stopped owning partition {p}"
@@ -162,6 +162,9 @@ def _episode_anomalies(log: ConsumptionLog, ep: _Episode) -> list[Anomaly]:
         fev = events[failures[-1]]
         committed += f"; a commit by {prev.member} had failed ({fev.error or 'error'})"
     strategy = f" (strategy {prev.strategy})" if prev.strategy else ""
+    if prev.strategy == "transactional":
+        strategy = (" (strategy transactional: its open transaction is aborted, so read_committed readers "
+                    "of the output never see the first copies)")
     gen = cur.generation if cur.generation is not None else _generation_of(log, ep.cur)
     to = f"member {cur.member}" + (f" (incarnation {cur.incarnation})" if cur.member == prev.member else "")
     to += f" in generation {gen}" if gen is not None else ""
@@ -308,10 +311,8 @@ def _skip_cause(log: ConsumptionLog, ix: Indexes, gtp: GTP, o: int, mid: str | N
         commit_text, mode = _commit_words(cover, upto)
         strategy = dev.strategy or "unknown"
         if end is not None:
-            what = _ending_phrase(log, end, p)
             done = log.last_processed.get((dev.member, dev.incarnation, topic, p))
-            if done is not None:
-                what += f" after processing offset {done}"
+            what = _ending_phrase(log, end, p, done)
         else:
             what = f"member {dev.member} received them and did not process them"
         excused = strategy in AT_MOST_ONCE or mode == "auto"

@@ -343,6 +343,13 @@ def log_duplicates(ix: Indexes, extra: dict[tuple[str, str], set[Position]]) -> 
 
 def _dup_reason(ix: Indexes, topic: str, mid: str) -> tuple[str, str]:
     rec = ix.record(topic, mid)
+    if rec is None and any(mid in rows for t, rows in ix.ledger.items() if t != topic):
+        # a consume-transform-produce copy of a record produced elsewhere (kx-id travels with it)
+        rc_read = any(p.audit.committed_visible is not None for p in ix.by_topic.get(topic, ()))
+        if rc_read:
+            return VIOLATION, ("it is a copy of an input record, and an exactly-once (transactional) copy "
+                               "must hold each input record once under read_committed")
+        return EXPECTED, "it is a copy of an input record; copies are only exactly-once under read_committed"
     settings = ix.settings.get(rec.producer) if rec is not None else None
     if settings is None:
         return EXPECTED, "the producer's settings are unknown, so this is reported without a judgement"
