@@ -192,3 +192,36 @@ def test_any_structure_gives_scenario_or_scenario_error(data: dict[str, object])
     except ScenarioError as exc:
         message = str(exc)
     assert message.startswith("f.yaml")
+
+
+def test_member_waits_and_group_expectations() -> None:
+    text = """
+title: t
+goal: g
+topics: [{name: t}]
+steps:
+  - start-members: {group: g, topic: t, name: m, crash-after: 3, auto-commit-interval-ms: 100}
+  - wait: {member-state: {member: m, state: crashed}}
+  - wait: {processed: {group: g, count: 13}}
+expect:
+  consumed: {g: 20}
+  processed: {g: ">=13"}
+"""
+    sc = loads(text, "m.yaml")
+    start = sc.steps[0].action
+    assert isinstance(start, StartMembers)
+    assert start.crash_after == 3
+    assert start.auto_commit_interval_ms == 100
+    state = sc.steps[1].action
+    assert isinstance(state, WaitFor)
+    assert (state.condition, state.member, state.state) == ("member-state", "m", "crashed")
+    processed = sc.steps[2].action
+    assert isinstance(processed, WaitFor)
+    assert processed.condition == "processed"
+    assert [(e.subject, e.group) for e in sc.expectations] == [("consumed.g", "g"), ("processed.g", "g")]
+    with pytest.raises(ScenarioError, match="'expect.consumed' names group 'nope'"):
+        loads(text.replace("consumed: {g: 20}", "consumed: {nope: 20}"), "m.yaml")
+    with pytest.raises(ScenarioError, match=r"step 2 \(wait\): 'state' must be one of"):
+        loads(text.replace("state: crashed", "state: asleep"), "m.yaml")
+    with pytest.raises(ScenarioError, match=r"step 2 \(wait\): member 'x' was not started"):
+        loads(text.replace("member: m, state", "member: x, state"), "m.yaml")

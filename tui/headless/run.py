@@ -42,7 +42,12 @@ def find_scenario(text: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging
+
     from tui.scenario.load import ScenarioError, load_file
+
+    # client log lines would interleave with the narration; the run's report has what matters
+    logging.getLogger("kafka_explorer").addHandler(logging.NullHandler())
 
     try:
         scenario = load_file(find_scenario(args.scenario))

@@ -114,7 +114,7 @@ class EngineDriver:
                          min_insync_replicas=decl.min_insync_replicas,
                          unclean_leader_election=decl.unclean_leader_election, config=config,
                          replica_assignment=decl.replica_assignment)
-        self.engine.call(CreateTopic(spec, exists_ok=False, timeout=20.0), timeout=30.0)
+        self.engine.call(CreateTopic(spec, exists_ok=False, timeout=10.0), timeout=20.0)
 
     def partition_state(self, topic: str, partition: int) -> PartitionState | None:
         def ask(admin: Any) -> PartitionState | None:
