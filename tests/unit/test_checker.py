@@ -138,14 +138,18 @@ def test_lost_acked_write_with_a_later_record_present_is_a_violation_under_acks_
     assert "acks=all" in a.explanation
 
 
-@pytest.mark.parametrize(("acks", "faults", "unclean", "judgement"), [
-    ("1", ("killed the leader of orders/0",), False, "expected"),
-    ("1", (), False, "violation"),
-    ("all", (), True, "expected"),
+@pytest.mark.parametrize(("acks", "faults", "unclean", "min_isr", "judgement"), [
+    ("1", ("killed the leader of orders/0",), False, 2, "expected"),
+    ("1", (), False, 2, "violation"),
+    ("all", (), True, 2, "expected"),
+    ("all", ("paused node 2", "killed node 1"), False, 1, "expected"),
+    ("all", ("paused node 2", "killed node 1"), False, 2, "violation"),
 ])
 def test_lost_judgement_follows_acks_faults_and_unclean_election(acks: str, faults: tuple[str, ...],
-                                                                unclean: bool, judgement: str) -> None:
+                                                                unclean: bool, min_isr: int,
+                                                                judgement: str) -> None:
     b = HistoryBuilder("orders")
+    b.min_insync["orders"] = min_isr
     b.producer("p1", acks=acks)
     b.produce("p1", 2)
     b.produce("p1", 1, stored=False)

@@ -179,3 +179,5 @@ class History:
     """Whether any audited topic allowed unclean leader election."""
     faults: tuple[str, ...] = ()
     """Human descriptions of faults injected during the run (kills, pauses), for explanations."""
+    min_insync: dict[str, int] = field(default_factory=dict)
+    """min.insync.replicas per audited topic, when known (acks=all loss is expected with 1 + faults)."""

@@ -70,6 +70,7 @@ class HistoryBuilder:
         self.group_started_at: dict[str, float] = {}
         self.unclean_election = False
         self.faults: list[str] = []
+        self.min_insync: dict[str, int] = {}
         self.incomplete: set[tuple[str, int]] = set()
         self.rc_view = False
         """Also record a read_committed view in the audit (set automatically by transactional records)."""
@@ -289,4 +290,5 @@ class HistoryBuilder:
             reset_policy=dict(self.reset_policy),
             unclean_election=self.unclean_election,
             faults=tuple(self.faults),
+            min_insync=dict(self.min_insync),
         )

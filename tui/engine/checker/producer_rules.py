@@ -156,6 +156,9 @@ def _settings_reason(ix: Indexes, rec: ProducedRecord) -> tuple[str, str]:
     if acks == "1" and hist.faults:
         return EXPECTED, ("expected with acks=1: a leader that fails before its followers copy a record "
                           "loses it")
+    if acks in ("all", "-1") and hist.faults and hist.min_insync.get(rec.topic) == 1:
+        return EXPECTED, ("expected with acks=all but min.insync.replicas=1: the in-sync set could shrink to "
+                          "the leader alone, and that leader failed")
     if settings is None:
         return VIOLATION, "the producer's settings were not recorded, so nothing excuses it"
     return VIOLATION, f"a violation: acks={acks} should have kept it"
