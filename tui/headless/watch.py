@@ -8,12 +8,30 @@ object. Ctrl-C (or ``--duration``) stops it cleanly.
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from typing import Any
 
 from tui.headless.output import emit_json, fail, say
 
-FIRST_VIEW_TIMEOUT = 15.0
+FIRST_VIEW_TIMEOUT = 8.0
+"""Seconds to wait for the first readable metadata before giving up with one sentence."""
+
+
+def _route_logs() -> None:
+    """librdkafka's log lines go to the app log file, never to this terminal."""
+    root = logging.getLogger("kafka_explorer")
+    if root.handlers:
+        return
+    try:
+        from tui import paths
+
+        handler: logging.Handler = logging.FileHandler(paths.ensure(paths.log_file().parent)
+                                                       / paths.log_file().name)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    except OSError:
+        handler = logging.NullHandler()
+    root.addHandler(handler)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         return fail("--lag-threshold must be zero or more records.")
     if args.duration is not None and args.duration <= 0:
         return fail("--duration must be a positive number of seconds.")
+    _route_logs()
     ctx = EngineContext(connection)
     sub = ctx.bus.subscribe(maxlen=50_000)
     try:

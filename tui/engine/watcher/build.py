@@ -29,6 +29,11 @@ from tui.engine.watcher.views import (
 
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state", "__share_group_state",
                              "__cluster_metadata"})
+GROUP_PARTITION_SERIES = 1000
+"""Most (group, partition) lag series kept: they multiply (groups x partitions) and cost a copy each
+refresh; per-group totals are always kept."""
+PRUNE_EVERY = 10
+"""Refreshes between sweeps of series whose partition or group disappeared."""
 _SEVERITY = {"ok": 0, "stale": 1, "unsupported": 2, "forbidden": 3}
 
 
@@ -66,13 +71,15 @@ class ViewBuilder:
         self.lag_series: SeriesFamily[str] = SeriesFamily(series_length)
         self.consume_series: SeriesFamily[str] = SeriesFamily(series_length)
         self.group_tp_lag_series: SeriesFamily[tuple[str, str, int]] = SeriesFamily(
-            series_length, max_keys=10_000)
+            series_length, max_keys=GROUP_PARTITION_SERIES)
         self.produce_rates: RateTracker[TP] = RateTracker()
         self.series_length = series_length
         self._hw_seen_at: dict[TP, float] = {}
         self._commits_seen: dict[str, tuple[float, dict[TP, int | None]]] = {}
         self._consume_rate: dict[str, float] = {}
         self._last_ok: dict[str, float] = {}
+        self._tp_series_groups: set[str] = set()
+        """Groups whose per-partition lag series fit under the key cap (the first ones seen)."""
 
     # ---- sections ------------------------------------------------------------------------------
 
@@ -102,7 +109,7 @@ class ViewBuilder:
 
     def build(self, fetcher: Fetcher, plan: Plan, filt: WatchFilter, *, seq: int, interval: float,
               known_brokers: dict[int, tuple[str, int]], controller: int | None,
-              lag_threshold: int, requests: int) -> ClusterView:
+              lag_threshold: int, requests: int, cpu_start: float | None = None) -> ClusterView:
         tick = plan.tick_start
         md = fetcher.metadata
         md_fresh = md is not None and fetcher.metadata_outcome.state == "ok" \
@@ -179,29 +186,35 @@ class ViewBuilder:
         }
         sections = tuple(self._status(n, *statuses[n], now) for n in SECTIONS)
 
-        # history housekeeping: forget what no longer exists
-        self.hw_series.prune(seen_tps | plan.wanted_tps)
-        self.produce_series.prune(seen_tps | plan.wanted_tps)
-        self.produce_rates.prune(seen_tps | plan.wanted_tps)
-        for tp in [k for k in self._hw_seen_at if k not in seen_tps and k not in plan.wanted_tps]:
+        # history housekeeping: forget what no longer exists (a sweep over every key: not each time)
+        if seq % PRUNE_EVERY == 0:
+            self._prune(seen_tps | plan.wanted_tps, groups)
+
+        series = SeriesView(self.series_length, self.hw_series.freeze(), self.produce_series.freeze(),
+                            self.lag_series.freeze(), self.consume_series.freeze(),
+                            self.group_tp_lag_series.freeze())
+        return ClusterView(
+            seq=seq, refreshed_at=tick, duration=time.time() - tick, interval=interval,
+            cpu=time.thread_time() - cpu_start if cpu_start is not None else 0.0, requests=requests,
+            cluster_id=md.cluster_id if md is not None else None, controller=controller,
+            brokers=tuple(brokers), topics=tuple(topics), groups=tuple(groups), sections=sections,
+            series=series, filter=filt, lag_threshold=lag_threshold)
+
+    def _prune(self, keep_tps: set[TP], groups: list[GroupView]) -> None:
+        self.hw_series.prune(keep_tps)
+        self.produce_series.prune(keep_tps)
+        self.produce_rates.prune(keep_tps)
+        for tp in [k for k in self._hw_seen_at if k not in keep_tps]:
             del self._hw_seen_at[tp]
         group_ids = {g.group_id for g in groups}
         self.lag_series.prune(group_ids)
         self.consume_series.prune(group_ids)
         self.group_tp_lag_series.prune((g.group_id, p.topic, p.partition) for g in groups
                                        for p in g.partitions)
+        self._tp_series_groups &= group_ids
         for gid in [g for g in self._commits_seen if g not in group_ids]:
             del self._commits_seen[gid]
             self._consume_rate.pop(gid, None)
-
-        series = SeriesView(self.series_length, self.hw_series.freeze(), self.produce_series.freeze(),
-                            self.lag_series.freeze(), self.consume_series.freeze(),
-                            self.group_tp_lag_series.freeze())
-        return ClusterView(
-            seq=seq, refreshed_at=tick, duration=now - tick, interval=interval, requests=requests,
-            cluster_id=md.cluster_id if md is not None else None, controller=controller,
-            brokers=tuple(brokers), topics=tuple(topics), groups=tuple(groups), sections=sections,
-            series=series, filter=filt, lag_threshold=lag_threshold)
 
     # ---- groups ----------------------------------------------------------------------------
 
@@ -222,6 +235,9 @@ class ViewBuilder:
                         owner[tp] = m.member_id
             parts: list[GroupPartitionView] = []
             total: int | None = None
+            commits_fresh = fetcher.fresh(("commits", gid))
+            tp_series = commits_fresh and (len(self.group_tp_lag_series)
+                                           < self.group_tp_lag_series.max_keys or gid in self._tp_series_groups)
             for tp in sorted(set(commits) | set(owner)):
                 committed = commits.get(tp)
                 offs = fetcher.offsets.get(tp)
@@ -230,10 +246,11 @@ class ViewBuilder:
                 lag = max(0, hw - committed) if hw is not None and committed is not None else None
                 if lag is not None:
                     total = (total or 0) + lag
-                    if fetcher.fresh(("commits", gid)):
+                    if tp_series:
                         self.group_tp_lag_series.add((gid, tp[0], tp[1]), lag)
                 parts.append(GroupPartitionView(tp[0], tp[1], committed, hw, lag, owner.get(tp)))
-            commits_fresh = fetcher.fresh(("commits", gid))
+            if tp_series:
+                self._tp_series_groups.add(gid)
             if commits_fresh:
                 self._update_consume_rate(gid, fetcher.commits_at.get(gid, tick), commits)
                 if total is not None:

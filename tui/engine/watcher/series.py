@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
-DEFAULT_LENGTH = 120
+DEFAULT_LENGTH = 60
 DEFAULT_MAX_KEYS = 20_000
 
 

@@ -210,6 +210,8 @@ class ClusterView:
     """Seconds the refresh took (requests + building this view)."""
     interval: float = 1.0
     """Seconds between refreshes."""
+    cpu: float = 0.0
+    """CPU seconds the watcher thread spent on this refresh (wall time minus waiting, roughly)."""
     requests: int | None = None
     """Admin calls issued by this refresh (each is one or a few Kafka requests)."""
     cluster_id: str | None = None

@@ -33,6 +33,12 @@ from tui.engine.watcher.fetch import TP, Fetcher
 from tui.engine.watcher.views import ClusterView, WatchFilter
 
 LOG = logging.getLogger("kafka_explorer.watcher")
+METADATA_TIMEOUT = 3.0
+"""Longest a metadata request may block the watcher thread (the refresh deadline usually cuts it)."""
+LOG_START_EVERY = 5
+"""Refreshes between reads of the log start offsets (only retention and deletions move them)."""
+DESCRIBE_EMPTY_EVERY = 30.0
+"""Seconds between describes of a group the group list keeps reporting as Empty."""
 CONTROLLER_EVERY = 5.0
 """Seconds between reads of the lab's logs for the active controller (they can be megabytes)."""
 
@@ -43,7 +49,7 @@ class Watcher:
     def __init__(self, ctx: EngineContext, interval: float = 1.0, *, groups: tuple[str, ...] = (),
                  topics: tuple[str, ...] = (), show_internal: bool = False,
                  lag_threshold: int = 1000, publish: bool = True, commit_window: float = 5.0,
-                 series_length: int = 120, admin_conf: dict[str, Any] | None = None) -> None:
+                 series_length: int = 60, admin_conf: dict[str, Any] | None = None) -> None:
         self.ctx = ctx
         self.interval = check_interval(interval)
         self.lag_threshold = lag_threshold
@@ -179,6 +185,7 @@ class Watcher:
             interval, filt, threshold = self.interval, self._filter, self.lag_threshold
         tick = time.time()
         t0 = time.monotonic()
+        cpu0 = time.thread_time()
         self.refresh_times.append(t0)
         del self.refresh_times[:-1000]
         deadline = t0 + max(0.2, interval * 0.8)
@@ -188,16 +195,17 @@ class Watcher:
         plan = Plan(tick)
 
         self._issue_groups(f, plan, filt)
-        f.read_metadata(min(deadline - time.monotonic(), f.request_timeout))
+        # blocking call: bounded so close() is never held for long by a dead cluster
+        f.read_metadata(min(deadline - time.monotonic(), METADATA_TIMEOUT))
         self._issue_offsets(f, plan, filt)
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self._stop.is_set():
             mine = [c for c in f.pending.values() if c.issued_at >= tick]
             if not mine:
                 break
-            f.wait(deadline)
+            f.wait(min(deadline, time.monotonic() + 0.5))
             if f.collect():
-                self._issue_groups(f, plan, filt)  # groups the list just revealed
-                self._issue_offsets(f, plan, filt)  # topics their commits just revealed
+                self._issue_groups(f, plan, filt)  # groups the list just revealed (offsets of
+                # topics only their commits reveal follow in the next refresh)
         self._learn_controller()
         if f.metadata is not None:
             for node_id, addr in f.metadata.brokers.items():
@@ -206,7 +214,7 @@ class Watcher:
         view = self._builder.build(f, plan, filt, seq=self._seq, interval=interval,
                                    known_brokers=dict(self._known_brokers),
                                    controller=self._controller, lag_threshold=threshold,
-                                   requests=f.calls_issued)
+                                   requests=f.calls_issued, cpu_start=cpu0)
         previous = self._view
         self._view = view
         self.ctx.bump()
@@ -234,6 +242,10 @@ class Watcher:
         for gid in groups:
             if f.issued(("describe-group", gid)):
                 continue  # already asked in this refresh (under the coordinator known then)
+            if f.still_empty(gid, DESCRIBE_EMPTY_EVERY):
+                # an empty group has no members to show; describing it costs ~4 requests
+                f.reuse_description(gid)
+                continue
             desc = f.descriptions.get(gid)
             coord = desc.coordinator if desc is not None and desc.coordinator is not None else -1
             by_coordinator.setdefault(coord, []).append(gid)
@@ -266,7 +278,7 @@ class Watcher:
             if meta is not None and meta.leader >= 0:
                 by_leader.setdefault(meta.leader, []).append(tp)
         for leader, tps in sorted(by_leader.items()):
-            f.issue_offsets(leader, sorted(tps))
+            f.issue_offsets(leader, sorted(tps), log_start=self._seq % LOG_START_EVERY == 0)
             key = ("offsets", leader)
             if key not in plan.offsets_keys:
                 plan.offsets_keys.append(key)
