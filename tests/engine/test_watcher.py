@@ -295,3 +295,82 @@ def test_group_events_from_another_client(lab1: LabCluster, watcher: Watcher) ->
         return "group.member-left" in seen
     wait_until(left, 30, message="the member-left event")
     sub.close()
+
+
+# ---- through the engine facade and the headless command ---------------------------------------
+
+
+def test_engine_routes_watcher_commands_and_snapshots_carry_the_view(lab1: LabCluster) -> None:
+    from tui.engine.engine import Engine
+    from tui.engine.watcher.commands import SetInterval, WatchGroups
+
+    with Engine(Connection(lab1.bootstrap), watch_interval=0.5) as engine:
+        engine.call(SetInterval(0.25), timeout=10)
+        engine.call(WatchGroups(("no-such-group-xyz",)), timeout=10)
+        with pytest.raises(ValueError, match="between"):
+            engine.call(SetInterval(100), timeout=10)
+        snap = wait_until(lambda: (s := engine.snapshot()).cluster is not None
+                          and s.cluster.filter.groups == ("no-such-group-xyz",) and s or None, 20,
+                          message="a snapshot with the narrowed watcher view")
+        assert snap.cluster.interval == 0.25
+        assert [g.group_id for g in snap.cluster.groups] == ["no-such-group-xyz"]
+        assert snap.cluster.groups[0].state == "Dead"
+        assert not snap.cluster.groups[0].members
+
+
+def _headless(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], str]:
+    import argparse
+
+    from tui.connect import add_connection_arguments
+    from tui.headless import watch
+
+    parser = argparse.ArgumentParser()
+    add_connection_arguments(parser)
+    watch.add_arguments(parser)
+    code = watch.run(parser.parse_args(list(argv)))
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err
+
+
+def test_headless_watch_prints_summary_and_events_as_json(
+        lab1: LabCluster, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import threading
+
+    topic = unique("wx-cli")
+    create_topic(lab1.bootstrap, topic, 2)
+    # a topic created while the command runs must show up as an event line
+    late = unique("wx-cli-late")
+    timer = threading.Timer(1.5, create_topic, (lab1.bootstrap, late, 1))
+    timer.start()
+    try:
+        code, lines, err = _headless(capsys, "-b", lab1.bootstrap, "--json", "--duration", "4",
+                                     "--interval", "0.5")
+    finally:
+        timer.join()
+    assert code == 0, err
+    records = [json.loads(line) for line in lines]
+    summary = records[0]
+    assert summary["kind"] == "snapshot"
+    assert {"name": topic, "partitions": 2}.items() <= next(
+        t for t in summary["topics"] if t["name"] == topic).items()
+    assert summary["brokers"][0]["state"] == "up"
+    assert all(not t["name"].startswith("__") for t in summary["topics"])
+    created = [r for r in records[1:] if r["kind"] == "topic.created" and r["data"]["topic"] == late]
+    assert created, records[1:]
+
+
+def test_headless_watch_fails_in_one_sentence(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from tui.headless import watch
+
+    monkeypatch.setattr(watch, "FIRST_VIEW_TIMEOUT", 2.0)
+    code, lines, err = _headless(capsys, "-b", "127.0.0.1:1", "--duration", "5")
+    assert code == 1
+    assert lines == []
+    assert err.startswith("kafka-explorer: Cannot watch 127.0.0.1:1:")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    code, _, err = _headless(capsys, "-b", "127.0.0.1:1", "--interval", "0.1")
+    assert code == 1
+    assert "between 0.25 and 30" in err

@@ -21,8 +21,8 @@ FIRST_VIEW_TIMEOUT = 8.0
 def _route_logs() -> None:
     """librdkafka's log lines go to the app log file, never to this terminal."""
     root = logging.getLogger("kafka_explorer")
-    if root.handlers:
-        return
+    if root.handlers or logging.getLogger().handlers:
+        return  # someone (the app, pytest) already decided where logs go
     try:
         from tui import paths
 
