@@ -158,3 +158,21 @@ def test_restart_of_a_running_member_is_a_clean_leave_then_a_new_incarnation(
     assert consumer_lab.view().member(m1).incarnation == 1
     with pytest.raises(ValueError, match="no member called 'nobody'"):
         consumer_lab.handle(PauseMember("nobody"))
+
+
+def test_kip848_static_member_restart_waits_out_the_fenced_instance_id(
+        lab1: LabCluster, consumer_lab: ConsumerLab) -> None:
+    # KIP-848 fences a new member whose group.instance.id the crashed one still holds; the member
+    # keeps re-joining until the broker-side session (10 s in the lab) expires, then resumes
+    topic = unique("kip848")
+    create_topics(lab1.bootstrap, [topic])
+    Ledger(lab1.bootstrap, "kip848").produce(topic, 10, partition=0)
+    m1 = consumer_lab.handle(AddMember(MemberSpec(
+        group=unique("g"), topics=(topic,), protocol="consumer", session_timeout_ms=None,
+        group_instance_id=unique("static"), crash_after_records=3)))
+    wait_state(consumer_lab, m1, ("crashed",))
+    consumer_lab.handle(RestartMember(m1))
+    wait_processed(consumer_lab, m1, 1, topic, 9, timeout=45)
+    # sync-per-batch never committed before the crash: the new incarnation starts at offset 0
+    assert [e.offset for e in events(consumer_lab, m1, K.DELIVER, 1)] == list(range(10))
+    assert consumer_lab.view().member(m1).state == "running"

@@ -102,6 +102,8 @@ class MemberLoop:
         self.log.propagate = False
         self.log.addHandler(_ForwardLogs(channel))
         self._consumer: Any = None
+        self.fatal: KafkaError | None = None
+        self._join_deadline = 0.0
 
     # ---- MemberIO for strategies -------------------------------------------------------------
 
@@ -193,7 +195,11 @@ class MemberLoop:
         self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=ok, error=error)
 
     def _on_error(self, err: KafkaError) -> None:
-        self.emit("error", text=f"{err.name()}: {err.str()}", fatal=err.fatal())
+        # error_cb reports a fatal error with code _FATAL (its fatal() flag is not always set)
+        fatal = err.fatal() or err.code() == KafkaError._FATAL
+        if fatal:
+            self.fatal = err
+        self.emit("error", text=f"{err.name()}: {err.str()}", fatal=fatal)
 
     def _on_assign(self, consumer: Any, partitions: list[TopicPartition]) -> None:
         if self.cooperative:
@@ -268,21 +274,53 @@ class MemberLoop:
             inst = self._strategies[self.strategy_name] = strategy_class(self.strategy_name)()
         return inst
 
-    def run(self) -> int:
+    def _connect(self) -> bool:
+        self.fatal = None
         try:
             self._consumer = clients.consumer(self._conf(), error_cb=self._on_error, logger=self.log)
         except (KafkaException, ValueError, TypeError) as exc:
             self.emit("error", text=f"the consumer could not be created: {_err_name(exc)}",
                       fatal=True)
-            return 3
+            return False
         self._consumer.subscribe(list(self.spec["topics"]), on_assign=self._on_assign,
                                  on_revoke=self._on_revoke, on_lost=self._on_lost)
         self.emit("state", state="joining", memberid=None)
+        return True
+
+    def _fenced_static_restart(self) -> bool:
+        """KIP-848 fences a new member whose group.instance.id the crashed incarnation still holds
+        (UNRELEASED_INSTANCE_ID, fatal) until the broker-side session timeout. Before the first
+        assignment, drop the fatal client and join again every 2 s for up to 90 s."""
+        if not self.spec.get("group_instance_id") or self.generation or self.leaving:
+            return False
+        if time.monotonic() > self._join_deadline:
+            return False
+        self.emit("error", text="group.instance.id still held by the previous incarnation; joining "
+                                "again when its session expires")
+        try:
+            self._consumer.close()  # a fatal client commits nothing
+        except (KafkaException, RuntimeError):
+            pass
+        until = time.monotonic() + 2.0
+        while time.monotonic() < until and not self.leaving:
+            time.sleep(0.1)
+            self._apply_controls()
+        return self._connect()
+
+    def run(self) -> int:
+        self._join_deadline = time.monotonic() + 90.0
+        if not self._connect():
+            return 3
         next_positions = 0.0
         while True:
             self._apply_controls()
             if self.leaving:
                 return self._leave()
+            if self.fatal is not None:
+                if self._fenced_static_restart():
+                    continue
+                self.emit("error", text=f"fatal: {self.fatal.str()}", fatal=True)
+                return 3
             try:
                 msgs = self._consumer.consume(num_messages=int(self.spec["batch_size"]),
                                               timeout=0.25 if self.paused else 0.5)
@@ -309,7 +347,11 @@ class MemberLoop:
             elif err.code() == KafkaError._MAX_POLL_EXCEEDED:
                 self.emit("kicked", text=err.str())
             elif err.code() != KafkaError._PARTITION_EOF:
-                self.emit("error", text=f"{err.name()}: {err.str()}", fatal=err.fatal())
+                # a fatal client error arrives as a message error with code _FATAL
+                fatal = err.fatal() or err.code() == KafkaError._FATAL
+                if fatal:
+                    self.fatal = err
+                self.emit("error", text=f"{err.name()}: {err.str()}", fatal=fatal)
         return out
 
     def _batch(self, records: list[Message]) -> None:
