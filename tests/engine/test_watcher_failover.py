@@ -81,6 +81,7 @@ def test_killed_leader_gives_leader_change_and_isr_shrink_then_expand(
     shrunk = wait_until(lambda: got.find("partition.isr-shrunk", topic, removed=victim), 30,
                         message=f"isr-shrunk naming broker {victim}")
     detected = time.monotonic() - killed_at
+    print(f"\nkill -> leader-changed + isr-shrunk events after {detected:.1f} s")
     assert changed.data["leader"] != victim
     assert victim not in shrunk.data["isr"]
     assert got.find("broker.down", topic, broker=victim) is not None
@@ -123,6 +124,8 @@ def test_paused_node_does_not_delay_snapshots(
         starts = [t for t in watcher.refresh_times if t >= t0]
         gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
         durations = [v.duration for _, v in views]
+        print(f"\npaused node {victim}: {len(views)} views in {OBSERVE} s, max gap {max(gaps):.3f} s, "
+              f"max refresh {max(durations):.3f} s, broker states {sorted(seen_states)}")
         assert views[-1][1].seq - start_seq >= int(OBSERVE / INTERVAL) - 2, "refreshes were skipped"
         assert max(gaps) < INTERVAL + 0.35, f"refresh gaps {sorted(gaps)[-3:]}"
         assert max(durations) < INTERVAL, f"refresh durations {sorted(durations)[-3:]}"
