@@ -692,3 +692,19 @@ def test_explain_record_tells_the_story_in_order() -> None:
     assert positions == sorted(positions), text
     assert "processed by" not in text
     assert explain_record(b.build(), "nope/x/0/0") == ["nothing recorded mentions nope/x/0/0"]
+
+
+def test_a_log_duplicate_processed_at_its_other_offset_is_not_skipped() -> None:
+    b = HistoryBuilder("orders")
+    b.producer("p1", retries=5)
+    ids = b.produce("p1", 3)
+    b.store(0, ids[1])                        # offset 3 holds a retry copy of ids[1]
+    b.member("m1")
+    b.assign("m1", [0], committed={0: 0})
+    b.consume("m1", 0, range(3), commit=None)
+    b.deliver("m1", 0, [3])                   # the copy is received but not processed again
+    b.commit("m1", {0: 4})
+    b.final_commit("g", {0: 4})
+    verdict = check(b.build())
+    assert verdict.count("skipped") == 0
+    assert verdict.count("log-duplicate") == 1

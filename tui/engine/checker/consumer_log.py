@@ -83,8 +83,8 @@ class _Member:
 class _Stream:
     """Cached lookups for consecutive events of one (member incarnation, topic, partition)."""
 
-    __slots__ = ("member", "incarnation", "topic", "partition", "gtp", "state", "dmap", "part", "ids",
-                 "proc_offs", "proc_ids", "epoch", "last_processed")
+    __slots__ = ("member", "incarnation", "topic", "partition", "gtp", "state", "dmap", "part",
+                 "proc_offs", "epoch", "last_processed")
 
     def __init__(self, log: ConsumptionLog, ix: Indexes, ev: ConsumerEvent, state: _Member, p: int) -> None:
         self.member, self.incarnation, self.topic, self.partition = ev.member, ev.incarnation, ev.topic, p
@@ -92,9 +92,7 @@ class _Stream:
         self.state = state
         self.dmap = log.deliveries.setdefault(self.gtp, {})
         self.part = ix.parts.get((ev.topic, p))
-        self.ids = log.delivered_ids.setdefault(ev.topic, set())
         self.proc_offs = log.processed_offsets.setdefault(self.gtp, set())
-        self.proc_ids = log.processed_ids.setdefault((ev.group, ev.topic), set())
         self.last_processed = -1
         self.epoch = self.refresh()
 
@@ -113,7 +111,6 @@ class ConsumptionLog:
     deliveries: dict[GTP, dict[int, int]] = field(default_factory=dict)
     """offset -> index of the latest delivery of it to the group."""
     redeliveries: list[Redelivery] = field(default_factory=list)
-    processed_ids: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     processed_offsets: dict[GTP, set[int]] = field(default_factory=dict)
     processed_twice: dict[GTP, set[int]] = field(default_factory=dict)
     last_processed: dict[tuple[str, int, str, int], int] = field(default_factory=dict)
@@ -122,8 +119,6 @@ class ConsumptionLog:
     failed_commits: dict[MemberKey, list[int]] = field(default_factory=dict)
     endings: dict[MemberKey, list[int]] = field(default_factory=dict)
     seeks: dict[MemberKey, list[int]] = field(default_factory=dict)
-    delivered_ids: dict[str, set[str]] = field(default_factory=dict)
-    """topic -> msg_ids some member received (Jepsen: an observed indefinite write must exist)."""
     odd_deliveries: list[int] = field(default_factory=list)
     """Deliveries whose (partition, offset) holds something else in the final re-read."""
     anomalies: list[Anomaly] = field(default_factory=list)
@@ -140,6 +135,23 @@ class ConsumptionLog:
     def member_of(self, idx: int) -> MemberKey:
         ev = self.events[idx]
         return ev.member, ev.incarnation
+
+    def delivered_among(self, topic: str, ids: set[str]) -> set[str]:
+        """Which of ``ids`` some member received from ``topic`` (Jepsen: an observed indefinite write
+        must exist). One scan, only run for the few records that need it."""
+        if not ids:
+            return set()
+        deliver = K.DELIVER
+        return {e.msg_id for e in self.events
+                if e.kind is deliver and e.msg_id in ids and e.topic == topic and e.msg_id is not None}
+
+    def processed_among(self, group: str, topic: str, ids: set[str]) -> set[str]:
+        """Which of ``ids`` a member of ``group`` processed (at any offset of ``topic``)."""
+        if not ids:
+            return set()
+        done = K.PROCESSED
+        return {e.msg_id for e in self.events if e.kind is done and e.msg_id in ids and e.group == group
+                and e.topic == topic and e.msg_id is not None}
 
 
 def _sorted_events(events: tuple[ConsumerEvent, ...]) -> list[ConsumerEvent]:
@@ -166,9 +178,7 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
         if kind is deliver or kind is processed:
             p, o = ev.partition, ev.offset
             if p is None or o is None:
-                if kind is processed and ev.msg_id is not None:
-                    n_processed += 1
-                    log.processed_ids.setdefault((ev.group, ev.topic), set()).add(ev.msg_id)
+                n_processed += kind is processed
                 continue
             if (cur is None or cur.partition != p or cur.member != ev.member
                     or cur.incarnation != ev.incarnation or cur.topic != ev.topic):
@@ -184,8 +194,6 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
             mid = ev.msg_id
             if kind is processed:
                 n_processed += 1
-                if mid is not None:
-                    cur.proc_ids.add(mid)
                 if o in cur.proc_offs:
                     log.processed_twice.setdefault(cur.gtp, set()).add(o)
                 else:
@@ -204,8 +212,6 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
                 stored = part.at.get(o, _MISSING)
                 if (stored is not _MISSING and stored != mid) or (stored is _MISSING and mid is not None):
                     log.odd_deliveries.append(idx)
-            if mid is not None:
-                cur.ids.add(mid)
             epoch = cur.epoch
             last = epoch.last
             epoch.last = o

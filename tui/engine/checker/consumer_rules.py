@@ -243,7 +243,6 @@ def skipped(log: ConsumptionLog, ix: Indexes, committed: dict[GTP, int | None]) 
     for group, topics in log.groups.items():
         rc = ix.read_committed(group)
         for topic in sorted(topics):
-            processed_ids = log.processed_ids.get((group, topic), set())
             for part in ix.by_topic.get(topic, ()):
                 gtp = (group, topic, part.partition)
                 upto = committed.get(gtp)
@@ -253,9 +252,13 @@ def skipped(log: ConsumptionLog, ix: Indexes, committed: dict[GTP, int | None]) 
                 done = log.processed_offsets.get(gtp, set())
                 dmap = log.deliveries.get(gtp, {})
                 finder = _CoverFinder(log.commits.get(gtp, []))
-                for o in part.between(floor, upto, rc):
+                unprocessed = [o for o in part.between(floor, upto, rc) if o not in done]
+                # a record processed at another offset (a log duplicate) was not skipped
+                elsewhere = log.processed_among(group, topic, {m for o in unprocessed
+                                                               if (m := part.at[o]) is not None})
+                for o in unprocessed:
                     mid = part.at[o]
-                    if o in done or (mid is not None and mid in processed_ids):
+                    if mid is not None and mid in elsewhere:
                         continue
                     key, judgement, text, members = _skip_cause(log, ix, gtp, o, mid, dmap.get(o), finder, upto)
                     entry = buckets.get(key)

@@ -59,7 +59,7 @@ def scan_ledger(ix: Indexes, log: ConsumptionLog, excluded: set[tuple[str, str]]
     for topic, rows in ix.ledger.items():
         audited = topic in ix.by_topic
         tparts = {part.partition: part for part in ix.by_topic.get(topic, ())}
-        delivered = log.delivered_ids.get(topic, set())
+        candidates: list[ProducedRecord] = []
         # per (producer, incarnation): partition -> (seq, stored offset, record); cached across rows
         last_pi: tuple[str, int] | None = None
         bypart: dict[int, list[tuple[int, int | None, ProducedRecord]]] = {}
@@ -86,8 +86,12 @@ def scan_ledger(ix: Indexes, log: ConsumptionLog, excluded: set[tuple[str, str]]
             if (rec.outcome is ok and rec.offset != off and rec.offset is not None and rec.offset >= 0
                     and rec.partition is not None):
                 _check_dr(scan, tparts.get(rec.partition), topic, rec)
-            if off is None and must_exist(rec, mid in delivered) and (topic, mid) not in excluded:
-                scan.missing.append(rec)
+            if off is None and must_exist(rec, True) and (topic, mid) not in excluded:
+                candidates.append(rec)
+        if candidates:
+            unsure = {r.msg_id for r in candidates if not must_exist(r, False)}
+            seen = log.delivered_among(topic, unsure)
+            scan.missing.extend(r for r in candidates if r.msg_id not in unsure or r.msg_id in seen)
     return scan
 
 
@@ -228,8 +232,7 @@ def _missing_anomaly(kind: str, judgement: str, reason: str, topic: str, p: int 
     ids = [r.msg_id for r in recs]
     offsets = sorted({r.offset for r in recs if r.offset is not None and r.offset >= 0})
     place = where(topic, p)
-    delivered = log.delivered_ids.get(topic, set())
-    seen = sum(1 for r in recs if r.msg_id in delivered)
+    seen = len(log.delivered_among(topic, set(ids)))
     indefinite = sum(1 for r in recs if r.outcome not in ACKED and r.txn_outcome is not TxnOutcome.COMMITTED)
     n = len(recs)
     what = plural(n, "acknowledged record") if not indefinite else plural(n, "record")
