@@ -22,7 +22,7 @@ from tui.engine.history import Outcome
 from tui.engine.producer.commands import StartProducer, StopProducer
 from tui.engine.producer.profile import ProducerProfile
 from tui.engine.producer.workload import Workload, parse_key_mode
-from tui.engine.record_format import msg_id_of
+from tui.engine.record_format import encode_value, msg_id_of
 from tui.engine.topics import CreateTopic, TopicSpec
 from tui.lab.jars import classpath, ensure_jars
 from tui.lab.java import java_executable
@@ -61,7 +61,10 @@ def read_back(bootstrap: str, topic: str, partitions: int,
                 continue
             part, offset = int(msg.partition() or 0), int(msg.offset() or 0)
             headers: Any = msg.headers()
-            out[(part, offset)] = (msg.key(), msg_id_of(msg.value(), headers))
+            msg_id = msg_id_of(msg.value(), headers)
+            if msg_id is not None:  # the value carries the same id as the kx-id header
+                assert encode_value(msg_id, len(msg.value() or b"")) == msg.value()
+            out[(part, offset)] = (msg.key(), msg_id)
             if offset + 1 >= highs[part]:
                 done.add(part)
         return out

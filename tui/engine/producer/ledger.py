@@ -1,23 +1,27 @@
 """The delivery ledger of one producer incarnation: one row per ``produce()`` call, in columns.
 
-Columns are ``array`` objects (35 bytes per record, so a million records fit in about 40 MB
-including growth slack) instead of a million Python objects. The row index is the record's ``seq``.
-The producer's runner thread is the only writer: ``sent()`` on send, ``deliver()`` from the delivery
-callback. Readers on other threads only copy counters or read single items, which the GIL keeps
-consistent enough for a live view; ``records()`` is meant for after the runner finished.
+Columns are ``array`` objects (35 bytes per record, so a million records take about 37 MB) instead
+of a million Python objects. The row index is the record's ``seq``. The producer's runner thread is
+the only writer: it appends ``key``/``t_send`` on send and runs the delivery callback made by
+:meth:`Ledger.make_deliver`. Readers on other threads only copy counters or read single items, which
+the GIL keeps consistent enough for a live view; ``records()`` is meant for after the runner ended.
 
 Aggregates are kept as they happen (never recomputed from the columns): outcome counts, errors by
-code, acked records per partition, a latency histogram and a short tail of recent deliveries.
+code, acked records per partition, a latency histogram and the seqs of the last deliveries. The
+delivery callback is the hottest Python code of the producer lab, so it is a closure over local
+names rather than a method.
 """
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from tui.engine.history import Outcome, ProducedRecord
+from tui.engine.producer import histogram as hist_mod
 from tui.engine.producer.histogram import LatencyHistogram
 from tui.engine.producer.outcomes import (
     CODE_DEFINITE,
@@ -33,12 +37,12 @@ from tui.engine.producer.outcomes import (
 from tui.engine.producer.workload import KeyMode
 from tui.engine.record_format import make_msg_id
 
-_CHUNK = 65_536  # DR-side columns grow in chunks so the send path appends only two values
+CHUNK = 65_536  # DR-side columns grow in chunks so the send path appends only two values
 _NAN = float("nan")
 TAIL = 20
 
-Recent = tuple[int, int, int, float, int, int]
-"""(seq, partition, offset, latency s, error code, key number) of one delivery report."""
+Deliver = Callable[[int, Any, Any], None]
+"""``deliver(seq, err, msg)``: the body of a delivery callback (bind seq with functools.partial)."""
 
 
 class Ledger:
@@ -50,7 +54,7 @@ class Ledger:
         self.topic = topic
         self.key_mode = key_mode
         self.fixed_partition = fixed_partition
-        # written on send
+        # written on send (their length is the number of records sent)
         self.key = array("q")
         self.t_send = array("d")
         # written on delivery (pre-sized in chunks)
@@ -60,83 +64,112 @@ class Ledger:
         self.outcome = array("b")
         self.error = array("h")
         # aggregates
-        self.sent = 0
-        self.reported = 0
         self.counts = [0] * len(OUTCOMES)
         self.errors: dict[int, int] = {}
-        self.per_partition: dict[int, int] = {}
+        self._by_partition = [0] * 16
         self.histogram = LatencyHistogram()
-        self.recent: deque[Recent] = deque(maxlen=TAIL)
-        self.first_send: float | None = None
-        self.last_send: float | None = None
-        self.last_ack: float | None = None
+        self.recent: deque[int] = deque(maxlen=TAIL)
+        """Seqs of the last delivery reports, oldest first."""
 
     # ---- writer side (the runner thread) ---------------------------------------------------
 
     def sent_one(self, key_number: int, t_send: float) -> int:
-        """Record a send; returns its seq (the row index)."""
-        seq = self.sent
+        """Record a send; returns its seq (the row index). The runner inlines this."""
+        seq = len(self.key)
         if seq >= len(self.outcome):
-            self._grow()
+            self.grow()
         self.key.append(key_number)
         self.t_send.append(t_send)
-        self.sent = seq + 1
-        if self.first_send is None:
-            self.first_send = t_send
-        self.last_send = t_send
         return seq
 
     def unsend_last(self) -> None:
         """Forget the last send (``produce()`` raised before librdkafka took the record)."""
         self.key.pop()
         self.t_send.pop()
-        self.sent -= 1
-        self.last_send = self.t_send[-1] if self.sent else None
 
-    def _grow(self) -> None:
-        self.partition.extend(array("i", [-1]) * _CHUNK)
-        self.offset.extend(array("q", [-1]) * _CHUNK)
-        self.latency.extend(array("f", [_NAN]) * _CHUNK)
-        self.outcome.extend(array("b", [CODE_UNKNOWN]) * _CHUNK)
-        self.error.extend(array("h", [0]) * _CHUNK)
+    def grow(self) -> int:
+        """Add a chunk of rows to the delivery-side columns; returns the new capacity."""
+        self.partition.extend(array("i", [-1]) * CHUNK)
+        self.offset.extend(array("q", [-1]) * CHUNK)
+        self.latency.extend(array("f", [_NAN]) * CHUNK)
+        self.outcome.extend(array("b", [CODE_UNKNOWN]) * CHUNK)
+        self.error.extend(array("h", [0]) * CHUNK)
+        return len(self.outcome)
 
-    def deliver(self, seq: int, err: Any, msg: Any) -> None:
-        """Delivery callback body: fill row ``seq`` and the aggregates (hot path)."""
-        partition = msg.partition()
-        if err is None:
+    def make_deliver(self) -> Deliver:
+        """The delivery-callback body for this ledger (hot path: locals only, no method calls
+        besides the message's own accessors)."""
+        partition_col, offset_col, latency_col = self.partition, self.offset, self.latency
+        outcome_col = self.outcome
+        counts, by_partition = self.counts, self._by_partition
+        hist = self.histogram
+        hcounts = hist.counts
+        last_bucket = len(hcounts) - 1
+        scale, min_s = hist_mod.SCALE, hist_mod.MIN_S
+        log = math.log
+        recent = self.recent.append
+        failed = self._failed
+
+        def deliver(seq: int, err: Any, msg: Any) -> None:
+            partition = msg.partition()
+            recent(seq)
+            if err is not None:
+                failed(seq, err, partition)
+                return
+            partition_col[seq] = partition
             offset = msg.offset()
+            if offset is not None and offset >= 0:
+                offset_col[seq] = offset
+                outcome_col[seq] = CODE_OK
+                counts[CODE_OK] += 1
+            else:
+                outcome_col[seq] = CODE_OK_NO_OFFSET
+                counts[CODE_OK_NO_OFFSET] += 1
             latency = msg.latency()
-            if offset is None or offset < 0:
-                code = CODE_OK_NO_OFFSET
-                offset = -1
-            else:
-                code = CODE_OK
-            self.offset[seq] = offset
             if latency is not None:
-                self.latency[seq] = latency
-                self.histogram.record(latency)
-            self.per_partition[partition] = self.per_partition.get(partition, 0) + 1
-            self.last_ack = self.t_send[seq] + (latency or 0.0)
-            error_code = 0
+                latency_col[seq] = latency
+                if latency > hist.max:
+                    hist.max = latency
+                index = int(log(latency / min_s) * scale) + 1 if latency > min_s else 0
+                hcounts[index if index < last_bucket else last_bucket] += 1
+            try:
+                by_partition[partition] += 1
+            except IndexError:
+                by_partition.extend([0] * (partition + 1 - len(by_partition)))
+                by_partition[partition] += 1
+
+        return deliver
+
+    def _failed(self, seq: int, err: Any, partition: int | None) -> None:
+        error_code = err.code()
+        if partition is not None and partition >= 0:
+            self.partition[seq] = partition
+        self.error[seq] = error_code
+        self.errors[error_code] = self.errors.get(error_code, 0) + 1
+        if error_code == DUPLICATE_SEQUENCE_NUMBER:  # a success without offset
+            code = CODE_OK_NO_OFFSET
+            if partition is not None and partition >= 0:
+                if partition >= len(self._by_partition):
+                    self._by_partition.extend([0] * (partition + 1 - len(self._by_partition)))
+                self._by_partition[partition] += 1
         else:
-            error_code = err.code()
-            offset = -1
-            latency = _NAN
-            if error_code == DUPLICATE_SEQUENCE_NUMBER:
-                code = CODE_OK_NO_OFFSET
-                self.per_partition[partition] = self.per_partition.get(partition, 0) + 1
-            else:
-                code = CODE_DEFINITE if error_code in DEFINITE else CODE_INDEFINITE
-            self.error[seq] = error_code
-            self.errors[error_code] = self.errors.get(error_code, 0) + 1
-        self.partition[seq] = partition if partition is not None else -1
+            code = CODE_DEFINITE if error_code in DEFINITE else CODE_INDEFINITE
         self.outcome[seq] = code
         self.counts[code] += 1
-        self.reported += 1
-        self.recent.append((seq, partition, offset, latency if latency is not None else _NAN,
-                            error_code, self.key[seq]))
+
+    def deliver(self, seq: int, err: Any, msg: Any) -> None:
+        """Fill row ``seq`` from a delivery report (convenience; the runner uses make_deliver)."""
+        self.make_deliver()(seq, err, msg)
 
     # ---- reader side -----------------------------------------------------------------------
+
+    @property
+    def sent(self) -> int:
+        return len(self.key)
+
+    @property
+    def reported(self) -> int:
+        return sum(self.counts)
 
     @property
     def pending(self) -> int:
@@ -155,6 +188,19 @@ class Ledger:
     def failed_indefinite(self) -> int:
         return self.counts[CODE_INDEFINITE]
 
+    @property
+    def per_partition(self) -> dict[int, int]:
+        """Acked records per partition (partitions with none are left out)."""
+        return {p: n for p, n in enumerate(list(self._by_partition)) if n}
+
+    @property
+    def first_send(self) -> float | None:
+        return self.t_send[0] if len(self.t_send) else None
+
+    @property
+    def last_send(self) -> float | None:
+        return self.t_send[-1] if len(self.t_send) else None
+
     def msg_id(self, seq: int) -> str:
         return make_msg_id(self.run_id, self.producer, self.incarnation, seq)
 
@@ -163,11 +209,10 @@ class Ledger:
 
     def record(self, seq: int) -> ProducedRecord:
         """Row ``seq`` as the checker's :class:`ProducedRecord`."""
-        code = self.outcome[seq]
-        outcome = OUTCOMES[code]
+        outcome = OUTCOMES[self.outcome[seq]]
         partition = self.partition[seq]
-        if partition < 0:
-            partition = self.fixed_partition if self.fixed_partition is not None else -1
+        if partition < 0 and self.fixed_partition is not None:
+            partition = self.fixed_partition
         offset = self.offset[seq]
         latency = self.latency[seq]
         t_send = self.t_send[seq]

@@ -132,26 +132,35 @@ class ProducerRunner:
         self._end(state, message)
 
     def _produce(self, producer: Any) -> None:
-        """The send loop: rate-limited or as fast as possible, poll(0) between sends."""
+        """The send loop: rate-limited or as fast as possible, poll(0) between sends.
+
+        This is the hot path of the producer lab: everything it touches per record is a local name
+        (ledger appends are inlined), so the ledger costs little next to produce() itself.
+        """
         w = self.workload
         ledger = self.ledger
         stop = self._stop
         produce = producer.produce
         poll = producer.poll
         now = time.time
-        deliver = ledger.deliver
-        sent_one = ledger.sent_one
+        deliver = ledger.make_deliver()
+        key_append, t_append = ledger.key.append, ledger.t_send.append
+        capacity = len(ledger.outcome)
         topic = w.topic
         partition = w.partition if w.partition is not None else -1
-        run_b = self.ctx.run_id.encode()
+        run_header = (HEADER_RUN, self.ctx.run_id.encode())
         id_prefix = f"{self.ctx.run_id}/{self.name}/{self.incarnation}/".encode()
         size = w.value_size
-        dots = b"." * size
         extra_headers = list(w.headers)
         keys = w.key_mode.key_function(random.Random())
         bucket = TokenBucket(w.rate) if w.rate is not None else None
         count = w.count
-        seq = 0
+        seq = len(ledger.key)
+        # the value is b"kx|" + msg_id + tail, where tail = b"|" + padding to the value size; the
+        # tail only changes when seq gains a digit
+        head_len = len(VALUE_PREFIX) + len(id_prefix) + 1
+        next_width = 0
+        tail = b"|"
         while count is None or seq < count:
             if bucket is not None:
                 wait = bucket.take()
@@ -161,21 +170,28 @@ class ProducerRunner:
                     if stop.is_set() or self._fatal is not None:
                         return
                     wait = bucket.take()
-            elif seq % _CHECK_EVERY == 0:
+                if stop.is_set():
+                    return
+            elif not seq & 255:
                 self._tick()
-            if stop.is_set() or self._fatal is not None:
-                return
+                if stop.is_set() or self._fatal is not None:
+                    return
+            if seq >= next_width:
+                digits = len(str(seq))
+                next_width = 10 ** digits
+                tail = b"|" + b"." * max(0, size - head_len - digits)
             key_number, key = keys(seq)
             seq_b = b"%d" % seq
             msg_id = id_prefix + seq_b
-            value = VALUE_PREFIX + msg_id + b"|"
-            if len(value) < size:
-                value += dots[: size - len(value)]
-            headers = [(HEADER_ID, msg_id), (HEADER_RUN, run_b), (HEADER_SEQ, seq_b), *extra_headers]
-            sent_one(key_number, now())
+            headers = [(HEADER_ID, msg_id), run_header, (HEADER_SEQ, seq_b), *extra_headers]
+            if seq >= capacity:
+                capacity = ledger.grow()
+            key_append(key_number)
+            t_append(now())
             while True:
                 try:
-                    produce(topic, value, key, partition, on_delivery=partial(deliver, seq), headers=headers)
+                    produce(topic, VALUE_PREFIX + msg_id + tail, key, partition,
+                            on_delivery=partial(deliver, seq), headers=headers)
                     break
                 except BufferError:
                     # librdkafka's queue is full: serve reports until there is room
@@ -292,19 +308,16 @@ class ProducerRunner:
         led = self.ledger
         prof = self.profile
         p50, p90, p99 = led.histogram.percentiles((0.5, 0.9, 0.99))
-        latency_max = led.histogram.max if led.histogram.total else None
+        latency_max = led.histogram.max if p50 is not None else None
         send_rate, ack_rate = self._rates()
         errors = tuple(sorted(
             (ErrorCount(error_name(code), _error_outcome(code).value, n)
              for code, n in dict(led.errors).items()), key=lambda e: -e.count))
-        recent = tuple(self._delivery(item) for item in list(led.recent))
+        recent = tuple(self._delivery(seq) for seq in list(led.recent))
         finished = self.finished.is_set()
         first = led.first_send
-        end = led.last_ack if led.last_ack is not None else None
-        if not finished:
-            end = time.time()
-        avg_rate = led.acked / (end - first) if first is not None and end is not None \
-            and end > first else 0.0
+        end = (self.ended_at or time.time()) if finished else time.time()
+        avg_rate = led.acked / (end - first) if first is not None and end > first else 0.0
         return RunnerView(
             name=self.name, incarnation=self.incarnation, topic=self.workload.topic,
             state=self.state, summary=prof.summary(), acks=prof.effective_acks,
@@ -337,16 +350,18 @@ class ProducerRunner:
             return 0.0, 0.0
         return (last[1] - first[1]) / span, (last[2] - first[2]) / span
 
-    def _delivery(self, item: tuple[int, int, int, float, int, int]) -> DeliveryView:
-        seq, partition, offset, latency, code, key_number = item
+    def _delivery(self, seq: int) -> DeliveryView:
         led = self.ledger
-        outcome = OUTCOMES[led.outcome[seq]]
+        partition = led.partition[seq]
+        offset = led.offset[seq]
+        latency = led.latency[seq]
+        code = led.error[seq]
         return DeliveryView(seq=seq, msg_id=led.msg_id(seq),
-                            partition=partition if partition is not None and partition >= 0 else None,
+                            partition=partition if partition >= 0 else None,
                             offset=offset if offset >= 0 else None,
-                            latency=latency if latency == latency else None, outcome=outcome.value,
-                            error=error_name(code) if code else None,
-                            key=self.workload.key_mode.key_bytes(key_number))
+                            latency=float(latency) if latency == latency else None,
+                            outcome=OUTCOMES[led.outcome[seq]].value,
+                            error=error_name(code) if code else None, key=led.key_of(seq))
 
 
 def _error_outcome(code: int) -> Outcome:
