@@ -9,6 +9,7 @@ nodes it broke, so the next scenario starts from a healthy cluster.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -41,6 +42,7 @@ from tui.scenario.results import (
 )
 from tui.scenario.roles import resolve_node
 
+LOG = logging.getLogger("kafka_explorer.scenario")
 POLL_S = 0.25
 """How often wait conditions are re-checked."""
 HEAL_TIMEOUT_S = 90.0
@@ -135,6 +137,8 @@ class ScenarioRun:
         try:
             detail = self._execute(step)
         except Exception as exc:
+            if not isinstance(exc, ValueError):  # not a user-facing refusal: keep the trace for logs
+                LOG.warning("step %d (%s) failed", step.number, step.kind, exc_info=True)
             result = StepResult(step.number, step.kind, step.title, step.narrate, False,
                                 _sentence(exc), time.monotonic() - t0)
             self.results.append(result)
