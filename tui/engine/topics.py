@@ -97,7 +97,8 @@ def create_topic(admin: Any, spec: TopicSpec, timeout: float = 15.0, exists_ok: 
 
     spec.validate()
     if spec.replica_assignment is not None:
-        new = NewTopic(spec.name, num_partitions=-1, replication_factor=-1,
+        # confluent-kafka wants the partition count spelled out next to an assignment
+        new = NewTopic(spec.name, num_partitions=len(spec.replica_assignment),
                        replica_assignment=[list(r) for r in spec.replica_assignment],
                        config=spec.topic_config())
     else:
