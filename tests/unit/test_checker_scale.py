@@ -6,7 +6,7 @@ blow the suite's timeout long before this finishes.
 
 from __future__ import annotations
 
-from tui.engine.checker import check
+from tui.engine.checker import check, explain_record
 from tui.engine.history import (
     AuditLog,
     AuditPartition,
@@ -78,3 +78,7 @@ def test_large_history_with_three_needles() -> None:
     assert verdict.of_kind("skipped")[0].offsets == (300,)          # committed past, never processed
     assert verdict.summary.produced == N
     assert verdict.summary.delivered == N - 1 - 1 + 1                # minus lost, minus skip, plus dup
+    story = explain_record(history, lost_mid)
+    assert story[0].startswith("+0.000s sent by producer p1")
+    assert any("delivered to member m1" in line for line in story)
+    assert story[-1] == "final re-read: not stored in any partition it read"

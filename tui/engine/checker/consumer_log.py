@@ -154,7 +154,7 @@ class ConsumptionLog:
                 and e.topic == topic and e.msg_id is not None}
 
 
-def _sorted_events(events: tuple[ConsumerEvent, ...]) -> list[ConsumerEvent]:
+def sorted_events(events: tuple[ConsumerEvent, ...]) -> list[ConsumerEvent]:
     seqs = list(map(_SEQ, events))
     if seqs == sorted(seqs):
         return list(events)
@@ -162,7 +162,7 @@ def _sorted_events(events: tuple[ConsumerEvent, ...]) -> list[ConsumerEvent]:
 
 
 def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> ConsumptionLog:
-    events = _sorted_events(history_events)
+    events = sorted_events(history_events)
     log = ConsumptionLog(events=events)
     states: dict[MemberKey, _Member] = {}
     streams: dict[tuple[str, int, str, int], _Stream] = {}

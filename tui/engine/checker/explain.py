@@ -6,6 +6,7 @@ Sent -> acknowledged (or failed) -> stored (final re-read) -> delivered to membe
 
 from __future__ import annotations
 
+from tui.engine.checker.consumer_log import sorted_events
 from tui.engine.checker.index import READ_UNCOMMITTED
 from tui.engine.checker.text import where
 from tui.engine.history import ConsumerEventKind, History, Outcome, ProducedRecord
@@ -49,7 +50,7 @@ def explain_record(history: History, msg_id: str) -> list[str]:
     holders: set[tuple[str, int]] = set()
     covered: set[tuple[str, str, int]] = set()
     generation: dict[tuple[str, int], int | None] = {}
-    for ev in sorted(history.consumption, key=lambda e: e.seq):
+    for ev in sorted_events(history.consumption):
         mk = (ev.member, ev.incarnation)
         if ev.kind is K.ASSIGN:
             generation[mk] = ev.generation
