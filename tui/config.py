@@ -54,6 +54,7 @@ TOP_LEVEL_KEYS = ("profiles",)
 PROFILE_KEYS = ("description", "bootstrap", "properties", "secrets", "lab", "state_dir", "secure")
 SECRET_SOURCES = ("file", "env")
 MAX_FILE_BYTES = 1_000_000
+MAX_SECRET_BYTES = 64 * 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _TEMPLATE = re.compile(r"\$\$\{|\$\{(?P<name>[^}]*)\}|\$\{")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -159,6 +160,8 @@ class _Where:
 
 def _read(path: Path) -> str:
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise ConfigError(f"{path} is not a regular file (a device or a pipe?).")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ConfigError(f"{path} is {size} bytes; a profiles file is expected to be under "
@@ -328,6 +331,12 @@ def _parse_secrets(name: str, raw: Any, base: Path, where: _Where, environ: Mapp
             resolved, _ = interpolate(target_text, f"{at}: secret {key} file", environ)
             secret_path = _resolve_path(resolved, base)
             try:
+                # a device or a pipe (/dev/zero, a FIFO) would never end: regular, small files only
+                if secret_path.exists() and not secret_path.is_file():
+                    raise ConfigError(f"{at}: the secret file {secret_path} for {key} is not a regular file.")
+                if secret_path.exists() and secret_path.stat().st_size > MAX_SECRET_BYTES:
+                    raise ConfigError(f"{at}: the secret file {secret_path} for {key} is larger than "
+                                      f"{MAX_SECRET_BYTES // 1024} kB; is it the right file?")
                 value = secret_path.read_text(encoding="utf-8").rstrip("\r\n")
             except FileNotFoundError:
                 raise ConfigError(f"{at}: the secret file {secret_path} for {key} does not exist.") from None
@@ -528,6 +537,7 @@ def _property_of(message: str) -> str | None:
 
 def invalid_property_sentence(message: str, secrets: Iterable[str] = ()) -> str:
     """librdkafka's complaint about a property as a clause without secrets."""
+    message = " ".join(message.split())
     text = redact_text(message, secrets)
     key = _property_of(message)
     if message.startswith("No such configuration property") and key:
@@ -560,19 +570,25 @@ def validate_properties(properties: Mapping[str, str], where: Callable[[str], st
     if mechanism == "GSSAPI" or str(conf.get("sasl.oauthbearer.method", "")).lower() == "oidc":
         conf["security.protocol"] = "plaintext"
     locate = where or (lambda _key: "")
+
+    def sentence_at(key: str | None, sentence: str) -> str:
+        prefix = locate(key) if key else locate("")
+        sentence = sentence.rstrip(". ")
+        return f"{prefix}: {sentence}." if prefix else f"{sentence[0].upper()}{sentence[1:]}."
+
+    for key in conf:
+        if key in _JAVA_HINTS:  # librdkafka's own message for these is long-winded or missing
+            raise ConfigError(sentence_at(key, f"{key} is not a librdkafka property ({_JAVA_HINTS[key]})"))
     try:
         handle = clients.producer(conf, logger=_silent_logger(), lab_defaults=False)
     except KafkaException as exc:
         err = exc.args[0] if exc.args else exc
         message = err.str() if hasattr(err, "str") else str(err)
-        key = _property_of(message)
-        prefix = locate(key) if key else locate("")
-        sentence = invalid_property_sentence(message, secrets)
-        raise ConfigError(f"{prefix}: {sentence}." if prefix else f"{sentence[0].upper()}{sentence[1:]}.") \
+        raise ConfigError(sentence_at(_property_of(message), invalid_property_sentence(message, secrets))) \
             from None
     except (TypeError, ValueError) as exc:
         text = redact_text(str(exc), secrets)
-        raise ConfigError(f"{locate('')}: librdkafka rejects the configuration ({text}).") from None
+        raise ConfigError(sentence_at(None, f"librdkafka rejects the configuration ({text})")) from None
     close = getattr(handle, "close", None)
     if callable(close):
         close()
@@ -589,7 +605,10 @@ def validate_profile(profile: Profile, lines: dict[tuple[str, ...], int] | None 
                     return f"{where('profiles', profile.name, section, key)}: profile {profile.name!r}"
         return f"{where('profiles', profile.name)}: profile {profile.name!r}"
 
-    validate_properties(profile.properties, locate, profile.secret_values())
+    # values taken from the environment or files are not echoed either: the loader cannot know
+    # that ${KX_PW} under a harmless key holds no secret
+    interpolated = [profile.properties[k] for k in profile.origins if k in profile.properties]
+    validate_properties(profile.properties, locate, [*profile.secret_values(), *interpolated])
 
 
 def check_file(path: Path, environ: Mapping[str, str] | None = None,

@@ -62,10 +62,13 @@ _SENSITIVE_PREFIXES = ("aws.access.", "aws.secret.", "aws.session.")
 _REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 # `password=xyz`, `sasl.password: "xyz"`, JAAS `password="xyz";` inside free text
 _INLINE = re.compile(
-    r"(?P<key>[A-Za-z0-9_.\-]*(?:password|passwd|secret|token|passphrase|credentials)[A-Za-z0-9_.\-]*)"
-    r"(?P<sep>\s*[=:]\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,;)}\]{\[]+)",
+    r"(?<![A-Za-z0-9_.\-])"  # start at a word boundary, and bounded runs: linear time on long text
+    r"(?P<key>[A-Za-z0-9_.\-]{0,64}?(?:password|passwd|secret|token|passphrase|credentials)"
+    r"[A-Za-z0-9_.\-]{0,64})"
+    r"(?P<sep>[\"']?\s*[=:]\s*)(?P<value>\"[^\"]{0,1024}\"|'[^']{0,1024}'|\$\{[^}]{0,256}\}|[^\s,;)}\]{\[]{1,1024})",
     re.IGNORECASE)
 
+_SENTINEL = "\x00\x01redacted\x01\x00"
 _lock = threading.Lock()
 _registry: set[str] = set()
 
@@ -166,11 +169,12 @@ def redact_text(text: str, secrets: Iterable[str] | None = None) -> str:
         if secrets is not None:
             values.update(s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LEN)
         result = str(text)
+        # a sentinel no secret can contain, so one replacement never forms the next secret
         for secret in sorted(values, key=len, reverse=True):
             for variant in _variants(secret):
                 if variant in result:
-                    result = result.replace(variant, MASK)
-        return _INLINE.sub(_mask_inline, result)
+                    result = result.replace(variant, _SENTINEL)
+        return _INLINE.sub(_mask_inline, result).replace(_SENTINEL, MASK)
     except Exception:  # a redactor that raises would take the error path down with it
         return MASK
 
@@ -178,7 +182,7 @@ def redact_text(text: str, secrets: Iterable[str] | None = None) -> str:
 def _mask_inline(match: re.Match[str]) -> str:
     value = match.group("value")
     bare = value.strip("\"'")
-    if not bare or bare == MASK or _is_reference(bare) or bare.startswith("${"):
+    if not bare or bare in (MASK, _SENTINEL) or _is_reference(bare) or bare.startswith("${"):
         return match.group(0)
     quote = value[0] if value[0] in "\"'" else ""
     return f"{match.group('key')}{match.group('sep')}{quote}{MASK}{quote}"
