@@ -78,7 +78,12 @@ def test_large_history_with_three_needles() -> None:
     assert verdict.of_kind("skipped")[0].offsets == (300,)          # committed past, never processed
     assert verdict.summary.produced == N
     assert verdict.summary.delivered == N - 1 - 1 + 1                # minus lost, minus skip, plus dup
+    assert lost_mid is not None
+    assert dup_mid is not None
     story = explain_record(history, lost_mid)
     assert story[0].startswith("+0.000s sent by producer p1")
-    assert any("delivered to member m1" in line for line in story)
+    assert not any("delivered" in line for line in story)
     assert story[-1] == "final re-read: not stored in any partition it read"
+    twice = explain_record(history, dup_mid)
+    assert sum("delivered to member m1" in line for line in twice) == 2
+    assert twice[-1] == "stored 2 times: a log duplicate"
