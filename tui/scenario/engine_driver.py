@@ -149,8 +149,7 @@ class EngineDriver:
         extra = dict(p.extra)
         if p.request_timeout_ms is not None:
             extra["request.timeout.ms"] = str(p.request_timeout_ms)
-        profile = ProducerProfile(name=name, transactional_id=f"{name}-txn" if p.transactional else None,
-                                  extra=extra, **fields)
+        profile = ProducerProfile(name=name, extra=extra, **fields)
         w = step.workload
         workload = Workload(topic=topic, count=w.count, rate=w.rate, key_mode=parse_key_mode(w.keys),
                             value_size=w.value_size, partition=w.partition)

@@ -508,8 +508,7 @@ class _StepContext:
     def _profile(self, w: _Where, raw: object) -> ProducerDecl:
         data = _mapping(w, raw, "profile")
         _only(w, data, ("acks", "idempotence", "retries", "max-in-flight", "linger-ms", "batch-size",
-                        "compression", "message-timeout-ms", "request-timeout-ms", "transactional",
-                        "extra"), "profile")
+                        "compression", "message-timeout-ms", "request-timeout-ms", "extra"), "profile")
         acks = str(data.get("acks", "all")).strip().lower()
         acks = "all" if acks == "-1" else acks
         if acks not in ("0", "1", "all"):
@@ -525,10 +524,9 @@ class _StepContext:
                                  choices=("none", "gzip", "snappy", "lz4", "zstd")),
             message_timeout_ms=_opt_int(w, data, "message-timeout-ms"),
             request_timeout_ms=_opt_int(w, data, "request-timeout-ms", low=1, high=900_000),
-            transactional=_bool(w, data, "transactional", False),
             extra=_props(w, data.get("extra"), "profile.extra"),
         )
-        if (decl.idempotence or decl.transactional) and decl.acks != "all":
+        if decl.idempotence and decl.acks != "all":
             w.fail("idempotence needs 'acks: all': the broker only de-duplicates retries of writes "
                    "every in-sync replica has.")
         return decl

@@ -74,7 +74,6 @@ class ProducerDecl:
     compression: str | None = None
     message_timeout_ms: int | None = None
     request_timeout_ms: int | None = None
-    transactional: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
