@@ -708,3 +708,17 @@ def test_a_log_duplicate_processed_at_its_other_offset_is_not_skipped() -> None:
     verdict = check(b.build())
     assert verdict.count("skipped") == 0
     assert verdict.count("log-duplicate") == 1
+
+
+def test_many_partitions_and_incarnations_use_the_general_path_with_the_same_result() -> None:
+    b = HistoryBuilder("wide", partitions=20)
+    b.producer("p1", idempotent=True)
+    for p in range(20):
+        b.produce("p1", 2, partition=p)
+    b.new_incarnation("p1")
+    first, second = b.produce("p1", 2, partition=19, stored=False)
+    b.store(19, second)
+    b.store(19, first)
+    (a,) = check(b.build()).of_kind("producer-reorder")
+    assert (a.partition, a.msg_ids, a.judgement) == (19, (second,), "violation")
+    assert "incarnation 1" in a.explanation
