@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import NewTopic
+from confluent_kafka.cimpl import NewTopic
 
 from tests.helpers import unique, wait_until
 from tui import redact
@@ -65,7 +65,7 @@ def _round_trip(conf: dict[str, str], count: int = 20) -> None:
         def read_all() -> bool:
             msg = consumer.poll(0.5)
             if msg is not None and msg.error() is None:
-                seen.append(msg.value())
+                seen.append(msg.value() or b"")
             return len(seen) >= count
 
         wait_until(read_all, timeout=60, message=f"{count} records read back")
