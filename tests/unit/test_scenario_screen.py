@@ -113,3 +113,24 @@ def test_narration_marks_steps() -> None:
     assert "▶  2. resume-node" in detail
     text = narration_text(run).plain
     assert "Next (n): step 2" in text
+
+
+async def test_narration_panel_beside_live_panes() -> None:
+    from tui.ui.scenarios_screen import NarrationPanel
+
+    class Docked(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield NarrationPanel(id="narration")
+
+    run = ScenarioRun(loads(TEXT, "p.yaml"), driver=FakeDriver(nodes=3))
+    async with Docked().run_test(size=(100, 30)) as pilot:
+        panel = pilot.app.query_one(NarrationPanel)
+        panel.show(None)
+        await pilot.pause()
+        assert "No scenario is running." in str(panel.render())
+        run.run_all()
+        panel.show(run)
+        await pilot.pause()
+        rendered = str(panel.render())
+        assert "The final re-read compares" in rendered
+        assert "PASSED" in rendered

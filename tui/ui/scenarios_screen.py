@@ -285,6 +285,25 @@ class ScenariosScreen(Screen[None]):
         self.query_one("#scn-status", Static).update(status)
 
 
+class NarrationPanel(Static):
+    """A compact narration view of a run, for the app to dock beside its live panes while a
+    scenario runs (call :meth:`show` whenever the run moved, e.g. on ``ScenarioProgress``)."""
+
+    DEFAULT_CSS = """
+    NarrationPanel { width: 48; height: 1fr; border: round $accent; padding: 0 1; }
+    """
+
+    def show(self, run: RunHandle | None, busy: bool = False) -> None:
+        if run is None:
+            self.update(Text("No scenario is running.", style="italic"))
+            return
+        text = narration_text(run, busy)
+        if run.done:
+            text.append("\n")
+            text.append(outcome_text(run))
+        self.update(text)
+
+
 # ---- rendering (pure: unit-tested) ----------------------------------------------------------------
 
 
