@@ -455,6 +455,11 @@ def _parse_profile(name: str, raw: Any, source: Path, where: _Where,
         bootstrap, lab_dir, secure = _lab_target(name, raw, base, where, environ, build)
     else:
         bootstrap = _bootstrap(name, raw.get("bootstrap"), where, environ)
+    for key, value in build.properties.items():
+        # CVE-2025-27817's lesson: a URL-valued auth property can read local files or reach any host
+        if key.endswith(".url") and value.strip().lower().startswith("file:"):
+            build.warnings.append(f"Profile {name!r}: {key} points at a local file ({value.strip()[:80]}); "
+                                  "use profiles only from sources you trust.")
     if build.inline_secret and readable_by_others(source):
         build.warnings.append(_permission_warning(source, f"Profile {name!r} holds an inline secret, "
                                                           "but the profiles file"))

@@ -380,3 +380,11 @@ profiles:
     profiles = parse_profiles(text, tmp_path / "x.yaml", environ={})
     assert profiles["b"].properties == {"acks": "all"}
     assert profiles["b"].bootstrap == "h:2"
+
+
+def test_file_urls_in_auth_properties_warn(tmp_path: Path) -> None:
+    path = write(tmp_path, "profiles:\n  p:\n    bootstrap: h:1\n    properties:\n"
+                           "      sasl.oauthbearer.token.endpoint.url: file:///etc/passwd\n")
+    warnings = check_file(path, environ={}, validate=False)
+    assert len(warnings) == 1
+    assert "sasl.oauthbearer.token.endpoint.url points at a local file" in warnings[0]
