@@ -68,9 +68,12 @@ _INLINE = re.compile(
     r"(?P<sep>[\"']?\s*[=:]\s*)(?P<value>\"[^\"]{0,1024}\"|'[^']{0,1024}'|\$\{[^}]{0,256}\}|[^\s,;)}\]{\[]{1,1024})",
     re.IGNORECASE)
 
+_MAYBE_INLINE = re.compile(r"password|passwd|secret|token|passphrase|credentials", re.IGNORECASE)
 _SENTINEL = "\x00\x01redacted\x01\x00"
 _lock = threading.Lock()
 _registry: set[str] = set()
+_registry_variants: tuple[str, ...] = ()
+"""Every registered secret in every escaped form, longest first (rebuilt on register/clear)."""
 
 
 def is_sensitive_key(key: str) -> bool:
@@ -129,10 +132,12 @@ def redact_config(mapping: Mapping[str, Any]) -> dict[str, Any]:
 
 def register_secrets(values: Iterable[str | None]) -> None:
     """Remember secret values so every later :func:`redact_text` call scrubs them."""
+    global _registry_variants
     with _lock:
         for value in values:
             if isinstance(value, str) and len(value) >= MIN_SECRET_LEN and not _is_reference(value):
                 _registry.add(value)
+        _registry_variants = _all_variants(_registry)
 
 
 def secrets_of(mapping: Mapping[str, Any]) -> list[str]:
@@ -151,29 +156,37 @@ def known_secrets() -> frozenset[str]:
 
 def clear_secrets() -> None:
     """Forget every registered secret (tests; switching connections)."""
+    global _registry_variants
     with _lock:
         _registry.clear()
+        _registry_variants = ()
 
 
-def _variants(secret: str) -> list[str]:
-    # a secret may reach text verbatim, JSON-escaped or repr()-escaped
-    out = {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]}
-    return sorted((v for v in out if v), key=len, reverse=True)
+def _all_variants(secrets: Iterable[str]) -> tuple[str, ...]:
+    # a secret may reach text verbatim, JSON-escaped or repr()-escaped; longest first so a secret
+    # that contains another is replaced whole
+    out: set[str] = set()
+    for secret in secrets:
+        out.update(v for v in (secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]) if v)
+    return tuple(sorted(out, key=len, reverse=True))
 
 
 def redact_text(text: str, secrets: Iterable[str] | None = None) -> str:
     """``text`` with every known secret value (registered + ``secrets``) and every inline
     ``password=...``-style assignment replaced by :data:`MASK`. Never raises."""
     try:
-        values = set(known_secrets())
+        variants = _registry_variants
         if secrets is not None:
-            values.update(s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LEN)
+            extra = [s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LEN]
+            if extra:
+                variants = _all_variants([*extra, *known_secrets()])
         result = str(text)
         # a sentinel no secret can contain, so one replacement never forms the next secret
-        for secret in sorted(values, key=len, reverse=True):
-            for variant in _variants(secret):
-                if variant in result:
-                    result = result.replace(variant, _SENTINEL)
+        for variant in variants:
+            if variant in result:
+                result = result.replace(variant, _SENTINEL)
+        if _SENTINEL not in result and not _MAYBE_INLINE.search(result):
+            return result  # the common case: nothing to mask
         return _INLINE.sub(_mask_inline, result).replace(_SENTINEL, MASK)
     except Exception:  # a redactor that raises would take the error path down with it
         return MASK
