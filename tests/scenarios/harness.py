@@ -13,8 +13,10 @@ from tui.scenario.results import RunOutcome
 from tui.scenario.runner import ScenarioRun
 
 
-def run_bundled(slug: str, lab: LabCluster, report_dir: Path | None = None) -> RunOutcome:
-    """Run ``sample_configs/scenarios/<slug>.yaml`` on ``lab`` with a fresh engine; fresh names."""
+def run_bundled(slug: str, lab: LabCluster, report_dir: Path | None = None,
+                heal: bool = True) -> RunOutcome:
+    """Run ``sample_configs/scenarios/<slug>.yaml`` on ``lab`` with a fresh engine; fresh names.
+    ``heal=False`` leaves broken nodes broken (for a cluster that is torn down next anyway)."""
     scenario = load_file(bundled_dir() / f"{slug}.yaml")
     connection = Connection(bootstrap=lab.bootstrap, lab_dir=lab.dir, label="scenario test")
     with Engine(connection, watch=False) as engine:
@@ -22,7 +24,7 @@ def run_bundled(slug: str, lab: LabCluster, report_dir: Path | None = None) -> R
         try:
             outcome = run.run_all()
         finally:
-            run.close()
+            run.close(heal=heal)
     if report_dir is not None:
         report.write(outcome, report_dir / slug)
     return outcome

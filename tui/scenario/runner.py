@@ -170,8 +170,9 @@ class ScenarioRun:
         st = self._st
         return {**st.topics, **st.groups, **st.producers, **st.members}
 
-    def close(self) -> None:
-        """Stop producers and members this run started and heal the nodes it broke. Idempotent."""
+    def close(self, heal: bool = True) -> None:
+        """Stop producers and members this run started and (unless ``heal`` is False) restart or
+        resume the nodes it broke. Idempotent."""
         if self._closed:
             return
         self._closed = True
@@ -180,6 +181,8 @@ class ScenarioRun:
             self.driver.close()
         except Exception as exc:
             self._say("warning", None, f"stopping the scenario's clients failed: {_sentence(exc)}")
+        if not heal:
+            return
         try:
             self._heal(wait=False)
         except Exception as exc:
