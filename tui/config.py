@@ -506,19 +506,24 @@ def load_profiles(path: Path | None = None, environ: Mapping[str, str] | None = 
     return parse_profiles(_read(source), source.absolute(), environ)
 
 
-def load_profile(name: str, path: Path | None = None) -> Profile:
-    """The profile ``name``; its warnings are logged. Raises ConfigError (one sentence)."""
+def load_profile(name: str, path: Path | None = None, validate: bool = True) -> Profile:
+    """The profile ``name``, its properties checked by librdkafka (``validate``, a few ms, no
+    network); its warnings are logged. Raises ConfigError (one sentence)."""
     source = Path(path).expanduser() if path is not None else default_path()
     if path is None and not source.exists():
         raise ConfigError(f"Profile {name!r} was asked for, but {source} does not exist; create it or "
                           "pass --config FILE.")
-    profiles = load_profiles(source)
+    source = source.absolute()
+    text = _read(source)
+    profiles = parse_profiles(text, source)
     profile = profiles.get(name)
     if profile is None:
         raise ConfigError(f"{source} has no profile {name!r}; it has: {', '.join(sorted(profiles))}.")
     if profile.lab_dir is not None and not profile.bootstrap:
         raise ConfigError(f"Profile {name!r} uses the local lab in {profile.lab_dir}, but no lab cluster "
                           "exists there; start it with `kafka-explorer lab up`.")
+    if validate:
+        validate_profile(profile, _line_index(text))
     for warning in profile.warnings:
         LOG.warning("%s", warning)
     return profile
@@ -589,14 +594,36 @@ def validate_properties(properties: Mapping[str, str], where: Callable[[str], st
     except KafkaException as exc:
         err = exc.args[0] if exc.args else exc
         message = err.str() if hasattr(err, "str") else str(err)
-        raise ConfigError(sentence_at(_property_of(message), invalid_property_sentence(message, secrets))) \
-            from None
+        culprit = _property_of(message)
+        if culprit is not None and culprit not in conf:
+            culprit = _culprit(conf) or culprit  # librdkafka names the canonical property, not the alias
+        sentence = invalid_property_sentence(message, secrets)
+        if culprit is not None and culprit not in sentence:
+            sentence = f"{culprit}: {sentence}"
+        raise ConfigError(sentence_at(culprit, sentence)) from None
     except (TypeError, ValueError) as exc:
         text = redact_text(str(exc), secrets)
         raise ConfigError(sentence_at(None, f"librdkafka rejects the configuration ({text})")) from None
     close = getattr(handle, "close", None)
     if callable(close):
         close()
+
+
+def _culprit(conf: Mapping[str, Any]) -> str | None:
+    """The first property librdkafka rejects on its own (error path only: one handle per key)."""
+    from confluent_kafka import KafkaException
+
+    from tui.engine import clients
+
+    for key, value in conf.items():
+        try:
+            handle = clients.producer({key: value}, logger=_silent_logger(), lab_defaults=False)
+        except (KafkaException, TypeError, ValueError):
+            return key
+        close = getattr(handle, "close", None)
+        if callable(close):
+            close()
+    return None
 
 
 def validate_profile(profile: Profile, lines: dict[tuple[str, ...], int] | None = None) -> None:

@@ -388,3 +388,13 @@ def test_file_urls_in_auth_properties_warn(tmp_path: Path) -> None:
     warnings = check_file(path, environ={}, validate=False)
     assert len(warnings) == 1
     assert "sasl.oauthbearer.token.endpoint.url points at a local file" in warnings[0]
+
+
+def test_load_profile_validates_with_librdkafka(tmp_path: Path) -> None:
+    path = write(tmp_path, "profiles:\n  ok: {bootstrap: 'h:1'}\n  p:\n    bootstrap: h:1\n    properties:\n"
+                           "      linger.ms: not-a-number\n")
+    assert load_profile("ok", path).bootstrap == "h:1"
+    # librdkafka calls it queue.buffering.max.ms; the error still points at the line the user wrote
+    with pytest.raises(ConfigError, match=r"line 6: profile 'p': linger.ms: queue.buffering.max.ms has an inv"):
+        load_profile("p", path)
+    assert load_profile("p", path, validate=False).properties == {"linger.ms": "not-a-number"}
