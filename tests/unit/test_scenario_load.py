@@ -178,10 +178,10 @@ _keys = st.sampled_from(["title", "goal", "steps", "topics", "expect", "cluster"
                          "errors", "partitions", "replica-assignment", "profile", "acks", "seconds",
                          "reason", "verdict", "crash-member", "member", "leader", "is", "not"])
 _values = st.recursive(_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=5)), max_leaves=25)
+    st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=5)), max_leaves=15)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(_keys, _values, max_size=7))
 def test_any_structure_gives_scenario_or_scenario_error(data: dict[str, object]) -> None:
     base = yaml.safe_load(GOOD)
