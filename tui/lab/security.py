@@ -164,8 +164,8 @@ def _keytool() -> str:
         return str(candidate)
     found = shutil.which("keytool")
     if not found:
-        raise LabError("The JDK's keytool was not found; install a full JDK (e.g. `sudo apt-get install "
-                       "openjdk-17-jdk-headless`) to run the lab with --security ssl.")
+        raise LabError("Java's keytool was not found; it ships with the Java runtime (e.g. `sudo apt-get "
+                       "install openjdk-17-jre-headless`) and is needed for --security ssl.")
     return found
 
 
