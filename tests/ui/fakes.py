@@ -6,9 +6,12 @@ these tests instead of silently rendering dashes.
 
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import Future
 from typing import Any
+
+from rich.console import Console
 
 from tui.engine.checker.verdict import Anomaly, Verdict, VerdictSummary
 from tui.engine.commands import Command
@@ -32,6 +35,13 @@ from tui.engine.watcher.views import MemberView as GroupMemberView
 
 T0 = 1_767_225_600.0
 """A fixed wall time (2026-01-01 00:00 UTC) so rendered clocks never change."""
+
+
+def plain(widget: object) -> str:
+    """What a Static shows, as plain text (for assertions)."""
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)  # type: ignore[attr-defined]
+    return console.export_text()
 
 
 class FakeSubscription:
@@ -84,6 +94,10 @@ class FakeEngine:
     def subscribe(self, maxlen: int = 10_000, kinds: tuple[str, ...] | None = None,
                   replay: bool = False) -> FakeSubscription:
         return self.subscription
+
+    def explain(self, msg_id: str) -> list[str]:
+        return [f"{msg_id}: sent by p1", f"{msg_id}: acked at demo[1]@120",
+                f"{msg_id}: \x1b[31mnever processed\x1b[0m (m2 crashed)"]
 
     def verdict(self, topics: tuple[str, ...] = (), timeout: float = 60.0) -> Verdict:
         if self.verdict_result is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from textual.widgets import TabbedContent
 
-from tests.ui.fakes import FakeEngine, snapshot, verdict
+from tests.ui.fakes import FakeEngine, plain, snapshot, verdict
 from tui.engine.commands import LabAction
 from tui.engine.consumer.commands import AddMember, CrashMember, SetStrategy
 from tui.engine.producer.commands import StartProducer, StopProducer
@@ -216,3 +216,62 @@ async def test_palette_runs_a_pane_command_from_another_screen() -> None:
         await wait_for(pilot, lambda: engine.submitted)
         assert app.query_one("#tabs", TabbedContent).active == "tab-consumers"
         assert engine.submitted == [CrashMember("m1")]
+
+
+async def test_explain_shows_a_record_timeline_escaped() -> None:
+    engine = FakeEngine([snapshot(1, with_verdict=True)])
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("4")
+        app.query_one("#anomalies", FastTable).focus()
+        await pilot.press("e")
+        detail = app.query_one("#detail")
+        await wait_for(pilot, lambda: "acked at demo[1]@120" in plain(detail))
+        text = plain(detail)
+        assert "run1/p1/0/0" in text
+        assert "\x1b" not in text
+        await pilot.press("e")  # the next record of the same anomaly
+        await wait_for(pilot, lambda: "run1/p1/0/1: sent" in plain(detail))
+
+
+def test_startup_screen_shows_progress_and_returns_outcome() -> None:
+    import asyncio
+    import threading
+
+    from tui.ui.startup import StartupApp
+
+    release = threading.Event()
+
+    def up(progress):  # type: ignore[no-untyped-def]
+        progress("node 1: starting (pid 42)")
+        release.wait(10)
+        progress("ready")
+
+    async def run(fail: bool) -> tuple[str | None, str]:
+        def failing(progress):  # type: ignore[no-untyped-def]
+            progress("fetching jars")
+            raise RuntimeError("Java 17 or newer is needed; install it with apt-get install openjdk-17-jre.")
+
+        app = StartupApp(failing if fail else up, 3, "/tmp/lab")
+        async with app.run_test(size=(120, 30)) as pilot:
+            log = app.query_one("Log")
+            for _ in range(100):
+                if log.lines:  # type: ignore[attr-defined]
+                    break
+                await pilot.pause(0.05)
+            first = log.lines[0]  # type: ignore[attr-defined]
+            release.set()
+            for _ in range(200):
+                if app.return_value is not None or not app.is_running:
+                    break
+                await pilot.pause(0.05)
+        return app.return_value, first
+
+    ok, first = asyncio.run(run(False))
+    assert ok is None
+    assert first == "node 1: starting (pid 42)"
+    error, first = asyncio.run(run(True))
+    assert error is not None
+    assert "Java 17" in error
+    assert first == "fetching jars"

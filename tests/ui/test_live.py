@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.helpers import unique
+from tests.ui.fakes import plain
 from tui.engine.context import Connection
 from tui.engine.engine import Engine
 from tui.lab import LabCluster
@@ -102,7 +103,7 @@ async def test_acks_all_verdict_shows_zero_lost(engine1: Engine) -> None:
         assert cell(app, "counts", "lost", "count") == "0"
         assert result.summary.acked >= 600
         assert result.count("lost") == 0
-        banner = str(app.query_one("#verdict-banner").render())
+        banner = plain(app.query_one("#verdict-banner"))
         assert "No violations" in banner
 
 
@@ -139,8 +140,12 @@ async def test_member_crash_under_auto_shows_skipped_records(engine1: Engine) ->
         table = app.query_one("#anomalies", FastTable)
         kinds = [str(table.row(k)[0]) for k in table.keys]  # type: ignore[index]
         assert "skipped" in kinds
-        detail = str(app.query_one("#detail").render())
-        assert detail  # the drill-down shows the selected anomaly's records and explanation
+        table.focus()
+        table.move_cursor(kinds.index("skipped"))
+        await pilot.pause()
+        detail = plain(app.query_one("#detail"))
+        assert f"skipped (expected) in {topic}" in detail  # the drill-down: records + explanation
+        assert "offsets (7): 3, 4, 5, 6, 7, 8, 9" in detail
 
 
 @pytest.mark.failover

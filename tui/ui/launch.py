@@ -38,11 +38,14 @@ def run_explorer(args: argparse.Namespace) -> int:
             state_dir: Path | None = getattr(args, "state_dir", None)
             lab = LabCluster(state_dir)
             if not _lab_running(lab):
+                # nodes already running belong to whoever started them: never stop those
+                partly_running = _any_running(lab)
                 error = _start_lab(lab, int(getattr(args, "nodes", 3) or 3))
                 if error is not None:
-                    _stop_lab(lab)
+                    if not partly_running:
+                        _stop_lab(lab)
                     return fail(f"The lab cluster did not start: {error}")
-                if not getattr(args, "keep_lab", False):
+                if not getattr(args, "keep_lab", False) and not partly_running:
                     owned_lab = lab
             connection = lab_connection(lab.dir, parse_properties(getattr(args, "properties", [])
                                                                   or []))
@@ -65,6 +68,13 @@ def _lab_running(lab: Any) -> bool:
     try:
         return all(lab.node_state(n) == "running" for n in lab.spec.node_ids())
     except Exception:  # an unreadable state dir: let up() explain it
+        return False
+
+
+def _any_running(lab: Any) -> bool:
+    try:
+        return lab.exists() and any(lab.node_state(n) == "running" for n in lab.spec.node_ids())
+    except Exception:  # unreadable state: nothing of ours runs there
         return False
 
 

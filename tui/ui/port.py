@@ -37,6 +37,25 @@ class EnginePort(Protocol):
                   replay: bool = False) -> EventSource: ...
 
 
+def request_explain(engine: object, msg_id: str) -> Future[Any]:
+    """The recorded timeline of one record (``engine.explain``), computed on a plain thread."""
+    future: Future[Any] = Future()
+    explain = getattr(engine, "explain", None)
+    if explain is None:
+        future.set_exception(ValueError("This engine cannot explain records."))
+        return future
+
+    def run() -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(list(explain(msg_id)))
+            except Exception as exc:  # reported to the user as a notification
+                future.set_exception(exc)
+
+    threading.Thread(target=run, name="ui-explain", daemon=True).start()
+    return future
+
+
 def request_verdict(engine: object, topics: Sequence[str] | None, timeout: float = 60.0
                     ) -> Future[Any]:
     """Compute a verdict off the UI thread; the future resolves with the Verdict.

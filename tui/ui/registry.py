@@ -97,6 +97,9 @@ COMMANDS: tuple[UICommand, ...] = (
     UICommand("verdict.compute", "v", "Compute verdict",
               "Re-read the topics and judge every record (lost, redelivered, skipped...).",
               "compute_verdict", scope="verdict"),
+    UICommand("verdict.explain", "e", "Explain record",
+              "Show the recorded timeline of the selected anomaly's next record (sent, acked, "
+              "delivered, committed...).", "explain_record", scope="verdict"),
     # timeline
     UICommand("timeline.filter", "slash", "Filter timeline",
               "Filter events by text in kind, source or sentence.", "focus_filter",

@@ -15,9 +15,11 @@ from textual.widgets import Label, Static
 from tui.engine.checker.verdict import KIND_TITLES, KINDS
 from tui.engine.snapshot import Snapshot
 from tui.ui import model
+from tui.ui.bridge import CommandFinished, on_done
 from tui.ui.fast_table import FastTable
 from tui.ui.fmt import attr, num, payload, short
 from tui.ui.panes.base import Pane
+from tui.ui.port import request_explain
 from tui.ui.registry import bindings_for
 
 DETAIL_ITEMS = 200
@@ -46,6 +48,9 @@ class VerdictPane(Pane):
         self._kind_filter: str | None = None
         self.computing = False
         self._shown_verdict: Any = None
+        self._explain_of: model.AnomalyRow | None = None
+        self._explain_index = 0
+        self._explained: tuple[str, list[str]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="verdict-banner")
@@ -165,6 +170,12 @@ class VerdictPane(Pane):
             more = f" … (+{len(a.msg_ids) - DETAIL_ITEMS})" if len(a.msg_ids) > DETAIL_ITEMS else ""
             parts.append(Text(f"records ({len(a.msg_ids)}): "
                               + ", ".join(payload(m, 80) for m in a.msg_ids[:DETAIL_ITEMS]) + more))
+        if self._explained is not None and self._explained[0] in a.msg_ids:
+            msg_id, lines = self._explained
+            parts.append(Text(f"timeline of {payload(msg_id, 80)} (e: next record):", style="bold"))
+            parts.extend(Text("  " + payload(line, 300)) for line in lines[:40])
+        else:
+            parts.append(Text("e: show the recorded timeline of a record", style="dim"))
         detail.update(Group(*parts))
 
     # ---- interaction -------------------------------------------------------------------------
@@ -181,6 +192,30 @@ class VerdictPane(Pane):
 
     def action_compute_verdict(self) -> None:
         self.explorer.compute_verdict()
+
+    def action_explain_record(self) -> None:
+        a = self._selected()
+        if a is None or not a.msg_ids:
+            self.app.notify("Select an anomaly that names records first.", severity="warning")
+            return
+        if self._explain_of != a:
+            self._explain_of, self._explain_index = a, 0
+        else:
+            self._explain_index = (self._explain_index + 1) % len(a.msg_ids)
+        msg_id = a.msg_ids[self._explain_index]
+        future = request_explain(self.explorer.engine, msg_id)
+        future.add_done_callback(on_done(self, f"explain {msg_id}"))
+
+    def on_command_finished(self, message: CommandFinished) -> None:
+        if not message.label.startswith("explain "):
+            return
+        message.stop()
+        if message.error is not None:
+            self.app.notify(message.error, title="explain failed", severity="error")
+            return
+        lines = [str(line) for line in (message.result or [])] or ["(nothing recorded)"]
+        self._explained = (message.label.removeprefix("explain "), lines)
+        self._render_detail()
 
     def on_explorer_ready(self) -> None:
         self.query_one("#counts", FastTable).focus()
