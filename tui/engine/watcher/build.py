@@ -179,7 +179,8 @@ class ViewBuilder:
         statuses = {
             "brokers": md_state,
             "topics": md_state,
-            "offsets": self._aggregate(fetcher, plan.offsets_keys, "offsets", tick),
+            "offsets": self._aggregate(fetcher, plan.offsets_keys, "offsets", tick)
+            if md is not None else ("stale", "waiting for the cluster metadata"),
             "groups": self._aggregate(fetcher, [("groups",)], "groups", tick),
             "group-details": self._aggregate(fetcher, plan.describe_keys, "group-details", tick),
             "group-offsets": self._aggregate(fetcher, plan.commit_keys, "group-offsets", tick),

@@ -285,6 +285,10 @@ class Fetcher:
         self.metadata = Metadata(md.cluster_id, {b.id: (b.host or "", b.port)
                                                  for b in md.brokers.values()},
                                  topics, errors, issued_at)
+        if len(self.offsets) > sum(len(parts) for parts in topics.values()):
+            # a topic was deleted (or shrank away): forget its offsets
+            for key in [k for k in self.offsets if k[1] not in topics.get(k[0], {})]:
+                del self.offsets[key]
         self.metadata_outcome = Outcome("ok", "", issued_at)
 
     # ---- offsets per leader ----------------------------------------------------------------
@@ -473,6 +477,9 @@ class Fetcher:
         self.descriptions.pop(group_id, None)
         self.commits.pop(group_id, None)
         self.commits_at.pop(group_id, None)
+        for key in (("describe-group", group_id), ("commits", group_id)):
+            if key not in self.pending:
+                self.outcomes.pop(key, None)
 
 
 def list_offsets(admin: AdminClient, tps: list[TP], spec: Any, iso: IsolationLevel,

@@ -235,7 +235,7 @@ class Watcher:
         groups = self._groups_to_show(f, filt)
         listed = f.group_list
         if listed is not None and not filt.groups:
-            for gone in [g for g in f.descriptions if g not in listed]:
+            for gone in [g for g in set(f.descriptions) | set(f.commits) if g not in listed]:
                 f.forget_group(gone)
         plan.groups = groups
         by_coordinator: dict[int, list[str]] = {}
