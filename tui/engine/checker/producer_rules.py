@@ -53,59 +53,46 @@ class LedgerScan:
 
 
 def scan_ledger(ix: Indexes, log: ConsumptionLog, excluded: set[tuple[str, str]]) -> LedgerScan:
-    """One pass per topic, written as comprehensions (this is the checker's hottest loop)."""
     scan = LedgerScan()
+    sends = scan.sends
     fail, aborted, ok = Outcome.FAIL_DEFINITE, TxnOutcome.ABORTED, Outcome.OK
     for topic, rows in ix.ledger.items():
-        recs = list(rows.values())
-        bad = {r.msg_id for r in recs if r.outcome is fail or r.txn_outcome is aborted}
-        if bad:
-            scan.failed_or_aborted[topic] = bad
-        if topic not in ix.by_topic:
-            continue
-        tparts = {part.partition: part for part in ix.by_topic[topic]}
-        wheres = {p: part.where for p, part in tparts.items()}
-        nowhere: dict[str, int] = {}
-        offs: list[int | None] = [wheres.get(r.partition, nowhere).get(r.msg_id) for r in recs]  # type: ignore[arg-type]
-        parts: list[int | None] = [r.partition for r in recs]
-        for i in [i for i, off in enumerate(offs) if off is None]:
-            loc = ix.locate(topic, recs[i].msg_id, recs[i].partition)
-            if loc is not None:
-                parts[i], offs[i] = loc
-        for r in [r for r, off in zip(recs, offs, strict=True) if r.offset != off and r.outcome is ok]:
-            if r.offset is not None and r.offset >= 0 and r.partition is not None:
-                _check_dr(scan, tparts.get(r.partition), topic, r)
-        _collect_sends(scan, topic, recs, parts, offs)
-        candidates = [r for r, off in zip(recs, offs, strict=True)
-                      if off is None and must_exist(r, True) and (topic, r.msg_id) not in excluded]
+        audited = topic in ix.by_topic
+        tparts = {part.partition: part for part in ix.by_topic.get(topic, ())}
+        candidates: list[ProducedRecord] = []
+        # per (producer, incarnation): partition -> (seq, stored offset, record); cached across rows
+        last_pi: tuple[str, int] | None = None
+        bypart: dict[int, list[tuple[int, int | None, ProducedRecord]]] = {}
+        for mid, rec in rows.items():
+            if rec.outcome is fail or rec.txn_outcome is aborted:
+                scan.failed_or_aborted.setdefault(topic, set()).add(mid)
+            if not audited:
+                continue
+            p = rec.partition
+            part = tparts.get(p) if p is not None else None
+            off = part.where.get(mid) if part is not None else None
+            if off is None:
+                loc = ix.locate(topic, mid, p)
+                if loc is not None:
+                    p, off = loc
+            if p is not None:
+                if last_pi is None or rec.producer != last_pi[0] or rec.incarnation != last_pi[1]:
+                    last_pi = (rec.producer, rec.incarnation)
+                    bypart = sends.setdefault(last_pi + (topic,), {})  # type: ignore[arg-type]
+                lst = bypart.get(p)
+                if lst is None:
+                    lst = bypart[p] = []
+                lst.append((rec.seq, off, rec))
+            if (rec.outcome is ok and rec.offset != off and rec.offset is not None and rec.offset >= 0
+                    and rec.partition is not None):
+                _check_dr(scan, tparts.get(rec.partition), topic, rec)
+            if off is None and must_exist(rec, True) and (topic, mid) not in excluded:
+                candidates.append(rec)
         if candidates:
             unsure = {r.msg_id for r in candidates if not must_exist(r, False)}
             seen = log.delivered_among(topic, unsure)
             scan.missing.extend(r for r in candidates if r.msg_id not in unsure or r.msg_id in seen)
     return scan
-
-
-def _collect_sends(scan: LedgerScan, topic: str, recs: list[ProducedRecord], parts: list[int | None],
-                   offs: list[int | None]) -> None:
-    """(seq, offset, record) per producer incarnation and partition. Few incarnations x partitions (the
-    usual case): one comprehension each; otherwise a plain loop."""
-    incs = {(r.producer, r.incarnation) for r in recs}
-    known = {p for p in parts if p is not None}
-    if len(incs) * len(known) <= 16:
-        rows = list(zip(recs, parts, offs, strict=True))
-        for producer, inc in incs:
-            mine = rows if len(incs) == 1 else [x for x in rows
-                                                if x[0].producer == producer and x[0].incarnation == inc]
-            bypart = scan.sends.setdefault((producer, inc, topic), {})
-            for p in known:
-                entries = [(r.seq, off, r) for r, pp, off in mine if pp == p]
-                if entries:
-                    bypart[p] = entries
-        return
-    for r, part_no, off in zip(recs, parts, offs, strict=True):
-        if part_no is not None:
-            scan.sends.setdefault((r.producer, r.incarnation, topic), {}).setdefault(part_no, []).append(
-                (r.seq, off, r))
 
 
 def _check_dr(scan: LedgerScan, part: PartitionIndex | None, topic: str, rec: ProducedRecord) -> None:
