@@ -176,7 +176,11 @@ class Watcher:
             return
         self._controller_at = time.monotonic()
         try:
-            self._controller = self._lab.active_controller()
+            controller = self._lab.active_controller()
+            ids = list(self._lab.spec.node_ids())
+            if controller is None and len(ids) == 1 and self._lab.node_state(ids[0]) == "running":
+                controller = ids[0]  # the only voter of a 1-node lab (its old log lines may be gone)
+            self._controller = controller
         except Exception:
             self._controller = None
 
