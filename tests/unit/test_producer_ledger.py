@@ -37,11 +37,13 @@ def test_rows_become_produced_records() -> None:
     for seq in range(5):
         assert led.sent_one(seq % 3, 100.0 + seq) == seq
     led.deliver(0, None, FakeMsg(1, 10, 0.004))
-    led.deliver(1, None, FakeMsg(0, -1, 0.002))  # acks=0
+    led.deliver(1, None, FakeMsg(0, 11, 0.002))
     led.deliver(2, KafkaError(KafkaError.NOT_ENOUGH_REPLICAS), FakeMsg(2, -1, None))
     led.deliver(3, KafkaError(KafkaError._MSG_TIMED_OUT), FakeMsg(2, -1, None))
+    assert led.absorb() == 4
+    assert led.absorb() == 0
     recs = list(led.records())
-    assert [r.outcome for r in recs] == [Outcome.OK, Outcome.OK_NO_OFFSET, Outcome.FAIL_DEFINITE,
+    assert [r.outcome for r in recs] == [Outcome.OK, Outcome.OK, Outcome.FAIL_DEFINITE,
                                          Outcome.FAIL_INDEFINITE, Outcome.UNKNOWN]
     first = recs[0]
     assert (first.partition, first.offset, first.key) == (1, 10, b"key-0")
@@ -49,7 +51,7 @@ def test_rows_become_produced_records() -> None:
     assert abs(first.t_ack - 100.004) < 1e-6
     assert parse_msg_id(first.msg_id) is not None
     assert (first.producer, first.incarnation, first.seq) == ("acks1", 2, 0)
-    assert recs[1].offset is None
+    assert recs[1].offset == 11
     assert recs[2].error == "NOT_ENOUGH_REPLICAS"
     assert recs[2].t_ack is None
     assert recs[4].partition is None
@@ -58,6 +60,8 @@ def test_rows_become_produced_records() -> None:
     assert led.per_partition == {1: 1, 0: 1}
     assert led.errors == {KafkaError.NOT_ENOUGH_REPLICAS: 1, KafkaError._MSG_TIMED_OUT: 1}
     assert led.histogram.total == 2
+    assert abs(led.histogram.max - 0.004) < 1e-6  # float32 column
+    assert led.counts[1:] == [2, 0, 1, 1]  # ok, ok-no-offset, definite, indefinite
     assert list(led.recent) == [0, 1, 2, 3]
 
 
@@ -81,3 +85,32 @@ def test_a_million_rows_fit_in_50_mb() -> None:
         deliver(seq, None, msg)
     per_million = led.nbytes() * 5
     assert per_million < 50_000_000, per_million
+
+
+def test_duplicate_sequence_is_an_ack_without_offset() -> None:
+    led = _ledger()
+    for seq in range(3):
+        led.sent_one(0, float(seq))
+    deliver = led.make_deliver()
+    deliver(0, None, FakeMsg(0, 7, 0.01))
+    deliver(1, KafkaError(KafkaError.DUPLICATE_SEQUENCE_NUMBER), FakeMsg(0, -1, None))
+    deliver(2, None, FakeMsg(1, 8, 0.02))
+    led.absorb()
+    assert [led.outcome_of(s) for s in range(3)] == [Outcome.OK, Outcome.OK_NO_OFFSET, Outcome.OK]
+    assert (led.acked, led.counts[1], led.counts[2], led.failed_definite) == (3, 2, 1, 0)
+    assert led.per_partition == {0: 2, 1: 1}
+    assert led.histogram.total == 2
+
+
+def test_acks0_rows_have_no_offset_and_no_key_column() -> None:
+    led = Ledger("run00001", "fire", 0, "t", parse_key_mode("none"), offsets_expected=False)
+    deliver = led.make_deliver()
+    for seq in range(4):
+        led.sent_one(-1, float(seq))
+        deliver(seq, None, FakeMsg(seq % 2, None, 0.001))  # acks=0 reports offset None
+    led.absorb()
+    assert len(led.key) == 0
+    assert {led.outcome_of(s) for s in range(4)} == {Outcome.OK_NO_OFFSET}
+    assert (led.acked, led.counts[1], led.counts[2]) == (4, 0, 4)
+    assert [r.offset for r in led.records()] == [None] * 4
+    assert [r.key for r in led.records()] == [None] * 4

@@ -6,22 +6,26 @@ the only writer: it appends ``key``/``t_send`` on send and runs the delivery cal
 :meth:`Ledger.make_deliver`. Readers on other threads only copy counters or read single items, which
 the GIL keeps consistent enough for a live view; ``records()`` is meant for after the runner ended.
 
-Aggregates are kept as they happen (never recomputed from the columns): outcome counts, errors by
-code, acked records per partition, a latency histogram and the seqs of the last deliveries. The
-delivery callback is the hottest Python code of the producer lab, so it is a closure over local
-names rather than a method.
+The delivery callback is the hottest Python code of the producer lab, so it does the minimum: it
+fills row ``seq`` and appends ``seq`` to ``done`` (every report, in arrival order). The runner folds
+new ``done`` entries into the aggregates (outcome counts, acked records per partition, latency
+histogram) about ten times a second with :meth:`Ledger.absorb`, which iterates in C (``map``,
+``Counter``, float32 bit patterns) rather than in Python bytecode. Failures take a slower path that counts
+them at once (errors by code, definite/indefinite).
+
+Row encoding: ``latency`` is -1 until a successful report (so it also marks success), ``offset`` is
+-1 when there is none (acks=0), ``error`` is 0 unless the report carried an error, in which case
+``outcome`` holds the classified outcome code.
 """
 
 from __future__ import annotations
 
-import math
 from array import array
-from collections import deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from tui.engine.history import Outcome, ProducedRecord
-from tui.engine.producer import histogram as hist_mod
 from tui.engine.producer.histogram import LatencyHistogram
 from tui.engine.producer.outcomes import (
     CODE_DEFINITE,
@@ -38,7 +42,6 @@ from tui.engine.producer.workload import KeyMode
 from tui.engine.record_format import make_msg_id
 
 CHUNK = 65_536  # DR-side columns grow in chunks so the send path appends only two values
-_NAN = float("nan")
 TAIL = 20
 
 Deliver = Callable[[int, Any, Any], None]
@@ -47,14 +50,21 @@ Deliver = Callable[[int, Any, Any], None]
 
 class Ledger:
     def __init__(self, run_id: str, producer: str, incarnation: int, topic: str,
-                 key_mode: KeyMode, fixed_partition: int | None = None) -> None:
+                 key_mode: KeyMode, fixed_partition: int | None = None,
+                 offsets_expected: bool = True) -> None:
         self.run_id = run_id
         self.producer = producer
         self.incarnation = incarnation
         self.topic = topic
         self.key_mode = key_mode
         self.fixed_partition = fixed_partition
-        # written on send (their length is the number of records sent)
+        # acks=1/all acks always carry an offset (a DUPLICATE_SEQUENCE ack, which does not, takes
+        # the failure path), so absorb() can count OK vs OK_NO_OFFSET from acks alone;
+        # outcome_of() still reads every row's own offset
+        self.offsets_expected = offsets_expected
+        self.constant_key = key_mode.constant_key()
+        """Set for key modes none/fixed: the key column then stays empty (saves time and 8 B/row)."""
+        # written on send (t_send's length is the number of records sent)
         self.key = array("q")
         self.t_send = array("d")
         # written on delivery (pre-sized in chunks)
@@ -63,80 +73,61 @@ class Ledger:
         self.latency = array("f")
         self.outcome = array("b")
         self.error = array("h")
+        self.done = array("q")
+        """Seqs of every delivery report, in arrival order (its length = reports received)."""
         # aggregates
         self.counts = [0] * len(OUTCOMES)
+        """Per outcome code; OK / OK_NO_OFFSET lag the reports by up to one absorb()."""
         self.errors: dict[int, int] = {}
-        self._by_partition = [0] * 16
+        self._errors_total = 0
+        self._by_partition: Counter[int] = Counter()
+        self._failed_by_partition: Counter[int] = Counter()
+        self._failed_since_absorb = 0
+        self._absorbed = 0
         self.histogram = LatencyHistogram()
-        self.recent: deque[int] = deque(maxlen=TAIL)
-        """Seqs of the last delivery reports, oldest first."""
 
     # ---- writer side (the runner thread) ---------------------------------------------------
 
     def sent_one(self, key_number: int, t_send: float) -> int:
         """Record a send; returns its seq (the row index). The runner inlines this."""
-        seq = len(self.key)
+        seq = len(self.t_send)
         if seq >= len(self.outcome):
             self.grow()
-        self.key.append(key_number)
+        if self.constant_key is None:
+            self.key.append(key_number)
         self.t_send.append(t_send)
         return seq
 
     def unsend_last(self) -> None:
         """Forget the last send (``produce()`` raised before librdkafka took the record)."""
-        self.key.pop()
+        if self.constant_key is None:
+            self.key.pop()
         self.t_send.pop()
 
     def grow(self) -> int:
         """Add a chunk of rows to the delivery-side columns; returns the new capacity."""
         self.partition.extend(array("i", [-1]) * CHUNK)
         self.offset.extend(array("q", [-1]) * CHUNK)
-        self.latency.extend(array("f", [_NAN]) * CHUNK)
+        self.latency.extend(array("f", [-1.0]) * CHUNK)
         self.outcome.extend(array("b", [CODE_UNKNOWN]) * CHUNK)
         self.error.extend(array("h", [0]) * CHUNK)
         return len(self.outcome)
 
     def make_deliver(self) -> Deliver:
-        """The delivery-callback body for this ledger (hot path: locals only, no method calls
-        besides the message's own accessors)."""
+        """The delivery-callback body for this ledger (hot path: locals only)."""
         partition_col, offset_col, latency_col = self.partition, self.offset, self.latency
-        outcome_col = self.outcome
-        counts, by_partition = self.counts, self._by_partition
-        hist = self.histogram
-        hcounts = hist.counts
-        last_bucket = len(hcounts) - 1
-        scale, min_s = hist_mod.SCALE, hist_mod.MIN_S
-        log = math.log
-        recent = self.recent.append
+        done = self.done.append
         failed = self._failed
 
         def deliver(seq: int, err: Any, msg: Any) -> None:
-            partition = msg.partition()
-            recent(seq)
-            if err is not None:
-                failed(seq, err, partition)
-                return
-            partition_col[seq] = partition
-            offset = msg.offset()
-            if offset is not None and offset >= 0:
-                offset_col[seq] = offset
-                outcome_col[seq] = CODE_OK
-                counts[CODE_OK] += 1
+            if err is None:
+                offset = msg.offset()
+                offset_col[seq] = -1 if offset is None else offset  # acks=0: no offset
+                latency_col[seq] = msg.latency() or 0.0
+                partition_col[seq] = msg.partition()
+                done(seq)
             else:
-                outcome_col[seq] = CODE_OK_NO_OFFSET
-                counts[CODE_OK_NO_OFFSET] += 1
-            latency = msg.latency()
-            if latency is not None:
-                latency_col[seq] = latency
-                if latency > hist.max:
-                    hist.max = latency
-                index = int(log(latency / min_s) * scale) + 1 if latency > min_s else 0
-                hcounts[index if index < last_bucket else last_bucket] += 1
-            try:
-                by_partition[partition] += 1
-            except IndexError:
-                by_partition.extend([0] * (partition + 1 - len(by_partition)))
-                by_partition[partition] += 1
+                failed(seq, err, msg.partition())
 
         return deliver
 
@@ -146,30 +137,50 @@ class Ledger:
             self.partition[seq] = partition
         self.error[seq] = error_code
         self.errors[error_code] = self.errors.get(error_code, 0) + 1
-        if error_code == DUPLICATE_SEQUENCE_NUMBER:  # a success without offset
+        if error_code == DUPLICATE_SEQUENCE_NUMBER:  # librdkafka: a success without offset
             code = CODE_OK_NO_OFFSET
-            if partition is not None and partition >= 0:
-                if partition >= len(self._by_partition):
-                    self._by_partition.extend([0] * (partition + 1 - len(self._by_partition)))
-                self._by_partition[partition] += 1
         else:
             code = CODE_DEFINITE if error_code in DEFINITE else CODE_INDEFINITE
+            self._errors_total += 1
+            if partition is not None and partition >= 0:
+                self._failed_by_partition[partition] += 1
         self.outcome[seq] = code
         self.counts[code] += 1
+        self._failed_since_absorb += 1
+        self.done.append(seq)
 
     def deliver(self, seq: int, err: Any, msg: Any) -> None:
         """Fill row ``seq`` from a delivery report (convenience; the runner uses make_deliver)."""
         self.make_deliver()(seq, err, msg)
 
+    def absorb(self) -> int:
+        """Fold reports received since the last call into the aggregates; returns how many.
+
+        Runs on the writer thread (the runner's tick), so no report can slip in between.
+        """
+        end = len(self.done)
+        if end == self._absorbed:
+            return 0
+        new = self.done[self._absorbed:end]
+        self._absorbed = end
+        failed, self._failed_since_absorb = self._failed_since_absorb, 0
+        # latencies as float32 bit patterns (failures carry -1.0: negative, skipped)
+        with memoryview(self.latency) as raw, raw.cast("B").cast("i") as bits:
+            self.histogram.record_bits(list(map(bits.__getitem__, new)))
+        self._by_partition.update(map(self.partition.__getitem__, new))
+        successes = len(new) - failed
+        self.counts[CODE_OK if self.offsets_expected else CODE_OK_NO_OFFSET] += successes
+        return len(new)
+
     # ---- reader side -----------------------------------------------------------------------
 
     @property
     def sent(self) -> int:
-        return len(self.key)
+        return len(self.t_send)
 
     @property
     def reported(self) -> int:
-        return sum(self.counts)
+        return len(self.done)
 
     @property
     def pending(self) -> int:
@@ -178,7 +189,8 @@ class Ledger:
 
     @property
     def acked(self) -> int:
-        return self.counts[CODE_OK] + self.counts[CODE_OK_NO_OFFSET]
+        """Reports without error (live; includes acks without offset)."""
+        return len(self.done) - self._errors_total
 
     @property
     def failed_definite(self) -> int:
@@ -189,9 +201,17 @@ class Ledger:
         return self.counts[CODE_INDEFINITE]
 
     @property
+    def recent(self) -> list[int]:
+        """Seqs of the last delivery reports (up to 20), oldest first."""
+        return self.done[-TAIL:].tolist()
+
+    @property
     def per_partition(self) -> dict[int, int]:
-        """Acked records per partition (partitions with none are left out)."""
-        return {p: n for p, n in enumerate(list(self._by_partition)) if n}
+        """Acked records per partition (as of the last absorb; partitions with none left out)."""
+        counts = dict(self._by_partition)
+        for partition, n in dict(self._failed_by_partition).items():
+            counts[partition] = counts.get(partition, 0) - n
+        return {p: n for p, n in sorted(counts.items()) if n > 0 and p >= 0}
 
     @property
     def first_send(self) -> float | None:
@@ -205,11 +225,19 @@ class Ledger:
         return make_msg_id(self.run_id, self.producer, self.incarnation, seq)
 
     def key_of(self, seq: int) -> bytes | None:
-        return self.key_mode.key_bytes(self.key[seq])
+        number = self.constant_key if self.constant_key is not None else self.key[seq]
+        return self.key_mode.key_bytes(number)
+
+    def outcome_of(self, seq: int) -> Outcome:
+        if self.error[seq]:
+            return OUTCOMES[self.outcome[seq]]
+        if self.latency[seq] >= 0.0:
+            return Outcome.OK if self.offset[seq] >= 0 else Outcome.OK_NO_OFFSET
+        return Outcome.UNKNOWN
 
     def record(self, seq: int) -> ProducedRecord:
         """Row ``seq`` as the checker's :class:`ProducedRecord`."""
-        outcome = OUTCOMES[self.outcome[seq]]
+        outcome = self.outcome_of(seq)
         partition = self.partition[seq]
         if partition < 0 and self.fixed_partition is not None:
             partition = self.fixed_partition
@@ -222,7 +250,7 @@ class Ledger:
             topic=self.topic, partition=partition if partition >= 0 else None, key=self.key_of(seq),
             t_send=t_send, outcome=outcome,
             offset=offset if outcome is Outcome.OK else None,
-            t_ack=t_send + latency if latency == latency else None,  # NaN != NaN: no ack time
+            t_ack=t_send + latency if latency >= 0.0 else None,
             error=error_name(error_code) if error_code else None)
 
     def records(self) -> Iterator[ProducedRecord]:

@@ -21,7 +21,7 @@ from tui.engine import clients
 from tui.engine.context import EngineContext
 from tui.engine.history import Outcome
 from tui.engine.producer.ledger import Ledger
-from tui.engine.producer.outcomes import CODE_DEFINITE, CODE_OK_NO_OFFSET, DEFINITE, OUTCOMES, error_name
+from tui.engine.producer.outcomes import CODE_OK_NO_OFFSET, DEFINITE, error_name
 from tui.engine.producer.profile import ProducerProfile, reword_client_error
 from tui.engine.producer.ratelimit import TokenBucket
 from tui.engine.producer.views import DeliveryView, ErrorCount, RunnerView
@@ -44,7 +44,8 @@ class ProducerRunner:
         self.name = profile.name
         self.source = f"producer:{profile.name}"
         self.ledger = Ledger(ctx.run_id, profile.name, incarnation, workload.topic,
-                             workload.key_mode, workload.partition)
+                             workload.key_mode, workload.partition,
+                             offsets_expected=profile.effective_acks != "0")
         self.state = "starting"
         self.message: str | None = None
         self.started_at = time.time()
@@ -144,7 +145,8 @@ class ProducerRunner:
         poll = producer.poll
         now = time.time
         deliver = ledger.make_deliver()
-        key_append, t_append = ledger.key.append, ledger.t_send.append
+        t_append = ledger.t_send.append
+        key_append = ledger.key.append if ledger.constant_key is None else None
         capacity = len(ledger.outcome)
         topic = w.topic
         partition = w.partition if w.partition is not None else -1
@@ -155,7 +157,7 @@ class ProducerRunner:
         keys = w.key_mode.key_function(random.Random())
         bucket = TokenBucket(w.rate) if w.rate is not None else None
         count = w.count
-        seq = len(ledger.key)
+        seq = ledger.sent
         # the value is b"kx|" + msg_id + tail, where tail = b"|" + padding to the value size; the
         # tail only changes when seq gains a digit
         head_len = len(VALUE_PREFIX) + len(id_prefix) + 1
@@ -186,7 +188,8 @@ class ProducerRunner:
             headers = [(HEADER_ID, msg_id), run_header, (HEADER_SEQ, seq_b), *extra_headers]
             if seq >= capacity:
                 capacity = ledger.grow()
-            key_append(key_number)
+            if key_append is not None:
+                key_append(key_number)
             t_append(now())
             while True:
                 try:
@@ -282,6 +285,7 @@ class ProducerRunner:
         led = self.ledger
         if force or now >= self._next_bump:
             self._next_bump = now + 0.1
+            led.absorb()
             if (led.sent, led.reported) != self._bumped_at:
                 self._bumped_at = (led.sent, led.reported)
                 if not self._samples or now - self._samples[-1][0] >= 0.25:
@@ -313,7 +317,7 @@ class ProducerRunner:
         errors = tuple(sorted(
             (ErrorCount(error_name(code), _error_outcome(code).value, n)
              for code, n in dict(led.errors).items()), key=lambda e: -e.count))
-        recent = tuple(self._delivery(seq) for seq in list(led.recent))
+        recent = tuple(self._delivery(seq) for seq in led.recent)
         finished = self.finished.is_set()
         first = led.first_send
         end = (self.ended_at or time.time()) if finished else time.time()
@@ -359,8 +363,8 @@ class ProducerRunner:
         return DeliveryView(seq=seq, msg_id=led.msg_id(seq),
                             partition=partition if partition >= 0 else None,
                             offset=offset if offset >= 0 else None,
-                            latency=float(latency) if latency == latency else None,
-                            outcome=OUTCOMES[led.outcome[seq]].value,
+                            latency=float(latency) if latency >= 0.0 else None,
+                            outcome=led.outcome_of(seq).value,
                             error=error_name(code) if code else None, key=led.key_of(seq))
 
 
@@ -377,4 +381,4 @@ def _produce_error(exc: Exception) -> str:
     return f"produce() refused the record: {text}"
 
 
-__all__ = ["CODE_DEFINITE", "ProducerRunner"]
+__all__ = ["ProducerRunner"]

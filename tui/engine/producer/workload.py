@@ -46,6 +46,14 @@ class KeyMode:
             return f"hot:{self.hot_percent:g}"
         return self.kind
 
+    def constant_key(self) -> int | None:
+        """The key number every record gets (none, fixed), or None when keys vary."""
+        if self.kind == "none":
+            return NO_KEY
+        if self.kind == "fixed":
+            return 0
+        return None
+
     def key_number(self, seq: int, rng: random.Random) -> int:
         """The key of record ``seq`` as a ledger integer (see :func:`KeyMode.key_bytes`)."""
         kind = self.kind
