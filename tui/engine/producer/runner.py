@@ -147,6 +147,7 @@ class ProducerRunner:
         deliver = ledger.make_deliver()
         t_append = ledger.t_send.append
         key_append = ledger.key.append if ledger.constant_key is None else None
+        key = w.key_mode.key_bytes(ledger.constant_key) if ledger.constant_key is not None else None
         capacity = len(ledger.outcome)
         topic = w.topic
         partition = w.partition if w.partition is not None else -1
@@ -182,13 +183,15 @@ class ProducerRunner:
                 digits = len(str(seq))
                 next_width = 10 ** digits
                 tail = b"|" + b"." * max(0, size - head_len - digits)
-            key_number, key = keys(seq)
             seq_b = b"%d" % seq
             msg_id = id_prefix + seq_b
-            headers = [(HEADER_ID, msg_id), run_header, (HEADER_SEQ, seq_b), *extra_headers]
+            headers = [(HEADER_ID, msg_id), run_header, (HEADER_SEQ, seq_b)]
+            if extra_headers:
+                headers += extra_headers
             if seq >= capacity:
                 capacity = ledger.grow()
             if key_append is not None:
+                key_number, key = keys(seq)
                 key_append(key_number)
             t_append(now())
             while True:
