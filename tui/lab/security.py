@@ -157,10 +157,11 @@ def format_scram_args(state_dir: Path | None = None) -> list[str]:
 
 
 def _keytool() -> str:
-    from tui.lab.java import java_executable
-
-    candidate = Path(java_executable()).resolve().parent / "keytool"
-    if candidate.exists():
+    # the keytool of the Java that runs the lab; found without starting a JVM (java -version)
+    java_home = os.environ.get("JAVA_HOME")
+    java = Path(java_home) / "bin" / "java" if java_home else shutil.which("java")
+    candidate = Path(java).resolve().parent / "keytool" if java else None
+    if candidate is not None and candidate.exists():
         return str(candidate)
     found = shutil.which("keytool")
     if not found:
@@ -169,16 +170,27 @@ def _keytool() -> str:
     return found
 
 
-def _run_keytool(keytool: str, args: list[str], env: dict[str, str]) -> None:
+def _run_keytools(keytool: str, env: dict[str, str], steps: list[list[str]]) -> None:
+    """Run keytool invocations side by side and wait for all; any failure is a LabError."""
+    flags = ["-J-Xmx64m", "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", "-J-Xshare:auto"]
+    procs: list[tuple[list[str], subprocess.Popen[str]]] = []
     try:
-        proc = subprocess.run([keytool, "-J-Xmx64m", "-J-XX:TieredStopAtLevel=1", *args],
-                              capture_output=True, text=True, timeout=120, check=False, env=env,
-                              stdin=subprocess.DEVNULL)
+        for args in steps:
+            procs.append((args, subprocess.Popen(
+                [keytool, *flags, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, text=True, env=env)))
+        for args, proc in procs:
+            out, _ = proc.communicate(timeout=120)
+            if proc.returncode != 0:
+                detail = " ".join(out.split())[:300]
+                raise LabError(f"keytool {args[0]} failed while making the lab certificates: {detail}")
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise LabError(f"keytool {args[0]} could not be run ({exc}).") from exc
-    if proc.returncode != 0:
-        detail = " ".join((proc.stdout + proc.stderr).split())[:300]
-        raise LabError(f"keytool {args[0]} failed while making the lab certificates: {detail}")
+        raise LabError(f"keytool could not be run ({exc}).") from exc
+    finally:
+        for _args, proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
 
 
 def ensure_certificates(state_dir: Path) -> Path:
@@ -191,30 +203,39 @@ def ensure_certificates(state_dir: Path) -> Path:
     pem = directory / CA_PEM
     if broker.exists() and pem.exists() and (directory / "truststore.p12").exists():
         return broker
-    for stale in ("ca.p12", "broker.p12", "truststore.p12", "broker.csr", "broker.crt", CA_PEM):
+    for stale in ("ca.p12", "broker.p12", "truststore.p12", "broker.csr", "broker.crt", "broker-chain.pem",
+                  CA_PEM):
         (directory / stale).unlink(missing_ok=True)
     keytool = _keytool()
     env = {**os.environ, "KX_STOREPASS": _ensure_secret(state_dir, STORE_PASSWORD_FILE)}
     store = ["-storetype", "PKCS12", "-storepass:env", "KX_STOREPASS"]
     key = ["-keyalg", "EC", "-groupname", "secp256r1", "-validity", _VALIDITY_DAYS]
     ca, csr, crt = directory / "ca.p12", directory / "broker.csr", directory / "broker.crt"
-    steps: list[list[str]] = [
+    chain = directory / "broker-chain.pem"
+    # four rounds of at most two keytool JVMs each (not eight in a row): the steps of one round
+    # touch different files
+    _run_keytools(keytool, env, [
         ["-genkeypair", "-alias", "ca", "-dname", _DNAME_CA, "-ext", "bc:c", *key,
          "-keystore", str(ca), *store],
-        ["-exportcert", "-rfc", "-alias", "ca", "-file", str(pem), "-keystore", str(ca), *store],
         ["-genkeypair", "-alias", "broker", "-dname", _DNAME_BROKER, "-ext", _SAN, *key,
          "-keystore", str(broker), *store],
+    ])
+    _run_keytools(keytool, env, [
+        ["-exportcert", "-rfc", "-alias", "ca", "-file", str(pem), "-keystore", str(ca), *store],
         ["-certreq", "-alias", "broker", "-file", str(csr), "-keystore", str(broker), *store],
+    ])
+    _run_keytools(keytool, env, [
         ["-gencert", "-alias", "ca", "-infile", str(csr), "-outfile", str(crt), "-rfc", "-ext", _SAN,
          "-validity", _VALIDITY_DAYS, "-keystore", str(ca), *store],
-        ["-importcert", "-alias", "ca", "-file", str(pem), "-noprompt", "-keystore", str(broker), *store],
-        ["-importcert", "-alias", "broker", "-file", str(crt), "-noprompt", "-keystore", str(broker),
-         *store],
         ["-importcert", "-alias", "ca", "-file", str(pem), "-noprompt",
          "-keystore", str(directory / "truststore.p12"), *store],
-    ]
-    for step in steps:
-        _run_keytool(keytool, step, env)
+    ])
+    # the signed certificate plus the CA: the broker presents the whole chain
+    chain.write_text(crt.read_text() + pem.read_text())
+    _run_keytools(keytool, env, [
+        ["-importcert", "-alias", "broker", "-file", str(chain), "-noprompt", "-keystore", str(broker),
+         *store],
+    ])
     for path in directory.iterdir():
         path.chmod(0o600)
     pem.chmod(0o644)  # the CA certificate is public; clients of other users may need it
