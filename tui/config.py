@@ -28,8 +28,16 @@ Rules:
   readable by group or others (fix: ``chmod 600 FILE``).
 * Every value a profile marks secret is registered with :mod:`tui.redact`, so it is scrubbed from
   every log line, report and error message from then on.
+* Property names and values are checked by librdkafka itself (:func:`validate_properties` builds a
+  client handle with no bootstrap servers, so nothing connects): typos, Java-only properties
+  (``sasl.jaas.config``, truststores, serializers) and unreadable PEM files are caught with the line.
+* ``lab: true`` profiles take their bootstrap servers from the lab's ``cluster.json``
+  (``state_dir`` defaults to the user state dir); ``secure: true`` uses the lab's SASL/TLS
+  listener and its generated credentials (:func:`tui.lab.security.lab_credentials`).
 
 Errors are :class:`ConfigError` with one sentence naming the file and line.
+:func:`explain_client_error` turns librdkafka's connection, TLS and SASL errors into one sentence
+and :func:`probe_connection` tries a connection (``config check --connect``).
 """
 
 from __future__ import annotations
