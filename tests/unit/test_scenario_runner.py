@@ -158,6 +158,7 @@ def test_reports(tmp_path: Path) -> None:
     assert "**Result: PASSED**" in md
     assert "| lost | > 0 | 12 | ok |" in md
     assert "   > freeze the leader" in md
+    assert "- t-r1: 0: 80, 1: 10, 2: 10" in md
 
 
 def test_markdown_neutralises_untrusted_text() -> None:

@@ -88,6 +88,11 @@ def to_markdown(outcome: RunOutcome) -> str:
             lines += ["", "### Why", ""]
             lines += [f"- *{_md(k)}* ({_md(j)}): {_md(x)}"
                       for k, j, x in outcome.verdict.explanations[:MAX_EXPLANATIONS]]
+    if outcome.metrics is not None and any(outcome.metrics.partition_counts.values()):
+        lines += ["", "## Acked records per partition", ""]
+        for topic, counts in sorted(outcome.metrics.partition_counts.items()):
+            parts = ", ".join(f"{p}: {n}" for p, n in sorted(counts.items()))
+            lines.append(f"- {_md(topic)}: {parts}")
     if outcome.metrics is not None and outcome.metrics.errors:
         lines += ["", "## Producer errors", ""]
         lines += [f"- `{k}`: {v}" if re.fullmatch(r"_?[A-Z0-9_]+", k) else f"- {_md(k)}: {v}"
