@@ -722,3 +722,23 @@ def test_many_partitions_and_incarnations_use_the_general_path_with_the_same_res
     (a,) = check(b.build()).of_kind("producer-reorder")
     assert (a.partition, a.msg_ids, a.judgement) == (19, (second,), "violation")
     assert "incarnation 1" in a.explanation
+
+
+@pytest.mark.parametrize(("strategy", "judgement"), [("sync-per-batch", "violation"), ("never", "expected")])
+def test_processing_again_after_a_clean_leave(strategy: str, judgement: str) -> None:
+    """kafkatest consumer bounce: a clean shutdown commits first, so no record is consumed twice."""
+    b = HistoryBuilder("orders")
+    b.producer("p1")
+    b.produce("p1", 4)
+    b.member("m1", strategy=strategy)
+    b.member("m2", strategy=strategy)
+    b.assign("m1", [0], committed={0: 0}, generation=1)
+    b.consume("m1", 0, range(4), commit=None)
+    b.leave("m1")                             # ...but no commit was recorded
+    b.assign("m2", [0], committed={0: 0}, generation=2)
+    b.consume("m2", 0, range(4), commit=None)
+    verdict = check(b.build())
+    (a,) = verdict.of_kind("processed-twice")
+    assert (a.count, a.judgement) == (4, judgement)
+    assert "left the group" in a.explanation
+    assert verdict.of_kind("redelivered")[0].judgement == "expected"

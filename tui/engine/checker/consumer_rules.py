@@ -33,6 +33,7 @@ class _Episode:
     prev: int
     cur: int
     cause: str
+    cause_idx: int | None = None
     offsets: list[int] = field(default_factory=list)
     msg_ids: list[str] = field(default_factory=list)
     extra: int = 0
@@ -134,7 +135,8 @@ def redelivered(log: ConsumptionLog) -> list[Anomaly]:
         key = (rd.gtp, prev.member, prev.incarnation, cur.member, cur.incarnation, cause_idx, cause)
         ep = episodes.get(key)
         if ep is None:
-            ep = episodes[key] = _Episode(gtp=rd.gtp, prev=rd.prev, cur=rd.cur, cause=cause)
+            ep = episodes[key] = _Episode(gtp=rd.gtp, prev=rd.prev, cur=rd.cur, cause=cause,
+                                          cause_idx=cause_idx)
         ep.extra += 1
         seen = counted.setdefault(rd.gtp, set())
         if rd.offset not in seen:
@@ -186,12 +188,16 @@ def _episode_anomalies(log: ConsumptionLog, ep: _Episode) -> list[Anomaly]:
                    group=group)]
     if again:
         ids = [m for o in again if (m := _msg_at(log, ep.gtp, o)) is not None]
+        # kafkatest: after a clean shutdown nothing may be consumed twice (the leave commits first)
+        clean = (ep.cause_idx is not None and events[ep.cause_idx].kind is K.LEAVE
+                 and prev.strategy not in (None, "never"))
+        why = ("a clean leave commits what was processed, so nothing should be processed again" if clean
+               else "at-least-once: processed, then redelivered before a commit covered it")
         out.append(Anomaly(
-            kind=PROCESSED_TWICE, judgement=EXPECTED, topic=topic, partition=p, offsets=tuple(again),
-            msg_ids=tuple(ids), members=members, count=len(again), group=group,
+            kind=PROCESSED_TWICE, judgement=VIOLATION if clean else EXPECTED, topic=topic, partition=p,
+            offsets=tuple(again), msg_ids=tuple(ids), members=members, count=len(again), group=group,
             explanation=(f"{ep.cause}{strategy}; {committed}, so {to} processed {offsets_phrase(again)} of "
-                         f"{where(topic, p)} a second time (at-least-once: processed, then redelivered "
-                         "before a commit covered it).")))
+                         f"{where(topic, p)} a second time ({why}).")))
     return out
 
 
