@@ -158,6 +158,8 @@ class ForeignGroups:
     view: ClusterView
     offsets_output: str
     state_output: str
+    procs: dict[str, subprocess.Popen[bytes]]
+    events: Subscription
 
 
 def _settled(v: ClusterView, fg: ForeignGroups, topic: str) -> bool:
@@ -182,8 +184,8 @@ def foreign(lab1: LabCluster, watcher: Watcher) -> Iterator[ForeignGroups]:
     create_topic(lab1.bootstrap, topic, PARTITIONS)
     produce(lab1.bootstrap, topic, PER_PARTITION, PARTITIONS)
     fg = ForeignGroups(topic, unique("wx-classic"), unique("wx-848"), unique("wx-simple"),
-                       ClusterView(), "", "")
-    procs = []
+                       ClusterView(), "", "", {}, watcher.ctx.bus.subscribe(kinds=("group.",)))
+    procs = fg.procs
     try:
         for group, extra in ((fg.classic, []), (fg.kip848, ["--consumer-property",
                                                             "group.protocol=consumer"])):
@@ -191,11 +193,14 @@ def foreign(lab1: LabCluster, watcher: Watcher) -> Iterator[ForeignGroups]:
                             "--group", group, "--from-beginning",
                             "--consumer-property", f"client.id=cli-{group[-6:]}",
                             "--consumer-property", "auto.commit.interval.ms=300", *extra)
-            procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          stdin=subprocess.DEVNULL))
-        # a "simple" group: offsets committed by the tool itself, no members
-        run_tool(GROUP_COMMAND, "--bootstrap-server", lab1.bootstrap, "--reset-offsets", "--group",
-                 fg.simple, "--topic", topic, "--to-offset", "7", "--execute")
+            procs[group] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            stdin=subprocess.DEVNULL)
+        # a "simple" group: offsets committed without membership (an assign-only client)
+        committer = clients.consumer({"bootstrap.servers": lab1.bootstrap, "group.id": fg.simple,
+                                      "enable.auto.commit": False})
+        committer.commit(offsets=[TopicPartition(topic, p, 7) for p in range(PARTITIONS)],
+                         asynchronous=False)
+        committer.close()
         fg.view = wait_view(watcher, lambda v: _settled(v, fg, topic), 90,
                             "both console consumers to consume everything and commit")
         fg.offsets_output = run_tool(GROUP_COMMAND, "--bootstrap-server", lab1.bootstrap, "--describe",
@@ -208,9 +213,10 @@ def foreign(lab1: LabCluster, watcher: Watcher) -> Iterator[ForeignGroups]:
                             "a fresh view")
         yield fg
     finally:
-        for proc in procs:
+        fg.events.close()
+        for proc in procs.values():
             proc.terminate()
-        for proc in procs:
+        for proc in procs.values():
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
@@ -265,36 +271,20 @@ def test_classic_group_shows_its_assignor(foreign: ForeignGroups) -> None:
     assert member.target_assignment is None
 
 
-def test_group_events_from_another_client(lab1: LabCluster, watcher: Watcher) -> None:
-    """A Java consumer joining and leaving shows up as member-joined, rebalanced, committed, left."""
-    topic = unique("wx-ev")
-    group = unique("wx-evg")
-    create_topic(lab1.bootstrap, topic, 2)
-    produce(lab1.bootstrap, topic, 5, 2)
-    sub: Subscription = watcher.ctx.bus.subscribe(kinds=("group.",))
-    proc = subprocess.Popen(
-        java_tool(CONSOLE_CONSUMER, "--bootstrap-server", lab1.bootstrap, "--topic", topic, "--group",
-                  group, "--from-beginning", "--consumer-property", "auto.commit.interval.ms=300"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+def test_group_events_from_another_client(foreign: ForeignGroups) -> None:
+    """The Java consumer joining showed up as member-joined, rebalanced and committed; stopping it
+    shows up as member-left. (Runs last among the tests that use ``foreign``: it stops a member.)"""
     seen: list[str] = []
-    try:
-        def kinds_for_group() -> bool:
-            seen.extend(e.kind for e in sub.drain() if e.data.get("group") == group)
-            return {"group.member-joined", "group.rebalanced", "group.committed"} <= set(seen)
-        wait_until(kinds_for_group, 60, message=f"join/rebalance/commit events, saw {seen}")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
-    def left() -> bool:
-        seen.extend(e.kind for e in sub.drain() if e.data.get("group") == group)
-        return "group.member-left" in seen
-    wait_until(left, 30, message="the member-left event")
-    sub.close()
+    def collect() -> list[str]:
+        seen.extend(e.kind for e in foreign.events.drain() if e.data.get("group") == foreign.classic)
+        return seen
+    wanted = {"group.member-joined", "group.rebalanced", "group.committed"}
+    wait_until(lambda: wanted <= set(collect()), 20, message=f"join/rebalance/commit events, saw {seen}")
+    proc = foreign.procs[foreign.classic]
+    proc.terminate()
+    proc.wait(30)
+    wait_until(lambda: "group.member-left" in collect(), 30, message="the member-left event")
 
 
 # ---- through the engine facade and the headless command ---------------------------------------
@@ -310,8 +300,9 @@ def test_engine_routes_watcher_commands_and_snapshots_carry_the_view(lab1: LabCl
         with pytest.raises(ValueError, match="between"):
             engine.call(SetInterval(100), timeout=10)
         snap = wait_until(lambda: (s := engine.snapshot()).cluster is not None
-                          and s.cluster.filter.groups == ("no-such-group-xyz",) and s or None, 20,
-                          message="a snapshot with the narrowed watcher view")
+                          and s.cluster.filter.groups == ("no-such-group-xyz",)
+                          and not s.cluster.groups[0].stale and s or None, 20,
+                          message="a snapshot with the narrowed watcher view, the group described")
         assert snap.cluster.interval == 0.25
         assert [g.group_id for g in snap.cluster.groups] == ["no-such-group-xyz"]
         assert snap.cluster.groups[0].state == "Dead"

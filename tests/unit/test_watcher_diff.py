@@ -18,7 +18,7 @@ from tui.engine.watcher.views import (
     WatchFilter,
 )
 
-OK = tuple(SectionStatus(n, "ok") for n in SECTIONS)
+OK = tuple(SectionStatus(n, "ok", updated_at=1.0) for n in SECTIONS)
 
 
 def part(p: int = 0, leader: int | None = 1, isr: tuple[int, ...] = (1, 2, 3),
@@ -148,6 +148,11 @@ def test_group_appears_and_goes() -> None:
     with_group = view(groups=(group(),))
     assert kinds(diff(empty, with_group)) == ["group.appeared"]
     assert kinds(diff(with_group, empty)) == ["group.gone"]
+
+
+def test_nothing_appears_before_anything_was_ever_read() -> None:
+    never = replace(view(), topics=(), sections=tuple(SectionStatus(n, "stale") for n in SECTIONS))
+    assert diff(never, view(groups=(group(),))) == []
 
 
 def test_group_appearing_with_a_member_reports_the_join() -> None:

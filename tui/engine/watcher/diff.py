@@ -91,7 +91,7 @@ def _partitions(prev: ClusterView, cur: ClusterView) -> list[Change]:
     for topic in cur.topics:
         old = old_topics.get(topic.name)
         if old is None:
-            if prev.filter == cur.filter and prev.topics:
+            if prev.filter == cur.filter and prev.section("topics").updated_at is not None:
                 out.append(Change("topic.created", f"topic:{topic.name}",
                                   f"topic {topic.name} was created with {len(topic.partitions)} "
                                   f"partitions", "info",
@@ -160,7 +160,8 @@ def _groups(prev: ClusterView, cur: ClusterView, threshold: int) -> list[Change]
     for g in cur.groups:
         old = before.get(g.group_id)
         if old is None:
-            if same_filter and prev.sections and prev.section("groups").state == "ok":
+            # prev keeps the last listed groups even while the list is stale: not there = new
+            if same_filter and prev.section("groups").updated_at is not None:
                 out.append(Change("group.appeared", f"group:{g.group_id}",
                                   f"group {g.group_id} appeared ({g.type}, {g.state})", "info",
                                   {"group": g.group_id, "type": g.type, "state": g.state}))
