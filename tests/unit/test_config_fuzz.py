@@ -85,7 +85,7 @@ PROFILE = st.dictionaries(
     VALUES, max_size=6)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.one_of(st.text(max_size=12), st.integers()), PROFILE, max_size=3),
        st.dictionaries(st.sampled_from(["profiles", "extra"]), st.none(), max_size=1))
 def test_structured_documents(profiles: dict[Any, Any], extra: dict[str, None]) -> None:
