@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 MASK = "[redacted]"
@@ -237,3 +239,26 @@ def install_log_redaction(handler: logging.Handler,
     flt = RedactingFilter(values)
     handler.addFilter(flt)
     return flt
+
+
+def register_config_secrets(mapping: Mapping[str, Any]) -> None:
+    """Register the secret values of a client config (e.g. a connection built from ``-X`` options)."""
+    register_secrets(secrets_of(mapping))
+
+
+def app_log_handler(path: Path | None = None, secrets: Iterable[str] = ()) -> logging.Handler:
+    """The app's log file handler (default ``tui.paths.log_file()``): the file is created 0600 and
+    every record passes :class:`RedactingFilter`. Falls back to a NullHandler when it cannot be opened."""
+    from tui import paths
+
+    target = Path(path) if path is not None else paths.log_file()
+    handler: logging.Handler
+    try:
+        paths.ensure(target.parent)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        handler = logging.FileHandler(target, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    except OSError:
+        handler = logging.NullHandler()
+    install_log_redaction(handler, secrets)
+    return handler

@@ -165,3 +165,19 @@ def test_filter_accepts_later_secrets() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "value %s", ("later-secret",), None)
     assert flt.filter(record)
     assert record.getMessage() == f"value {MASK}"
+
+
+def test_app_log_handler_is_private_and_redacting(tmp_path: Path) -> None:
+    path = tmp_path / "logs" / "kafka-explorer.log"
+    handler = redact.app_log_handler(path, ["handler-secret-1"])
+    redact.register_config_secrets({"sasl.password": "config-secret-2", "sasl.username": "someone"})
+    logger = logging.getLogger(f"kafka_explorer.test.handler.{tmp_path.name}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.warning("a handler-secret-1 b config-secret-2 c someone")
+    handler.close()
+    assert path.stat().st_mode & 0o077 == 0
+    text = path.read_text()
+    assert "handler-secret-1" not in text
+    assert "config-secret-2" not in text
+    assert "c someone" in text  # user names are not scrubbed from text
