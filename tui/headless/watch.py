@@ -31,6 +31,9 @@ def _route_logs() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     except OSError:
         handler = logging.NullHandler()
+    from tui.redact import RedactingFilter  # secrets never reach the log file (issue 8)
+
+    handler.addFilter(RedactingFilter())
     root.addHandler(handler)
 
 
