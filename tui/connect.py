@@ -47,6 +47,10 @@ def parse_properties(items: list[str]) -> dict[str, str]:
 def resolve(args: argparse.Namespace) -> Connection:
     """The connection the options ask for; raises :class:`ConnectError` when they make no sense."""
     props = parse_properties(getattr(args, "properties", []) or [])
+    from tui import redact
+
+    # -X values may hold secrets: every output path scrubs registered secret values
+    redact.register_config_secrets(props)
     if getattr(args, "bootstrap", None):
         return Connection(bootstrap=args.bootstrap, properties=props, label=args.bootstrap)
     if getattr(args, "profile", None):
@@ -57,6 +61,7 @@ def resolve(args: argparse.Namespace) -> Connection:
         except config.ConfigError as exc:
             raise ConnectError(str(exc)) from exc
         merged = {**profile.properties, **props}
+        redact.register_config_secrets(merged)
         return Connection(bootstrap=profile.bootstrap, properties=merged,
                           label=f"profile {profile.name}", lab_dir=profile.lab_dir)
     return lab_connection(getattr(args, "state_dir", None), props)

@@ -274,7 +274,7 @@ class LabCluster:
             return []
         from tui.lab.security import format_scram_args
 
-        return format_scram_args()
+        return format_scram_args(self.dir)
 
     def _launch(self, java: str, libs: Path, node_id: int) -> int:
         """Start one node JVM detached from our terminal; return the log offset before its start."""
