@@ -148,6 +148,8 @@ def test_idempotence_with_acks1_is_refused_and_engine_goes_on(engine: Engine) ->
     with pytest.raises(ValueError, match="does not know the property 'no.such.thing'"):
         engine.call(StartProducer(ProducerProfile("bad", extra={"no.such.thing": "1"}),
                                   Workload(topic, count=1)))
+    with pytest.raises(ValueError, match="transactional.id is only used"):
+        engine.call(StartProducer(ProducerProfile("bad", transactional_id="tx"), Workload(topic, count=1)))
     engine.call(StartProducer(ProducerProfile("good", acks="all", idempotence=True), Workload(topic, count=10)))
     assert engine.producers.wait_done("good", 30)
     assert engine.snapshot().producers.get("good").acked == 10  # type: ignore[union-attr]

@@ -89,12 +89,31 @@ def _usage(text: str) -> int:
     return EXIT_USAGE
 
 
+def _route_logs() -> None:
+    """librdkafka's log lines go to the app log file, never to this terminal."""
+    import logging
+
+    root = logging.getLogger("kafka_explorer")
+    if root.handlers or logging.getLogger().handlers:
+        return  # someone (the app, pytest) already decided where logs go
+    handler: logging.Handler
+    try:
+        from tui import paths
+
+        handler = logging.FileHandler(paths.ensure(paths.log_file().parent) / paths.log_file().name)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    except OSError:
+        handler = logging.NullHandler()
+    root.addHandler(handler)
+
+
 def run(args: argparse.Namespace) -> int:
     from tui import connect
     from tui.engine.producer.profile import ProducerProfile, ProfileError
     from tui.engine.producer.workload import Workload, WorkloadError, parse_header, parse_key_mode
     from tui.engine.topics import TopicError, TopicSpec
 
+    _route_logs()
     if isinstance(getattr(args, "config", None), str):
         args.config = Path(args.config)
     try:

@@ -46,6 +46,11 @@ class ProducerLab:
             raise ValueError("The engine is shutting down; no new producer can start.")
         profile = cmd.profile.validate()
         workload = cmd.workload.validate()
+        if profile.effective_transactional_id is not None:
+            # a transactional producer needs init/begin/commit around its sends; the producer lab
+            # sends plain records (the consumer lab's copier is the transactional producer)
+            raise ValueError("The producer lab sends plain records; transactional.id is only used by "
+                             "the consumer lab's transactional strategy.")
         with self._lock:
             same = [r for r in self._runners if r.name == profile.name]
             if any(r.active for r in same):
