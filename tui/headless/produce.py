@@ -96,15 +96,9 @@ def _route_logs() -> None:
     root = logging.getLogger("kafka_explorer")
     if root.handlers or logging.getLogger().handlers:
         return  # someone (the app, pytest) already decided where logs go
-    handler: logging.Handler
-    try:
-        from tui import paths
+    from tui.redact import app_log_handler  # 0600 file; secrets are redacted from every line
 
-        handler = logging.FileHandler(paths.ensure(paths.log_file().parent) / paths.log_file().name)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    except OSError:
-        handler = logging.NullHandler()
-    root.addHandler(handler)
+    root.addHandler(app_log_handler())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -240,7 +234,7 @@ def _summary(view: Any, as_json: bool, final: bool, interrupted: bool = False) -
     if as_json:
         emit_json(_summary_json(view, final, interrupted))
         return
-    failed = f"failed {view.failed_definite}+{view.failed_indefinite}?"
+    failed = f"failed {view.failed_definite}  maybe-written {view.failed_indefinite}"
     line = (f"{view.name} [{view.state}] sent {view.sent}  acked {view.acked}  {failed}  "
             f"pending {view.pending}")
     if final:
