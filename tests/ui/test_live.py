@@ -46,8 +46,13 @@ async def until(pilot: Pilot[Any], predicate: Callable[[], Any], seconds: float,
         await pilot.pause(0.2)
 
 
+def main_screen(app: ExplorerApp) -> Any:
+    """The explorer's own screen (app.query_one would search a modal form while one is open)."""
+    return app.screen_stack[0]
+
+
 def cell(app: ExplorerApp, table_id: str, key: str, column: str) -> str:
-    table = app.query_one(f"#{table_id}", FastTable)
+    table = main_screen(app).query_one(f"#{table_id}", FastTable)
     row = table.row(key)
     if row is None:
         return ""
@@ -55,15 +60,21 @@ def cell(app: ExplorerApp, table_id: str, key: str, column: str) -> str:
 
 
 async def fill_form(pilot: Pilot[Any], app: ExplorerApp, values: dict[str, Any]) -> None:
+    form = app.screen
     for name, value in values.items():
-        app.screen.query_one(f"#f-{name}").value = value  # type: ignore[attr-defined]
+        form.query_one(f"#f-{name}").value = value  # type: ignore[attr-defined]
+    error = form.query_one("#form-error")
     await pilot.press("ctrl+s")
+    try:
+        await until(pilot, lambda: app.screen is not form, 10, "the form to close")
+    except AssertionError:
+        raise AssertionError(f"the form stayed open: {plain(error)!r}") from None
 
 
 async def create_topic(pilot: Pilot[Any], app: ExplorerApp, name: str, partitions: int,
                        rf: int, min_isr: str = "") -> None:
     await pilot.press("1")
-    app.query_one("#nodes", FastTable).focus()
+    main_screen(app).query_one("#nodes", FastTable).focus()
     await pilot.press("n")
     await until(pilot, lambda: type(app.screen).__name__ == "TopicForm", 10, "the topic form")
     await fill_form(pilot, app, {"name": name, "partitions": str(partitions), "rf": str(rf),
@@ -86,7 +97,7 @@ async def produce(pilot: Pilot[Any], app: ExplorerApp, name: str, topic: str, co
 
 async def verdict(pilot: Pilot[Any], app: ExplorerApp) -> Any:
     await pilot.press("4", "v")
-    pane = app.query_one(VerdictPane)
+    pane = main_screen(app).query_one(VerdictPane)
     return await until(pilot, lambda: not pane.computing and pane.verdict, 120, "the verdict")
 
 
@@ -103,7 +114,7 @@ async def test_acks_all_verdict_shows_zero_lost(engine1: Engine) -> None:
         assert cell(app, "counts", "lost", "count") == "0"
         assert result.summary.acked >= 600
         assert result.count("lost") == 0
-        banner = plain(app.query_one("#verdict-banner"))
+        banner = plain(main_screen(app).query_one("#verdict-banner"))
         assert "No violations" in banner
 
 
@@ -126,7 +137,7 @@ async def test_member_crash_under_auto_shows_skipped_records(engine1: Engine) ->
                                      "instance": unique("inst")})
         await until(pilot, lambda: cell(app, "members", "m1", "state") == "crashed", 60,
                     "m1 to crash")
-        app.query_one("#members", FastTable).focus()
+        main_screen(app).query_one("#members", FastTable).focus()
         await pilot.press("r")  # restart: the new incarnation resumes from the committed offset
         await until(pilot, lambda: cell(app, "members", "m1", "inc") == "1"
                     and cell(app, "members", "m1", "assigned") == "0", 60, "m1 to rejoin")
@@ -137,13 +148,13 @@ async def test_member_crash_under_auto_shows_skipped_records(engine1: Engine) ->
         skipped = [a for a in result.of_kind("skipped") if a.topic == topic]
         assert sum(a.count for a in skipped) == 7
         assert cell(app, "counts", "skipped", "count") == "7"
-        table = app.query_one("#anomalies", FastTable)
+        table = main_screen(app).query_one("#anomalies", FastTable)
         kinds = [str(table.row(k)[0]) for k in table.keys]  # type: ignore[index]
         assert "skipped" in kinds
         table.focus()
         table.move_cursor(kinds.index("skipped"))
         await pilot.pause()
-        detail = plain(app.query_one("#detail"))
+        detail = plain(main_screen(app).query_one("#detail"))
         assert f"skipped (expected) in {topic}" in detail  # the drill-down: records + explanation
         assert "offsets (7): 3, 4, 5, 6, 7, 8, 9" in detail
 
@@ -162,7 +173,7 @@ async def test_kill_node_shows_isr_shrink(healthy_lab3: LabCluster) -> None:
                         "a full ISR of 3")
             leader = int(cell(app, "partitions", key, "leader").split()[0])
             await pilot.press("1")
-            nodes = app.query_one("#nodes", FastTable)
+            nodes = main_screen(app).query_one("#nodes", FastTable)
             nodes.focus()
             nodes.move_cursor(nodes.keys.index(str(leader)))
             await pilot.press("k")

@@ -170,7 +170,9 @@ class ExplorerApp(App[int]):
         pane = self.active_pane()
         if pane is not None and self.snapshot is not None:
             pane.show(self.snapshot)
-            pane.on_explorer_ready()
+            focused = self.focused
+            if focused is None or pane not in focused.ancestors:
+                pane.on_explorer_ready()  # focus the pane's main table so its keys work
 
     # ---- UI -> engine ------------------------------------------------------------------------
 

@@ -90,7 +90,10 @@ class FastTable(ScrollView, can_focus=True):
         self._cells: list[tuple[Cell, ...]] = []
         self._widths = [cell_len(c) for c in self.columns]
         self.cursor = 0
-        self._cache: dict[tuple[int, bool], tuple[Strip, Style]] = {}
+        self._cache: dict[tuple[int, bool], tuple[tuple[Cell, ...], Strip, Style]] = {}
+        """(row, is cursor) -> (the cells it was built from, strip, fill style). An update keeps
+        the entries whose cells did not change, so a refresh re-renders only changed rows."""
+        self._widths_key: tuple[int, ...] = ()
 
     # ---- data --------------------------------------------------------------------------------
 
@@ -123,7 +126,9 @@ class FastTable(ScrollView, can_focus=True):
                 if length > widths[index]:
                     widths[index] = length
         self._widths = widths
-        self._cache.clear()
+        if tuple(widths) != self._widths_key:  # a column width changed: every line changes
+            self._widths_key = tuple(widths)
+            self._cache.clear()
         moved = False
         if keep is not None and keep in self._keys:
             self.cursor = self._keys.index(keep)
@@ -169,16 +174,17 @@ class FastTable(ScrollView, can_focus=True):
         if index >= len(self._keys):
             return Strip.blank(width, base)
         is_cursor = index == self.cursor
+        cells = self._cells[index]
         cached = self._cache.get((index, is_cursor))
-        if cached is None:
+        if cached is None or cached[0] != cells:
             style = base
             if index % 2 == 1:
                 style = style + self.get_component_rich_style("fast-table--zebra")
             if is_cursor:
                 style = style + self.get_component_rich_style("fast-table--cursor")
-            cached = (self._strip(self._line_text(self._cells[index]), style), style)
+            cached = (cells, self._strip(self._line_text(cells), style), style)
             self._cache[(index, is_cursor)] = cached
-        strip, fill = cached
+        _, strip, fill = cached
         return strip.crop_extend(scroll_x, scroll_x + width, fill)
 
     def on_focus(self) -> None:
