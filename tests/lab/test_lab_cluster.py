@@ -61,7 +61,8 @@ def test_cli_status_json_reports_running_node(lab1: LabCluster) -> None:
                           str(lab1.dir)], capture_output=True, text=True, timeout=60, check=True)
     status = json.loads(out.stdout)
     node = status["node_status"][0]
-    assert node["state"] == "running" and node["pid"] == lab1.pid(1)
+    assert node["state"] == "running"
+    assert node["pid"] == lab1.pid(1)
     assert node["active_controller"] is True
     assert status["bootstrap"] == lab1.bootstrap
 
@@ -70,7 +71,8 @@ def test_cli_bad_node_is_one_sentence(lab1: LabCluster) -> None:
     out = subprocess.run([sys.executable, "-m", "tui", "lab", "kill", "7", "--state-dir", str(lab1.dir)],
                          capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 1
-    assert "Node 7 does not exist" in out.stderr and "Traceback" not in out.stderr
+    assert "Node 7 does not exist" in out.stderr
+    assert "Traceback" not in out.stderr
 
 
 @pytest.mark.failover
@@ -88,7 +90,8 @@ def test_replication_leader_kill_and_restart(healthy_lab3: LabCluster) -> None:
     assert lab.node_state(old_leader) == "dead"
     after = wait_until(lambda: _moved(lab, topic, old_leader), timeout=40,
                        message="a new leader from the ISR and an ISR of 2")
-    assert after.leader in state.isr and after.leader != old_leader
+    assert after.leader in state.isr
+    assert after.leader != old_leader
     assert set(after.isr) == set(state.isr) - {old_leader}
     tool = describe_topic(lab.bootstrap, topic)[0]
     assert (tool.leader, set(tool.isr)) == (after.leader, set(after.isr))
@@ -144,7 +147,8 @@ def test_down_leaves_no_jvm_behind(tmp_path: Path) -> None:
     lab = LabCluster(tmp_path / "own")
     lab.up(nodes=1, timeout=120)
     pid = lab.pid(1)
-    assert pid is not None and proc.alive(pid)
+    assert pid is not None
+    assert proc.alive(pid)
     # a second `up` reuses the healthy cluster instead of starting another JVM
     lab.up(nodes=1)
     assert lab.pid(1) == pid

@@ -28,7 +28,8 @@ def test_properties_have_no_inline_comments_and_bind_loopback(tmp_path: Path) ->
             assert "#" not in line, f"inline comment in {line!r}"
     assert "listeners=PLAINTEXT://127.0.0.1:40002,CONTROLLER://127.0.0.1:41002" in text
     assert "controller.quorum.voters=1@127.0.0.1:41001,2@127.0.0.1:41002,3@127.0.0.1:41003" in text
-    assert "min.insync.replicas=2" in text and "default.replication.factor=3" in text
+    assert "min.insync.replicas=2" in text
+    assert "default.replication.factor=3" in text
     assert "localhost" not in text
 
 
@@ -49,7 +50,9 @@ def test_cluster_id_has_kafka_form() -> None:
     ids = {kafka_uuid() for _ in range(200)}
     assert len(ids) == 200
     for cid in ids:
-        assert len(cid) == 22 and not cid.startswith("-") and "=" not in cid
+        assert len(cid) == 22
+        assert not cid.startswith("-")
+        assert "=" not in cid
 
 
 @pytest.mark.parametrize(("text", "major"), [
