@@ -74,6 +74,9 @@ class FakeDriver:
     def partition_state(self, topic: str, partition: int) -> PartitionState | None:
         return self.parts.get((topic, partition))
 
+    def high_watermark(self, topic: str, partition: int) -> int | None:
+        return sum(p.workload.count or 0 for p in self.producers.values())
+
     # producers
     def start_producer(self, step: Produce, name: str, topic: str) -> str:
         self.calls.append(("produce", name, topic))

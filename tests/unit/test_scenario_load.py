@@ -225,3 +225,13 @@ expect:
         loads(text.replace("state: crashed", "state: asleep"), "m.yaml")
     with pytest.raises(ScenarioError, match=r"step 2 \(wait\): member 'x' was not started"):
         loads(text.replace("member: m, state", "member: x, state"), "m.yaml")
+
+
+def test_high_watermark_wait() -> None:
+    text = GOOD.replace("  - wait: {isr-size: {topic: t, partition: 0, equals: 1}, timeout: 30}",
+                        "  - wait: {high-watermark: {topic: t, partition: 0, at-least: 50}}")
+    wait = loads(text, "h.yaml").steps[1].action
+    assert isinstance(wait, WaitFor)
+    assert wait.condition == "high-watermark"
+    assert wait.comparison is not None
+    assert wait.comparison.text() == ">= 50"

@@ -75,6 +75,10 @@ class Driver(Protocol):
         """None when the cluster cannot be asked right now (or the partition does not exist)."""
         ...
 
+    def high_watermark(self, topic: str, partition: int) -> int | None:
+        """The partition's high watermark (what consumers can read up to); None when unknown."""
+        ...
+
     def start_producer(self, step: Produce, name: str, topic: str) -> str:
         """Start a producer runner; returns its engine name."""
         ...

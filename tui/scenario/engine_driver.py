@@ -131,6 +131,24 @@ class EngineDriver:
         except Exception:  # no answer now; callers retry until their deadline
             return None
 
+    def high_watermark(self, topic: str, partition: int) -> int | None:
+        def ask(admin: Any) -> int | None:
+            from confluent_kafka import TopicPartition
+            from confluent_kafka.admin._listoffsets import OffsetSpec
+
+            spec: Any = OffsetSpec  # its factory methods are untyped
+            tp = TopicPartition(topic, partition)
+            # read_uncommitted (the default) LATEST is the high watermark
+            result = admin.list_offsets({tp: spec.latest()}, request_timeout=3.0)
+            info = result[tp].result(timeout=4.0)
+            return int(info.offset)
+
+        try:
+            result: int | None = self._admin.call(ask, timeout=6.0)
+            return result
+        except Exception:  # no answer now; the wait retries until its deadline
+            return None
+
     # ---- producers ---------------------------------------------------------------------------
 
     def start_producer(self, step: Produce, name: str, topic: str) -> str:

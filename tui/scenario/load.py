@@ -43,7 +43,8 @@ ASSIGNORS = ("range", "roundrobin", "cooperative-sticky")
 PROTOCOLS = ("classic", "consumer")
 NODE_ACTIONS = ("kill", "stop", "pause", "resume", "restart", "start")
 NODE_STATES = ("running", "paused", "dead", "stopped")
-WAIT_CONDITIONS = ("isr-size", "leader", "consumed", "processed", "produced", "assigned", "node-state",
+WAIT_CONDITIONS = ("isr-size", "high-watermark", "leader", "consumed", "processed", "produced",
+                   "assigned", "node-state",
                    "member-state", "seconds")
 MEMBER_STATES = ("joining", "running", "paused", "kicked", "crashed", "stopped")
 STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "restart-member",
@@ -667,12 +668,11 @@ class _StepContext:
                 w.fail(f"producer {name!r} runs until stopped; wait for something else.")
             return WaitFor("produced", producer=name, reason=reason, timeout=timeout)
         sub = _mapping(w, data[cond], cond)
-        if cond == "isr-size":
-            _only(w, sub, ("topic", "partition", "equals", "at-least", "at-most", "is"), "isr-size")
-            return WaitFor("isr-size", topic=self._topic(w, _str(w, sub, "topic", required=True),
-                                                          "topic"),
+        if cond in ("isr-size", "high-watermark"):
+            _only(w, sub, ("topic", "partition", "equals", "at-least", "at-most", "is"), cond)
+            return WaitFor(cond, topic=self._topic(w, _str(w, sub, "topic", required=True), "topic"),
                            partition=_int(w, sub, "partition", 0, high=999),
-                           comparison=self._count_cmp(w, sub, "isr-size"), reason=reason,
+                           comparison=self._count_cmp(w, sub, cond), reason=reason,
                            timeout=timeout)
         if cond == "leader":
             _only(w, sub, ("topic", "partition", "is", "not", "any"), "leader")
@@ -720,5 +720,5 @@ class _StepContext:
         key = given[0]
         if key == "is":
             return _cmp(w, sub[key], f"{what}.is")
-        value = _int(w, sub, key, low=0, high=1000)
+        value = _int(w, sub, key, low=0, high=1_000_000_000)
         return Comparison({"equals": "==", "at-least": ">=", "at-most": "<="}[key], value)

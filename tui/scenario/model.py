@@ -158,8 +158,8 @@ class WaitFor:
     """Wait until a condition holds (or ``timeout`` passes, which fails the step)."""
 
     condition: str
-    """isr-size, leader, consumed, processed, produced, assigned, node-state, member-state or
-    seconds."""
+    """isr-size, high-watermark, leader, consumed, processed, produced, assigned, node-state,
+    member-state or seconds."""
     topic: str | None = None
     partition: int = 0
     group: str | None = None

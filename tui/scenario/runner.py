@@ -364,6 +364,12 @@ class ScenarioRun:
                 return False, "no metadata"
             assert cond.comparison is not None
             return cond.comparison.holds(len(state.isr)), f"ISR {list(state.isr)}"
+        if cond.condition == "high-watermark":
+            high = self.driver.high_watermark(self._topic(cond.topic or ""), cond.partition)
+            if high is None:
+                return False, "no answer"
+            assert cond.comparison is not None
+            return cond.comparison.holds(high), f"high watermark {high}"
         if cond.condition == "leader":
             state = self._partition(cond.topic or "", cond.partition)
             if state is None:
@@ -530,6 +536,8 @@ def _wait_text(c: WaitFor) -> str:
     cmp = c.comparison.text() if c.comparison is not None else ""
     if c.condition == "isr-size":
         return f"the ISR of {c.topic}/{c.partition} has size {cmp}"
+    if c.condition == "high-watermark":
+        return f"the high watermark of {c.topic}/{c.partition} is {cmp}"
     if c.condition == "leader":
         if c.node is None:
             return f"{c.topic}/{c.partition} has a leader"
