@@ -124,8 +124,10 @@ class FakeDriver:
                           consumed={g: self._consumed.get(g, 0) for g in groups},
                           processed={g: self._consumed.get(g, 0) for g in groups})
 
-    def verdict(self, topics: tuple[str, ...], timeout: float) -> VerdictFacts:
+    def verdict(self, topics: tuple[str, ...], timeout: float, faults: tuple[str, ...] = (),
+                unclean: bool = False, min_insync: Mapping[str, int] | None = None) -> VerdictFacts:
         self.calls.append(("verdict", topics))
+        self.faults = faults
         counts = {"lost": 0, "redelivered": 0, "skipped": 0, **self.counts}
         expl = tuple((k, "expected", f"{v} record(s) {k} because the leader was killed.")
                      for k, v in counts.items() if v)

@@ -77,6 +77,8 @@ def test_run_all_executes_steps_and_judges() -> None:
     # the verdict step healed the broken node first
     assert node_calls[-1] == ("node", 1, "start")
     assert ("member-action", "m2-abc", "crash", 3, None) in driver.calls
+    # the checker is told what the run broke (to tell expected loss from a violation)
+    assert driver.faults == ("paused node 1 (the leader of t/0)", "killed node 1 (node 'old')")
     kinds = [p.kind for p in seen]
     assert kinds.count("step-started") == 8
     assert kinds[-1] == "finished"

@@ -115,7 +115,11 @@ class Driver(Protocol):
 
     def metrics(self, topics: tuple[str, ...], groups: tuple[str, ...]) -> RunMetrics: ...
 
-    def verdict(self, topics: tuple[str, ...], timeout: float) -> VerdictFacts: ...
+    def verdict(self, topics: tuple[str, ...], timeout: float, faults: tuple[str, ...] = (),
+                unclean: bool = False, min_insync: Mapping[str, int] | None = None) -> VerdictFacts:
+        """Judge the run. ``faults`` (what the run broke), ``unclean`` (a topic allowed unclean
+        election) and ``min_insync`` (per real topic) let the checker tell expected from violation."""
+        ...
 
     def publish(self, kind: str, text: str, severity: str = "info", **data: Any) -> None:
         """An event on the engine's bus (the timeline shows scenario progress)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -296,12 +296,21 @@ class EngineDriver:
             self._revoked[group] = self._revoked.get(group, 0) + (len(parts) if parts else 1)
         return {g: self._revoked.get(g, 0) for g in groups}
 
-    def verdict(self, topics: tuple[str, ...], timeout: float) -> VerdictFacts:
-        from tui.engine.verdict_run import compute_verdict
+    def verdict(self, topics: tuple[str, ...], timeout: float, faults: tuple[str, ...] = (),
+                unclean: bool = False, min_insync: Mapping[str, int] | None = None) -> VerdictFacts:
+        from dataclasses import replace
+
+        from tui.engine.checker import check
+        from tui.engine.verdict_run import gather_history
 
         engine = self.engine
-        verdict = compute_verdict(engine.ctx, engine.producers, engine.consumers, list(topics),
-                                  timeout)
+        history = gather_history(engine.ctx, engine.producers, engine.consumers, list(topics),
+                                 timeout)
+        # what only the scenario knows: the faults it injected and its topics' settings
+        history = replace(history, faults=(*history.faults, *faults),
+                          unclean_election=history.unclean_election or unclean,
+                          min_insync={**history.min_insync, **(min_insync or {})})
+        verdict = check(history)
         try:
             engine.set_verdict(verdict)
         except Exception:  # the TUI view is a bonus; the scenario result does not depend on it

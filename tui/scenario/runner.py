@@ -56,6 +56,7 @@ class _State:
     members: dict[str, str] = field(default_factory=dict)
     saved_nodes: dict[str, int] = field(default_factory=dict)
     touched_nodes: set[int] = field(default_factory=set)
+    faults: list[str] = field(default_factory=list)
 
 
 class ScenarioRun:
@@ -328,6 +329,8 @@ class ScenarioRun:
         past = {"kill": "killed", "stop": "stopped", "pause": "paused", "resume": "resumed",
                 "restart": "restarted", "start": "started"}[action.action]
         why = "" if action.node.number is not None else f" ({action.node.describe()})"
+        if action.action in ("kill", "stop", "pause"):
+            self._st.faults.append(f"{past} node {node}{why}")
         return f"{past} node {node}{why}"
 
     # ---- waiting -----------------------------------------------------------------------------
@@ -439,7 +442,12 @@ class ScenarioRun:
                 self.driver.producer_done(name, 30.0)
         topics = tuple(self._st.topics.values())
         self._say("verdict", None, "re-reading every partition and judging every record")
-        self.verdict = self.driver.verdict(topics, action.timeout)
+        decls = self.scenario.topics
+        self.verdict = self.driver.verdict(
+            topics, action.timeout, faults=tuple(self._st.faults),
+            unclean=any(t.unclean_leader_election for t in decls),
+            min_insync={self._topic(t.name): t.min_insync_replicas for t in decls
+                        if t.min_insync_replicas is not None})
         self.metrics = self.driver.metrics(topics, tuple(self._st.groups.values()))
         self.expectation_results = tuple(
             evaluate(e, self.verdict, self.metrics, self._st.groups) for e in self.scenario.expectations)
