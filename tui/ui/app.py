@@ -286,7 +286,10 @@ class ExplorerApp(App[int]):
         from tui.engine.producer.commands import StartProducer
         from tui.ui.forms.producer import ProducerForm
 
-        topics = [t.name for t in model.topics(self.snapshot.cluster)] if self.snapshot else []
+        # default topic: the one the last producer used, else the one selected on the Cluster screen
+        runners = model.producers(self.snapshot.producers) if self.snapshot else []
+        selected = self.query_one(ClusterPane).topics_table.selected_key()
+        topic = runners[-1].topic if runners else (selected or "demo")
 
         def done(result: Any) -> None:
             if result is not None:
@@ -294,8 +297,7 @@ class ExplorerApp(App[int]):
                 self.submit(StartProducer(profile=profile, workload=workload),
                             f"start producer {profile.name}")
 
-        self.push_screen(ProducerForm(name=f"p{number}", topic=topics[0] if topics else "demo"),
-                         done)
+        self.push_screen(ProducerForm(name=f"p{number}", topic=topic), done)
 
     def open_member_form(self, group: str | None, topic: str | None) -> None:
         from tui.engine.consumer.commands import AddMember
