@@ -9,6 +9,7 @@ UI thread never waits on Kafka.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, TabbedContent, TabPane
 
+from tui import paths
 from tui.engine.commands import Command
 from tui.engine.snapshot import Snapshot
 from tui.ui import model
@@ -34,6 +36,8 @@ from tui.ui.port import EnginePort, request_verdict
 from tui.ui.registry import BY_ID, COMMANDS, SCREENS, bindings_for
 from tui.ui.settings import Settings, keymap_file, load_keymap, load_settings, save_settings
 from tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
+
+log = logging.getLogger("kafka_explorer.ui")
 
 NOTIFY_KINDS_SKIPPED = ("command.failed",)
 """Error events that already reach the user through their command's future."""
@@ -72,6 +76,7 @@ class ExplorerApp(App[int]):
         self.renders = 0
         self._explorer_ready = False
         self._verdict_busy = False
+        self._render_failed = False
         self._start_run = start_run
         """``start_run(scenario, on_progress)`` for the Scenarios screen (built by the launcher)."""
 
@@ -140,10 +145,17 @@ class ExplorerApp(App[int]):
             return  # stale (P11)
         self.snapshot = snapshot
         started = time.perf_counter()
-        self.query_one(StatusHeader).show(snapshot)
         pane = self.active_pane()
-        if pane is not None:
-            pane.show(snapshot)
+        try:
+            self.query_one(StatusHeader).show(snapshot)
+            if pane is not None:
+                pane.show(snapshot)
+        except Exception as exc:  # a rendering bug must not end the user's session (or a lab run)
+            log.exception("rendering snapshot %s failed", snapshot.seq)
+            if not self._render_failed:
+                self._render_failed = True
+                self.notify(f"Could not render part of the screen ({type(exc).__name__}: {exc}); "
+                            f"details are in {paths.log_file()}.", severity="error", timeout=10)
         self.last_render_ms = (time.perf_counter() - started) * 1000
         self.renders += 1
         if not self._explorer_ready:

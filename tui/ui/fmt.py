@@ -8,6 +8,7 @@ through :func:`payload` (escape control sequences + cap length) and are then ren
 from __future__ import annotations
 
 import importlib
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
@@ -112,11 +113,13 @@ def sparkline(series: Sequence[float | int] | None, width: int = 16) -> str:
     """Unicode block sparkline of the last ``width`` points (scaled to their own max)."""
     if not series:
         return ""
-    points = [float(p) for p in list(series)[-width:]]
+    # negative or non-finite points (unknown offsets, gaps) show as the lowest block
+    points = [max(0.0, float(p)) if math.isfinite(float(p)) else 0.0
+              for p in list(series)[-width:]]
     top = max(points)
     if top <= 0:
         return _SPARK[0] * len(points)
-    return "".join(_SPARK[min(len(_SPARK) - 1, int(p / top * (len(_SPARK) - 1) + 0.5))]
+    return "".join(_SPARK[max(0, min(len(_SPARK) - 1, int(p / top * (len(_SPARK) - 1) + 0.5)))]
                    for p in points)
 
 

@@ -115,8 +115,9 @@ def _run_app(connection: Any, theme: str | None, themes: Any) -> int:
             lab = LabCluster(connection.lab_dir) if connection.lab_dir is not None else None
             return ScenarioRun(scenario, engine, lab, on_progress=on_progress)
 
-        ExplorerApp(engine, theme=theme, themes=themes, start_run=start_run).run()
-    return 0
+        app = ExplorerApp(engine, theme=theme, themes=themes, start_run=start_run)
+        app.run()
+    return app.return_code or 0
 
 
 def _wait_connected(engine: Any, bootstrap: str) -> str | None:
