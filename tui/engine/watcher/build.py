@@ -32,6 +32,9 @@ INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state", "__sha
 GROUP_PARTITION_SERIES = 1000
 """Most (group, partition) lag series kept: they multiply (groups x partitions) and cost a copy each
 refresh; per-group totals are always kept."""
+UNREACHABLE_AFTER = 3.0
+"""Seconds without any answer to a call before a registered broker counts as unreachable (a busy
+broker answering a big request in 1-2 s is slow, not gone)."""
 PRUNE_EVERY = 10
 """Refreshes between sweeps of series whose partition or group disappeared."""
 _SEVERITY = {"ok": 0, "stale": 1, "unsupported": 2, "forbidden": 3}
@@ -161,7 +164,7 @@ class ViewBuilder:
                 for key in (("offsets", node_id), ("probe", node_id)):
                     age = fetcher.overdue(key)
                     out = fetcher.outcomes.get(key)
-                    if (age is not None and age > max(0.2, interval * 0.8)) or \
+                    if (age is not None and age > max(UNREACHABLE_AFTER, interval)) or \
                             (age is None and out is not None and out.unreachable
                              and out.at >= tick - 2 * interval - 1):
                         state = "unreachable"
