@@ -261,7 +261,7 @@ class EngineDriver:
             if r.name not in mine:
                 continue
             produced += r.sent
-            acked += r.acked + r.acked_no_offset
+            acked += r.acked  # includes acks=0 reports without an offset
             definite += r.failed_definite
             indefinite += r.failed_indefinite
             for e in r.errors:
