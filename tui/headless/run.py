@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(scenario: Any, as_json: bool) -> int:
-    from tui.scenario.runner import describe
+    from tui.scenario.describe import describe
 
     if as_json:
         emit_json({"scenario": scenario.slug, "title": scenario.title, "valid": True,

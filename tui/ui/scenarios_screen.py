@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.scenario.describe import describe
 from tui.scenario.load import ScenarioError, discover
 from tui.scenario.model import Scenario, Step
 from tui.scenario.results import ExpectationResult, Progress, StepResult
@@ -331,7 +332,7 @@ def detail_text(item: Scenario | ScenarioError, run: RunHandle | None = None) ->
             mark, style = ("▶ ", "bold")
         else:
             mark, style = ("  ", "")
-        title = step.title or step.kind
+        title = step.title or describe(step)
         text.append(f"{mark}{step.number:>2}. {step.kind}: {title}\n", style=style)
         if res is not None and res.detail:
             text.append(f"       {res.detail}\n", style="dim" if res.ok else "red")

@@ -1,0 +1,71 @@
+"""Short human titles for steps and wait conditions (pure; used by the runner, reports and the UI)."""
+
+from __future__ import annotations
+
+from tui.scenario.model import (
+    MemberAction,
+    NodeAction,
+    Produce,
+    StartMembers,
+    Step,
+    StopProducer,
+    VerdictStep,
+    WaitFor,
+)
+
+
+def describe(step: Step) -> str:
+    """A short title for a step (used when the file gives none)."""
+    a = step.action
+    if isinstance(a, Produce):
+        w, p = a.workload, a.producer
+        count = "records until stopped" if w.count is None else f"{w.count} records"
+        rate = f" at {w.rate:g}/s" if w.rate else ""
+        idem = ", idempotent" if p.idempotence else ""
+        bg = " (background)" if not a.wait else ""
+        return f"{a.name}: {count} to {w.topic}{rate}, acks={p.acks}{idem}, keys {w.keys}{bg}"
+    if isinstance(a, StopProducer):
+        return f"stop producer {a.name}"
+    if isinstance(a, StartMembers):
+        how = "consumer protocol" if a.protocol == "consumer" else (a.assignor or "range")
+        crash = f", crash after {a.crash_after} record(s)" if a.crash_after else ""
+        return (f"start {a.count} member(s) of group {a.group} on {', '.join(a.topics)}: "
+                f"{a.strategy}, {how}{crash}")
+    if isinstance(a, MemberAction):
+        if a.action == "switch":
+            return f"switch {a.member} to {a.strategy}"
+        after = f" after {a.after_records} record(s)" if a.after_records is not None else ""
+        return f"{a.action} member {a.member}{after}"
+    if isinstance(a, NodeAction):
+        saved = f" (saved as {a.save_as})" if a.save_as else ""
+        return f"{a.action} {a.node.describe()}{saved}"
+    if isinstance(a, WaitFor):
+        return f"wait until {wait_text(a)}"
+    if isinstance(a, VerdictStep):
+        return "heal the cluster, re-read everything and judge" if a.heal else "re-read and judge"
+    return "note"
+
+
+def wait_text(c: WaitFor) -> str:
+    cmp = c.comparison.text() if c.comparison is not None else ""
+    if c.condition == "isr-size":
+        return f"the ISR of {c.topic}/{c.partition} has size {cmp}"
+    if c.condition == "high-watermark":
+        return f"the high watermark of {c.topic}/{c.partition} is {cmp}"
+    if c.condition == "leader":
+        if c.node is None:
+            return f"{c.topic}/{c.partition} has a leader"
+        return f"the leader of {c.topic}/{c.partition} is {'not ' if c.negate else ''}{c.node.describe()}"
+    if c.condition == "consumed":
+        return f"group {c.group} consumed {cmp} records"
+    if c.condition == "processed":
+        return f"group {c.group} processed {cmp} records (repeats included)"
+    if c.condition == "assigned":
+        return f"{cmp} member(s) of group {c.group} hold partitions"
+    if c.condition == "node-state":
+        return f"{c.node.describe() if c.node else 'the node'} is {c.state}"
+    if c.condition == "member-state":
+        return f"member {c.member} is {c.state}"
+    if c.condition == "produced":
+        return f"producer {c.producer} got every delivery report"
+    return f"{c.seconds:g} s passed"
