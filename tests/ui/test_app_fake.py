@@ -275,3 +275,24 @@ def test_startup_screen_shows_progress_and_returns_outcome() -> None:
     assert error is not None
     assert "Java 17" in error
     assert first == "fetching jars"
+
+
+async def test_a_rendering_error_is_notified_not_fatal(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tui.ui.panes.cluster import ClusterPane
+
+    def broken(self, snapshot, force=False):  # type: ignore[no-untyped-def]
+        raise IndexError("string index out of range")
+
+    engine = FakeEngine([snapshot(1), snapshot(2)])
+    app = make_app(engine, pump=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        monkeypatch.setattr(ClusterPane, "show", broken)
+        app.apply_snapshot(engine.snapshot())
+        await pilot.pause()
+        assert app.is_running
+        assert any("Could not render" in n.message for n in app._notifications)
+        monkeypatch.undo()
+        engine.advance()
+        app.apply_snapshot(engine.snapshot())
+        await pilot.press("2")
+        assert app.query_one("#tabs", TabbedContent).active == "tab-produce"

@@ -117,3 +117,5 @@ def test_sparkline_and_bar() -> None:
     assert fmt.bar(10, 10, 4) == "████"
     assert fmt.bar(0, 10, 4) == ""
     assert fmt.rate(25_000) == "25.0k/s"
+    # unknown offsets come through as negative numbers; a killed broker once crashed the app here
+    assert fmt.sparkline([-1e9, -1, 5, 10, float("nan")], 8) == "▁▁▅█▁"

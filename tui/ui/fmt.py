@@ -7,39 +7,20 @@ through :func:`payload` (escape control sequences + cap length) and are then ren
 
 from __future__ import annotations
 
-import importlib
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, cast
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
+
+from tui.safe_text import safe_text
 
 PAYLOAD_CAP = 64
 """Characters of a key/value shown in a table cell (the engine already caps what it keeps)."""
 
 _SPARK = "▁▂▃▄▅▆▇█"
-
-
-def _fallback_safe_text(data: bytes | str | None, cap: int = 256) -> str:
-    # used only until tui/safe_text.py exists: every non-printable char is shown as an escape
-    if data is None:
-        return ""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    out = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
-    return out if len(out) <= cap else out[:cap] + f"… (+{len(out) - cap})"
-
-
-def _load_safe_text() -> Callable[[bytes | str | None, int], str]:
-    try:
-        module = importlib.import_module("tui.safe_text")
-    except ImportError:
-        return _fallback_safe_text
-    return cast(Callable[[bytes | str | None, int], str], module.safe_text)
-
-
-safe_text = _load_safe_text()
 
 
 def attr(obj: object, name: str, default: Any = None) -> Any:
