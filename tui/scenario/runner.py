@@ -216,7 +216,8 @@ class ScenarioRun:
         nodes = self.driver.node_ids()
         if nodes and len(nodes) < need.nodes:
             raise ValueError(f"This scenario needs a {need.nodes}-node lab cluster; the one connected "
-                             f"has {len(nodes)} node(s).")
+                             f"has {len(nodes)} node(s) (stop it with `kafka-explorer lab down`: "
+                             "`kafka-explorer run` then starts the lab the scenario needs).")
         profile = getattr(self.driver, "cluster_profile", lambda: None)()
         if profile is not None and profile != need.profile:
             raise ValueError(f"This scenario needs the lab profile {need.profile!r}; the lab runs "
