@@ -6,6 +6,7 @@ Regenerate after an intended visual change (or a Textual upgrade) with
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -18,7 +19,9 @@ SIZE = (160, 48)
 
 
 def make_app(engine: FakeEngine, theme: str = "kx-dark") -> ExplorerApp:
-    return ExplorerApp(engine, theme=theme, settings=Settings(), remember=False, pump=False)
+    # a fixed (absent) keymap path: the help screen shows it, and a tmp path would change per run
+    return ExplorerApp(engine, theme=theme, settings=Settings(), remember=False, pump=False,
+                       keymap_path=Path("/home/user/.config/kafka-explorer/keymap.yaml"))
 
 
 def steps(app: ExplorerApp, *keys: str, snapshots: int = 2) -> Any:
