@@ -1,8 +1,8 @@
 """Choices the forms offer, read from the engine's own registries (one source of truth).
 
 The commit strategies live in modules that also hold their librdkafka hooks, so they are imported
-lazily, when a form opens (the running app's engine has loaded them already). pyproject's
-import-linter contract lists this one edge as an accepted exception.
+lazily, when a form opens (the running app's engine has loaded them already): importing ``tui.ui``
+never loads confluent_kafka (tests/ui/test_import_hygiene.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``kafka-explorer`` with no subcommand: connect (or start the lab), then run the explorer.
 
 This is the UI's composition root, the one ``tui.ui`` module that builds the engine and touches the
-lab cluster (import-linter lists these two edges as accepted exceptions). It owns their lifetime:
+lab cluster (both imported inside functions). It owns their lifetime:
 ``with Engine(connection) as engine: ExplorerApp(engine).run()``, and a lab cluster it started is
 stopped on exit unless ``--keep-lab``. Every failure ends in one sentence on stderr and exit 1.
 """
