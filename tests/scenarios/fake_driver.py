@@ -111,6 +111,9 @@ class FakeDriver:
     def processed(self, group: str) -> int:
         return self.consumed(group)
 
+    def activity(self) -> int:
+        return len(self.calls)
+
     def assigned_members(self, group: str) -> int:
         return sum(1 for g in self.members.values() if g == group)
 

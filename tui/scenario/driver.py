@@ -109,6 +109,11 @@ class Driver(Protocol):
         """Records processed by the group's members so far, repeats included."""
         ...
 
+    def activity(self) -> int:
+        """A number that grows whenever any member of this run delivers, processes or commits
+        (the runner waits for it to stand still before judging)."""
+        ...
+
     def assigned_members(self, group: str) -> int:
         """Members of the group that currently hold at least one partition."""
         ...

@@ -247,6 +247,11 @@ class EngineDriver:
     def processed(self, group: str) -> int:
         return sum(m.processed for m in self._members_of(group))
 
+    def activity(self) -> int:
+        mine = set(self._members)
+        return sum(m.delivered + m.processed + m.commits_ok + m.commits_failed
+                   for m in self.engine.consumers.view().members if m.name in mine)
+
     def assigned_members(self, group: str) -> int:
         return sum(1 for m in self._members_of(group) if m.assignment and m.state == "running")
 

@@ -47,6 +47,11 @@ LOG = logging.getLogger("kafka_explorer.scenario")
 POLL_S = 0.25
 """How often wait conditions are re-checked."""
 HEAL_TIMEOUT_S = 90.0
+SETTLE_QUIET_S = 1.5
+"""Members must deliver, process and commit nothing for this long before the verdict is taken:
+the checker compares the broker's committed offsets with the consumption log, and a member caught
+between a commit and its log entries would look like it skipped records."""
+SETTLE_MAX_S = 20.0
 
 
 @dataclass
@@ -442,6 +447,8 @@ class ScenarioRun:
             if not self.driver.producer_done(name, 1.0):
                 self.driver.stop_producer(name)
                 self.driver.producer_done(name, 30.0)
+        if self._st.members:
+            self._settle()
         topics = tuple(self._st.topics.values())
         self._say("verdict", None, "re-reading every partition and judging every record")
         decls = self.scenario.topics
@@ -456,6 +463,22 @@ class ScenarioRun:
         counts = ", ".join(f"{k} {v}" for k, v in self.verdict.counts.items() if v)
         prefix = f"{'; '.join(healed)}; " if healed else ""
         return f"{prefix}verdict: {counts or 'no anomalies'}"
+
+    def _settle(self) -> None:
+        """Wait (bounded) until the run's members have been quiet for SETTLE_QUIET_S."""
+        self._say("verdict", None, "waiting for the group members to go quiet")
+        deadline = time.monotonic() + SETTLE_MAX_S
+        last = self.driver.activity()
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            self._sleep(POLL_S)
+            now = self.driver.activity()
+            if now != last:
+                last, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since >= SETTLE_QUIET_S:
+                return
+        self._say("warning", None, f"members were still busy after {SETTLE_MAX_S:.0f} s; judging "
+                  "anyway")
 
     def _finish(self) -> None:
         if self.verdict is None and self.error is None:
