@@ -152,6 +152,20 @@ def test_down_leaves_no_jvm_behind(tmp_path: Path) -> None:
     # a second `up` reuses the healthy cluster instead of starting another JVM
     lab.up(nodes=1)
     assert lab.pid(1) == pid
+    # kill -> start -> kill again: a JVM the lab started itself reads 'dead' at once after SIGKILL,
+    # even while the kernel still tears its threads down (regression: it read 'running')
+    lab.kill(1)
+    assert lab.node_state(1) == "dead"
+    lab.start_node(1)
+    second = lab.pid(1)
+    assert second is not None
+    assert second != pid
+    lab.kill(1)
+    assert lab.node_state(1) == "dead"
+    assert not proc.alive(second)
+    lab.start_node(1)
+    pid = lab.pid(1)
+    assert pid is not None
     assert lab.down() == [1]
     assert not proc.alive(pid)
     assert lab.node_state(1) == "stopped"

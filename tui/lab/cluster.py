@@ -146,8 +146,9 @@ class LabCluster:
     def pid(self, node_id: int) -> int | None:
         """The PID of node ``node_id`` when it is a live JVM this lab started, else None."""
         child = self._children.get(node_id)
-        if child is not None and child.poll() is None:
-            # launched by us: right after fork /proc still shows our own command line until exec
+        if child is not None and child.poll() is None and process.alive(child.pid):
+            # launched by us: right after fork /proc still shows our own command line until exec.
+            # (A killed JVM shows 'Z' while its threads are torn down, before waitpid can reap it.)
             return child.pid
         pid = process.read_pid(self._pid_file(node_id))
         if pid is None:
