@@ -73,6 +73,12 @@ def gather_history(ctx: EngineContext, producers: Any, consumers: ConsumerLab | 
             if ev.topic and ev.partition is not None:
                 groups.setdefault(ev.group, set()).add((ev.topic, ev.partition))
     commits = final_commits(conf, groups, timeout=max(3.0, deadline - time.monotonic()))
+    if consumers is not None:
+        # A member commits only after its PROCESSED lines left its pipe, but our reader may not have
+        # logged them yet: re-take the log after the commits, once it stopped growing, or records
+        # processed just before that commit would read as skipped.
+        _wait_log_quiet(consumers, quiet=0.5, timeout=min(5.0, max(0.5, deadline - time.monotonic())))
+        consumption = consumers.history()
     started = dict(consumers.log.first_assign) if consumers is not None else {}
     faults: tuple[str, ...] = ()
     if consumers is not None and consumers.log.dropped:
@@ -81,6 +87,19 @@ def gather_history(ctx: EngineContext, producers: Any, consumers: ConsumerLab | 
     return History(produced=produced, producers=settings, consumption=consumption, audit=audit,
                    final_commits=commits, isolation=isolation, group_started_at=started,
                    reset_policy=resets, faults=faults)
+
+
+def _wait_log_quiet(consumers: ConsumerLab, quiet: float, timeout: float) -> None:
+    """Wait (bounded) until the consumption log has not grown for ``quiet`` seconds."""
+    end = time.monotonic() + timeout
+    size, since = len(consumers.log), time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.05)
+        now = len(consumers.log)
+        if now != size:
+            size, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
 
 
 def consumed_topics(consumers: ConsumerLab | None) -> set[str]:
