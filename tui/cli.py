@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# commands that talk to a cluster and accept -b/-X/--profile after their name too
+# (produce declares its own copy of these options)
+CONNECTED_COMMANDS = ("consume", "watch", "run")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kafka-explorer",
@@ -47,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         add_state_dir_argument(sub_parser)
+        if name in CONNECTED_COMMANDS:
+            add_connection_arguments(sub_parser, after_command=True)
         module.add_arguments(sub_parser)
     return parser
 
