@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from tui.engine.context import Connection
 
@@ -19,16 +20,16 @@ class ConnectError(Exception):
 def add_connection_arguments(parser: argparse.ArgumentParser, *, after_command: bool = False) -> None:
     """-b / -X / --profile / --config. ``after_command``: the copy a subcommand accepts, whose
     SUPPRESS defaults keep values typed before the subcommand when these are absent."""
-    keep = {"default": argparse.SUPPRESS} if after_command else {}
+    absent: Any = argparse.SUPPRESS if after_command else None
     group = parser.add_argument_group("connection")
-    group.add_argument("-b", "--bootstrap", metavar="HOST:PORT",
-                       help="bootstrap servers of any cluster (default: the local lab)", **keep)
+    group.add_argument("-b", "--bootstrap", metavar="HOST:PORT", default=absent,
+                       help="bootstrap servers of any cluster (default: the local lab)")
     group.add_argument("-X", dest="properties", metavar="KEY=VALUE", action="append",
-                       help="any librdkafka property (repeatable); keep secrets in a profile file",
-                       **(keep or {"default": []}))
-    group.add_argument("--profile", metavar="NAME", help="a named connection profile", **keep)
-    group.add_argument("--config", metavar="FILE", type=Path,
-                       help="profiles file (default: the user config dir's profiles.yaml)", **keep)
+                       default=argparse.SUPPRESS if after_command else [],
+                       help="any librdkafka property (repeatable); keep secrets in a profile file")
+    group.add_argument("--profile", metavar="NAME", default=absent, help="a named connection profile")
+    group.add_argument("--config", metavar="FILE", type=Path, default=absent,
+                       help="profiles file (default: the user config dir's profiles.yaml)")
 
 
 def add_state_dir_argument(parser: argparse.ArgumentParser) -> None:
