@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _term_as_exit)
+    from tui.logsetup import route_logs
+
+    route_logs()
     try:
         if args.command is None:
             from tui.ui.launch import run_explorer

@@ -91,14 +91,9 @@ def _usage(text: str) -> int:
 
 def _route_logs() -> None:
     """librdkafka's log lines go to the app log file, never to this terminal."""
-    import logging
+    from tui.logsetup import route_logs
 
-    root = logging.getLogger("kafka_explorer")
-    if root.handlers or logging.getLogger().handlers:
-        return  # someone (the app, pytest) already decided where logs go
-    from tui.redact import app_log_handler  # 0600 file; secrets are redacted from every line
-
-    root.addHandler(app_log_handler())
+    route_logs()
 
 
 def run(args: argparse.Namespace) -> int:

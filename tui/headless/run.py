@@ -42,12 +42,12 @@ def find_scenario(text: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    import logging
 
+    # client log lines would interleave with the narration: they go to the app log file
+    from tui.logsetup import route_logs
     from tui.scenario.load import ScenarioError, load_file
 
-    # client log lines would interleave with the narration; the run's report has what matters
-    logging.getLogger("kafka_explorer").addHandler(logging.NullHandler())
+    route_logs()
 
     try:
         scenario = load_file(find_scenario(args.scenario))

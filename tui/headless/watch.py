@@ -8,7 +8,6 @@ object. Ctrl-C (or ``--duration``) stops it cleanly.
 from __future__ import annotations
 
 import argparse
-import logging
 import time
 from typing import Any
 
@@ -20,22 +19,9 @@ FIRST_VIEW_TIMEOUT = 8.0
 
 def _route_logs() -> None:
     """librdkafka's log lines go to the app log file, never to this terminal."""
-    root = logging.getLogger("kafka_explorer")
-    if root.handlers or logging.getLogger().handlers:
-        return  # someone (the app, pytest) already decided where logs go
-    try:
-        from tui import paths
+    from tui.logsetup import route_logs
 
-        handler: logging.Handler = logging.FileHandler(paths.ensure(paths.log_file().parent)
-                                                       / paths.log_file().name)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    except OSError:
-        handler = logging.NullHandler()
-    from tui.redact import RedactingFilter  # secrets never reach the log file (issue 8)
-
-    handler.addFilter(RedactingFilter())
-    root.addHandler(handler)
-
+    route_logs()
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group", "-g", dest="groups", action="append", default=[], metavar="G",
