@@ -100,9 +100,17 @@ def _stop_lab(lab: Any) -> None:
 
 
 def _run_app(connection: Any, theme: str | None, themes: Any) -> int:
+    from tui import config
     from tui.engine.engine import Engine
     from tui.ui.app import ExplorerApp
 
+    # one metadata round trip first: a wrong password, CA or mechanism gets its own sentence here
+    # (authentication and TLS failures end the probe at once) instead of a generic timeout
+    sys.stderr.write(f"kafka-explorer: connecting to {connection.bootstrap} …\n")
+    problem = config.probe_connection(connection.bootstrap, dict(connection.properties),
+                                      timeout=CONNECT_TIMEOUT)
+    if problem is not None:
+        return fail(problem)
     with Engine(connection) as engine:
         problem = _wait_connected(engine, connection.bootstrap)
         if problem is not None:
@@ -122,7 +130,6 @@ def _run_app(connection: Any, theme: str | None, themes: Any) -> int:
 
 def _wait_connected(engine: Any, bootstrap: str) -> str | None:
     """None once the watcher read the brokers; else one sentence saying why not."""
-    sys.stderr.write(f"kafka-explorer: connecting to {bootstrap} …\n")
     deadline = time.monotonic() + CONNECT_TIMEOUT
     message = "no answer"
     while time.monotonic() < deadline:
