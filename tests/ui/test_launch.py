@@ -37,7 +37,7 @@ def test_unreachable_cluster_is_one_sentence(capsys: pytest.CaptureFixture[str],
     monkeypatch.setattr(launch, "CONNECT_TIMEOUT", 3.0)
     assert launch.run_explorer(args(bootstrap="127.0.0.1:1")) == 1
     err = capsys.readouterr().err
-    assert "Cannot reach the Kafka cluster at 127.0.0.1:1" in err
+    assert "Cannot reach the broker at 127.0.0.1:1: connection refused" in err
     assert "Traceback" not in err
 
 
