@@ -33,8 +33,9 @@ class MemberRequest:
 
 class MemberForm(FormScreen[MemberRequest]):
     title_text = "Add group members"
-    help_text = ("Members run inside the app, one thread and one consumer each. Crash-after makes "
-                 "the first incarnation die right after processing that many records.")
+    help_text = ("Each member is its own process with one consumer, so a crash is real (no commit, "
+                 "no leave). Crash-after makes the first incarnation die right after processing that "
+                 "many records.")
 
     def __init__(self, group: str = "demo-group", topic: str = "demo") -> None:
         super().__init__()
