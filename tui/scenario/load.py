@@ -56,8 +56,13 @@ _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?
 
 
 def bundled_dir() -> Path:
-    """Where the bundled workshop scenarios live in a source checkout."""
-    return Path(__file__).resolve().parents[2] / "sample_configs" / "scenarios"
+    """Where the bundled workshop scenarios live: the source checkout's ``sample_configs/``, or the
+    copy an installed wheel carries as ``tui/sample_configs_data/``."""
+    here = Path(__file__).resolve()
+    checkout = here.parents[2] / "sample_configs" / "scenarios"
+    if checkout.is_dir():
+        return checkout
+    return here.parents[1] / "sample_configs_data" / "scenarios"
 
 
 def discover(directory: Path | None = None) -> list[tuple[Path, Scenario | ScenarioError]]:
