@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from tui.engine.checker.verdict import Verdict
-from tui.engine.commands import Command, LabAction
+from tui.engine.commands import LAB_ACTIONS, Command, LabAction
 from tui.engine.consumer.lab import ConsumerLab
 from tui.engine.context import Connection, EngineContext
 from tui.engine.events import EventBus, Subscription
@@ -137,10 +137,9 @@ class Engine:
         if self._lab is None:
             raise ValueError("Node actions need the local lab cluster; this engine is connected "
                              "to a cluster it did not start.")
-        action = getattr(self._lab, cmd.action if cmd.action != "start" else "start_node", None)
-        if action is None or cmd.action not in ("kill", "stop", "pause", "resume", "restart",
-                                                "start"):
-            raise ValueError(f"Unknown node action {cmd.action!r}.")
+        if cmd.action not in LAB_ACTIONS:
+            raise ValueError(f"Unknown node action {cmd.action!r}; use one of {', '.join(LAB_ACTIONS)}.")
+        action = getattr(self._lab, cmd.action if cmd.action != "start" else "start_node")
         self.bus.publish(f"lab.{cmd.action}", f"broker:{cmd.node}",
                          f"{cmd.action} node {cmd.node} requested", "notice", node=cmd.node)
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 from tui.lab.errors import LabError
 from tui.lab.jars import classpath, ensure_jars
@@ -87,7 +86,3 @@ def describe_topic(bootstrap: str, topic: str) -> list[ToolPartition]:
 def describe_group(bootstrap: str, group: str) -> str:
     """Raw ``kafka-consumer-groups --describe`` output for one group."""
     return run_tool(GROUP_COMMAND, ["--bootstrap-server", bootstrap, "--describe", "--group", group])
-
-
-def jar_dir() -> Path:
-    return ensure_jars()
