@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 from tui.engine.checker.verdict import Verdict
@@ -44,6 +45,7 @@ class Engine:
         self._lab_nodes: tuple[LabNodeView, ...] = ()
         self._verdict: Verdict | None = None
         self._history: History | None = None
+        self._faults: list[str] = []
         self._lab: Any = None
         if connection.lab_dir is not None:
             from tui.lab import LabCluster
@@ -146,6 +148,9 @@ class Engine:
             action(cmd.node)
         except LabError as exc:
             raise ValueError(str(exc)) from exc
+        if cmd.action in ("kill", "stop", "pause"):
+            past = {"kill": "killed", "stop": "stopped", "pause": "paused"}[cmd.action]
+            self._faults.append(f"{past} node {cmd.node} at {time.strftime('%H:%M:%S')}")
         self._refresh_lab()
         self.bus.publish(f"lab.{cmd.action}.done", f"broker:{cmd.node}",
                          f"node {cmd.node}: {cmd.action} done", "notice", node=cmd.node)
@@ -183,6 +188,10 @@ class Engine:
         self.bus.publish("verdict.started", "engine", "Re-reading every partition to judge each record")
         history = gather_history(self.ctx, self.producers, self.consumers, topics, timeout,
                                  ledger_from_audit)
+        if self._faults:
+            # node faults injected from this engine explain losses that acks=1 or unclean
+            # election allow (the checker judges them 'expected', not 'violation')
+            history = replace(history, faults=(*history.faults, *self._faults))
         verdict = check(history)
         self._history = history
         self.set_verdict(verdict)

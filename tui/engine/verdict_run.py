@@ -84,9 +84,46 @@ def gather_history(ctx: EngineContext, producers: Any, consumers: ConsumerLab | 
     if consumers is not None and consumers.log.dropped:
         faults = (f"the consumption log reached its cap: {consumers.log.dropped} events were not "
                   f"recorded, so consumer-side findings are incomplete",)
+    min_insync, unclean = topic_guarantees(conf, all_topics, timeout=min(10.0, max(
+        2.0, deadline - time.monotonic())))
     return History(produced=produced, producers=settings, consumption=consumption, audit=audit,
                    final_commits=commits, isolation=isolation, group_started_at=started,
-                   reset_policy=resets, faults=faults)
+                   reset_policy=resets, faults=faults, unclean_election=unclean,
+                   min_insync=min_insync)
+
+
+def topic_guarantees(conf: dict[str, Any], topics: Iterable[str],
+                     timeout: float) -> tuple[dict[str, int], bool]:
+    """Each topic's effective ``min.insync.replicas``, and whether any allows unclean election:
+    the checker needs both to tell an expected loss from a violation. Unknown on any error."""
+    from confluent_kafka.admin._config import ConfigResource  # the public module lacks re-exports for mypy
+    from confluent_kafka.admin._resource import ResourceType
+
+    from tui.engine import clients
+
+    names = [t for t in topics if t]
+    if not names:
+        return {}, False
+    admin = clients.admin({k: v for k, v in conf.items() if k not in ("group.id",)})
+    min_insync: dict[str, int] = {}
+    unclean = False
+    try:
+        futures = admin.describe_configs([ConfigResource(ResourceType.TOPIC, t) for t in names],
+                                         request_timeout=timeout)
+        for resource, future in futures.items():
+            try:
+                entries = future.result(timeout=timeout + 1)
+            except Exception:  # one unreadable topic keeps the others
+                continue
+            entry = entries.get("min.insync.replicas")
+            if entry is not None and entry.value is not None and entry.value.isdigit():
+                min_insync[resource.name] = int(entry.value)
+            flag = entries.get("unclean.leader.election.enable")
+            if flag is not None and (flag.value or "").lower() == "true":
+                unclean = True
+    except Exception:  # the verdict goes on without them (losses then read as violations)
+        pass
+    return min_insync, unclean
 
 
 def _wait_log_quiet(consumers: ConsumerLab, quiet: float, timeout: float) -> None:
