@@ -21,11 +21,9 @@ import argparse
 import contextlib
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from confluent_kafka.cimpl import NewTopic
@@ -38,7 +36,7 @@ from tui.engine.producer.ledger import Ledger
 from tui.engine.producer.profile import ProducerProfile
 from tui.engine.producer.workload import Workload, parse_key_mode
 from tui.engine.record_format import encode_value, headers_for
-from tui.lab import LabCluster
+from tui.lab.cluster import temporary_lab
 from tui.lab.jars import classpath, ensure_jars
 from tui.lab.java import java_executable
 
@@ -50,10 +48,8 @@ def cluster(bootstrap: str | None) -> Iterator[str]:
     if bootstrap:
         yield bootstrap
         return
-    with tempfile.TemporaryDirectory(prefix="kx-bench-prod-") as tmp:
-        lab = LabCluster(Path(tmp))
-        with lab.running(nodes=1, timeout=180):
-            yield lab.bootstrap
+    with temporary_lab(nodes=1, prefix="kx-bench-prod-") as lab:
+        yield lab.bootstrap
 
 
 def make_topic(bootstrap: str, name: str, partitions: int) -> None:

@@ -19,7 +19,6 @@ import contextlib
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +34,7 @@ from tui.engine.producer.profile import ProducerProfile
 from tui.engine.producer.workload import Workload, parse_key_mode
 from tui.engine.topics import CreateTopic, TopicSpec
 from tui.lab import LabCluster
+from tui.lab.cluster import temporary_lab
 from tui.ui.app import ExplorerApp
 from tui.ui.settings import Settings
 
@@ -65,11 +65,9 @@ def connection(args: argparse.Namespace) -> Iterator[Connection]:
         lab = LabCluster(Path(args.state_dir))
         yield Connection(bootstrap=lab.bootstrap, lab_dir=lab.dir, label="lab")
         return
-    with tempfile.TemporaryDirectory(prefix="kx-bench-ui-") as tmp:
-        lab = LabCluster(Path(tmp))
-        print("starting a 1-node lab cluster…", file=sys.stderr, flush=True)
-        with lab.running(nodes=1, timeout=180):
-            yield Connection(bootstrap=lab.bootstrap, lab_dir=lab.dir, label="lab")
+    print("starting a 1-node lab cluster…", file=sys.stderr, flush=True)
+    with temporary_lab(nodes=1, prefix="kx-bench-ui-") as lab:
+        yield Connection(bootstrap=lab.bootstrap, lab_dir=lab.dir, label="lab")
 
 
 def pct(values: list[float], q: float) -> float:

@@ -18,11 +18,9 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from confluent_kafka import TopicPartition
@@ -31,7 +29,7 @@ from confluent_kafka.admin import NewTopic
 from tui.engine import clients
 from tui.engine.context import Connection, EngineContext
 from tui.engine.watcher.watcher import Watcher
-from tui.lab import LabCluster
+from tui.lab.cluster import temporary_lab
 from tui.lab.jars import classpath, ensure_jars
 from tui.lab.java import java_executable
 
@@ -44,10 +42,8 @@ def cluster(bootstrap: str | None) -> Iterator[str]:
     if bootstrap:
         yield bootstrap
         return
-    with tempfile.TemporaryDirectory(prefix="kx-bench-watch-") as tmp:
-        lab = LabCluster(Path(tmp))
-        with lab.running(nodes=1, timeout=180):
-            yield lab.bootstrap
+    with temporary_lab(nodes=1, prefix="kx-bench-watch-") as lab:
+        yield lab.bootstrap
 
 
 class Stats:

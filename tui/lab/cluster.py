@@ -542,6 +542,17 @@ class LabCluster:
             self.down(timeout=10.0)
 
 
+@contextlib.contextmanager
+def temporary_lab(nodes: int = 1, prefix: str = "kx-lab-", timeout: float = 180.0) -> Iterator[LabCluster]:
+    """A lab cluster in a fresh temporary state dir, torn down and deleted on exit (benchmarks)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        lab = LabCluster(Path(tmp))
+        with lab.running(nodes=nodes, timeout=timeout):
+            yield lab
+
+
 def process_port_wait(port: int, timeout: float) -> bool:
     """Wait for a port to become bindable (a killed JVM's sockets close a moment after it exits)."""
     deadline = time.monotonic() + timeout
