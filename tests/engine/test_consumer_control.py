@@ -28,7 +28,7 @@ from tui.engine.consumer.commands import (
     SetProcessingTime,
     SetStrategy,
 )
-from tui.engine.consumer.lab import ConsumerLab
+from tui.engine.consumer.members import GroupMembers
 from tui.engine.context import Connection, EngineContext
 from tui.engine.history import ConsumerEventKind as K
 from tui.lab import LabCluster
@@ -37,14 +37,14 @@ pytestmark = pytest.mark.kafka
 
 
 @pytest.fixture
-def consumer_lab(lab1: LabCluster) -> Iterator[ConsumerLab]:
+def consumer_lab(lab1: LabCluster) -> Iterator[GroupMembers]:
     ctx = EngineContext(Connection(lab1.bootstrap))
-    lab = ConsumerLab(ctx)
+    lab = GroupMembers(ctx)
     yield lab
     lab.close(15)
 
 
-def _owner_of(lab: ConsumerLab, topic: str, partition: int) -> str | None:
+def _owner_of(lab: GroupMembers, topic: str, partition: int) -> str | None:
     for member in lab.view().members:
         if (topic, partition) in member.assignment:
             return member.name
@@ -53,7 +53,7 @@ def _owner_of(lab: ConsumerLab, topic: str, partition: int) -> str | None:
 
 @pytest.mark.parametrize("hard", [True, False], ids=["sigkill", "clean-leave"])
 def test_crash_keeps_the_partition_until_session_timeout_but_leave_hands_it_over(
-        lab1: LabCluster, consumer_lab: ConsumerLab, hard: bool) -> None:
+        lab1: LabCluster, consumer_lab: GroupMembers, hard: bool) -> None:
     topic = unique("takeover")
     create_topics(lab1.bootstrap, [topic], partitions=2)
     spec = MemberSpec(group=unique("g"), topics=(topic,), assignor="cooperative-sticky",
@@ -82,7 +82,7 @@ def test_crash_keeps_the_partition_until_session_timeout_but_leave_hands_it_over
 
 
 def test_strategy_switch_takes_effect_at_the_next_batch(lab1: LabCluster,
-                                                        consumer_lab: ConsumerLab) -> None:
+                                                        consumer_lab: GroupMembers) -> None:
     topic = unique("switch")
     create_topics(lab1.bootstrap, [topic])
     ledger = Ledger(lab1.bootstrap, "switch")
@@ -111,7 +111,7 @@ def test_strategy_switch_takes_effect_at_the_next_batch(lab1: LabCluster,
     assert view.pending_strategy is None
 
 
-def test_pause_resume_processing_time_and_view(lab1: LabCluster, consumer_lab: ConsumerLab) -> None:
+def test_pause_resume_processing_time_and_view(lab1: LabCluster, consumer_lab: GroupMembers) -> None:
     topic = unique("pause")
     create_topics(lab1.bootstrap, [topic])
     ledger = Ledger(lab1.bootstrap, "pause")
@@ -142,7 +142,7 @@ def test_pause_resume_processing_time_and_view(lab1: LabCluster, consumer_lab: C
 
 
 def test_restart_of_a_running_member_is_a_clean_leave_then_a_new_incarnation(
-        lab1: LabCluster, consumer_lab: ConsumerLab) -> None:
+        lab1: LabCluster, consumer_lab: GroupMembers) -> None:
     topic = unique("restart")
     create_topics(lab1.bootstrap, [topic])
     Ledger(lab1.bootstrap, "restart").produce(topic, 4, partition=0)
@@ -161,7 +161,7 @@ def test_restart_of_a_running_member_is_a_clean_leave_then_a_new_incarnation(
 
 
 def test_kip848_static_member_restart_waits_out_the_fenced_instance_id(
-        lab1: LabCluster, consumer_lab: ConsumerLab) -> None:
+        lab1: LabCluster, consumer_lab: GroupMembers) -> None:
     # KIP-848 fences a new member whose group.instance.id the crashed one still holds; the member
     # keeps re-joining until the broker-side session (10 s in the lab) expires, then resumes
     topic = unique("kip848")

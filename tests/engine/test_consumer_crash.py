@@ -23,7 +23,7 @@ from tests.engine.test_consumer_support import (
 )
 from tests.helpers import unique, wait_until
 from tui.engine.consumer.commands import MemberSpec, RemoveMember, RestartMember
-from tui.engine.consumer.lab import ConsumerLab
+from tui.engine.consumer.members import GroupMembers
 from tui.engine.context import Connection, EngineContext
 from tui.engine.history import ConsumerEventKind as K
 from tui.engine.history import History
@@ -48,7 +48,7 @@ class Run:
     member: str
     output: str | None
     history: History
-    lab: ConsumerLab
+    lab: GroupMembers
     verdict: Any
 
 
@@ -56,7 +56,7 @@ class Run:
 def crash_runs(lab1: LabCluster) -> Iterator[dict[str, Run]]:
     bootstrap = lab1.bootstrap
     ctx = EngineContext(Connection(bootstrap))
-    lab = ConsumerLab(ctx)
+    lab = GroupMembers(ctx)
     ledger = Ledger(bootstrap, ctx.run_id)
     base = unique("crash")
     topics = {s: f"{base}-{s}" for s in STRATEGIES}

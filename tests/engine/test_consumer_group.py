@@ -18,7 +18,7 @@ from tests.engine.test_consumer_support import (
 )
 from tests.helpers import unique, wait_until
 from tui.engine.consumer.commands import AddMember, MemberSpec, SetSlow
-from tui.engine.consumer.lab import ConsumerLab
+from tui.engine.consumer.members import GroupMembers
 from tui.engine.context import Connection, EngineContext
 from tui.engine.history import ConsumerEventKind as K
 from tui.lab import LabCluster
@@ -29,13 +29,13 @@ pytestmark = pytest.mark.kafka
 
 
 @pytest.fixture
-def consumer_lab(lab1: LabCluster) -> Iterator[ConsumerLab]:
-    lab = ConsumerLab(EngineContext(Connection(lab1.bootstrap)))
+def consumer_lab(lab1: LabCluster) -> Iterator[GroupMembers]:
+    lab = GroupMembers(EngineContext(Connection(lab1.bootstrap)))
     yield lab
     lab.close(15)
 
 
-def _assigned(lab: ConsumerLab, member: str) -> set[int]:
+def _assigned(lab: GroupMembers, member: str) -> set[int]:
     view = lab.view().member(member)
     return {p for _, p in view.assignment} if view else set()
 
@@ -46,7 +46,7 @@ def _assigned(lab: ConsumerLab, member: str) -> set[int]:
     ("consumer", "range", True),
 ])
 def test_adding_a_member_revokes_all_or_only_moved_partitions(
-        lab1: LabCluster, consumer_lab: ConsumerLab, protocol: str, assignor: str,
+        lab1: LabCluster, consumer_lab: GroupMembers, protocol: str, assignor: str,
         incremental: bool) -> None:
     topic = unique("rebal")
     create_topics(lab1.bootstrap, [topic], partitions=4)
@@ -78,7 +78,7 @@ def test_adding_a_member_revokes_all_or_only_moved_partitions(
 
 
 def test_kicked_member_is_reported_and_its_batch_redelivered(
-        lab1: LabCluster, consumer_lab: ConsumerLab) -> None:
+        lab1: LabCluster, consumer_lab: GroupMembers) -> None:
     topic = unique("kick")
     create_topics(lab1.bootstrap, [topic], partitions=1)
     spec = MemberSpec(group=unique("g"), topics=(topic,), assignor="cooperative-sticky",
@@ -119,7 +119,7 @@ def _cgc_describe(bootstrap: str, group: str) -> dict[tuple[str, int], int | Non
 
 
 def test_committed_offsets_agree_with_consumer_group_command(
-        lab1: LabCluster, consumer_lab: ConsumerLab) -> None:
+        lab1: LabCluster, consumer_lab: GroupMembers) -> None:
     topic = unique("cgc")
     create_topics(lab1.bootstrap, [topic], partitions=3)
     Ledger(lab1.bootstrap, "cgc").produce(topic, 30, partitions=3)

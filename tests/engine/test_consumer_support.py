@@ -15,7 +15,7 @@ from confluent_kafka.admin import NewTopic
 
 from tests.helpers import wait_until
 from tui.engine import clients
-from tui.engine.consumer.lab import ConsumerLab
+from tui.engine.consumer.members import GroupMembers
 from tui.engine.history import (
     ConsumerEvent,
     ConsumerEventKind,
@@ -78,14 +78,14 @@ class Ledger:
         return tuple(self.records), (ProducerSettings(self.name, "all", True, 2147483647, 5),)
 
 
-def events(lab: ConsumerLab, member: str | None = None, kind: ConsumerEventKind | None = None,
+def events(lab: GroupMembers, member: str | None = None, kind: ConsumerEventKind | None = None,
            incarnation: int | None = None) -> list[ConsumerEvent]:
     return [e for e in lab.history()
             if (member is None or e.member == member) and (kind is None or e.kind is kind)
             and (incarnation is None or e.incarnation == incarnation)]
 
 
-def wait_processed(lab: ConsumerLab, member: str, incarnation: int, topic: str, offset: int,
+def wait_processed(lab: GroupMembers, member: str, incarnation: int, topic: str, offset: int,
                    timeout: float = 40.0) -> None:
     """Wait until that incarnation processed ``offset`` of ``topic`` (any partition)."""
     wait_until(lambda: any(e.topic == topic and e.offset == offset
@@ -93,14 +93,14 @@ def wait_processed(lab: ConsumerLab, member: str, incarnation: int, topic: str, 
                timeout, message=f"{member}#{incarnation} to process offset {offset} of {topic}")
 
 
-def wait_state(lab: ConsumerLab, member: str, states: tuple[str, ...], timeout: float = 40.0) -> None:
+def wait_state(lab: GroupMembers, member: str, states: tuple[str, ...], timeout: float = 40.0) -> None:
     def ok() -> bool:
         view = lab.view().member(member)
         return view is not None and view.state in states
     wait_until(ok, timeout, message=f"{member} to be {'/'.join(states)}")
 
 
-def processed_twice(lab: ConsumerLab, group: str) -> int:
+def processed_twice(lab: GroupMembers, group: str) -> int:
     """Offsets (per topic-partition) processed more than once by members of ``group``."""
     counts = Counter((e.topic, e.partition, e.offset) for e in lab.history()
                      if e.group == group and e.kind is ConsumerEventKind.PROCESSED)

@@ -15,15 +15,16 @@ from rich.console import Console
 
 from tui.engine.checker.verdict import Anomaly, Verdict, VerdictSummary
 from tui.engine.commands import Command
-from tui.engine.consumer.views import ConsumersView, DeliveryView, MemberView
-from tui.engine.consumer.views import PartitionView as MemberPartition
+from tui.engine.consumer.views import ConsumedRecordView, ConsumersView, MemberView
+from tui.engine.consumer.views import MemberPartitionView as MemberPartition
 from tui.engine.events import Event
-from tui.engine.producer.views import DeliveryView as ProducerDelivery
+from tui.engine.producer.views import DeliveryReportView as ProducerDelivery
 from tui.engine.producer.views import ErrorCount, ProducersView, RunnerView
 from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
 from tui.engine.watcher.views import (
     BrokerView,
     ClusterView,
+    GroupMemberView,
     GroupPartitionView,
     GroupView,
     PartitionView,
@@ -31,7 +32,6 @@ from tui.engine.watcher.views import (
     SeriesView,
     TopicView,
 )
-from tui.engine.watcher.views import MemberView as GroupMemberView
 
 T0 = 1_767_225_600.0
 """A fixed wall time (2026-01-01 00:00 UTC) so rendered clocks never change."""
@@ -133,7 +133,7 @@ def member(name: str, assignment: tuple[tuple[str, int], ...], state: str = "run
            strategy: str = "sync-per-batch", redelivered: int = 0) -> MemberView:
     parts = tuple(MemberPartition(t, p, position=500 + p, committed=490 + p, delivered=500 + p,
                                   high=520 + p, lag=20) for t, p in assignment)
-    recent = tuple(DeliveryView(T0, t, p, 499 + p, f"run1/p1/0/{p}", b"k\x07", b"kx|run1/p1/0/1|\x00zz",
+    recent = tuple(ConsumedRecordView(T0, t, p, 499 + p, f"run1/p1/0/{p}", b"k\x07", b"kx|run1/p1/0/1|\x00zz",
                                 False) for t, p in assignment)
     return MemberView(
         name=name, group="g1", incarnation=0, state=state, strategy=strategy, pending_strategy=None,

@@ -9,9 +9,9 @@ from tui.engine.watcher.views import (
     SECTIONS,
     BrokerView,
     ClusterView,
+    GroupMemberView,
     GroupPartitionView,
     GroupView,
-    MemberView,
     PartitionView,
     SectionStatus,
     TopicView,
@@ -26,14 +26,14 @@ def part(p: int = 0, leader: int | None = 1, isr: tuple[int, ...] = (1, 2, 3),
     return PartitionView(topic, p, leader, (1, 2, 3), isr, leader is None, 0, 10, 10, None)
 
 
-def group(gid: str = "g", state: str = "Stable", members: tuple[MemberView, ...] = (),
+def group(gid: str = "g", state: str = "Stable", members: tuple[GroupMemberView, ...] = (),
           committed: dict[int, int | None] | None = None, lag: int | None = 0) -> GroupView:
     parts = tuple(GroupPartitionView("t", p, c, 100, None) for p, c in (committed or {}).items())
     return GroupView(gid, "classic", state, "range", False, 1, members, parts, lag, None)
 
 
-def member(mid: str, *parts: int) -> MemberView:
-    return MemberView(mid, f"client-{mid}", "/127.0.0.1", None, tuple(("t", p) for p in parts))
+def member(mid: str, *parts: int) -> GroupMemberView:
+    return GroupMemberView(mid, f"client-{mid}", "/127.0.0.1", None, tuple(("t", p) for p in parts))
 
 
 def view(parts: tuple[PartitionView, ...] = (part(),), brokers: tuple[str, ...] = ("up", "up", "up"),

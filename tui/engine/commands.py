@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from tui.vocab import NodeAction, names
+
 
 @dataclass(frozen=True)
 class Command:
@@ -26,4 +28,4 @@ class LabAction(Command):
     action: str
 
 
-LAB_ACTIONS = ("kill", "stop", "pause", "resume", "restart", "start")
+LAB_ACTIONS = names(NodeAction)

@@ -17,11 +17,11 @@ from typing import Any
 
 from tui.engine.checker.verdict import Verdict
 from tui.engine.commands import LAB_ACTIONS, Command, LabAction
-from tui.engine.consumer.lab import ConsumerLab
+from tui.engine.consumer.members import GroupMembers
 from tui.engine.context import Connection, EngineContext
 from tui.engine.events import EventBus, Subscription
 from tui.engine.history import History
-from tui.engine.producer.lab import ProducerLab
+from tui.engine.producer.producers import Producers
 from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
 from tui.engine.watcher.watcher import Watcher
 
@@ -29,14 +29,14 @@ _STOP = object()
 
 
 class Engine:
-    """Owns the producer lab, the consumer lab, the watcher and (optionally) a lab cluster handle."""
+    """Owns the producers, the group members, the watcher and (optionally) a lab cluster handle."""
 
     def __init__(self, connection: Connection, *, run_id: str | None = None, watch: bool = True,
                  watch_interval: float = 1.0) -> None:
         self.ctx = EngineContext(connection, EventBus(), run_id)
         self.bus = self.ctx.bus
-        self.producers = ProducerLab(self.ctx)
-        self.consumers = ConsumerLab(self.ctx)
+        self.producers = Producers(self.ctx)
+        self.consumers = GroupMembers(self.ctx)
         self.watcher = Watcher(self.ctx, interval=watch_interval)
         self._watch = watch
         self._queue: queue.Queue[Any] = queue.Queue()

@@ -1,6 +1,6 @@
 """The recorded facts the checker judges: produce ledger rows, consumption-log events, auditor reads.
 
-These are plain frozen values, built by the producer lab (``ProducedRecord``), the consumer lab
+These are plain frozen values, built by the producers (``ProducedRecord``), the group members
 (``ConsumerEvent``) and the final drain (``AuditLog``), and read by ``tui.engine.checker``. The checker
 is a pure function of a :class:`History`; tests build histories by hand.
 

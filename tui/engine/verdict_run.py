@@ -24,11 +24,11 @@ from tui.engine.record_format import parse_msg_id
 
 if TYPE_CHECKING:
     from tui.engine.checker.verdict import Verdict
-    from tui.engine.consumer.lab import ConsumerLab
+    from tui.engine.consumer.members import GroupMembers
     from tui.engine.context import EngineContext
 
 
-def audited_topics(produced: Iterable[ProducedRecord], consumers: ConsumerLab | None,
+def audited_topics(produced: Iterable[ProducedRecord], consumers: GroupMembers | None,
                    extra: Iterable[str] = ()) -> tuple[str, ...]:
     """Every topic that was produced to, consumed from, or copied into (output topics)."""
     topics = set(extra)
@@ -41,10 +41,10 @@ def audited_topics(produced: Iterable[ProducedRecord], consumers: ConsumerLab | 
     return tuple(sorted(t for t in topics if t))
 
 
-def gather_history(ctx: EngineContext, producers: Any, consumers: ConsumerLab | None,
+def gather_history(ctx: EngineContext, producers: Any, consumers: GroupMembers | None,
                    topics: Iterable[str] = (), timeout: float = 60.0,
                    ledger_from_audit: bool = False) -> History:
-    """Build the checker's History. ``producers``: the producer lab (anything with ``history()``),
+    """Build the checker's History. ``producers``: the producers (anything with ``history()``),
     or None. With ``ledger_from_audit`` (records we did not produce in this run), every record in the
     audit that carries our msg_id format becomes a ledger row -- see :func:`ledger_from_audit`."""
     deadline = time.monotonic() + timeout
@@ -126,7 +126,7 @@ def topic_guarantees(conf: dict[str, Any], topics: Iterable[str],
     return min_insync, unclean
 
 
-def _wait_log_quiet(consumers: ConsumerLab, quiet: float, timeout: float) -> None:
+def _wait_log_quiet(consumers: GroupMembers, quiet: float, timeout: float) -> None:
     """Wait (bounded) until the consumption log has not grown for ``quiet`` seconds."""
     end = time.monotonic() + timeout
     size, since = len(consumers.log), time.monotonic()
@@ -139,7 +139,7 @@ def _wait_log_quiet(consumers: ConsumerLab, quiet: float, timeout: float) -> Non
             return
 
 
-def consumed_topics(consumers: ConsumerLab | None) -> set[str]:
+def consumed_topics(consumers: GroupMembers | None) -> set[str]:
     if consumers is None:
         return set()
     return {t for spec in consumers.specs().values() for t in spec.topics}
@@ -171,7 +171,7 @@ def ledger_from_audit_log(audit: AuditLog, topics: set[str]) -> tuple[ProducedRe
     return tuple(sorted(rows.values(), key=lambda r: (r.producer, r.incarnation, r.seq)))
 
 
-def compute_verdict(ctx: EngineContext, producers: Any, consumers: ConsumerLab | None,
+def compute_verdict(ctx: EngineContext, producers: Any, consumers: GroupMembers | None,
                     topics: Iterable[str] = (), timeout: float = 60.0,
                     ledger_from_audit: bool = False) -> Verdict:
     """Gather the History (ledger, consumption log, final drain, committed offsets) and check it."""

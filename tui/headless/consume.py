@@ -15,23 +15,21 @@ import time
 from typing import Any
 
 from tui.headless.output import emit_json, fail, say
-
-STRATEGY_CHOICES = ("auto", "auto-stored", "sync-per-message", "sync-per-batch", "async-per-batch",
-                    "commit-before", "never", "transactional")
+from tui.vocab import Assignor, GroupProtocol, Isolation, RemoteAssignor, Strategy, names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("topics", nargs="+", metavar="TOPIC", help="topic(s) to subscribe to")
     parser.add_argument("--group", "-g", required=True, help="consumer group id")
-    parser.add_argument("--strategy", choices=STRATEGY_CHOICES, default="sync-per-batch",
+    parser.add_argument("--strategy", choices=names(Strategy), default=Strategy.SYNC_PER_BATCH.value,
                         help="commit strategy of every member (default sync-per-batch)")
     parser.add_argument("--members", type=int, default=1, metavar="N", help="group members (default 1)")
     how = parser.add_mutually_exclusive_group()
-    how.add_argument("--assignor", choices=("range", "roundrobin", "cooperative-sticky"),
-                     default="range", help="classic-protocol assignor (default range)")
-    how.add_argument("--protocol", choices=("classic", "consumer"), default="classic",
+    how.add_argument("--assignor", choices=names(Assignor),
+                     default=Assignor.RANGE.value, help="classic-protocol assignor (default range)")
+    how.add_argument("--protocol", choices=names(GroupProtocol), default=GroupProtocol.CLASSIC.value,
                      help="'consumer' = KIP-848 (broker-side assignment)")
-    parser.add_argument("--remote-assignor", choices=("uniform", "range"),
+    parser.add_argument("--remote-assignor", choices=names(RemoteAssignor),
                         help="with --protocol consumer: group.remote.assignor")
     parser.add_argument("--static", action="store_true",
                         help="static membership (group.instance.id = <group>-<member>)")
@@ -43,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="processing time per record")
     parser.add_argument("--batch-size", type=int, default=10, metavar="N",
                         help="records per consume() call (default 10)")
-    parser.add_argument("--isolation", choices=("read_committed", "read_uncommitted"),
-                        default="read_committed", help="isolation.level (default read_committed)")
+    parser.add_argument("--isolation", choices=names(Isolation),
+                        default=Isolation.READ_COMMITTED.value, help="isolation.level (default read_committed)")
     parser.add_argument("--reset", choices=("earliest", "latest"), default="earliest",
                         help="auto.offset.reset (default earliest)")
     parser.add_argument("--output-topic", metavar="TOPIC",

@@ -6,8 +6,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-PROFILES = ("default", "slow-replication")
-SECURITY_MODES = ("plaintext", "sasl-scram", "ssl")
+from tui.vocab import LabProfile, SecurityMode, names
+
+PROFILES = names(LabProfile)
+SECURITY_MODES = names(SecurityMode)
 NODE_COUNTS = (1, 3)
 
 

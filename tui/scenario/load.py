@@ -35,18 +35,28 @@ from tui.scenario.model import (
     WaitFor,
     WorkloadDecl,
 )
+from tui.vocab import (
+    Assignor,
+    GroupProtocol,
+    Isolation,
+    MemberState,
+    NodeState,
+    OffsetReset,
+    Strategy,
+    names,
+)
+from tui.vocab import NodeAction as NodeActionName
 
 MAX_FILE_BYTES = 1_000_000
-STRATEGIES = ("auto", "auto-stored", "sync-per-message", "sync-per-batch", "async-per-batch",
-              "commit-before", "never", "transactional")
-ASSIGNORS = ("range", "roundrobin", "cooperative-sticky")
-PROTOCOLS = ("classic", "consumer")
-NODE_ACTIONS = ("kill", "stop", "pause", "resume", "restart", "start")
-NODE_STATES = ("running", "paused", "dead", "stopped")
+STRATEGIES = names(Strategy)
+ASSIGNORS = names(Assignor)
+PROTOCOLS = names(GroupProtocol)
+NODE_ACTIONS = names(NodeActionName)
+NODE_STATES = names(NodeState)
 WAIT_CONDITIONS = ("isr-size", "high-watermark", "leader", "consumed", "processed", "produced",
                    "assigned", "node-state",
                    "member-state", "seconds")
-MEMBER_STATES = ("joining", "running", "paused", "kicked", "crashed", "stopped")
+MEMBER_STATES = names(MemberState)
 STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "restart-member",
               "stop-member", "switch-strategy", *(f"{a}-node" for a in NODE_ACTIONS), "wait", "note",
               "verdict")
@@ -561,7 +571,7 @@ class _StepContext:
                    "assigns partitions.")
         if protocol == "consumer" and data.get("session-timeout-ms") is not None:
             w.fail("'session-timeout-ms' is set by the broker under 'protocol: consumer'.")
-        strategy = _str(w, data, "strategy", "sync-per-batch", choices=STRATEGIES)
+        strategy = _str(w, data, "strategy", Strategy.SYNC_PER_BATCH, choices=STRATEGIES)
         output = _opt_str(w, data, "output-topic")
         if output is not None:
             self._topic(w, output, "output-topic")
@@ -571,10 +581,10 @@ class _StepContext:
             group=group, topics=topics, name=_name(w, data, "name", "m"),
             count=_int(w, data, "count", 1, low=1, high=20), strategy=strategy, assignor=assignor,
             protocol=protocol,
-            auto_offset_reset=_str(w, data, "auto-offset-reset", "earliest",
-                                   choices=("earliest", "latest")),
-            isolation_level=_str(w, data, "isolation-level", "read_committed",
-                                 choices=("read_committed", "read_uncommitted")),
+            auto_offset_reset=_str(w, data, "auto-offset-reset", OffsetReset.EARLIEST,
+                                   choices=(OffsetReset.EARLIEST, OffsetReset.LATEST)),
+            isolation_level=_str(w, data, "isolation-level", Isolation.READ_COMMITTED,
+                                 choices=names(Isolation)),
             processing_ms=_int(w, data, "processing-ms", 0, high=600_000),
             batch_size=_opt_int(w, data, "batch-size", low=1, high=100_000),
             output_topic=output,

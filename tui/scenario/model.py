@@ -63,7 +63,7 @@ class NodeRef:
 
 @dataclass(frozen=True)
 class ProducerDecl:
-    """A producer profile in scenario terms (mapped onto the producer lab's ProducerProfile)."""
+    """A producer profile in scenario terms (mapped onto the producers' ProducerProfile)."""
 
     acks: str = "all"
     idempotence: bool = False

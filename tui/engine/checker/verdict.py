@@ -29,49 +29,33 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-LOST = "lost"
-UNSEEN = "unseen"
-INCONSISTENT_OFFSET = "inconsistent-offset"
-LOG_DUPLICATE = "log-duplicate"
-REDELIVERED = "redelivered"
-PROCESSED_TWICE = "processed-twice"
-SKIPPED = "skipped"
-POLL_SKIP = "poll-skip"
-NONMONOTONIC_POLL = "nonmonotonic-poll"
-PRODUCER_REORDER = "producer-reorder"
-PRODUCER_GAP = "producer-gap"
-ABORTED_VISIBLE = "aborted-visible"
-TORN_TRANSACTION = "torn-transaction"
-COMMIT_ANOMALY = "commit-anomaly"
+from tui.vocab import ANOMALY_TITLES, AnomalyKind, Judgement
 
-KINDS: tuple[str, ...] = (
-    LOST, UNSEEN, INCONSISTENT_OFFSET, LOG_DUPLICATE, REDELIVERED, PROCESSED_TWICE, SKIPPED, POLL_SKIP,
-    NONMONOTONIC_POLL, PRODUCER_REORDER, PRODUCER_GAP, ABORTED_VISIBLE, TORN_TRANSACTION, COMMIT_ANOMALY,
-)
-"""Every anomaly kind, in report order."""
+LOST: str = AnomalyKind.LOST
+UNSEEN: str = AnomalyKind.UNSEEN
+INCONSISTENT_OFFSET: str = AnomalyKind.INCONSISTENT_OFFSET
+LOG_DUPLICATE: str = AnomalyKind.LOG_DUPLICATE
+REDELIVERED: str = AnomalyKind.REDELIVERED
+PROCESSED_TWICE: str = AnomalyKind.PROCESSED_TWICE
+SKIPPED: str = AnomalyKind.SKIPPED
+POLL_SKIP: str = AnomalyKind.POLL_SKIP
+NONMONOTONIC_POLL: str = AnomalyKind.NONMONOTONIC_POLL
+PRODUCER_REORDER: str = AnomalyKind.PRODUCER_REORDER
+PRODUCER_GAP: str = AnomalyKind.PRODUCER_GAP
+ABORTED_VISIBLE: str = AnomalyKind.ABORTED_VISIBLE
+TORN_TRANSACTION: str = AnomalyKind.TORN_TRANSACTION
+COMMIT_ANOMALY: str = AnomalyKind.COMMIT_ANOMALY
 
-KIND_TITLES: Mapping[str, str] = {
-    LOST: "Lost acknowledged write (A1)",
-    UNSEEN: "Acknowledged but not (yet) readable (A2)",
-    INCONSISTENT_OFFSET: "Two records at one offset (A3)",
-    LOG_DUPLICATE: "Same record stored at two offsets (A4)",
-    REDELIVERED: "Same offset delivered again (A5)",
-    PROCESSED_TWICE: "Same offset processed again (A5, duplicate processing)",
-    SKIPPED: "Committed past but never processed (A6)",
-    POLL_SKIP: "Records passed over within an assignment (A7)",
-    NONMONOTONIC_POLL: "Delivery went backwards within an assignment (A8)",
-    PRODUCER_REORDER: "Stored out of send order (A9)",
-    PRODUCER_GAP: "Hole in a producer's stored sequence (A10)",
-    ABORTED_VISIBLE: "Failed or aborted write visible (A11)",
-    TORN_TRANSACTION: "Transaction only partly visible (A12)",
-    COMMIT_ANOMALY: "Suspicious offset commit (A14)",
-}
+KINDS: tuple[str, ...] = tuple(AnomalyKind)
+"""Every anomaly kind, in report order (the vocabulary's order)."""
+
+KIND_TITLES: Mapping[str, str] = {kind.value: title for kind, title in ANOMALY_TITLES.items()}
 """One-line human titles for the TUI and reports."""
 
-VIOLATION = "violation"
-EXPECTED = "expected"
-LIVENESS = "liveness"
-JUDGEMENTS: tuple[str, ...] = (VIOLATION, EXPECTED, LIVENESS)
+VIOLATION: str = Judgement.VIOLATION
+EXPECTED: str = Judgement.EXPECTED
+LIVENESS: str = Judgement.LIVENESS
+JUDGEMENTS: tuple[str, ...] = tuple(Judgement)
 
 
 @dataclass(frozen=True, slots=True)

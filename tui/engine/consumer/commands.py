@@ -1,4 +1,4 @@
-"""Commands for the consumer lab (target ``consumers``) and the member specification."""
+"""Commands for the group members (target ``consumers``) and the member specification."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from tui.engine.commands import Command
+from tui.vocab import Assignor, GroupProtocol, Isolation, OffsetReset, RemoteAssignor, names
 
-ASSIGNORS = ("range", "roundrobin", "cooperative-sticky")
-PROTOCOLS = ("classic", "consumer")
-REMOTE_ASSIGNORS = ("uniform", "range")
-ISOLATION_LEVELS = ("read_committed", "read_uncommitted")
-RESETS = ("earliest", "latest", "error")
+ASSIGNORS = names(Assignor)
+PROTOCOLS = names(GroupProtocol)
+REMOTE_ASSIGNORS = names(RemoteAssignor)
+ISOLATION_LEVELS = names(Isolation)
+RESETS = names(OffsetReset)
 
 
 @dataclass(frozen=True)

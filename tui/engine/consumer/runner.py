@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.state import MemberState
-from tui.engine.consumer.views import DeliveryView
+from tui.engine.consumer.views import ConsumedRecordView
 from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEventKind as K
 
@@ -247,7 +247,7 @@ class MemberRunner:
             st.delivered += 1
             st.redelivered += int(again)
             st.part(topic, p).delivered += 1
-            st.recent.append(DeliveryView(ts, topic, p, o, msg_id, _bytes(ev.get("key")),
+            st.recent.append(ConsumedRecordView(ts, topic, p, o, msg_id, _bytes(ev.get("key")),
                                           _bytes(ev.get("val")), again))
         self._delivered_since += 1
         low, high = self._delivered_range.get((topic, p), (o, o))

@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from tui.engine.consumer.commands import MemberSpec
-from tui.engine.consumer.views import DeliveryView, MemberView, PartitionView
+from tui.engine.consumer.views import ConsumedRecordView, MemberPartitionView, MemberView
 
 RECENT = 40
 """Recent deliveries kept per member for the view."""
@@ -42,7 +42,7 @@ class MemberState:
     processing_ms: int = 0
     slow: bool = False
     member_id: str | None = None
-    recent: deque[DeliveryView] = field(default_factory=lambda: deque(maxlen=RECENT))
+    recent: deque[ConsumedRecordView] = field(default_factory=lambda: deque(maxlen=RECENT))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def part(self, topic: str, partition: int) -> PartitionState:
@@ -59,7 +59,7 @@ class MemberState:
                 ps = self.partitions.get(key, PartitionState())
                 lag = (ps.high - ps.position if ps.high is not None and ps.high >= 0
                        and ps.position is not None and ps.position >= 0 else None)
-                parts.append(PartitionView(key[0], key[1], ps.position, ps.committed, ps.delivered,
+                parts.append(MemberPartitionView(key[0], key[1], ps.position, ps.committed, ps.delivered,
                                            ps.high, lag))
             return MemberView(
                 name=self.name, group=self.spec.group, incarnation=self.incarnation,

@@ -1,14 +1,16 @@
-"""Frozen views of the consumer lab for snapshots. The UI renders these; it derives nothing itself."""
+"""Frozen views of the group members for snapshots. The UI renders these; it derives nothing itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-MEMBER_STATES = ("joining", "running", "paused", "kicked", "crashed", "stopped")
+from tui.vocab import MemberState, names
+
+MEMBER_STATES = names(MemberState)
 
 
 @dataclass(frozen=True, slots=True)
-class PartitionView:
+class MemberPartitionView:
     """One assigned partition as the member sees it."""
 
     topic: str
@@ -27,7 +29,7 @@ class PartitionView:
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryView:
+class ConsumedRecordView:
     """One recently delivered record. ``key``/``value`` are raw untrusted bytes capped at 256 bytes:
     escaping them before display is the UI's job."""
 
@@ -61,7 +63,7 @@ class MemberView:
     topics: tuple[str, ...]
     assignment: tuple[tuple[str, int], ...]
     """(topic, partition) currently assigned, sorted."""
-    partitions: tuple[PartitionView, ...]
+    partitions: tuple[MemberPartitionView, ...]
     generation: int
     """Assignment epoch: the member incarnation's count of non-empty assignments (our own counter;
     librdkafka does not expose the group generation to Python)."""
@@ -78,7 +80,7 @@ class MemberView:
     slow: bool
     member_id: str | None
     """The coordinator's member id of the current incarnation, when known."""
-    recent: tuple[DeliveryView, ...] = ()
+    recent: tuple[ConsumedRecordView, ...] = ()
     """The last deliveries, oldest first (bounded)."""
 
 

@@ -1,4 +1,4 @@
-"""Commands the producer lab handles (target "producers")."""
+"""Commands the producers handles (target "producers")."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ the only writer: it appends ``key``/``t_send`` on send and runs the delivery cal
 :meth:`Ledger.make_deliver`. Readers on other threads only copy counters or read single items, which
 the GIL keeps consistent enough for a live view; ``records()`` is meant for after the runner ended.
 
-The delivery callback is the hottest Python code of the producer lab, so it does the minimum: it
+The delivery callback is the hottest Python code of the producers, so it does the minimum: it
 fills row ``seq`` and appends ``seq`` to ``done`` (every report, in arrival order). The runner folds
 new ``done`` entries into the aggregates (outcome counts, acked records per partition, latency
 histogram) about ten times a second with :meth:`Ledger.absorb`, which iterates in C (``map``,

@@ -8,11 +8,11 @@ from typing import Any
 
 from tui.engine.history import ProducerSettings
 from tui.engine.record_format import valid_name
+from tui.vocab import Acks, Compression, Partitioner, names
 
-ACKS = ("0", "1", "all")
-COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
-PARTITIONERS = ("murmur2_random", "murmur2", "consistent_random", "consistent", "random",
-                "fnv1a", "fnv1a_random")
+ACKS = names(Acks)
+COMPRESSIONS = names(Compression)
+PARTITIONERS = names(Partitioner)
 MAX_IDEMPOTENT_IN_FLIGHT = 5
 # -X spellings of the settings validate() reasons about (librdkafka accepts aliases)
 _ACKS_KEYS = ("acks", "request.required.acks")
@@ -91,7 +91,7 @@ class ProducerProfile:
         """Raise :class:`ProfileError` explaining the first invalid setting; return self if fine.
 
         Unknown ``-X`` property names are caught when the client is built (librdkafka is the only
-        authority on its property list); the producer lab rewords that error too.
+        authority on its property list); the producers rewords that error too.
         """
         if not valid_name(self.name):
             raise ProfileError(f"Producer name {self.name!r} may only use letters, digits, '_', '.' "

@@ -24,7 +24,7 @@ from tui.engine.producer.ledger import Ledger
 from tui.engine.producer.outcomes import CODE_OK_NO_OFFSET, DEFINITE, error_name
 from tui.engine.producer.profile import ProducerProfile, reword_client_error
 from tui.engine.producer.ratelimit import TokenBucket
-from tui.engine.producer.views import DeliveryView, ErrorCount, RunnerView
+from tui.engine.producer.views import DeliveryReportView, ErrorCount, RunnerView
 from tui.engine.producer.workload import Workload
 from tui.engine.record_format import HEADER_ID, HEADER_RUN, HEADER_SEQ, VALUE_PREFIX
 
@@ -135,7 +135,7 @@ class ProducerRunner:
     def _produce(self, producer: Any) -> None:
         """The send loop: rate-limited or as fast as possible, poll(0) between sends.
 
-        This is the hot path of the producer lab: everything it touches per record is a local name
+        This is the hot path of the producers: everything it touches per record is a local name
         (ledger appends are inlined), so the ledger costs little next to produce() itself.
         """
         w = self.workload
@@ -357,13 +357,13 @@ class ProducerRunner:
             return 0.0, 0.0
         return (last[1] - first[1]) / span, (last[2] - first[2]) / span
 
-    def _delivery(self, seq: int) -> DeliveryView:
+    def _delivery(self, seq: int) -> DeliveryReportView:
         led = self.ledger
         partition = led.partition[seq]
         offset = led.offset[seq]
         latency = led.latency[seq]
         code = led.error[seq]
-        return DeliveryView(seq=seq, msg_id=led.msg_id(seq),
+        return DeliveryReportView(seq=seq, msg_id=led.msg_id(seq),
                             partition=partition if partition >= 0 else None,
                             offset=offset if offset >= 0 else None,
                             latency=float(latency) if latency >= 0.0 else None,

@@ -1,4 +1,4 @@
-"""Frozen views of the producer lab for snapshots (what the TUI and headless runners render).
+"""Frozen views of the producers for snapshots (what the TUI and headless runners render).
 
 Times are seconds (floats); latencies are seconds. Keys are raw bytes: escaping them before
 display is the renderer's job (they are untrusted when the user typed them).
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryView:
+class DeliveryReportView:
     """One recent delivery report."""
 
     seq: int
@@ -93,7 +93,7 @@ class RunnerView:
     avg_batch_records: float | None
     """Records per batch (librdkafka statistics, averaged over the run)."""
     avg_batch_bytes: float | None
-    recent: tuple[DeliveryView, ...]
+    recent: tuple[DeliveryReportView, ...]
     """The last ~20 delivery reports, oldest first."""
     started_at: float
     ended_at: float | None

@@ -17,9 +17,9 @@ from tui.engine.watcher.views import (
     SECTIONS,
     BrokerView,
     ClusterView,
+    GroupMemberView,
     GroupPartitionView,
     GroupView,
-    MemberView,
     PartitionView,
     SectionStatus,
     SeriesView,
@@ -230,10 +230,10 @@ class ViewBuilder:
             lst = listing.get(gid)
             commits = fetcher.commits.get(gid, {})
             owner: dict[TP, str] = {}
-            members: list[MemberView] = []
+            members: list[GroupMemberView] = []
             if desc is not None:
                 for m in desc.members:
-                    members.append(MemberView(m.member_id, m.client_id, m.host, m.instance_id,
+                    members.append(GroupMemberView(m.member_id, m.client_id, m.host, m.instance_id,
                                               m.assignment, m.target))
                     for tp in m.assignment:
                         owner[tp] = m.member_id

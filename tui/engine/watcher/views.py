@@ -109,7 +109,7 @@ class TopicView:
 
 
 @dataclass(frozen=True, slots=True)
-class MemberView:
+class GroupMemberView:
     """A group member as its coordinator describes it."""
 
     member_id: str
@@ -156,7 +156,7 @@ class GroupView:
     simple: bool
     """A 'simple' group: offsets committed without group membership (e.g. assign-only clients)."""
     coordinator: int | None
-    members: tuple[MemberView, ...]
+    members: tuple[GroupMemberView, ...]
     partitions: tuple[GroupPartitionView, ...]
     """Committed offset and lag per partition (sorted by topic, partition)."""
     total_lag: int | None

@@ -1,23 +1,29 @@
-"""The eight commit strategies, by stable name. ``STRATEGIES[name].description()`` is the doc text."""
+"""The commit strategies, by stable name. ``STRATEGIES[name].description()`` is the doc text.
+
+The names come from :class:`tui.vocab.Strategy`; each lives in the module of the same name (``-`` as
+``_``) as the one :class:`Strategy` subclass whose ``name`` matches. A new strategy is its vocabulary
+entry plus its module: nothing else lists strategies.
+"""
 
 from __future__ import annotations
 
-from tui.engine.consumer.strategies.async_per_batch import AsyncPerBatch
-from tui.engine.consumer.strategies.auto import Auto
-from tui.engine.consumer.strategies.auto_stored import AutoStored
-from tui.engine.consumer.strategies.base import Strategy
-from tui.engine.consumer.strategies.commit_before import CommitBefore
-from tui.engine.consumer.strategies.never import Never
-from tui.engine.consumer.strategies.sync_per_batch import SyncPerBatch
-from tui.engine.consumer.strategies.sync_per_message import SyncPerMessage
-from tui.engine.consumer.strategies.transactional import Transactional
+import importlib
 
-STRATEGIES: dict[str, type[Strategy]] = {
-    cls.name: cls
-    for cls in (Auto, AutoStored, SyncPerMessage, SyncPerBatch, AsyncPerBatch, CommitBefore, Never,
-                Transactional)
-}
-STRATEGY_NAMES: tuple[str, ...] = tuple(STRATEGIES)
+from tui.engine.consumer.strategies.base import Strategy
+from tui.vocab import Strategy as StrategyName
+from tui.vocab import names
+
+
+def _load(name: StrategyName) -> type[Strategy]:
+    module = importlib.import_module(f"{__name__}.{name.value.replace('-', '_')}")
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, Strategy) and value.name == name:
+            return value
+    raise ImportError(f"strategy module {module.__name__} defines no Strategy named {name.value!r}")
+
+
+STRATEGIES: dict[str, type[Strategy]] = {name.value: _load(name) for name in StrategyName}
+STRATEGY_NAMES: tuple[str, ...] = names(StrategyName)
 STRATEGY_DOCS: dict[str, str] = {name: cls.description() for name, cls in STRATEGIES.items()}
 """name -> what the strategy does in librdkafka terms (one paragraph, for the TUI and the README)."""
 

@@ -1,4 +1,4 @@
-"""ConsumerLab: owns group members (one runner thread + one member process each) and the
+"""GroupMembers: owns group members (one runner thread + one member process each) and the
 consumption log. Commands arrive on the engine's command thread and only flip state or start/stop
 processes, so ``handle`` returns at once."""
 
@@ -19,11 +19,12 @@ from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEvent
 from tui.engine.history import ConsumerEventKind as K
 from tui.engine.record_format import valid_name
+from tui.vocab import LIVE_MEMBER_STATES
 
-LIVE = ("joining", "running", "paused", "kicked")
+LIVE = LIVE_MEMBER_STATES
 
 
-class ConsumerLab:
+class GroupMembers:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
         self.log = ConsumptionLog()

@@ -1,4 +1,4 @@
-"""ProducerLab: owns producer runners (one thread + one Producer each) and their ledgers.
+"""Producers: owns producer runners (one thread + one Producer each) and their ledgers.
 
 Commands (target "producers"): :class:`StartProducer`, :class:`StopProducer`, :class:`CreateTopic`.
 Several runners may run side by side, into one topic or several; a name can be run again once its
@@ -23,7 +23,7 @@ from tui.engine.topics import CreateTopic, create_topic
 _BUILD_TIMEOUT = 10.0
 
 
-class ProducerLab:
+class Producers:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
         self._runners: list[ProducerRunner] = []
@@ -39,7 +39,7 @@ class ProducerLab:
             return self._stop(cmd)
         if isinstance(cmd, CreateTopic):
             return self._create_topic(cmd)
-        raise ValueError(f"The producer lab does not handle {type(cmd).__name__}.")
+        raise ValueError(f"The producers does not handle {type(cmd).__name__}.")
 
     def _start(self, cmd: StartProducer) -> str:
         if self._closed:
@@ -47,10 +47,10 @@ class ProducerLab:
         profile = cmd.profile.validate()
         workload = cmd.workload.validate()
         if profile.effective_transactional_id is not None:
-            # a transactional producer needs init/begin/commit around its sends; the producer lab
-            # sends plain records (the consumer lab's copier is the transactional producer)
-            raise ValueError("The producer lab sends plain records; transactional.id is only used by "
-                             "the consumer lab's transactional strategy.")
+            # a transactional producer needs init/begin/commit around its sends; the producers
+            # sends plain records (the group members' copier is the transactional producer)
+            raise ValueError("The producers sends plain records; transactional.id is only used by "
+                             "the group members' transactional strategy.")
         with self._lock:
             same = [r for r in self._runners if r.name == profile.name]
             if any(r.active for r in same):

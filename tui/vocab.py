@@ -1,0 +1,235 @@
+"""The explorer's vocabulary: every closed set of names, defined once.
+
+Loaders, argparse choices, forms, the engine and the README tables take their names from here, so a
+new commit strategy, node action or anomaly kind is added in one place. This module is on the ground
+floor: it imports nothing of the project and nothing of librdkafka.
+
+Every set is a ``StrEnum``: a member *is* its string (``Strategy.AUTO == "auto"``), so values read
+from YAML, JSON or the command line compare and serialise as plain text.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def names(enum: type[StrEnum]) -> tuple[str, ...]:
+    """The values of ``enum`` in declaration order (for argparse ``choices`` and messages)."""
+    return tuple(member.value for member in enum)
+
+
+def parse(enum: type[E], value: object, what: str) -> E:
+    """``value`` as a member of ``enum``; ValueError with one sentence naming the valid values."""
+    try:
+        return enum(str(value).strip())
+    except ValueError:
+        raise ValueError(f"Unknown {what} {value!r}; use one of {', '.join(names(enum))}.") from None
+
+
+# ---- producers --------------------------------------------------------------------------------
+
+class Acks(StrEnum):
+    NONE = "0"
+    """Fire and forget: no acknowledgement, no offset in the delivery report."""
+    LEADER = "1"
+    """The leader appended it; followers may not have it yet."""
+    ALL = "all"
+    """Every in-sync replica has it (and the in-sync set is at least min.insync.replicas)."""
+
+
+class Compression(StrEnum):
+    NONE = "none"
+    GZIP = "gzip"
+    SNAPPY = "snappy"
+    LZ4 = "lz4"
+    ZSTD = "zstd"
+
+
+class Partitioner(StrEnum):
+    MURMUR2_RANDOM = "murmur2_random"
+    """Where the Java client puts keyed records (random for null keys)."""
+    MURMUR2 = "murmur2"
+    CONSISTENT_RANDOM = "consistent_random"
+    CONSISTENT = "consistent"
+    RANDOM = "random"
+    FNV1A = "fnv1a"
+    FNV1A_RANDOM = "fnv1a_random"
+
+
+class KeyModeKind(StrEnum):
+    """How a producer picks keys; ``fixed``, ``cycle`` and ``hot`` take an argument after ``:``."""
+
+    NONE = "none"
+    FIXED = "fixed"
+    CYCLE = "cycle"
+    RANDOM = "random"
+    HOT = "hot"
+
+
+# ---- group members ----------------------------------------------------------------------------
+
+class Strategy(StrEnum):
+    """Commit strategies; each has a module of the same name (``-`` as ``_``) in
+    ``tui.engine.consumer.strategies``."""
+
+    AUTO = "auto"
+    AUTO_STORED = "auto-stored"
+    SYNC_PER_MESSAGE = "sync-per-message"
+    SYNC_PER_BATCH = "sync-per-batch"
+    ASYNC_PER_BATCH = "async-per-batch"
+    COMMIT_BEFORE = "commit-before"
+    NEVER = "never"
+    TRANSACTIONAL = "transactional"
+
+
+AT_MOST_ONCE_STRATEGIES: frozenset[Strategy] = frozenset({Strategy.AUTO, Strategy.COMMIT_BEFORE})
+"""Strategies under which committed-but-unprocessed records are the documented outcome of a crash."""
+
+
+class GroupProtocol(StrEnum):
+    CLASSIC = "classic"
+    """Client-side assignment (JoinGroup/SyncGroup)."""
+    CONSUMER = "consumer"
+    """KIP-848: the broker assigns, incrementally."""
+
+
+class Assignor(StrEnum):
+    """Classic-protocol ``partition.assignment.strategy``."""
+
+    RANGE = "range"
+    ROUNDROBIN = "roundrobin"
+    COOPERATIVE_STICKY = "cooperative-sticky"
+
+
+class RemoteAssignor(StrEnum):
+    """KIP-848 ``group.remote.assignor``."""
+
+    UNIFORM = "uniform"
+    RANGE = "range"
+
+
+class Isolation(StrEnum):
+    READ_COMMITTED = "read_committed"
+    READ_UNCOMMITTED = "read_uncommitted"
+
+
+class OffsetReset(StrEnum):
+    EARLIEST = "earliest"
+    LATEST = "latest"
+    ERROR = "error"
+
+
+class MemberState(StrEnum):
+    JOINING = "joining"
+    RUNNING = "running"
+    PAUSED = "paused"
+    KICKED = "kicked"
+    CRASHED = "crashed"
+    STOPPED = "stopped"
+
+
+LIVE_MEMBER_STATES: frozenset[MemberState] = frozenset(
+    {MemberState.JOINING, MemberState.RUNNING, MemberState.PAUSED, MemberState.KICKED})
+"""States in which a member process exists (a kicked member is still running and rejoins)."""
+
+
+class CommitMode(StrEnum):
+    """How a commit (or offset store) was made, as the consumption log records it."""
+
+    SYNC = "sync"
+    ASYNC = "async"
+    AUTO = "auto"
+    """The auto-commit timer, or the commit librdkafka makes on close or revoke."""
+    STORE = "store"
+    """``store_offsets``: committed later by the timer."""
+    TXN = "txn"
+    """``send_offsets_to_transaction`` + commit of the transaction."""
+
+
+# ---- the lab ----------------------------------------------------------------------------------
+
+class NodeAction(StrEnum):
+    KILL = "kill"
+    """SIGKILL: a crash (the page cache survives, as it does when a JVM dies)."""
+    STOP = "stop"
+    """SIGTERM (controlled shutdown), SIGKILL after a grace period."""
+    PAUSE = "pause"
+    """SIGSTOP: alive but silent; fenced once its session expires."""
+    RESUME = "resume"
+    RESTART = "restart"
+    START = "start"
+
+
+FAULT_ACTIONS: frozenset[NodeAction] = frozenset({NodeAction.KILL, NodeAction.STOP, NodeAction.PAUSE})
+"""Node actions that take a broker away (the checker is told about each)."""
+
+
+class NodeState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    DEAD = "dead"
+    STOPPED = "stopped"
+
+
+class LabProfile(StrEnum):
+    DEFAULT = "default"
+    SLOW_REPLICATION = "slow-replication"
+    """Followers fetch only every ~5 s while staying in the ISR."""
+
+
+class SecurityMode(StrEnum):
+    PLAINTEXT = "plaintext"
+    SASL_SCRAM = "sasl-scram"
+    SSL = "ssl"
+
+
+# ---- the verdict ------------------------------------------------------------------------------
+
+class Judgement(StrEnum):
+    VIOLATION = "violation"
+    """A broken promise: the configuration in force should have prevented it."""
+    EXPECTED = "expected"
+    """Allowed by the configuration in force (with the reason)."""
+    LIVENESS = "liveness"
+    """Not (yet) observed; may be a delay rather than a loss."""
+
+
+class AnomalyKind(StrEnum):
+    """Every finding the checker can report, in report order (delivery-semantics.md §3)."""
+
+    LOST = "lost"
+    UNSEEN = "unseen"
+    INCONSISTENT_OFFSET = "inconsistent-offset"
+    LOG_DUPLICATE = "log-duplicate"
+    REDELIVERED = "redelivered"
+    PROCESSED_TWICE = "processed-twice"
+    SKIPPED = "skipped"
+    POLL_SKIP = "poll-skip"
+    NONMONOTONIC_POLL = "nonmonotonic-poll"
+    PRODUCER_REORDER = "producer-reorder"
+    PRODUCER_GAP = "producer-gap"
+    ABORTED_VISIBLE = "aborted-visible"
+    TORN_TRANSACTION = "torn-transaction"
+    COMMIT_ANOMALY = "commit-anomaly"
+
+
+ANOMALY_TITLES: dict[AnomalyKind, str] = {
+    AnomalyKind.LOST: "Lost acknowledged write (A1)",
+    AnomalyKind.UNSEEN: "Acknowledged but not (yet) readable (A2)",
+    AnomalyKind.INCONSISTENT_OFFSET: "Two records at one offset (A3)",
+    AnomalyKind.LOG_DUPLICATE: "Same record stored at two offsets (A4)",
+    AnomalyKind.REDELIVERED: "Same offset delivered again (A5)",
+    AnomalyKind.PROCESSED_TWICE: "Same offset processed again (A5, duplicate processing)",
+    AnomalyKind.SKIPPED: "Committed past but never processed (A6)",
+    AnomalyKind.POLL_SKIP: "Records passed over within an assignment (A7)",
+    AnomalyKind.NONMONOTONIC_POLL: "Delivery went backwards within an assignment (A8)",
+    AnomalyKind.PRODUCER_REORDER: "Stored out of send order (A9)",
+    AnomalyKind.PRODUCER_GAP: "Hole in a producer's stored sequence (A10)",
+    AnomalyKind.ABORTED_VISIBLE: "Failed or aborted write visible (A11)",
+    AnomalyKind.TORN_TRANSACTION: "Transaction only partly visible (A12)",
+    AnomalyKind.COMMIT_ANOMALY: "Suspicious offset commit (A14)",
+}
+"""One-line human titles for the TUI and reports (every kind has one; a test checks it)."""
