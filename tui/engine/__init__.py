@@ -1,4 +1,114 @@
-"""The headless Kafka engine: runners that own clients, a ledger, a checker, snapshots and events.
+"""The engine's public surface: everything the UI, headless commands, scenarios and benchmarks use.
 
-Never imports Textual, Rich or ``tui.ui``.
+``from tui.engine import Engine, StartProducer, Snapshot`` -- nothing outside the engine imports its
+submodules (an import-linter contract forbids it), so runners, ledgers, the consumption log and the
+verdict gathering can change without touching a caller.
+
+Names are loaded on first use (PEP 562), so importing one engine module (a member process imports
+``tui.engine.consumer.member_main``) does not pull in the whole engine.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.engine.checker.verdict import KIND_TITLES, KINDS, Anomaly, Verdict, VerdictSummary
+    from tui.engine.commands import Command, Explain, Judge, LabAction, RunScope
+    from tui.engine.consumer.commands import (
+        AddMember,
+        CrashMember,
+        MemberSpec,
+        PauseMember,
+        RemoveMember,
+        RestartMember,
+        ResumeMember,
+        SetProcessingTime,
+        SetSlow,
+        SetStrategy,
+    )
+    from tui.engine.consumer.strategies import STRATEGY_DOCS, strategy_info
+    from tui.engine.consumer.views import ConsumedRecordView, ConsumersView, MemberPartitionView, MemberView
+    from tui.engine.context import Connection
+    from tui.engine.engine import Engine
+    from tui.engine.events import SEVERITIES, Event, Subscription
+    from tui.engine.producer.commands import StartProducer, StopProducer
+    from tui.engine.producer.profile import ProducerProfile, ProfileError
+    from tui.engine.producer.views import DeliveryReportView, ErrorCount, ProducersView, RunnerView
+    from tui.engine.producer.workload import KeyMode, Workload, WorkloadError, parse_header, parse_key_mode
+    from tui.engine.record_format import encode_value, headers_for, make_msg_id, msg_id_of, parse_msg_id
+    from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
+    from tui.engine.topics import CreateTopic, TopicError, TopicSpec
+    from tui.engine.watcher.commands import (
+        RefreshNow,
+        SetInterval,
+        SetLagThreshold,
+        ShowInternal,
+        WatchGroups,
+        WatchTopics,
+    )
+    from tui.engine.watcher.views import (
+        BrokerView,
+        ClusterView,
+        GroupMemberView,
+        GroupPartitionView,
+        GroupView,
+        PartitionView,
+        SectionStatus,
+        SeriesView,
+        TopicView,
+        WatchFilter,
+    )
+
+_WHERE: dict[str, str] = {
+    # the facade and its inputs
+    "Engine": "engine", "Connection": "context",
+    "Command": "commands", "LabAction": "commands", "Judge": "commands", "Explain": "commands",
+    "RunScope": "commands",
+    "StartProducer": "producer.commands", "StopProducer": "producer.commands",
+    "ProducerProfile": "producer.profile", "ProfileError": "producer.profile",
+    "Workload": "producer.workload", "WorkloadError": "producer.workload", "KeyMode": "producer.workload",
+    "parse_key_mode": "producer.workload", "parse_header": "producer.workload",
+    "AddMember": "consumer.commands", "RemoveMember": "consumer.commands",
+    "CrashMember": "consumer.commands", "RestartMember": "consumer.commands",
+    "SetStrategy": "consumer.commands", "PauseMember": "consumer.commands",
+    "ResumeMember": "consumer.commands", "SetProcessingTime": "consumer.commands",
+    "SetSlow": "consumer.commands", "MemberSpec": "consumer.commands",
+    "STRATEGY_DOCS": "consumer.strategies", "strategy_info": "consumer.strategies",
+    "CreateTopic": "topics", "TopicSpec": "topics", "TopicError": "topics",
+    "SetInterval": "watcher.commands", "WatchGroups": "watcher.commands",
+    "WatchTopics": "watcher.commands", "ShowInternal": "watcher.commands",
+    "SetLagThreshold": "watcher.commands", "RefreshNow": "watcher.commands",
+    # what comes out: snapshots, views, events, verdicts
+    "Snapshot": "snapshot", "ConnectionView": "snapshot", "LabNodeView": "snapshot",
+    "ProducersView": "producer.views", "RunnerView": "producer.views",
+    "DeliveryReportView": "producer.views", "ErrorCount": "producer.views",
+    "ConsumersView": "consumer.views", "MemberView": "consumer.views",
+    "MemberPartitionView": "consumer.views", "ConsumedRecordView": "consumer.views",
+    "ClusterView": "watcher.views", "BrokerView": "watcher.views", "TopicView": "watcher.views",
+    "PartitionView": "watcher.views", "GroupView": "watcher.views",
+    "GroupMemberView": "watcher.views", "GroupPartitionView": "watcher.views",
+    "SectionStatus": "watcher.views", "SeriesView": "watcher.views", "WatchFilter": "watcher.views",
+    "Event": "events", "Subscription": "events", "SEVERITIES": "events",
+    "Verdict": "checker.verdict", "Anomaly": "checker.verdict", "VerdictSummary": "checker.verdict",
+    "KINDS": "checker.verdict", "KIND_TITLES": "checker.verdict",
+    # the record format (documented, so other tools can write and read our records)
+    "encode_value": "record_format", "headers_for": "record_format", "make_msg_id": "record_format",
+    "msg_id_of": "record_format", "parse_msg_id": "record_format",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tui.engine' has no public name {name!r}")
+    value = getattr(importlib.import_module(f"tui.engine.{module}"), name)
+    globals()[name] = value  # the next access skips this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

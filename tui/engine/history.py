@@ -160,6 +160,48 @@ class GroupCommit:
     """Next offset to read; None when the group has no commit for the partition."""
 
 
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """A node fault during the run (kill, stop or pause), wherever it was injected from."""
+
+    ts: float
+    node: int
+    action: str
+    """A :class:`tui.vocab.NodeAction` that takes a broker away: kill, stop or pause."""
+    partitions: frozenset[tuple[str, int]] | None = None
+    """(topic, partition) with a replica on the node when it was broken; None when unknown (then the
+    fault may have touched any partition)."""
+    origin: str = "engine"
+    """Who broke it: ``engine`` (TUI, CLI or scenario through the engine) or ``outside`` (seen by the
+    watcher: a broker went away that nobody here broke)."""
+
+    def touches(self, topic: str, partition: int | None) -> bool:
+        """Whether this fault may have affected the partition."""
+        if self.partitions is None or partition is None:
+            return True
+        return (topic, partition) in self.partitions
+
+    def text(self) -> str:
+        import time
+
+        past = {"kill": "killed", "stop": "stopped", "pause": "paused"}.get(self.action, self.action)
+        who = "" if self.origin == "engine" else " (outside this app)"
+        return f"{past} node {self.node}{who} at {time.strftime('%H:%M:%S', time.localtime(self.ts))}"
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderChange:
+    """The watcher saw a partition's leader move (any cause: a fault, a controlled shutdown, a
+    preferred-leader election, a node killed from another shell)."""
+
+    ts: float
+    topic: str
+    partition: int
+    old: int | None
+    new: int | None
+    """None (or -1 in Kafka terms): no leader."""
+
+
 @dataclass(frozen=True)
 class History:
     """Everything the checker judges, gathered after the faults healed."""
@@ -175,9 +217,22 @@ class History:
     """When each group first got an assignment (to label latest-reset skips)."""
     reset_policy: dict[str, str] = field(default_factory=dict)
     """auto.offset.reset per group."""
-    unclean_election: bool = False
-    """Whether any audited topic allowed unclean leader election."""
-    faults: tuple[str, ...] = ()
-    """Human descriptions of faults injected during the run (kills, pauses), for explanations."""
+    unclean_topics: frozenset[str] = frozenset()
+    """Audited topics that allow unclean leader election (judged per topic)."""
+    faults: tuple[Fault, ...] = ()
+    """Node faults during the run, each with the partitions it touched."""
+    leader_changes: tuple[LeaderChange, ...] = ()
+    """Leader moves the watcher saw during the run (acks=1 loses data on any of them)."""
+    notes: tuple[str, ...] = ()
+    """What limits the evidence (e.g. the consumption log reached its cap); notes excuse nothing."""
     min_insync: dict[str, int] = field(default_factory=dict)
-    """min.insync.replicas per audited topic, when known (acks=all loss is expected with 1 + faults)."""
+    """min.insync.replicas per audited topic, when known."""
+
+    def faults_on(self, topic: str, partition: int | None) -> tuple[Fault, ...]:
+        """The faults that may have touched this partition."""
+        return tuple(f for f in self.faults if f.touches(topic, partition))
+
+    def leader_moved(self, topic: str, partition: int | None) -> bool:
+        """Whether the watcher saw this partition's leader change during the run."""
+        return any(c.topic == topic and (partition is None or c.partition == partition)
+                   for c in self.leader_changes)

@@ -8,6 +8,7 @@ entry plus its module: nothing else lists strategies.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 
 from tui.engine.consumer.strategies.base import Strategy
 from tui.vocab import Strategy as StrategyName
@@ -28,6 +29,25 @@ STRATEGY_DOCS: dict[str, str] = {name: cls.description() for name, cls in STRATE
 """name -> what the strategy does in librdkafka terms (one paragraph, for the TUI and the README)."""
 
 
+@dataclass(frozen=True)
+class StrategyInfo:
+    """What the UI and docs say about a strategy (no librdkafka types)."""
+
+    name: str
+    title: str
+    """A few words for menus."""
+    guarantee: str
+    """at-least-once / at-most-once / exactly-once / none."""
+    description: str
+    needs_output_topic: bool
+
+
+def strategy_info(name: str) -> StrategyInfo:
+    """Menu and help text of the strategy called ``name`` (ValueError for an unknown name)."""
+    cls = strategy_class(name)
+    return StrategyInfo(cls.name, cls.title, cls.guarantee, cls.description(), cls.needs_output_topic)
+
+
 def strategy_class(name: str) -> type[Strategy]:
     """The strategy called ``name``; ValueError with the valid names otherwise."""
     try:
@@ -37,4 +57,5 @@ def strategy_class(name: str) -> type[Strategy]:
                          f"{', '.join(STRATEGY_NAMES)}.") from None
 
 
-__all__ = ["STRATEGIES", "STRATEGY_DOCS", "STRATEGY_NAMES", "Strategy", "strategy_class"]
+__all__ = ["STRATEGIES", "STRATEGY_DOCS", "STRATEGY_NAMES", "Strategy", "StrategyInfo", "strategy_class",
+           "strategy_info"]
