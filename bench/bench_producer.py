@@ -28,7 +28,6 @@ from typing import Any
 
 from confluent_kafka.cimpl import NewTopic
 
-from tui.engine import clients
 from tui.engine.context import Connection
 from tui.engine.engine import Engine
 from tui.engine.producer.commands import StartProducer
@@ -36,6 +35,7 @@ from tui.engine.producer.ledger import Ledger
 from tui.engine.producer.profile import ProducerProfile
 from tui.engine.producer.workload import Workload, parse_key_mode
 from tui.engine.record_format import encode_value, headers_for
+from tui.kafka import clients
 from tui.lab.cluster import temporary_lab
 from tui.lab.jars import classpath, ensure_jars
 from tui.lab.java import java_executable

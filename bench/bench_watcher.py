@@ -26,9 +26,9 @@ from typing import Any
 from confluent_kafka import TopicPartition
 from confluent_kafka.admin import NewTopic
 
-from tui.engine import clients
 from tui.engine.context import Connection, EngineContext
 from tui.engine.watcher.watcher import Watcher
+from tui.kafka import clients
 from tui.lab.cluster import temporary_lab
 from tui.lab.jars import classpath, ensure_jars
 from tui.lab.java import java_executable

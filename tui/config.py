@@ -581,7 +581,7 @@ def validate_properties(properties: Mapping[str, str], where: Callable[[str], st
     """
     from confluent_kafka import KafkaException
 
-    from tui.engine import clients
+    from tui.kafka import clients
 
     conf: dict[str, Any] = dict(properties)
     mechanism = conf.get("sasl.mechanism", conf.get("sasl.mechanisms", "")).upper()
@@ -621,7 +621,7 @@ def _culprit(conf: Mapping[str, Any]) -> str | None:
     """The first property librdkafka rejects on its own (error path only: one handle per key)."""
     from confluent_kafka import KafkaException
 
-    from tui.engine import clients
+    from tui.kafka import clients
 
     for key, value in conf.items():
         try:
@@ -808,7 +808,7 @@ def probe_connection(bootstrap: str, properties: Mapping[str, str], timeout: flo
 
     from confluent_kafka import KafkaError, KafkaException
 
-    from tui.engine import clients
+    from tui.kafka import clients
 
     errors: list[KafkaError] = []
     failures = _FailureLog()

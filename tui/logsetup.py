@@ -1,6 +1,6 @@
 """Where the app's own log lines go: one redacted file, never the terminal.
 
-librdkafka's log lines reach Python logging through ``logger=`` (see ``tui/engine/clients.py``). With
+librdkafka's log lines reach Python logging through ``logger=`` (see ``tui/kafka/clients.py``). With
 no handler anywhere, Python's last-resort handler would print every WARNING+ line (a refused
 connection, once per retry) on stderr, over the TUI or the one-sentence error of a headless command.
 """

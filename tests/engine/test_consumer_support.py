@@ -14,7 +14,6 @@ from confluent_kafka import TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from tests.helpers import wait_until
-from tui.engine import clients
 from tui.engine.consumer.members import GroupMembers
 from tui.engine.history import (
     ConsumerEvent,
@@ -24,6 +23,7 @@ from tui.engine.history import (
     ProducerSettings,
 )
 from tui.engine.record_format import encode_value, headers_for, make_msg_id
+from tui.kafka import clients
 
 
 def create_topics(bootstrap: str, names: list[str], partitions: int = 1) -> None:

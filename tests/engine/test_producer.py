@@ -15,7 +15,6 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 
 from tests.helpers import unique, wait_until
-from tui.engine import clients
 from tui.engine.context import Connection
 from tui.engine.engine import Engine
 from tui.engine.history import Outcome
@@ -24,6 +23,7 @@ from tui.engine.producer.profile import ProducerProfile
 from tui.engine.producer.workload import Workload, parse_key_mode
 from tui.engine.record_format import encode_value, msg_id_of
 from tui.engine.topics import CreateTopic, TopicSpec
+from tui.kafka import clients
 from tui.lab.jars import classpath, ensure_jars
 from tui.lab.java import java_executable
 

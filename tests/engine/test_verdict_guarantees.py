@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.helpers import unique
-from tui.engine import clients
-from tui.engine.topics import TopicSpec, create_topic
 from tui.engine.verdict_run import topic_guarantees
+
+from tests.helpers import unique
+from tui.engine.topics import TopicSpec, create_topic
+from tui.kafka import clients
 from tui.lab import LabCluster
 
 

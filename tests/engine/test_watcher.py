@@ -13,12 +13,12 @@ from confluent_kafka import TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from tests.helpers import unique, wait_until
-from tui.engine import clients
 from tui.engine.context import Connection, EngineContext
 from tui.engine.events import Subscription
 from tui.engine.watcher.commands import ShowInternal, WatchTopics
 from tui.engine.watcher.views import ClusterView, GroupView
 from tui.engine.watcher.watcher import Watcher
+from tui.kafka import clients
 from tui.lab import LabCluster
 from tui.lab.jars import classpath, ensure_jars
 from tui.lab.java import java_executable

@@ -9,11 +9,11 @@ import pytest
 from confluent_kafka.admin import NewTopic
 
 from tests.helpers import unique, wait_until
-from tui.engine import clients
 from tui.engine.context import Connection, EngineContext
 from tui.engine.events import Event, Subscription
 from tui.engine.watcher.views import ClusterView
 from tui.engine.watcher.watcher import Watcher
+from tui.kafka import clients
 from tui.lab import LabCluster
 
 pytestmark = pytest.mark.failover

@@ -12,7 +12,7 @@ from confluent_kafka import TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from tests.helpers import unique, wait_until
-from tui.engine import clients
+from tui.kafka import clients
 from tui.lab import LabCluster
 from tui.lab import process as proc
 from tui.lab.tools import describe_topic

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import KafkaException
 
-from tui.engine import clients
 from tui.engine.producer.profile import ProducerProfile, ProfileError, reword_client_error
+from tui.kafka import clients
 
 
 def test_defaults_are_valid_and_java_compatible() -> None:

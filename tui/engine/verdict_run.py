@@ -99,7 +99,7 @@ def topic_guarantees(conf: dict[str, Any], topics: Iterable[str],
     from confluent_kafka.admin._config import ConfigResource  # the public module lacks re-exports for mypy
     from confluent_kafka.admin._resource import ResourceType
 
-    from tui.engine import clients
+    from tui.kafka import clients
 
     names = [t for t in topics if t]
     if not names:

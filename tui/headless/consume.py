@@ -157,7 +157,7 @@ def _partitions(engine: Any, topics: list[str]) -> set[tuple[str, int]]:
     """Every partition of the topics; ValueError (one sentence) for a topic that does not exist."""
     from confluent_kafka import KafkaException
 
-    from tui.engine import clients
+    from tui.kafka import clients
 
     admin = clients.admin(engine.ctx.connection.client_conf())
     try:

@@ -204,7 +204,7 @@ def _produce(connection: Any, profile: Any, workload: Any, spec: Any, args: argp
 
 def _topic_problem(connection: Any, topic: str) -> str | None:
     """A sentence when ``topic`` does not exist or the cluster cannot be reached; None if fine."""
-    from tui.engine import clients
+    from tui.kafka import clients
 
     try:
         admin = clients.admin(connection.client_conf())

@@ -341,7 +341,7 @@ class LabCluster:
     # ---- talking to the cluster --------------------------------------------------------------
 
     def _admin(self) -> object:
-        from tui.engine import clients
+        from tui.kafka import clients
 
         return clients.admin({"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 5000,
                               "reconnect.backoff.max.ms": 1000}, logger=LOG)

@@ -33,7 +33,7 @@ class _AdminThread:
         self._thread.start()
 
     def _run(self) -> None:
-        from tui.engine import clients
+        from tui.kafka import clients
 
         admin = None
         while True:

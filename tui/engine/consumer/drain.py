@@ -26,9 +26,9 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
 
-from tui.engine import clients
 from tui.engine.history import AuditLog, AuditPartition, GroupCommit
 from tui.engine.record_format import msg_id_of
+from tui.kafka import clients
 
 LOG = logging.getLogger("kafka_explorer.drain")
 Partition = tuple[str, int]

@@ -26,10 +26,10 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
-from tui.engine import clients
 from tui.engine.consumer.strategies import strategy_class
 from tui.engine.consumer.strategies.base import Strategy
 from tui.engine.record_format import msg_id_of
+from tui.kafka import clients
 
 PREVIEW = 256
 """Key/value bytes sent to the parent for the recent-deliveries tail."""

@@ -11,7 +11,6 @@ import threading
 import time
 from typing import Any
 
-from tui.engine import clients
 from tui.engine.commands import Command
 from tui.engine.context import EngineContext
 from tui.engine.history import ProducedRecord, ProducerSettings
@@ -19,6 +18,7 @@ from tui.engine.producer.commands import StartProducer, StopProducer
 from tui.engine.producer.runner import LOG, ProducerRunner
 from tui.engine.producer.views import ProducersView
 from tui.engine.topics import CreateTopic, create_topic
+from tui.kafka import clients
 
 _BUILD_TIMEOUT = 10.0
 

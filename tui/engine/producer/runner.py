@@ -17,7 +17,6 @@ from collections import deque
 from functools import partial
 from typing import Any
 
-from tui.engine import clients
 from tui.engine.context import EngineContext
 from tui.engine.history import Outcome
 from tui.engine.producer.ledger import Ledger
@@ -27,6 +26,7 @@ from tui.engine.producer.ratelimit import TokenBucket
 from tui.engine.producer.views import DeliveryReportView, ErrorCount, RunnerView
 from tui.engine.producer.workload import Workload
 from tui.engine.record_format import HEADER_ID, HEADER_RUN, HEADER_SEQ, VALUE_PREFIX
+from tui.kafka import clients
 
 LOG = logging.getLogger("kafka_explorer.producer")
 _POLL = 0.1  # every wait is a poll of at most this long, so the stop flag is seen quickly

@@ -128,7 +128,7 @@ class Watcher:
     # ---- the thread ----------------------------------------------------------------------------
 
     def _run(self) -> None:
-        from tui.engine import clients
+        from tui.kafka import clients
 
         conf = self.ctx.connection.client_conf({
             # fail fast on dead brokers and keep reconnect attempts cheap
