@@ -5,32 +5,13 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from tui.engine.events import EventBus
 from tui.engine.record_format import new_run_id
+from tui.kafka.connection import Connection
 
-
-@dataclass(frozen=True)
-class Connection:
-    """Where the engine connects. ``properties`` are librdkafka settings (may hold secrets)."""
-
-    bootstrap: str
-    properties: Mapping[str, str] = field(default_factory=dict)
-    label: str = ""
-    """Shown in the header: 'lab (3 nodes)', 'profile prod', or the bootstrap servers."""
-    lab_dir: Path | None = None
-    """Set when connected to a lab cluster this app can break (kill/pause nodes)."""
-
-    def client_conf(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Base client config: bootstrap + connection properties + ``extra`` (extra wins)."""
-        conf: dict[str, Any] = {"bootstrap.servers": self.bootstrap, **self.properties}
-        if extra:
-            conf.update(extra)
-        return conf
+# Connection lives on the Kafka access floor; engine modules keep importing it from here
+__all__ = ["Connection", "EngineContext"]
 
 
 class EngineContext:

@@ -2,18 +2,16 @@
 
 Every error names the file, the step number (when inside ``steps:``) and the field, e.g.
 ``acks1.yaml: step 3 (kill-node): 'leader-of' must look like topic/partition, not 'orders'.``
-Only ``yaml.safe_load`` is used: a scenario file can never run code.
+The file is read by :mod:`tui.yamldoc` (size cap, ``yaml.safe_load`` only: a scenario file can never
+run code) with its typed getters; this module knows the scenario schema.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
-
-import yaml
+from typing import Any
 
 from tui.scenario.expect import SUBJECTS, parse_comparison, valid_error_name
 from tui.scenario.model import (
@@ -37,8 +35,10 @@ from tui.scenario.model import (
 )
 from tui.vocab import (
     Assignor,
+    Compression,
     GroupProtocol,
     Isolation,
+    LabProfile,
     MemberState,
     NodeState,
     OffsetReset,
@@ -46,23 +46,38 @@ from tui.vocab import (
     names,
 )
 from tui.vocab import NodeAction as NodeActionName
+from tui.yamldoc import (
+    MAX_BYTES,
+    Where,
+    YamlError,
+    get_bool,
+    get_choice,
+    get_float,
+    get_int,
+    get_opt_choice,
+    get_opt_int,
+    get_opt_str,
+    get_seconds,
+    get_str,
+    get_str_list,
+    get_text_map,
+    mapping,
+    only,
+    parse,
+    read_text,
+)
+from tui.yamldoc import kind as value_kind
 
-MAX_FILE_BYTES = 1_000_000
-STRATEGIES = names(Strategy)
-ASSIGNORS = names(Assignor)
-PROTOCOLS = names(GroupProtocol)
+MAX_FILE_BYTES = MAX_BYTES
 NODE_ACTIONS = names(NodeActionName)
-NODE_STATES = names(NodeState)
 WAIT_CONDITIONS = ("isr-size", "high-watermark", "leader", "consumed", "processed", "produced",
                    "assigned", "node-state",
                    "member-state", "seconds")
-MEMBER_STATES = names(MemberState)
 STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "restart-member",
               "stop-member", "switch-strategy", *(f"{a}-node" for a in NODE_ACTIONS), "wait", "note",
               "verdict")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _KEY_MODE = re.compile(r"^(none|random|fixed:.{1,1024}|cycle:[1-9]\d{0,6}|hot:\d{1,3}(\.\d+)?)$")
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)\s*s(?:ec)?)?\s*$")
 
 
 def bundled_dir() -> Path:
@@ -87,176 +102,31 @@ def discover(directory: Path | None = None) -> list[tuple[Path, Scenario | Scena
     return found
 
 
-class ScenarioError(ValueError):
+class ScenarioError(YamlError, ValueError):
     """A scenario file that cannot run; the message is one sentence naming file, step and field."""
 
-
-class _Where:
-    """Where we are in the file, for messages: ``file: step 3 (kill-node): ``."""
-
-    def __init__(self, source: str, step: int | None = None, kind: str | None = None) -> None:
-        self.source = source
-        self.step = step
-        self.kind = kind
-
-    def at(self, step: int, kind: str | None = None) -> _Where:
-        return _Where(self.source, step, kind)
-
-    def fail(self, text: str) -> NoReturn:
-        where = self.source
-        if self.step is not None:
-            where += f": step {self.step}" + (f" ({self.kind})" if self.kind else "")
-        raise ScenarioError(f"{where}: {text}")
+    exit_code = 2  # `kafka-explorer run`: 2 when the file is wrong
 
 
-# ---- small typed getters ------------------------------------------------------------------------
+def _step(w: Where, number: int, step_kind: str | None = None) -> Where:
+    """Messages inside ``steps:`` say ``file: step 3 (kill-node): ``."""
+    return w.within(f"step {number}" + (f" ({step_kind})" if step_kind else ""))
 
 
 def _norm(key: object) -> str:
     return str(key).strip().replace("_", "-").lower()
 
 
-def _mapping(w: _Where, raw: object, what: str) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        w.fail(f"'{what}' must be a mapping of key: value, not {_kind(raw)}.")
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        if not isinstance(key, str | int):
-            w.fail(f"'{what}' has a key that is not text ({_kind(key)}).")
-        out[_norm(key)] = value
-    return out
+def _mapping(w: Where, raw: object, what: str) -> dict[str, Any]:
+    """A mapping whose keys are normalised: ``replica_assignment`` is ``replica-assignment``."""
+    return mapping(w, raw, what, _norm)
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _only(w: _Where, data: Mapping[str, Any], allowed: tuple[str, ...], what: str) -> None:
-    unknown = [k for k in data if k not in allowed]
-    if unknown:
-        w.fail(f"unknown field '{unknown[0]}' in {what}; allowed: {', '.join(allowed)}.")
-
-
-def _str(w: _Where, data: Mapping[str, Any], key: str, default: str | None = None,
-         *, required: bool = False, choices: tuple[str, ...] | None = None) -> str:
-    raw = data.get(key)
-    if raw is None:
-        if required or default is None:
-            w.fail(f"'{key}' is required.")
-        return default
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        w.fail(f"'{key}' must be text, not {_kind(raw)}.")
-    text = str(raw).strip()
-    if not text:
-        w.fail(f"'{key}' must not be empty.")
-    if choices is not None and text not in choices:
-        w.fail(f"'{key}' must be one of {', '.join(choices)}, not {text!r}.")
-    return text
-
-
-def _opt_str(w: _Where, data: Mapping[str, Any], key: str,
-             choices: tuple[str, ...] | None = None) -> str | None:
-    return None if data.get(key) is None else _str(w, data, key, choices=choices)
-
-
-def _name(w: _Where, data: Mapping[str, Any], key: str, default: str | None = None) -> str:
-    text = _str(w, data, key, default)
+def _name(w: Where, data: Mapping[str, Any], key: str, default: str | None = None) -> str:
+    text = get_str(w, data, key, default)
     if not _NAME.match(text):
         w.fail(f"'{key}' may only use letters, digits, '_', '.' and '-' (1-100 chars), not {text!r}.")
     return text
-
-
-def _int(w: _Where, data: Mapping[str, Any], key: str, default: int | None = None, *,
-         low: int = 0, high: int = 2**31 - 1) -> int:
-    raw = data.get(key)
-    if raw is None:
-        if default is None:
-            w.fail(f"'{key}' is required.")
-        return default
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-            raw = int(raw.strip())
-        else:
-            w.fail(f"'{key}' must be a whole number, not {_kind(raw)}.")
-    if not low <= raw <= high:
-        w.fail(f"'{key}' must be between {low} and {high}, not {raw}.")
-    return int(raw)
-
-
-def _opt_int(w: _Where, data: Mapping[str, Any], key: str, *, low: int = 0,
-             high: int = 2**31 - 1) -> int | None:
-    return None if data.get(key) is None else _int(w, data, key, low=low, high=high)
-
-
-def _float(w: _Where, data: Mapping[str, Any], key: str, default: float | None = None, *,
-           low: float = 0.0, high: float = 86400.0) -> float:
-    raw = data.get(key)
-    if raw is None:
-        if default is None:
-            w.fail(f"'{key}' is required.")
-        return default
-    if isinstance(raw, str):
-        return _seconds(w, raw, key, low, high)
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        w.fail(f"'{key}' must be a number, not {_kind(raw)}.")
-    if not low <= raw <= high:
-        w.fail(f"'{key}' must be between {low:g} and {high:g}, not {raw:g}.")
-    return float(raw)
-
-
-def _seconds(w: _Where, text: str, key: str, low: float = 0.0, high: float = 86400.0) -> float:
-    """``90``, ``"90s"``, ``"2m"``, ``"1m30s"`` -> seconds."""
-    match = _DURATION.match(text)
-    if not text.strip() or not match or not (match.group(1) or match.group(2)):
-        try:
-            value = float(text)
-        except ValueError:
-            w.fail(f"'{key}' must be seconds (e.g. 30, \"30s\", \"2m\"), not {text!r}.")
-    else:
-        value = float(match.group(1) or 0) * 60 + float(match.group(2) or 0)
-    if not math.isfinite(value) or not low <= value <= high:
-        w.fail(f"'{key}' must be between {low:g} and {high:g} seconds, not {text!r}.")
-    return value
-
-
-def _bool(w: _Where, data: Mapping[str, Any], key: str, default: bool) -> bool:
-    raw = data.get(key)
-    if raw is None:
-        return default
-    if not isinstance(raw, bool):
-        w.fail(f"'{key}' must be true or false, not {_kind(raw)}.")
-    return raw
-
-
-def _props(w: _Where, raw: object, key: str) -> dict[str, str]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        w.fail(f"'{key}' must be a mapping of property: value.")
-    out: dict[str, str] = {}
-    for k, v in raw.items():
-        if not isinstance(k, str) or not k.strip():
-            w.fail(f"'{key}' has a property name that is not text.")
-        if isinstance(v, bool):
-            v = "true" if v else "false"
-        if not isinstance(v, str | int | float):
-            w.fail(f"'{key}.{k}' must be a text or number value, not {_kind(v)}.")
-        out[k.strip()] = str(v)
-    return out
 
 
 # ---- top level ----------------------------------------------------------------------------------
@@ -264,33 +134,15 @@ def _props(w: _Where, raw: object, key: str) -> dict[str, str]:
 
 def load_file(path: Path) -> Scenario:
     """Read and validate one scenario file; raises :class:`ScenarioError` (never anything else)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(f"{path.name}: the file is {size} bytes; scenarios are at most "
-                                f"{MAX_FILE_BYTES} bytes.")
-        text = path.read_text(encoding="utf-8")
-    except ScenarioError:
-        raise
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path.name}: the file is not UTF-8 text.") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+    text = read_text(path, what="scenario file", name=path.name, max_bytes=MAX_FILE_BYTES,
+                     error=ScenarioError)
     return loads(text, source=path.name, slug=path.stem)
 
 
 def loads(text: str, source: str = "<scenario>", slug: str = "") -> Scenario:
     """Parse scenario text; raises :class:`ScenarioError` for anything wrong."""
-    w = _Where(source)
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        w.fail(f"the file is not valid YAML{where}: {problem}.")
-    except (RecursionError, ValueError, TypeError) as exc:  # pathological nesting, odd scalars
-        w.fail(f"the file cannot be read as YAML ({type(exc).__name__}).")
+    w = Where(source, ScenarioError)
+    raw = parse(text, source, error=ScenarioError).data
     try:
         return _scenario(w, raw, slug or _slug(source))
     except RecursionError:
@@ -301,20 +153,18 @@ def _slug(source: str) -> str:
     return Path(source).stem if source and not source.startswith("<") else "scenario"
 
 
-def _scenario(w: _Where, raw: object, slug: str) -> Scenario:
+def _scenario(w: Where, raw: object, slug: str) -> Scenario:
     if not isinstance(raw, Mapping):
-        w.fail(f"a scenario must be a mapping with title, goal and steps, not {_kind(raw)}.")
+        w.fail(f"a scenario must be a mapping with title, goal and steps, not {value_kind(raw)}.")
     data = _mapping(w, raw, "scenario")
-    _only(w, data, ("title", "goal", "duration", "cluster", "topics", "steps", "expect", "tags"),
+    only(w, data, ("title", "goal", "duration", "cluster", "topics", "steps", "expect", "tags"),
           "the scenario")
-    title = _str(w, data, "title", required=True)
-    goal = _str(w, data, "goal", required=True)
-    duration = _float(w, data, "duration", 60.0, high=3600.0)
+    title = get_str(w, data, "title", required=True)
+    goal = get_str(w, data, "goal", required=True)
+    duration = get_seconds(w, data, "duration", 60.0, high=3600.0)
     cluster = _cluster(w, data.get("cluster"))
     topics = _topics(w, data.get("topics"), cluster)
-    tags_raw = data.get("tags") or []
-    if not isinstance(tags_raw, list) or not all(isinstance(t, str) for t in tags_raw):
-        w.fail("'tags' must be a list of words.")
+    tags = get_str_list(w, data, "tags")
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         w.fail("'steps' must be a non-empty list.")
@@ -323,20 +173,20 @@ def _scenario(w: _Where, raw: object, slug: str) -> Scenario:
     expectations = _expectations(w, data.get("expect"), ctx.groups)
     return Scenario(title=title, goal=goal, steps=steps, expectations=expectations,
                     duration=duration, cluster=cluster, topics=topics, source=w.source, slug=slug,
-                    tags=tuple(tags_raw))
+                    tags=tuple(tags))
 
 
-def _cluster(w: _Where, raw: object) -> ClusterNeeds:
+def _cluster(w: Where, raw: object) -> ClusterNeeds:
     data = _mapping(w, raw, "cluster")
-    _only(w, data, ("nodes", "profile"), "'cluster'")
-    nodes = _int(w, data, "nodes", 1, low=1, high=3)
+    only(w, data, ("nodes", "profile"), "'cluster'")
+    nodes = get_int(w, data, "nodes", 1, low=1, high=3)
     if nodes not in (1, 3):
         w.fail(f"'cluster.nodes' must be 1 or 3, not {nodes}.")
-    profile = _str(w, data, "profile", "default", choices=("default", "slow-replication"))
+    profile = get_choice(w, data, "profile", LabProfile, LabProfile.DEFAULT)
     return ClusterNeeds(nodes, profile)
 
 
-def _topics(w: _Where, raw: object, cluster: ClusterNeeds) -> tuple[TopicDecl, ...]:
+def _topics(w: Where, raw: object, cluster: ClusterNeeds) -> tuple[TopicDecl, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -344,32 +194,32 @@ def _topics(w: _Where, raw: object, cluster: ClusterNeeds) -> tuple[TopicDecl, .
     out: list[TopicDecl] = []
     for index, item in enumerate(raw, 1):
         data = _mapping(w, item, f"topics[{index}]")
-        _only(w, data, ("name", "partitions", "replication-factor", "min-insync-replicas",
+        only(w, data, ("name", "partitions", "replication-factor", "min-insync-replicas",
                         "unclean-leader-election", "config", "replica-assignment"),
               f"topic {index}")
         name = _name(w, data, "name")
         if any(t.name == name for t in out):
             w.fail(f"topic {name!r} is declared twice.")
-        rf = _int(w, data, "replication-factor", 1, low=1, high=3)
+        rf = get_int(w, data, "replication-factor", 1, low=1, high=3)
         if rf > cluster.nodes:
             w.fail(f"topic {name!r} has replication-factor {rf} but the scenario's cluster has "
                    f"{cluster.nodes} node(s).")
         assignment = _assignment(w, data.get("replica-assignment"), name, cluster)
-        partitions = _int(w, data, "partitions", len(assignment) if assignment else 1, low=1,
+        partitions = get_int(w, data, "partitions", len(assignment) if assignment else 1, low=1,
                           high=1000)
         if assignment and len(assignment) != partitions:
             w.fail(f"topic {name!r}: replica-assignment lists {len(assignment)} partition(s) but "
                    f"partitions is {partitions}.")
-        min_isr = _opt_int(w, data, "min-insync-replicas", low=1, high=3)
+        min_isr = get_opt_int(w, data, "min-insync-replicas", low=1, high=3)
         out.append(TopicDecl(name=name, partitions=partitions, replication_factor=rf,
                              min_insync_replicas=min_isr,
-                             unclean_leader_election=_bool(w, data, "unclean-leader-election", False),
-                             config=_props(w, data.get("config"), "config"),
+                             unclean_leader_election=get_bool(w, data, "unclean-leader-election", False),
+                             config=get_text_map(w, data.get("config"), "config"),
                              replica_assignment=assignment))
     return tuple(out)
 
 
-def _assignment(w: _Where, raw: object, topic: str,
+def _assignment(w: Where, raw: object, topic: str,
                 cluster: ClusterNeeds) -> tuple[tuple[int, ...], ...] | None:
     if raw is None:
         return None
@@ -385,7 +235,7 @@ def _assignment(w: _Where, raw: object, topic: str,
     return tuple(out)
 
 
-def _expectations(w: _Where, raw: object, groups: set[str]) -> tuple[Expectation, ...]:
+def _expectations(w: Where, raw: object, groups: set[str]) -> tuple[Expectation, ...]:
     data = _mapping(w, raw, "expect")
     out: list[Expectation] = []
     for key, value in data.items():
@@ -415,7 +265,7 @@ def _expectations(w: _Where, raw: object, groups: set[str]) -> tuple[Expectation
     return tuple(out)
 
 
-def _cmp(w: _Where, raw: object, key: str) -> Comparison:
+def _cmp(w: Where, raw: object, key: str) -> Comparison:
     try:
         return parse_comparison(raw)
     except ValueError as exc:
@@ -428,7 +278,7 @@ def _cmp(w: _Where, raw: object, key: str) -> Comparison:
 class _StepContext:
     """Validates steps in order, remembering producers, members and saved node names."""
 
-    def __init__(self, w: _Where, cluster: ClusterNeeds, topics: set[str]) -> None:
+    def __init__(self, w: Where, cluster: ClusterNeeds, topics: set[str]) -> None:
         self.w = w
         self.cluster = cluster
         self.topics = topics
@@ -440,9 +290,9 @@ class _StepContext:
         self.member_groups: dict[str, str] = {}
 
     def step(self, number: int, raw: object) -> Step:
-        w = self.w.at(number)
+        w = _step(self.w, number)
         if not isinstance(raw, Mapping):
-            w.fail(f"a step must be a mapping like '- produce: {{...}}', not {_kind(raw)}.")
+            w.fail(f"a step must be a mapping like '- produce: {{...}}', not {value_kind(raw)}.")
         data = _mapping(w, raw, "step")
         kinds = [k for k in data if k not in ("narrate", "title")]
         if len(kinds) != 1:
@@ -451,27 +301,27 @@ class _StepContext:
         kind = kinds[0]
         if kind not in STEP_KINDS:
             w.fail(f"unknown action '{kind}'; use one of: {', '.join(STEP_KINDS)}.")
-        w = w.at(number, kind)
-        narrate = "" if data.get("narrate") is None else _str(w, data, "narrate")
-        title = "" if data.get("title") is None else _str(w, data, "title")
+        w = _step(self.w, number, kind)
+        narrate = "" if data.get("narrate") is None else get_str(w, data, "narrate")
+        title = "" if data.get("title") is None else get_str(w, data, "title")
         action = self._action(w, kind, data[kind])
         return Step(number=number, kind=kind, action=action, narrate=narrate, title=title)
 
-    def _topic(self, w: _Where, name: str, key: str) -> str:
+    def _topic(self, w: Where, name: str, key: str) -> str:
         if name not in self.topics:
             w.fail(f"'{key}' names topic {name!r}, which is not declared under 'topics'.")
         return name
 
-    def _member(self, w: _Where, name: str) -> str:
+    def _member(self, w: Where, name: str) -> str:
         if name not in self.members:
             w.fail(f"member {name!r} was not started by an earlier start-members step.")
         return name
 
-    def _action(self, w: _Where, kind: str, raw: object) -> Any:
+    def _action(self, w: Where, kind: str, raw: object) -> Any:
         if kind == "produce":
             return self._produce(w, raw)
         if kind == "stop-producer":
-            name = raw if isinstance(raw, str) else _str(w, _mapping(w, raw, kind), "name")
+            name = raw if isinstance(raw, str) else get_str(w, _mapping(w, raw, kind), "name")
             if name not in self.producers:
                 w.fail(f"producer {name!r} was not started by an earlier produce step.")
             return StopProducer(name)
@@ -486,44 +336,44 @@ class _StepContext:
         if kind == "note":
             return Note()
         data = _mapping(w, raw, kind)
-        _only(w, data, ("timeout", "heal"), "verdict")
-        return VerdictStep(timeout=_float(w, data, "timeout", 60.0, low=1.0, high=600.0),
-                           heal=_bool(w, data, "heal", True))
+        only(w, data, ("timeout", "heal"), "verdict")
+        return VerdictStep(timeout=get_seconds(w, data, "timeout", 60.0, low=1.0, high=600.0),
+                           heal=get_bool(w, data, "heal", True))
 
-    def _produce(self, w: _Where, raw: object) -> Produce:
+    def _produce(self, w: Where, raw: object) -> Produce:
         data = _mapping(w, raw, "produce")
-        _only(w, data, ("name", "topic", "count", "rate", "keys", "value-size", "partition",
+        only(w, data, ("name", "topic", "count", "rate", "keys", "value-size", "partition",
                         "profile", "background", "timeout"), "produce")
         name = _name(w, data, "name", "p1")
         if name in self.producers:
             w.fail(f"producer {name!r} is already used by an earlier step; pick another name.")
-        topic = self._topic(w, _str(w, data, "topic", required=True), "topic")
+        topic = self._topic(w, get_str(w, data, "topic", required=True), "topic")
         count: int | None
         if isinstance(data.get("count"), str) and str(data["count"]).strip() == "until-stopped":
             count = None
         else:
-            count = _int(w, data, "count", 100, low=0, high=10_000_000)
-        background = _bool(w, data, "background", False)
+            count = get_int(w, data, "count", 100, low=0, high=10_000_000)
+        background = get_bool(w, data, "background", False)
         if count is None and not background:
             w.fail("'count: until-stopped' needs 'background: true' and a later stop-producer step.")
-        rate = None if data.get("rate") is None else _float(w, data, "rate", low=0.001,
+        rate = None if data.get("rate") is None else get_float(w, data, "rate", low=0.001,
                                                               high=1_000_000.0)
-        keys = _str(w, data, "keys", "none")
+        keys = get_str(w, data, "keys", "none")
         if not _KEY_MODE.match(keys):
             w.fail(f"'keys' must be none, fixed:K, cycle:N, random or hot:P, not {keys!r}.")
         if keys.startswith("hot:") and float(keys[4:]) > 100:
             w.fail(f"'keys' hot:P needs P between 0 and 100, not {keys[4:]}.")
         workload = WorkloadDecl(topic=topic, count=count, rate=rate, keys=keys,
-                                value_size=_int(w, data, "value-size", 100, low=0, high=1_000_000),
-                                partition=_opt_int(w, data, "partition", high=999))
+                                value_size=get_int(w, data, "value-size", 100, low=0, high=1_000_000),
+                                partition=get_opt_int(w, data, "partition", high=999))
         profile = self._profile(w, data.get("profile"))
         self.producers[name] = count is None
         return Produce(name=name, producer=profile, workload=workload, wait=not background,
-                       timeout=_float(w, data, "timeout", 60.0, low=1.0, high=3600.0))
+                       timeout=get_seconds(w, data, "timeout", 60.0, low=1.0, high=3600.0))
 
-    def _profile(self, w: _Where, raw: object) -> ProducerDecl:
+    def _profile(self, w: Where, raw: object) -> ProducerDecl:
         data = _mapping(w, raw, "profile")
-        _only(w, data, ("acks", "idempotence", "retries", "max-in-flight", "linger-ms", "batch-size",
+        only(w, data, ("acks", "idempotence", "retries", "max-in-flight", "linger-ms", "batch-size",
                         "compression", "message-timeout-ms", "request-timeout-ms", "extra"), "profile")
         acks = str(data.get("acks", "all")).strip().lower()
         acks = "all" if acks == "-1" else acks
@@ -531,25 +381,24 @@ class _StepContext:
             w.fail(f"'profile.acks' must be 0, 1 or all, not {data.get('acks')!r}.")
         decl = ProducerDecl(
             acks=acks,
-            idempotence=_bool(w, data, "idempotence", False),
-            retries=_opt_int(w, data, "retries"),
-            max_in_flight=_opt_int(w, data, "max-in-flight", low=1, high=1_000_000),
-            linger_ms=_opt_int(w, data, "linger-ms", high=900_000),
-            batch_size=_opt_int(w, data, "batch-size", low=1),
-            compression=_opt_str(w, data, "compression",
-                                 choices=("none", "gzip", "snappy", "lz4", "zstd")),
-            message_timeout_ms=_opt_int(w, data, "message-timeout-ms"),
-            request_timeout_ms=_opt_int(w, data, "request-timeout-ms", low=1, high=900_000),
-            extra=_props(w, data.get("extra"), "profile.extra"),
+            idempotence=get_bool(w, data, "idempotence", False),
+            retries=get_opt_int(w, data, "retries"),
+            max_in_flight=get_opt_int(w, data, "max-in-flight", low=1, high=1_000_000),
+            linger_ms=get_opt_int(w, data, "linger-ms", high=900_000),
+            batch_size=get_opt_int(w, data, "batch-size", low=1),
+            compression=get_opt_choice(w, data, "compression", Compression),
+            message_timeout_ms=get_opt_int(w, data, "message-timeout-ms"),
+            request_timeout_ms=get_opt_int(w, data, "request-timeout-ms", low=1, high=900_000),
+            extra=get_text_map(w, data.get("extra"), "profile.extra"),
         )
         if decl.idempotence and decl.acks != "all":
             w.fail("idempotence needs 'acks: all': the broker only de-duplicates retries of writes "
                    "every in-sync replica has.")
         return decl
 
-    def _members(self, w: _Where, raw: object) -> StartMembers:
+    def _members(self, w: Where, raw: object) -> StartMembers:
         data = _mapping(w, raw, "start-members")
-        _only(w, data, ("group", "topic", "topics", "name", "count", "strategy", "assignor",
+        only(w, data, ("group", "topic", "topics", "name", "count", "strategy", "assignor",
                         "protocol", "auto-offset-reset", "isolation-level", "processing-ms",
                         "batch-size", "output-topic", "session-timeout-ms", "static", "crash-after",
                         "auto-commit-interval-ms"),
@@ -564,34 +413,34 @@ class _StepContext:
                 isinstance(t, str) for t in raw_topics):
             w.fail("'topic' (or 'topics') is required: the topic(s) the members subscribe to.")
         topics = tuple(self._topic(w, t, "topic") for t in raw_topics)
-        protocol = _str(w, data, "protocol", "classic", choices=PROTOCOLS)
-        assignor = _opt_str(w, data, "assignor", choices=ASSIGNORS)
+        protocol = get_choice(w, data, "protocol", GroupProtocol, GroupProtocol.CLASSIC)
+        assignor = get_opt_choice(w, data, "assignor", Assignor)
         if protocol == "consumer" and assignor is not None:
             w.fail("'assignor' is for the classic protocol; with 'protocol: consumer' the broker "
                    "assigns partitions.")
         if protocol == "consumer" and data.get("session-timeout-ms") is not None:
             w.fail("'session-timeout-ms' is set by the broker under 'protocol: consumer'.")
-        strategy = _str(w, data, "strategy", Strategy.SYNC_PER_BATCH, choices=STRATEGIES)
-        output = _opt_str(w, data, "output-topic")
+        strategy = get_choice(w, data, "strategy", Strategy, Strategy.SYNC_PER_BATCH)
+        output = get_opt_str(w, data, "output-topic")
         if output is not None:
             self._topic(w, output, "output-topic")
         if strategy == "transactional" and output is None:
             w.fail("strategy 'transactional' copies records: give 'output-topic'.")
         spec = StartMembers(
             group=group, topics=topics, name=_name(w, data, "name", "m"),
-            count=_int(w, data, "count", 1, low=1, high=20), strategy=strategy, assignor=assignor,
+            count=get_int(w, data, "count", 1, low=1, high=20), strategy=strategy, assignor=assignor,
             protocol=protocol,
-            auto_offset_reset=_str(w, data, "auto-offset-reset", OffsetReset.EARLIEST,
+            auto_offset_reset=get_str(w, data, "auto-offset-reset", OffsetReset.EARLIEST,
                                    choices=(OffsetReset.EARLIEST, OffsetReset.LATEST)),
-            isolation_level=_str(w, data, "isolation-level", Isolation.READ_COMMITTED,
-                                 choices=names(Isolation)),
-            processing_ms=_int(w, data, "processing-ms", 0, high=600_000),
-            batch_size=_opt_int(w, data, "batch-size", low=1, high=100_000),
+            isolation_level=get_choice(w, data, "isolation-level", Isolation,
+                                       Isolation.READ_COMMITTED),
+            processing_ms=get_int(w, data, "processing-ms", 0, high=600_000),
+            batch_size=get_opt_int(w, data, "batch-size", low=1, high=100_000),
             output_topic=output,
-            session_timeout_ms=_opt_int(w, data, "session-timeout-ms", low=1000, high=3_600_000),
-            static=_bool(w, data, "static", False),
-            crash_after=_opt_int(w, data, "crash-after", low=1, high=10_000_000),
-            auto_commit_interval_ms=_opt_int(w, data, "auto-commit-interval-ms", low=1,
+            session_timeout_ms=get_opt_int(w, data, "session-timeout-ms", low=1000, high=3_600_000),
+            static=get_bool(w, data, "static", False),
+            crash_after=get_opt_int(w, data, "crash-after", low=1, high=10_000_000),
+            auto_commit_interval_ms=get_opt_int(w, data, "auto-commit-interval-ms", low=1,
                                              high=3_600_000),
         )
         for member in spec.member_names():
@@ -602,22 +451,22 @@ class _StepContext:
         self.groups.add(group)
         return spec
 
-    def _member_action(self, w: _Where, kind: str, raw: object) -> MemberAction:
+    def _member_action(self, w: Where, kind: str, raw: object) -> MemberAction:
         action = kind.removesuffix("-member")
         if isinstance(raw, str) and kind != "switch-strategy":
             return MemberAction(action, self._member(w, raw))
         data = _mapping(w, raw, kind)
         allowed = {"crash-member": ("member", "after-records"), "restart-member": ("member",),
                    "stop-member": ("member",), "switch-strategy": ("member", "strategy")}[kind]
-        _only(w, data, allowed, kind)
-        member = self._member(w, _str(w, data, "member", required=True))
+        only(w, data, allowed, kind)
+        member = self._member(w, get_str(w, data, "member", required=True))
         if kind == "switch-strategy":
             return MemberAction("switch", member,
-                                strategy=_str(w, data, "strategy", required=True, choices=STRATEGIES))
-        after = _opt_int(w, data, "after-records", high=10_000_000) if kind == "crash-member" else None
+                                strategy=get_choice(w, data, "strategy", Strategy))
+        after = get_opt_int(w, data, "after-records", high=10_000_000) if kind == "crash-member" else None
         return MemberAction(action, member, after_records=after)
 
-    def _node_ref(self, w: _Where, data: Mapping[str, Any]) -> NodeRef:
+    def _node_ref(self, w: Where, data: Mapping[str, Any]) -> NodeRef:
         given = [k for k in ("node", "leader-of", "follower-of") if data.get(k) is not None]
         if len(given) != 1:
             w.fail("name exactly one node: 'node: N' (or a name saved with 'as:'), "
@@ -642,41 +491,41 @@ class _StepContext:
             w.fail("'follower-of' needs a replicated topic; this scenario's cluster has one node.")
         return NodeRef(role=key, topic=topic, partition=int(part))
 
-    def _node_action(self, w: _Where, action: str, raw: object) -> NodeAction:
+    def _node_action(self, w: Where, action: str, raw: object) -> NodeAction:
         if isinstance(raw, int) and not isinstance(raw, bool):
             data: dict[str, Any] = {"node": raw}
         elif isinstance(raw, str):
             data = {"node": raw}
         else:
             data = _mapping(w, raw, f"{action}-node")
-        _only(w, data, ("node", "leader-of", "follower-of", "as"), f"{action}-node")
+        only(w, data, ("node", "leader-of", "follower-of", "as"), f"{action}-node")
         ref = self._node_ref(w, data)
-        save_as = _opt_str(w, data, "as")
+        save_as = get_opt_str(w, data, "as")
         if save_as is not None:
             if not _NAME.match(save_as):
                 w.fail(f"'as' must be a simple name, not {save_as!r}.")
             self.saved.add(save_as)
         return NodeAction(action, ref, save_as)
 
-    def _wait(self, w: _Where, raw: object) -> WaitFor:
+    def _wait(self, w: Where, raw: object) -> WaitFor:
         data = _mapping(w, raw, "wait")
-        timeout = _float(w, data, "timeout", 60.0, low=0.5, high=3600.0)
+        timeout = get_seconds(w, data, "timeout", 60.0, low=0.5, high=3600.0)
         conds = [k for k in data if k not in ("timeout", "reason")]
         if len(conds) != 1:
             w.fail("'wait' needs exactly one condition: " + ", ".join(WAIT_CONDITIONS) + ".")
         cond = conds[0]
         if cond not in WAIT_CONDITIONS:
             w.fail(f"unknown wait condition '{cond}'; use one of: {', '.join(WAIT_CONDITIONS)}.")
-        reason = "" if data.get("reason") is None else _str(w, data, "reason")
+        reason = "" if data.get("reason") is None else get_str(w, data, "reason")
         if cond == "seconds":
-            seconds = _float(w, data, "seconds", low=0.0, high=120.0)
+            seconds = get_seconds(w, data, "seconds", low=0.0, high=120.0)
             if not reason:
                 w.fail("'wait: seconds' is only for a bounded pause with a narrated 'reason' "
                        "(wait for a condition instead where you can).")
             return WaitFor("seconds", seconds=seconds, reason=reason, timeout=seconds + 1)
         if cond == "produced":
             value = data[cond]
-            name = value if isinstance(value, str) else _str(w, _mapping(w, value, "produced"), "producer")
+            name = value if isinstance(value, str) else get_str(w, _mapping(w, value, "produced"), "producer")
             if name not in self.producers:
                 w.fail(f"'produced' names producer {name!r}, which no earlier produce step started.")
             if self.producers[name]:
@@ -684,56 +533,56 @@ class _StepContext:
             return WaitFor("produced", producer=name, reason=reason, timeout=timeout)
         sub = _mapping(w, data[cond], cond)
         if cond in ("isr-size", "high-watermark"):
-            _only(w, sub, ("topic", "partition", "equals", "at-least", "at-most", "is"), cond)
-            return WaitFor(cond, topic=self._topic(w, _str(w, sub, "topic", required=True), "topic"),
-                           partition=_int(w, sub, "partition", 0, high=999),
+            only(w, sub, ("topic", "partition", "equals", "at-least", "at-most", "is"), cond)
+            return WaitFor(cond, topic=self._topic(w, get_str(w, sub, "topic", required=True), "topic"),
+                           partition=get_int(w, sub, "partition", 0, high=999),
                            comparison=self._count_cmp(w, sub, cond), reason=reason,
                            timeout=timeout)
         if cond == "leader":
-            _only(w, sub, ("topic", "partition", "is", "not", "any"), "leader")
-            topic = self._topic(w, _str(w, sub, "topic", required=True), "topic")
+            only(w, sub, ("topic", "partition", "is", "not", "any"), "leader")
+            topic = self._topic(w, get_str(w, sub, "topic", required=True), "topic")
             given = [k for k in ("is", "not", "any") if sub.get(k) is not None]
             if len(given) != 1:
                 w.fail("'leader' needs exactly one of 'is: NODE', 'not: NODE' or 'any: true'.")
             node = None
             if given[0] != "any":
                 node = self._node_ref(w, {"node": sub[given[0]]})
-            return WaitFor("leader", topic=topic, partition=_int(w, sub, "partition", 0, high=999),
+            return WaitFor("leader", topic=topic, partition=get_int(w, sub, "partition", 0, high=999),
                            node=node, negate=given[0] == "not", reason=reason, timeout=timeout)
         if cond in ("consumed", "processed"):
-            _only(w, sub, ("group", "count"), cond)
-            group = _str(w, sub, "group", required=True)
+            only(w, sub, ("group", "count"), cond)
+            group = get_str(w, sub, "group", required=True)
             if group not in self.groups:
                 w.fail(f"'{cond}' names group {group!r}, which no earlier start-members step used.")
-            count = _int(w, sub, "count", low=0, high=100_000_000)
+            count = get_int(w, sub, "count", low=0, high=100_000_000)
             return WaitFor(cond, group=group, comparison=Comparison(">=", count),
                            reason=reason, timeout=timeout)
         if cond == "assigned":
-            _only(w, sub, ("group", "members"), "assigned")
-            group = _str(w, sub, "group", required=True)
+            only(w, sub, ("group", "members"), "assigned")
+            group = get_str(w, sub, "group", required=True)
             if group not in self.groups:
                 w.fail(f"'assigned' names group {group!r}, which no earlier start-members step used.")
-            members = _int(w, sub, "members", 1, low=1, high=100)
+            members = get_int(w, sub, "members", 1, low=1, high=100)
             return WaitFor("assigned", group=group, comparison=Comparison(">=", members),
                            reason=reason, timeout=timeout)
         if cond == "member-state":
-            _only(w, sub, ("member", "state"), "member-state")
+            only(w, sub, ("member", "state"), "member-state")
             return WaitFor("member-state",
-                           member=self._member(w, _str(w, sub, "member", required=True)),
-                           state=_str(w, sub, "state", required=True, choices=MEMBER_STATES),
+                           member=self._member(w, get_str(w, sub, "member", required=True)),
+                           state=get_choice(w, sub, "state", MemberState),
                            reason=reason, timeout=timeout)
-        _only(w, sub, ("node", "state"), "node-state")
+        only(w, sub, ("node", "state"), "node-state")
         node = self._node_ref(w, {"node": sub.get("node")})
         return WaitFor("node-state", node=node,
-                       state=_str(w, sub, "state", required=True, choices=NODE_STATES), reason=reason,
+                       state=get_choice(w, sub, "state", NodeState), reason=reason,
                        timeout=timeout)
 
-    def _count_cmp(self, w: _Where, sub: Mapping[str, Any], what: str) -> Comparison:
+    def _count_cmp(self, w: Where, sub: Mapping[str, Any], what: str) -> Comparison:
         given = [k for k in ("equals", "at-least", "at-most", "is") if sub.get(k) is not None]
         if len(given) != 1:
             w.fail(f"'{what}' needs exactly one of 'equals', 'at-least', 'at-most' or 'is'.")
         key = given[0]
         if key == "is":
             return _cmp(w, sub[key], f"{what}.is")
-        value = _int(w, sub, key, low=0, high=1_000_000_000)
+        value = get_int(w, sub, key, low=0, high=1_000_000_000)
         return Comparison({"equals": "==", "at-least": ">=", "at-most": "<="}[key], value)
