@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tui.engine.verdict_run import topic_guarantees
-
 from tests.helpers import unique
 from tui.engine.topics import TopicSpec, create_topic
+from tui.engine.evidence import topic_guarantees
 from tui.kafka import clients
 from tui.lab import LabCluster
 
@@ -18,16 +17,16 @@ def test_topic_guarantees_read_back(lab1: LabCluster) -> None:
                  timeout=20)
     min_insync, unclean = topic_guarantees(conf, [strict], timeout=10)
     assert min_insync == {strict: 1}
-    assert unclean is False
+    assert unclean == set()
     create_topic(admin, TopicSpec(loose, partitions=1, replication_factor=1,
                                   unclean_leader_election=True), timeout=20)
     min_insync, unclean = topic_guarantees(conf, [strict, loose], timeout=10)
     assert set(min_insync) == {strict, loose}
-    assert unclean is True
+    assert unclean == {loose}  # judged per topic: the strict one stays strict
 
 
 def test_unknown_topic_gives_no_settings(lab1: LabCluster) -> None:
     min_insync, unclean = topic_guarantees({"bootstrap.servers": lab1.bootstrap},
                                            [unique("no-such-topic")], timeout=5)
     assert min_insync == {}
-    assert unclean is False
+    assert unclean == set()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tui.scenario.driver import PartitionState, RunMetrics, VerdictFacts
+from tui.engine import PartitionMeta
+from tui.scenario.driver import RunMetrics, VerdictFacts
 from tui.scenario.model import Produce, StartMembers, TopicDecl
 
 
@@ -19,7 +20,7 @@ class FakeDriver:
                  errors: Mapping[str, int] | None = None, consumed_per_poll: int = 50,
                  profile: str | None = "default") -> None:
         self.nodes = {n: "running" for n in range(1, nodes + 1)}
-        self.parts: dict[tuple[str, int], PartitionState] = {}
+        self.parts: dict[tuple[str, int], PartitionMeta] = {}
         self.calls: list[tuple[Any, ...]] = []
         self.counts = dict(counts or {})
         self.errors = dict(errors or {})
@@ -52,13 +53,13 @@ class FakeDriver:
             if new == "running":
                 isr = tuple(sorted(set(st.isr) | {node}))
                 leader = st.leader if st.leader >= 0 else node
-                self.parts[key] = PartitionState(leader, st.replicas, isr)
+                self.parts[key] = PartitionMeta(leader, st.replicas, isr)
             else:
                 isr = tuple(n for n in st.isr if n != node)
                 leader = st.leader
                 if leader == node:
                     leader = isr[0] if isr else -1
-                self.parts[key] = PartitionState(leader, st.replicas, isr or (node,))
+                self.parts[key] = PartitionMeta(leader, st.replicas, isr or (node,))
 
     # topics
     def create_topic(self, decl: TopicDecl, name: str) -> None:
@@ -69,9 +70,9 @@ class FakeDriver:
                 replicas = decl.replica_assignment[p]
             else:
                 replicas = tuple((ids[(p + i) % len(ids)]) for i in range(decl.replication_factor))
-            self.parts[(name, p)] = PartitionState(replicas[0], tuple(replicas), tuple(replicas))
+            self.parts[(name, p)] = PartitionMeta(replicas[0], tuple(replicas), tuple(replicas))
 
-    def partition_state(self, topic: str, partition: int) -> PartitionState | None:
+    def partition_state(self, topic: str, partition: int) -> PartitionMeta | None:
         return self.parts.get((topic, partition))
 
     def high_watermark(self, topic: str, partition: int) -> int | None:
@@ -127,10 +128,8 @@ class FakeDriver:
                           consumed={g: self._consumed.get(g, 0) for g in groups},
                           processed={g: self._consumed.get(g, 0) for g in groups})
 
-    def verdict(self, topics: tuple[str, ...], timeout: float, faults: tuple[str, ...] = (),
-                unclean: bool = False, min_insync: Mapping[str, int] | None = None) -> VerdictFacts:
-        self.calls.append(("verdict", topics))
-        self.faults = faults
+    def verdict(self, topics: tuple[str, ...], groups: tuple[str, ...], timeout: float) -> VerdictFacts:
+        self.calls.append(("verdict", topics, groups))
         counts = {"lost": 0, "redelivered": 0, "skipped": 0, **self.counts}
         expl = tuple((k, "expected", f"{v} record(s) {k} because the leader was killed.")
                      for k, v in counts.items() if v)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.scenarios.fake_driver import FakeDriver
+from tui.engine import PartitionMeta
 from tui.scenario import report
-from tui.scenario.driver import PartitionState
 from tui.scenario.load import loads
 from tui.scenario.model import NodeRef
 from tui.scenario.roles import resolve_node
@@ -43,19 +43,19 @@ expect:
 
 
 def test_roles_resolve_deterministically() -> None:
-    state = PartitionState(leader=2, replicas=(2, 3, 1), isr=(2, 3, 1))
+    state = PartitionMeta(leader=2, replicas=(2, 3, 1), isr=(2, 3, 1))
     assert resolve_node(NodeRef(role="leader-of", topic="t"), state, {}) == 2
     assert resolve_node(NodeRef(role="follower-of", topic="t"), state, {}) == 1
-    shrunk = PartitionState(leader=2, replicas=(2, 3, 1), isr=(2, 3))
+    shrunk = PartitionMeta(leader=2, replicas=(2, 3, 1), isr=(2, 3))
     assert resolve_node(NodeRef(role="follower-of", topic="t"), shrunk, {}) == 3
     assert resolve_node(NodeRef(number=3), None, {}) == 3
     assert resolve_node(NodeRef(ref="x"), None, {"x": 1}) == 1
     with pytest.raises(ValueError, match="no leader"):
-        resolve_node(NodeRef(role="leader-of", topic="t"), PartitionState(-1, (1,), (1,)), {})
+        resolve_node(NodeRef(role="leader-of", topic="t"), PartitionMeta(-1, (1,), (1,)), {})
     with pytest.raises(ValueError, match="did not answer"):
         resolve_node(NodeRef(role="leader-of", topic="t"), None, {})
     with pytest.raises(ValueError, match="no follower"):
-        resolve_node(NodeRef(role="follower-of", topic="t"), PartitionState(1, (1,), (1,)), {})
+        resolve_node(NodeRef(role="follower-of", topic="t"), PartitionMeta(1, (1,), (1,)), {})
 
 
 def test_run_all_executes_steps_and_judges() -> None:
@@ -77,8 +77,8 @@ def test_run_all_executes_steps_and_judges() -> None:
     # the verdict step healed the broken node first
     assert node_calls[-1] == ("node", 1, "start")
     assert ("member-action", "m2-abc", "crash", 3, None) in driver.calls
-    # the checker is told what the run broke (to tell expected loss from a violation)
-    assert driver.faults == ("paused node 1 (the leader of t/0)", "killed node 1 (node 'old')")
+    # the verdict is asked for this run's own topics and groups (the engine knows the faults)
+    assert [c for c in driver.calls if c[0] == "verdict"] == [("verdict", ("t-abc",), ("g-abc",))]
     kinds = [p.kind for p in seen]
     assert kinds.count("step-started") == 8
     assert kinds[-1] == "finished"

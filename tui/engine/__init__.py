@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from tui.engine.context import Connection
     from tui.engine.engine import Engine
     from tui.engine.events import SEVERITIES, Event, Subscription
+    from tui.engine.metadata import PartitionMeta
     from tui.engine.producer.commands import StartProducer, StopProducer
     from tui.engine.producer.profile import ProducerProfile, ProfileError
     from tui.engine.producer.views import DeliveryReportView, ErrorCount, ProducersView, RunnerView
@@ -90,6 +91,7 @@ _WHERE: dict[str, str] = {
     "PartitionView": "watcher.views", "GroupView": "watcher.views",
     "GroupMemberView": "watcher.views", "GroupPartitionView": "watcher.views",
     "SectionStatus": "watcher.views", "SeriesView": "watcher.views", "WatchFilter": "watcher.views",
+    "PartitionMeta": "metadata",
     "Event": "events", "Subscription": "events", "SEVERITIES": "events",
     "Verdict": "checker.verdict", "Anomaly": "checker.verdict", "VerdictSummary": "checker.verdict",
     "KINDS": "checker.verdict", "KIND_TITLES": "checker.verdict",
@@ -98,7 +100,20 @@ _WHERE: dict[str, str] = {
     "msg_id_of": "record_format", "parse_msg_id": "record_format",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "AddMember", "Anomaly", "BrokerView", "ClusterView", "Command", "Connection", "ConnectionView",
+    "ConsumedRecordView", "ConsumersView", "CrashMember", "CreateTopic", "DeliveryReportView",
+    "Engine", "ErrorCount", "Event", "Explain", "GroupMemberView", "GroupPartitionView",
+    "GroupView", "Judge", "KINDS", "KIND_TITLES", "KeyMode", "LabAction", "LabNodeView",
+    "MemberPartitionView", "MemberSpec", "MemberView", "PartitionMeta", "PartitionView",
+    "PauseMember", "ProducerProfile", "ProducersView", "ProfileError", "RefreshNow", "RemoveMember",
+    "RestartMember", "ResumeMember", "RunScope", "RunnerView", "SEVERITIES", "STRATEGY_DOCS",
+    "SectionStatus", "SeriesView", "SetInterval", "SetLagThreshold", "SetProcessingTime", "SetSlow",
+    "SetStrategy", "ShowInternal", "Snapshot", "StartProducer", "StopProducer", "Subscription",
+    "TopicError", "TopicSpec", "TopicView", "Verdict", "VerdictSummary", "WatchFilter",
+    "WatchGroups", "WatchTopics", "Workload", "WorkloadError", "encode_value", "headers_for",
+    "make_msg_id", "msg_id_of", "parse_header", "parse_key_mode", "parse_msg_id", "strategy_info",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,7 +2,14 @@
 
 ``with Engine(connection) as engine:`` starts a command thread (and the watcher); ``submit()`` never
 blocks the caller; ``snapshot()`` returns a frozen :class:`Snapshot`; ``subscribe()`` gives a bounded
-event queue. Every Kafka client lives on a thread owned by a subsystem, never on the caller's thread.
+event queue. Every Kafka client lives on a thread owned by a part of the engine, never on the
+caller's thread.
+
+Three kinds of work have threads of their own so they never hold up the command thread: node actions
+(a restart waits until the node is ready), verdicts (a full re-read takes seconds) and metadata
+questions (one AdminClient). :meth:`judge` is the one place a verdict is made: it gathers the
+history (with every node fault this engine injected or saw, and every leader move), runs the checker
+and publishes the result.
 """
 
 from __future__ import annotations
@@ -11,42 +18,69 @@ import itertools
 import queue
 import threading
 import time
-from concurrent.futures import Future
-from dataclasses import replace
-from typing import Any
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
-from tui.engine.checker.verdict import Verdict
-from tui.engine.commands import LAB_ACTIONS, Command, LabAction
+from tui.engine.commands import Command, Explain, Judge, LabAction, RunScope
 from tui.engine.consumer.members import GroupMembers
 from tui.engine.context import Connection, EngineContext
 from tui.engine.events import EventBus, Subscription
-from tui.engine.history import History
+from tui.engine.evidence import EVERYTHING, RunRecord, Sources, gather_history
+from tui.engine.history import Fault, History, LeaderChange
+from tui.engine.metadata import MetadataWorker, PartitionMeta
 from tui.engine.producer.producers import Producers
+from tui.engine.producer.views import DeliveryReportView
 from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
+from tui.engine.topics import CreateTopic
+from tui.engine.watcher.views import WatchFilter
 from tui.engine.watcher.watcher import Watcher
+from tui.vocab import FAULT_ACTIONS, NodeAction, parse
+
+if TYPE_CHECKING:
+    from tui.engine.checker.verdict import Verdict
+    from tui.lab import LabCluster
 
 _STOP = object()
+OUTSIDE_FAULT_GRACE_S = 30.0
+"""A broker that goes down within this long after this engine broke it is our fault, not an outside one."""
+_EVIDENCE_KINDS = ("partition.leader-changed", "partition.offline", "partition.online", "broker.down")
 
 
 class Engine:
-    """Owns the producers, the group members, the watcher and (optionally) a lab cluster handle."""
+    """Owns the producers, the group members, the watcher and (on the lab) the lab cluster handle.
+
+    ``producers``, ``members`` and ``watcher`` are the engine's parts; callers outside the engine use
+    the methods and commands below (tests may look inside).
+    """
 
     def __init__(self, connection: Connection, *, run_id: str | None = None, watch: bool = True,
-                 watch_interval: float = 1.0) -> None:
-        self.ctx = EngineContext(connection, EventBus(), run_id)
-        self.bus = self.ctx.bus
-        self.producers = Producers(self.ctx)
-        self.consumers = GroupMembers(self.ctx)
-        self.watcher = Watcher(self.ctx, interval=watch_interval)
+                 watch_interval: float = 1.0, watch_filter: WatchFilter | None = None,
+                 lag_threshold: int = 1000) -> None:
+        """``watch_filter`` narrows the watcher from the start (else WatchGroups / WatchTopics /
+        ShowInternal commands do it later). ValueError (one sentence) for a bad interval or name."""
+        self._ctx = EngineContext(connection, EventBus(), run_id)
+        self._bus = self._ctx.bus
+        self.producers = Producers(self._ctx)
+        self.members = GroupMembers(self._ctx)
+        wf = watch_filter or WatchFilter()
+        self.watcher = Watcher(self._ctx, interval=watch_interval, groups=wf.groups, topics=wf.topics,
+                               show_internal=wf.show_internal, lag_threshold=lag_threshold)
         self._watch = watch
+        self._record = RunRecord()
+        self._sources = Sources(self._ctx, self.producers, self.members, self._record)
+        self._meta = MetadataWorker(connection.client_conf())
         self._queue: queue.Queue[Any] = queue.Queue()
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
+        self._lab_pool = ThreadPoolExecutor(1, thread_name_prefix="engine-lab")
+        self._judge_pool = ThreadPoolExecutor(1, thread_name_prefix="engine-judge")
+        self._judging = threading.Lock()
+        self._evidence = self._bus.subscribe(maxlen=50_000, kinds=_EVIDENCE_KINDS)
         self._lab_nodes: tuple[LabNodeView, ...] = ()
         self._verdict: Verdict | None = None
         self._history: History | None = None
-        self._faults: list[str] = []
-        self._lab: Any = None
+        self._lab: LabCluster | None = None
         if connection.lab_dir is not None:
             from tui.lab import LabCluster
 
@@ -72,11 +106,15 @@ class Engine:
     def close(self, timeout: float = 10.0) -> None:
         """Stop all runners within about ``timeout`` seconds. Safe to call twice."""
         deadline = time.monotonic() + timeout
-        for part in (self.consumers, self.producers, self.watcher):
+        for part in (self.members, self.producers, self.watcher):
             try:
                 part.close(max(0.5, deadline - time.monotonic()))
             except Exception as exc:  # closing must go on whatever one part did
-                self.ctx.log.warning("closing %s failed: %s", type(part).__name__, exc)
+                self._ctx.log.warning("closing %s failed: %s", type(part).__name__, exc)
+        self._lab_pool.shutdown(wait=False, cancel_futures=True)
+        self._judge_pool.shutdown(wait=False, cancel_futures=True)
+        self._meta.close(max(0.5, deadline - time.monotonic()))
+        self._evidence.close()
         if self._thread is not None:
             self._queue.put(_STOP)
             self._thread.join(max(0.5, deadline - time.monotonic()))
@@ -86,6 +124,12 @@ class Engine:
 
     def submit(self, cmd: Command) -> Future[Any]:
         """Queue a command; the returned future resolves with its result or its error."""
+        if isinstance(cmd, LabAction):
+            return self._on_pool(self._lab_pool, cmd, lambda: self._node_action(cmd))
+        if isinstance(cmd, Judge):
+            return self._on_pool(self._judge_pool, cmd, lambda: self.judge(
+                cmd.topics, scope=cmd.scope, timeout=cmd.timeout,
+                ledger_from_audit=cmd.ledger_from_audit))
         future: Future[Any] = Future()
         self._queue.put((cmd, future))
         return future
@@ -94,15 +138,33 @@ class Engine:
         """Submit and wait (for headless runners and tests, never the UI thread)."""
         return self.submit(cmd).result(timeout)
 
+    def _on_pool(self, pool: ThreadPoolExecutor, cmd: Command, work: Any) -> Future[Any]:
+        def run() -> Any:
+            try:
+                return work()
+            except Exception as exc:  # reported to the caller and as an event; never fatal
+                self._bus.publish("command.failed", "engine", str(exc), "error",
+                                  command=type(cmd).__name__)
+                raise
+
+        try:
+            return pool.submit(run)
+        except RuntimeError:  # the engine is closing
+            future: Future[Any] = Future()
+            future.set_exception(ValueError("The engine is shutting down."))
+            return future
+
     def _route(self, cmd: Command) -> Any:
+        if isinstance(cmd, Explain):
+            return self.explain(cmd.msg_id)
+        if isinstance(cmd, CreateTopic):
+            return self._create_topic(cmd)
         if cmd.target == "producers":
             return self.producers.handle(cmd)
         if cmd.target == "consumers":
-            return self.consumers.handle(cmd)
+            return self.members.handle(cmd)
         if cmd.target == "watcher":
             return self.watcher.handle(cmd)
-        if cmd.target == "lab" and isinstance(cmd, LabAction):
-            return self._lab_action(cmd)
         raise ValueError(f"No part of the engine handles {type(cmd).__name__}.")
 
     def _run(self) -> None:
@@ -121,11 +183,53 @@ class Engine:
                         future.set_result(self._route(cmd))
                     except Exception as exc:  # reported to the caller and as an event; never fatal
                         future.set_exception(exc)
-                        self.bus.publish("command.failed", "engine", str(exc), "error",
-                                         command=type(cmd).__name__)
+                        self._bus.publish("command.failed", "engine", str(exc), "error",
+                                          command=type(cmd).__name__)
+            self._take_evidence()
             if self._lab is not None and time.monotonic() >= next_lab_poll:
                 self._refresh_lab()
                 next_lab_poll = time.monotonic() + 1.0
+
+    def _create_topic(self, cmd: CreateTopic) -> bool:
+        spec = cmd.spec.validate()
+        created = self._meta.create_topic(spec, cmd.timeout, cmd.exists_ok)
+        self._bus.publish("topic.created" if created else "topic.exists", "engine",
+                          f"topic {spec.name} "
+                          + (f"created ({spec.partitions} partitions, RF "
+                             f"{spec.effective_replication_factor})" if created else "already exists"),
+                          "notice" if created else "info", topic=spec.name)
+        return created
+
+    # ---- what happened to the cluster (evidence for the verdict) -----------------------------
+
+    def _take_evidence(self) -> None:
+        for event in self._evidence.drain():
+            data = event.data
+            if event.kind == "broker.down":
+                node = int(data.get("broker", -1))
+                if node >= 0 and not self._record.recent_fault(node, OUTSIDE_FAULT_GRACE_S):
+                    self._record.add_fault(Fault(event.ts, node, "down", self._hosted_now(node),
+                                                 origin="outside"))
+                continue
+            topic, partition = data.get("topic"), data.get("partition")
+            if not isinstance(topic, str) or not isinstance(partition, int):
+                continue
+            if event.kind == "partition.leader-changed":
+                old, new = data.get("was"), data.get("leader")
+            elif event.kind == "partition.offline":
+                old, new = data.get("was_leader"), None
+            else:
+                old, new = None, data.get("leader")
+            self._record.add_leader_change(LeaderChange(event.ts, topic, partition, _node(old),
+                                                        _node(new)))
+
+    def _hosted_now(self, node: int) -> frozenset[tuple[str, int]] | None:
+        """Partitions with a replica on ``node`` per the latest watcher view (no round trip)."""
+        view = self.watcher.view() if self._watch else None
+        if view is None:
+            return None
+        return frozenset((p.topic, p.partition) for t in view.topics for p in t.partitions
+                         if node in p.replicas)
 
     # ---- the lab -----------------------------------------------------------------------------
 
@@ -133,106 +237,156 @@ class Engine:
     def is_lab(self) -> bool:
         return self._lab is not None
 
-    def _lab_action(self, cmd: LabAction) -> None:
+    @property
+    def lab_profile(self) -> str | None:
+        """The lab's profile (default, slow-replication); None when not on the lab."""
+        return str(self._lab.spec.profile) if self._lab is not None else None
+
+    def lab_nodes(self) -> tuple[LabNodeView, ...]:
+        """Every lab node as the process table sees it right now (no Kafka round trip)."""
+        self._refresh_lab()
+        return self._lab_nodes
+
+    def _node_action(self, cmd: LabAction) -> None:
         from tui.lab import LabError
 
         if self._lab is None:
             raise ValueError("Node actions need the local lab cluster; this engine is connected "
                              "to a cluster it did not start.")
-        if cmd.action not in LAB_ACTIONS:
-            raise ValueError(f"Unknown node action {cmd.action!r}; use one of {', '.join(LAB_ACTIONS)}.")
-        action = getattr(self._lab, cmd.action if cmd.action != "start" else "start_node")
-        self.bus.publish(f"lab.{cmd.action}", f"broker:{cmd.node}",
-                         f"{cmd.action} node {cmd.node} requested", "notice", node=cmd.node)
+        action = parse(NodeAction, cmd.action, "node action")
+        if cmd.node not in self._lab.spec.node_ids():
+            raise ValueError(f"The lab has no node {cmd.node}; its nodes are "
+                             f"{', '.join(map(str, self._lab.spec.node_ids()))}.")
+        method = getattr(self._lab, "start_node" if action is NodeAction.START else action.value)
+        self._bus.publish(f"lab.{action}", f"broker:{cmd.node}",
+                          f"{action} node {cmd.node} requested", "notice", node=cmd.node)
+        hosted = self._meta.hosted_by(cmd.node) if action in FAULT_ACTIONS else None
+        started = time.time()
         try:
-            action(cmd.node)
+            method(cmd.node)
         except LabError as exc:
             raise ValueError(str(exc)) from exc
-        if cmd.action in ("kill", "stop", "pause"):
-            past = {"kill": "killed", "stop": "stopped", "pause": "paused"}[cmd.action]
-            self._faults.append(f"{past} node {cmd.node} at {time.strftime('%H:%M:%S')}")
+        if action in FAULT_ACTIONS:
+            # recorded with what the node hosted, so the verdict excuses only what this fault touched
+            self._record.add_fault(Fault(started, cmd.node, action.value, hosted))
         self._refresh_lab()
-        self.bus.publish(f"lab.{cmd.action}.done", f"broker:{cmd.node}",
-                         f"node {cmd.node}: {cmd.action} done", "notice", node=cmd.node)
+        self._bus.publish(f"lab.{action}.done", f"broker:{cmd.node}",
+                          f"node {cmd.node}: {action} done", "notice", node=cmd.node)
 
     def _refresh_lab(self) -> None:
+        lab = self._lab
+        if lab is None:
+            return
         try:
-            spec = self._lab.spec
-            nodes = tuple(
-                LabNodeView(n, self._lab.pid(n), self._lab.node_state(n), spec.ports[n].broker)
-                for n in spec.node_ids())
-        except Exception:
-            nodes = ()
+            spec = lab.spec
+            nodes = tuple(LabNodeView(n, lab.pid(n), lab.node_state(n), spec.ports[n].broker)
+                          for n in spec.node_ids())
+        except Exception:  # the state dir is being rewritten: keep the last view
+            return
         if nodes != self._lab_nodes:
             self._lab_nodes = nodes
-            self.ctx.bump()
+            self._ctx.bump()
+
+    # ---- metadata (blocking; for headless runs and scenario steps, never the UI thread) --------
+
+    def partition_meta(self, topic: str, partition: int, timeout: float = 6.0) -> PartitionMeta | None:
+        """Leader, replicas and ISR asked fresh; None when the cluster does not answer now."""
+        return self._meta.partition(topic, partition, timeout)
+
+    def high_watermark(self, topic: str, partition: int, timeout: float = 6.0) -> int | None:
+        return self._meta.high_watermark(topic, partition, timeout)
+
+    def partition_counts(self, topics: Iterable[str], timeout: float = 10.0) -> dict[str, int]:
+        """Partitions per topic; ValueError with one sentence for a missing topic."""
+        return self._meta.partition_counts(topics, timeout)
+
+    def wait_producer(self, name: str, timeout: float) -> bool:
+        """Wait until producer ``name`` ended; True when every record got a delivery report."""
+        return self.producers.wait_done(name, timeout)
+
+    def delivery_reports(self, producer: str, since: int = 0, final: bool = False
+                         ) -> tuple[tuple[DeliveryReportView, ...], int]:
+        """Delivery reports of ``producer`` from send number ``since`` on, in send order (see
+        :meth:`Producers.reports`); and where to continue."""
+        return self.producers.reports(producer, since, final)
+
+    def wait_members_gone(self, timeout: float) -> bool:
+        """Wait until no member process runs; True if that happened in time."""
+        return self.members.wait_idle(timeout)
 
     # ---- outputs -----------------------------------------------------------------------------
 
     def subscribe(self, maxlen: int = 10_000, kinds: tuple[str, ...] | None = None,
                   replay: bool = False) -> Subscription:
-        return self.bus.subscribe(maxlen, kinds, replay)
+        return self._bus.subscribe(maxlen, kinds, replay)
 
-    def set_verdict(self, verdict: Verdict) -> None:
-        self._verdict = verdict
-        self.ctx.bump()
+    def publish(self, kind: str, source: str, text: str, severity: str = "info", **data: Any) -> None:
+        """An event on the engine's bus from outside the engine (scenario progress, for example)."""
+        self._bus.publish(kind, source, text, severity, **data)
 
-    def verdict(self, topics: tuple[str, ...] = (), timeout: float = 60.0,
-                ledger_from_audit: bool = False) -> Verdict:
+    def judge(self, topics: Iterable[str] = (), *, scope: RunScope | None = None,
+              timeout: float = 60.0, ledger_from_audit: bool = False) -> Verdict:
         """Heal-then-judge: re-read every audited partition and run the checker. Blocks (seconds);
-        call it from a worker thread or use :meth:`verdict_async`. The result also lands in the next
-        snapshot, and the History is kept for :meth:`explain`."""
+        the UI submits :class:`Judge` instead. The result also lands in the next snapshot, and the
+        history is kept for :meth:`explain`."""
         from tui.engine.checker import check
-        from tui.engine.verdict_run import gather_history
 
-        self.bus.publish("verdict.started", "engine", "Re-reading every partition to judge each record")
-        history = gather_history(self.ctx, self.producers, self.consumers, topics, timeout,
-                                 ledger_from_audit)
-        if self._faults:
-            # node faults injected from this engine explain losses that acks=1 or unclean
-            # election allow (the checker judges them 'expected', not 'violation')
-            history = replace(history, faults=(*history.faults, *self._faults))
-        verdict = check(history)
-        self._history = history
-        self.set_verdict(verdict)
+        with self._judging:
+            self._bus.publish("verdict.started", "engine",
+                              "Re-reading every partition to judge each record")
+            try:
+                history = gather_history(self._sources, tuple(topics), timeout, ledger_from_audit,
+                                         scope or EVERYTHING)
+                verdict = check(history)
+            except Exception as exc:
+                self._bus.publish("verdict.failed", "engine", f"Verdict failed: {exc}", "error")
+                raise
+            self._history = history
+            self._verdict = verdict
+            self._ctx.bump()
         bad = sum(1 for a in verdict.anomalies if a.judgement == "violation")
-        self.bus.publish("verdict.ready", "engine",
-                         f"Verdict ready: {len(verdict.anomalies)} finding(s), {bad} violation(s)",
-                         "notice" if bad == 0 else "warning")
+        self._bus.publish("verdict.ready", "engine",
+                          f"Verdict ready: {len(verdict.anomalies)} finding(s), {bad} violation(s)",
+                          "notice" if bad == 0 else "warning")
         return verdict
 
-    def verdict_async(self, topics: tuple[str, ...] = (), timeout: float = 60.0) -> Future[Verdict]:
-        """Compute the verdict on a short-lived thread; the future carries the result or the error."""
-        future: Future[Verdict] = Future()
-
-        def work() -> None:
-            try:
-                future.set_result(self.verdict(topics, timeout))
-            except Exception as exc:  # surfaced to the caller; the engine keeps running
-                self.bus.publish("verdict.failed", "engine", f"Verdict failed: {exc}", "error")
-                future.set_exception(exc)
-
-        threading.Thread(target=work, name="verdict", daemon=True).start()
-        return future
-
-    def explain(self, msg_id: str) -> list[str]:
-        """The recorded timeline of one record from the last verdict's History."""
+    def explain(self, msg_id: str) -> tuple[str, ...]:
+        """The recorded timeline of one record from the last verdict's history."""
         from tui.engine.checker import explain_record
 
         if self._history is None:
-            return []
-        return list(explain_record(self._history, msg_id))
+            return ()
+        return tuple(explain_record(self._history, msg_id))
+
+    @property
+    def watch_failure(self) -> str | None:
+        """Why the watcher cannot run (e.g. the admin client was refused); None while it works."""
+        if self.watcher.last_error is not None:
+            return self.watcher.last_error
+        return None if self.watcher.running or not self._watch else "the watcher stopped"
+
+    @property
+    def run_id(self) -> str:
+        return self._ctx.run_id
+
+    @property
+    def connection(self) -> Connection:
+        return self._ctx.connection
 
     def snapshot(self) -> Snapshot:
-        conn = self.ctx.connection
+        conn = self._ctx.connection
         return Snapshot(
-            seq=self.ctx.version,
+            seq=self._ctx.version,
             ts=time.time(),
             connection=ConnectionView(conn.label or conn.bootstrap, conn.bootstrap,
-                                      self._lab is not None, self.ctx.run_id),
+                                      self._lab is not None, self._ctx.run_id),
             producers=self.producers.view(),
-            consumers=self.consumers.view(),
+            consumers=self.members.view(),
             cluster=self.watcher.view(),
             lab=self._lab_nodes,
             verdict=self._verdict,
         )
+
+
+def _node(value: object) -> int | None:
+    return value if isinstance(value, int) and value >= 0 else None

@@ -2,7 +2,7 @@
 
 ``create_topic(admin, spec, timeout)`` turns the admin client's errors into one sentence each
 (replication factor above the broker count, invalid names, timeouts). The :class:`CreateTopic`
-command runs it on the engine's command thread (target "producers"), bounded by ``timeout``.
+command runs it on the engine's metadata thread (one AdminClient), bounded by ``timeout``.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class TopicSpec:
 class CreateTopic(Command):
     """Create a topic; the result is True when created, False when it existed (``exists_ok``)."""
 
-    target: ClassVar[str] = "producers"
+    target: ClassVar[str] = "engine"
     spec: TopicSpec
     exists_ok: bool = True
     timeout: float = 15.0

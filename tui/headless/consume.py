@@ -1,21 +1,26 @@
 """``kafka-explorer consume TOPIC --group G ...``: run group members with a commit strategy, print
 their events as JSON lines (or short lines), then a final verdict.
 
-The run ends when ``--count`` records were processed, or no record arrived for ``--idle-timeout``
-seconds, or after ``--timeout``. Then every member leaves cleanly, the topics are re-read by a fresh
-client (the final drain) and the checker judges what happened. Records carrying kafka-explorer's
-msg_id format count as produced (found in the log, so never 'lost'); see
-``tui.engine.verdict_run.ledger_from_audit_log``.
+The run ends when ``--count`` records were processed, or when the group has settled for
+``--idle-timeout`` seconds (every partition owned by a live member that has read it to the high
+watermark, with no delivery and no assignment change meanwhile), or at ``--timeout`` -- which, with
+records left unread, is said in one sentence and exits 1 (``--allow-unconsumed`` exits 0). Then
+every member leaves cleanly, the topics are re-read by a fresh client (the final drain) and the
+checker judges what happened. Records carrying kafka-explorer's msg_id format count as produced
+(found in the log, so never 'lost'); see ``tui.engine.evidence.ledger_from_audit_log``.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.headless.output import emit_json, fail, say
-from tui.vocab import Assignor, GroupProtocol, Isolation, RemoteAssignor, Strategy, names
+from tui.vocab import Assignor, GroupProtocol, Isolation, MemberState, RemoteAssignor, Strategy, names
+
+if TYPE_CHECKING:
+    from tui.engine import ConsumersView, Engine, Event, MemberSpec, Subscription
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,11 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S",
                         help="stop after S seconds in any case (default 300)")
     parser.add_argument("--no-verdict", action="store_true", help="skip the final drain and verdict")
+    parser.add_argument("--allow-unconsumed", action="store_true",
+                        help="exit 0 even when records were left unconsumed (timeout, stuck member)")
     parser.add_argument("--json", action="store_true", help="JSON lines (events, then the verdict)")
 
 
-def _specs(args: argparse.Namespace) -> list[Any]:
-    from tui.engine.consumer.commands import MemberSpec
+def _specs(args: argparse.Namespace) -> list[MemberSpec]:
+    from tui.engine import MemberSpec
 
     if args.members < 1:
         raise ValueError("--members must be at least 1.")
@@ -70,26 +77,25 @@ def _specs(args: argparse.Namespace) -> list[Any]:
             group_instance_id=f"{args.group}-{name}" if args.static else None,
             processing_ms=args.processing_ms, isolation_level=args.isolation,
             auto_offset_reset=args.reset, batch_size=args.batch_size,
-            session_timeout_ms=None if args.protocol == "consumer" else 6000,
+            session_timeout_ms=None if args.protocol == GroupProtocol.CONSUMER else 6000,
             output_topic=args.output_topic,
             crash_after_records=args.crash_after if i == 1 else None))
     for spec in specs:
         spec.validate()
-    if args.remote_assignor and args.protocol != "consumer":
+    if args.remote_assignor and args.protocol != GroupProtocol.CONSUMER:
         raise ValueError("--remote-assignor needs --protocol consumer.")
     return specs
 
 
 def run(args: argparse.Namespace) -> int:
     from tui.connect import ConnectError, resolve
+    from tui.engine import Engine
 
     try:
         specs = _specs(args)
         connection = resolve(args)
     except (ValueError, ConnectError) as exc:
         return fail(str(exc))
-    from tui.engine.engine import Engine
-
     engine = Engine(connection, watch=False)
     sub = engine.subscribe(kinds=("member.", "command."))
     try:
@@ -103,96 +109,106 @@ def run(args: argparse.Namespace) -> int:
         engine.close(15.0)
 
 
-def _run(engine: Any, sub: Any, specs: list[Any], args: argparse.Namespace) -> int:
-    from tui.engine.consumer.commands import AddMember, RemoveMember, RestartMember
+class _Progress:
+    """When the run is over: the idle timer only runs while the group is settled -- every partition
+    owned by a live member that has read it to its high watermark, and no assignment changed -- so a
+    rebalance after a crash (which takes a session timeout) never ends the run early."""
 
-    wanted = _partitions(engine, args.topics)
+    def __init__(self, wanted: set[tuple[str, int]], idle_timeout: float) -> None:
+        self.wanted = wanted
+        self.idle_timeout = max(idle_timeout, 0.5)
+        self.started = self.changed = time.monotonic()
+        self._signature: object = None
+
+    def update(self, view: ConsumersView) -> None:
+        signature = (sum(m.delivered for m in view.members),
+                     tuple(sorted((m.name, m.incarnation, m.state, m.assignment) for m in view.members)))
+        if signature != self._signature:
+            self._signature, self.changed = signature, time.monotonic()
+
+    def lag(self, view: ConsumersView) -> int | None:
+        """Records between each wanted partition's owner position and its high watermark; None while
+        a partition has no live owner or its owner has not fetched it yet."""
+        owners = {(p.topic, p.partition): p for m in view.members
+                  if m.state in (MemberState.RUNNING, MemberState.PAUSED) for p in m.partitions}
+        if not self.wanted <= owners.keys():
+            return None
+        lags = [owners[tp].lag for tp in self.wanted]
+        if any(lag is None for lag in lags):
+            return None
+        return sum(lag for lag in lags if lag is not None)
+
+    def idle(self, view: ConsumersView) -> bool:
+        return self.lag(view) == 0 and time.monotonic() - self.changed >= self.idle_timeout
+
+
+def _run(engine: Engine, sub: Subscription, specs: list[MemberSpec], args: argparse.Namespace) -> int:
+    from tui.engine import AddMember, RemoveMember, RestartMember
+
+    wanted = {(t, p) for t, n in engine.partition_counts(args.topics).items() for p in range(n)}
     for spec in specs:
         engine.call(AddMember(spec), timeout=15)
-    started = last_progress = time.monotonic()
-    last_delivered = 0
+    progress = _Progress(wanted, args.idle_timeout)
     restarted: set[tuple[str, int]] = set()
+    timed_out = False
     while True:
         for event in sub.wait(0.25):
             _print_event(event, args.json)
-        view = engine.consumers.view()
-        delivered = sum(m.delivered for m in view.members)
-        processed = sum(m.processed for m in view.members)
-        now = time.monotonic()
-        if delivered != last_delivered:
-            last_delivered, last_progress = delivered, now
+        view = engine.snapshot().consumers
         for member in view.members:
             key = (member.name, member.incarnation)
-            if member.state == "crashed" and not args.no_restart and key not in restarted:
+            if member.state == MemberState.CRASHED and not args.no_restart and key not in restarted:
                 restarted.add(key)
                 engine.call(RestartMember(member.name), timeout=15)
-                last_progress = now  # the restarted member needs time to rejoin
+        progress.update(view)
+        processed = sum(m.processed for m in view.members)
         if args.count is not None and processed >= args.count:
             break
-        owned = {tp for m in view.members if m.state not in ("crashed", "stopped")
-                 for tp in m.assignment}
-        # idle only counts once the group owns every partition again (after a crash the survivors
-        # get the crashed member's partitions only when its session times out)
-        if (now - last_progress >= max(args.idle_timeout, 0.5) and delivered > 0
-                and wanted <= owned):
+        if progress.idle(view):
             break
-        if now - started >= args.timeout or (delivered == 0 and now - started >= max(
-                args.idle_timeout * 3, 15.0)):
+        if time.monotonic() - progress.started >= args.timeout:
+            timed_out = True
             break
-    for member in engine.consumers.view().members:
-        if member.state not in ("crashed", "stopped"):
+    lag = progress.lag(engine.snapshot().consumers)
+    for member in engine.snapshot().consumers.members:
+        if member.state not in (MemberState.CRASHED, MemberState.STOPPED):
             try:
                 engine.call(RemoveMember(member.name), timeout=15)
             except ValueError:
                 pass
-    engine.consumers.wait_idle(20.0)
+    engine.wait_members_gone(20.0)
     for event in sub.drain():
         _print_event(event, args.json)
+    if timed_out:
+        left = "an unknown number of" if lag is None else f"{lag:,}"
+        fail(f"the run reached --timeout {args.timeout:g} s with {left} records not yet consumed "
+             f"by {args.group}" + (" (the verdict counts them)" if not args.no_verdict else ""))
     if args.no_verdict:
-        return 0
-    return _verdict(engine, args)
+        return 1 if timed_out and not args.allow_unconsumed else 0
+    code = _verdict(engine, args)
+    return 1 if timed_out and not args.allow_unconsumed else code
 
 
-def _partitions(engine: Any, topics: list[str]) -> set[tuple[str, int]]:
-    """Every partition of the topics; ValueError (one sentence) for a topic that does not exist."""
-    from confluent_kafka import KafkaException
-
-    from tui.kafka import clients
-
-    admin = clients.admin(engine.ctx.connection.client_conf())
-    try:
-        meta = admin.list_topics(timeout=10)
-    except KafkaException as exc:
-        raise ValueError(f"The cluster did not answer: {exc.args[0].str() if exc.args else exc}.") \
-            from None
-    out: set[tuple[str, int]] = set()
-    for topic in topics:
-        info = meta.topics.get(topic)
-        if info is None or info.error is not None:
-            raise ValueError(f"Topic {topic!r} does not exist.")
-        out.update((topic, p) for p in info.partitions)
-    return out
-
-
-def _verdict(engine: Any, args: argparse.Namespace) -> int:
-    from tui.engine.verdict_run import compute_verdict
-
+def _verdict(engine: Engine, args: argparse.Namespace) -> int:
     if not args.json:
         say("re-reading the topics and judging...")
-    verdict = compute_verdict(engine.ctx, None, engine.consumers, args.topics, timeout=60.0,
-                              ledger_from_audit=True)
-    engine.set_verdict(verdict)
+    verdict = engine.judge(args.topics, timeout=60.0, ledger_from_audit=True)
+    unconsumed = verdict.counts.get("unconsumed", 0)
     if args.json:
         emit_json({"verdict": verdict.to_json(max_items=50)})
-        return 0
-    counts = {k: v for k, v in verdict.counts.items() if v}
-    say("verdict: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "no anomalies"))
-    for anomaly in verdict.anomalies[:30]:
-        say(f"  [{anomaly.kind}/{anomaly.judgement}] {anomaly.explanation}")
+    else:
+        counts = {k: v for k, v in verdict.counts.items() if v}
+        say("verdict: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "no anomalies"))
+        for anomaly in verdict.anomalies[:30]:
+            say(f"  [{anomaly.kind}/{anomaly.judgement}] {anomaly.explanation}")
+    if unconsumed and not args.allow_unconsumed:
+        fail(f"{unconsumed:,} records in the log were never consumed by {args.group} "
+             "(use --allow-unconsumed to exit 0 anyway)")
+        return 1
     return 0
 
 
-def _print_event(event: Any, as_json: bool) -> None:
+def _print_event(event: Event, as_json: bool) -> None:
     if as_json:
         emit_json(event.to_json())
     elif event.severity != "debug":

@@ -13,9 +13,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.headless.output import emit_json, fail, say
+
+if TYPE_CHECKING:
+    from tui.engine import Engine, ProducerProfile, RunnerView, TopicSpec, Workload
+    from tui.kafka.connection import Connection
 
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
@@ -98,9 +102,16 @@ def _route_logs() -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui import connect
-    from tui.engine.producer.profile import ProducerProfile, ProfileError
-    from tui.engine.producer.workload import Workload, WorkloadError, parse_header, parse_key_mode
-    from tui.engine.topics import TopicError, TopicSpec
+    from tui.engine import (
+        ProducerProfile,
+        ProfileError,
+        TopicError,
+        TopicSpec,
+        Workload,
+        WorkloadError,
+        parse_header,
+        parse_key_mode,
+    )
 
     _route_logs()
     if isinstance(getattr(args, "config", None), str):
@@ -148,10 +159,9 @@ def _lab_default_rf(lab_dir: Path | None) -> int:
         return 1
 
 
-def _produce(connection: Any, profile: Any, workload: Any, spec: Any, args: argparse.Namespace) -> int:
-    from tui.engine.engine import Engine
-    from tui.engine.producer.commands import StartProducer, StopProducer
-    from tui.engine.topics import CreateTopic
+def _produce(connection: Connection, profile: ProducerProfile, workload: Workload,
+             spec: TopicSpec | None, args: argparse.Namespace) -> int:
+    from tui.engine import CreateTopic, Engine, StartProducer, StopProducer
 
     with Engine(connection, watch=False) as engine:
         if spec is not None:
@@ -161,35 +171,42 @@ def _produce(connection: Any, profile: Any, workload: Any, spec: Any, args: argp
                 return fail(str(exc))
             if not args.json:
                 say(f"topic {spec.name} {'created' if created else 'already exists'}")
-        elif (problem := _topic_problem(connection, workload.topic)) is not None:
-            return fail(problem)
+        else:
+            try:
+                engine.partition_counts([workload.topic])
+            except ValueError as exc:
+                text = str(exc)
+                if "does not exist" in text:
+                    text = (f"Topic {workload.topic!r} does not exist; create it first or add "
+                            "--create-topic.")
+                return fail(text)
         try:
             name = engine.call(StartProducer(profile, workload), timeout=30)
         except ValueError as exc:
             return _usage(str(exc))
-        runner = engine.producers.runners()[-1]
-        printer = _RecordPrinter(runner) if args.records else None
+        printer = _RecordPrinter(engine, name, workload.topic) if args.records else None
         deadline = time.monotonic() + args.timeout if args.timeout else None
         next_summary = time.monotonic() + args.interval if args.interval > 0 else float("inf")
         interrupted = False
         try:
-            while not runner.finished.wait(0.1):
+            while _view(engine, name).active:
+                engine.wait_producer(name, 0.1)
                 if printer is not None:
                     printer.emit()
                 now = time.monotonic()
                 if now >= next_summary:
                     next_summary = now + args.interval
-                    _summary(runner.view(), args.json, final=False)
+                    _summary(_view(engine, name), args.json, final=False)
                 if deadline is not None and now >= deadline:
                     engine.call(StopProducer(name), timeout=10)
                     deadline = None
         except KeyboardInterrupt:
             interrupted = True
-            engine.producers.close(timeout=8.0)
-        runner.finished.wait(15.0)
+            engine.call(StopProducer(name, flush_timeout=3.0), timeout=10)
+        engine.wait_producer(name, 15.0)
         if printer is not None:
             printer.emit(final=True)
-        view = runner.view()
+        view = _view(engine, name)
         _summary(view, args.json, final=True, interrupted=interrupted)
     if view.state == "failed" and view.message:
         fail(view.message)
@@ -202,30 +219,17 @@ def _produce(connection: Any, profile: Any, workload: Any, spec: Any, args: argp
     return 0
 
 
-def _topic_problem(connection: Any, topic: str) -> str | None:
-    """A sentence when ``topic`` does not exist or the cluster cannot be reached; None if fine."""
-    from tui.kafka import clients
-
-    try:
-        admin = clients.admin(connection.client_conf())
-    except Exception as exc:
-        err: Any = exc.args[0] if exc.args else exc
-        return f"The connection settings were rejected: {err.str() if hasattr(err, 'str') else err}."
-    try:
-        meta = admin.list_topics(topic=topic, timeout=10)
-    except Exception:
-        return f"Cannot reach the cluster at {connection.bootstrap} (no metadata within 10 s)."
-    found = meta.topics.get(topic)
-    if found is None or found.error is not None:
-        return f"Topic {topic!r} does not exist; create it first or add --create-topic."
-    return None
+def _view(engine: Engine, name: str) -> RunnerView:
+    view = engine.snapshot().producers.get(name)
+    assert view is not None  # the producer was started by this command
+    return view
 
 
 def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:.1f}ms"
 
 
-def _summary(view: Any, as_json: bool, final: bool, interrupted: bool = False) -> None:
+def _summary(view: RunnerView, as_json: bool, final: bool, interrupted: bool = False) -> None:
     if as_json:
         emit_json(_summary_json(view, final, interrupted))
         return
@@ -249,7 +253,7 @@ def _summary(view: Any, as_json: bool, final: bool, interrupted: bool = False) -
                 f"{view.avg_batch_bytes:.0f} bytes on average")
 
 
-def _summary_json(view: Any, final: bool, interrupted: bool) -> dict[str, Any]:
+def _summary_json(view: RunnerView, final: bool, interrupted: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": "final" if final else "progress", "name": view.name, "topic": view.topic,
         "state": view.state, "profile": view.summary, "sent": view.sent, "acked": view.acked,
@@ -274,21 +278,19 @@ def _summary_json(view: Any, final: bool, interrupted: bool) -> dict[str, Any]:
 class _RecordPrinter:
     """Emits one JSON line per delivery report, in send (seq) order."""
 
-    def __init__(self, runner: Any) -> None:
-        self.runner = runner
+    def __init__(self, engine: Engine, name: str, topic: str) -> None:
+        self.engine = engine
+        self.name = name
+        self.topic = topic
         self.next = 0
 
     def emit(self, final: bool = False) -> None:
-        from tui.engine.producer.outcomes import CODE_UNKNOWN
-
-        ledger = self.runner.ledger
-        while self.next < ledger.sent and (final or ledger.outcome[self.next] != CODE_UNKNOWN):
-            rec = ledger.record(self.next)
+        reports, self.next = self.engine.delivery_reports(self.name, self.next, final)
+        for rep in reports:
             emit_json({
-                "type": "delivery", "msg_id": rec.msg_id, "seq": rec.seq, "topic": rec.topic,
-                "partition": rec.partition, "offset": rec.offset, "outcome": rec.outcome.value,
-                "error": rec.error,
-                "latency_ms": None if rec.t_ack is None else round((rec.t_ack - rec.t_send) * 1000, 3),
-                "key": None if rec.key is None else rec.key.decode("utf-8", "backslashreplace"),
+                "type": "delivery", "msg_id": rep.msg_id, "seq": rep.seq, "topic": self.topic,
+                "partition": rep.partition, "offset": rep.offset, "outcome": rep.outcome,
+                "error": rep.error,
+                "latency_ms": None if rep.latency is None else round(rep.latency * 1000, 3),
+                "key": None if rep.key is None else rep.key.decode("utf-8", "backslashreplace"),
             })
-            self.next += 1

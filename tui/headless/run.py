@@ -99,8 +99,7 @@ def _check(scenario: Any, as_json: bool) -> int:
 
 
 def _run(scenario: Any, connection: Any, args: argparse.Namespace) -> int:
-    from tui.engine.engine import Engine
-    from tui.lab import LabCluster
+    from tui.engine import Engine
     from tui.scenario import report
     from tui.scenario.runner import Progress, ScenarioRun
 
@@ -131,9 +130,8 @@ def _run(scenario: Any, connection: Any, args: argparse.Namespace) -> int:
         if not quiet:
             for line in textwrap.wrap(scenario.goal, 100):
                 say(f"  {line}")
-    lab = LabCluster(connection.lab_dir) if connection.lab_dir is not None else None
     with Engine(connection, watch=False) as engine:
-        run = ScenarioRun(scenario, engine, lab, on_progress=progress)
+        run = ScenarioRun(scenario, engine, on_progress=progress)
         steps_by_number.update({s.number: s for s in run.steps})
         try:
             outcome = run.run_all()

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.headless.output import emit_json, fail, say
+
+if TYPE_CHECKING:
+    from tui.engine import ClusterView, Engine, Subscription
 
 FIRST_VIEW_TIMEOUT = 8.0
 """Seconds to wait for the first readable metadata before giving up with one sentence."""
@@ -22,6 +25,7 @@ def _route_logs() -> None:
     from tui.logsetup import route_logs
 
     route_logs()
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--group", "-g", dest="groups", action="append", default=[], metavar="G",
@@ -41,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the snapshot summary again every S seconds")
 
 
-def summary(view: Any) -> dict[str, Any]:
+def summary(view: ClusterView) -> dict[str, Any]:
     """A compact JSON-able summary of a ClusterView."""
     return {
         "kind": "snapshot",
@@ -94,56 +98,53 @@ def _say_summary(data: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui.connect import ConnectError, resolve
-    from tui.engine.context import EngineContext
-    from tui.engine.watcher.commands import check_interval
-    from tui.engine.watcher.watcher import Watcher
+    from tui.engine import Engine, WatchFilter
 
     try:
-        interval = check_interval(args.interval)
         connection = resolve(args)
-    except (ValueError, ConnectError) as exc:
+    except ConnectError as exc:
         return fail(str(exc))
     if args.lag_threshold < 0:
         return fail("--lag-threshold must be zero or more records.")
     if args.duration is not None and args.duration <= 0:
         return fail("--duration must be a positive number of seconds.")
     _route_logs()
-    ctx = EngineContext(connection)
-    sub = ctx.bus.subscribe(maxlen=50_000)
     try:
-        watcher = Watcher(ctx, interval, groups=tuple(args.groups), topics=tuple(args.topics),
-                          show_internal=args.internal, lag_threshold=args.lag_threshold)
+        engine = Engine(connection, watch_interval=args.interval,
+                        watch_filter=WatchFilter(tuple(args.groups), tuple(args.topics), args.internal),
+                        lag_threshold=args.lag_threshold)
     except ValueError as exc:
         return fail(str(exc))
-    watcher.start()
+    sub = engine.subscribe(maxlen=50_000)
+    engine.start()
     try:
-        return _loop(args, watcher, sub, connection.label or connection.bootstrap)
+        return _loop(args, engine, sub, connection.label or connection.bootstrap)
     except KeyboardInterrupt:
         return 0
     finally:
-        watcher.close(5.0)
+        engine.close(5.0)
         sub.close()
 
 
-def _first_view(watcher: Any) -> Any:
+def _first_view(engine: Engine) -> ClusterView | None:
     deadline = time.monotonic() + FIRST_VIEW_TIMEOUT
     while time.monotonic() < deadline:
-        view = watcher.view()
+        view = engine.snapshot().cluster
         if view is not None and view.section("topics").state == "ok":
             return view
-        if watcher.last_error or not watcher.running:
+        if engine.watch_failure is not None:
             return None
         time.sleep(0.05)
     return None
 
 
-def _loop(args: argparse.Namespace, watcher: Any, sub: Any, label: str) -> int:
+def _loop(args: argparse.Namespace, engine: Engine, sub: Subscription, label: str) -> int:
     started = time.monotonic()
-    view = _first_view(watcher)
+    view = _first_view(engine)
     if view is None:
-        reason = watcher.last_error
+        reason = engine.watch_failure
         if reason is None:
-            last = watcher.view()
+            last = engine.snapshot().cluster
             reason = last.section("topics").message if last is not None else "no answer"
         return fail(f"Cannot watch {label}: {reason}.")
     _print_summary(view, args.json)
@@ -162,13 +163,13 @@ def _loop(args: argparse.Namespace, watcher: Any, sub: Any, label: str) -> int:
                 say(f"{stamp} {event.severity:<7} {event.kind:<28} {event.text}")
         if next_summary is not None and time.monotonic() >= next_summary:
             next_summary = time.monotonic() + float(args.summary_every)
-            current = watcher.view()
+            current = engine.snapshot().cluster
             if current is not None:
                 _print_summary(current, args.json)
     return 0
 
 
-def _print_summary(view: Any, as_json: bool) -> None:
+def _print_summary(view: ClusterView, as_json: bool) -> None:
     data = summary(view)
     if as_json:
         emit_json(data)

@@ -1,7 +1,7 @@
 """What the scenario runner needs from the engine and the lab, as one small interface.
 
 :class:`Driver` is everything a step can do or ask; :mod:`tui.scenario.engine_driver` implements it on
-the real :class:`~tui.engine.engine.Engine` + :class:`~tui.lab.LabCluster`, and tests pass a fake. All
+the real :class:`~tui.engine.Engine` (node faults included), and tests pass a fake. All
 methods block (the runner calls them from its own thread, never from the UI thread) and raise
 ``ValueError`` with one user sentence when something cannot be done.
 """
@@ -12,17 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tui.engine import PartitionMeta
 from tui.scenario.model import Produce, StartMembers, TopicDecl
-
-
-@dataclass(frozen=True)
-class PartitionState:
-    """One partition as the cluster metadata describes it right now."""
-
-    leader: int
-    """-1 when the partition has no leader."""
-    replicas: tuple[int, ...]
-    isr: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -71,7 +62,7 @@ class Driver(Protocol):
 
     def create_topic(self, decl: TopicDecl, name: str) -> None: ...
 
-    def partition_state(self, topic: str, partition: int) -> PartitionState | None:
+    def partition_state(self, topic: str, partition: int) -> PartitionMeta | None:
         """None when the cluster cannot be asked right now (or the partition does not exist)."""
         ...
 
@@ -120,10 +111,9 @@ class Driver(Protocol):
 
     def metrics(self, topics: tuple[str, ...], groups: tuple[str, ...]) -> RunMetrics: ...
 
-    def verdict(self, topics: tuple[str, ...], timeout: float, faults: tuple[str, ...] = (),
-                unclean: bool = False, min_insync: Mapping[str, int] | None = None) -> VerdictFacts:
-        """Judge the run. ``faults`` (what the run broke), ``unclean`` (a topic allowed unclean
-        election) and ``min_insync`` (per real topic) let the checker tell expected from violation."""
+    def verdict(self, topics: tuple[str, ...], groups: tuple[str, ...], timeout: float) -> VerdictFacts:
+        """Judge this run only: its topics, groups, and the producers and members it started (the
+        engine knows the faults it injected and reads each topic's guarantees itself)."""
         ...
 
     def publish(self, kind: str, text: str, severity: str = "info", **data: Any) -> None:

@@ -1,113 +1,81 @@
-"""The scenario :class:`~tui.scenario.driver.Driver` on the real engine and lab cluster.
+"""The scenario :class:`~tui.scenario.driver.Driver` on the real engine.
 
-Producers and members go through engine commands (so the TUI sees them like any other); node faults
-go straight to the :class:`~tui.lab.LabCluster` (a restart blocks until the node is ready, and must
-not hold up the engine's command thread). Partition leaders and ISRs come from one AdminClient owned
-by one thread (``scenario-admin``), asked fresh each time: role resolution must not act on a watcher
-snapshot that is a second old.
+Everything goes through the engine's public surface: producers, members and node faults are engine
+commands (so the TUI sees them like any other, and the engine records every fault it injects with
+the partitions the node hosted), partition leaders and ISRs are asked fresh through the engine's
+metadata door (role resolution must not act on a watcher snapshot that is a second old), and the
+verdict is the engine's one verdict path, scoped to this run's producers, members, groups and topics.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+import time
 from typing import Any
 
-from tui.scenario.driver import PartitionState, RunMetrics, VerdictFacts
+from tui.engine import (
+    AddMember,
+    CrashMember,
+    CreateTopic,
+    Engine,
+    LabAction,
+    MemberSpec,
+    MemberView,
+    PartitionMeta,
+    ProducerProfile,
+    RemoveMember,
+    RestartMember,
+    RunScope,
+    SetStrategy,
+    StartProducer,
+    StopProducer,
+    TopicSpec,
+    Workload,
+    parse_key_mode,
+)
+from tui.scenario.driver import RunMetrics, VerdictFacts
 from tui.scenario.model import Produce, StartMembers, TopicDecl
+from tui.vocab import GroupProtocol, MemberState, NodeAction
 
 LOG = logging.getLogger("kafka_explorer.scenario")
 MAX_EXPLANATIONS = 200
-
-
-class _AdminThread:
-    """One AdminClient, created, used and dropped by one thread; callers get futures."""
-
-    def __init__(self, conf: dict[str, Any]) -> None:
-        self._conf = conf
-        self._jobs: queue.Queue[tuple[Callable[[Any], Any], Future[Any]] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="scenario-admin", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        from tui.kafka import clients
-
-        admin = None
-        while True:
-            try:
-                job = self._jobs.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if job is None:
-                break
-            fn, future = job
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                if admin is None:
-                    admin = clients.admin(self._conf, logger=LOG)
-                future.set_result(fn(admin))
-            except Exception as exc:  # reported to the caller
-                future.set_exception(exc)
-        del admin  # the client is released on this thread
-
-    def call(self, fn: Callable[[Any], Any], timeout: float) -> Any:
-        future: Future[Any] = Future()
-        self._jobs.put((fn, future))
-        return future.result(timeout)
-
-    def close(self, timeout: float = 5.0) -> None:
-        self._jobs.put(None)
-        self._thread.join(timeout)
+NODE_ACTION_TIMEOUT_S = 180.0
+"""A restart waits until the node is ready (and a 3-node lab on a loaded machine takes its time)."""
 
 
 class EngineDriver:
-    def __init__(self, engine: Any, lab: Any = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.lab = lab if lab is not None else getattr(engine, "_lab", None)
-        conf = engine.ctx.connection.client_conf({"socket.timeout.ms": 5000,
-                                                   "reconnect.backoff.max.ms": 1000})
-        self._admin = _AdminThread(conf)
         self._producers: list[str] = []
         self._members: list[str] = []
-        self._revokes = engine.bus.subscribe(maxlen=10_000, kinds=("member.revoked",))
+        self._started = time.time()
+        self._revokes = engine.subscribe(maxlen=10_000, kinds=("member.revoked",))
         self._revoked: dict[str, int] = {}
 
     # ---- lab ---------------------------------------------------------------------------------
 
-    def _need_lab(self) -> Any:
-        if self.lab is None:
-            raise ValueError("This step breaks lab nodes; connect to the local lab cluster to run it.")
-        return self.lab
-
     def node_ids(self) -> list[int]:
-        return list(self.lab.spec.node_ids()) if self.lab is not None else []
+        return [n.node_id for n in self.engine.lab_nodes()]
 
     def cluster_profile(self) -> str | None:
-        return str(self.lab.spec.profile) if self.lab is not None else None
+        return self.engine.lab_profile
 
     def node_state(self, node: int) -> str:
-        return str(self._need_lab().node_state(node))
+        for view in self.engine.lab_nodes():
+            if view.node_id == node:
+                return view.state
+        raise ValueError("This step breaks lab nodes; connect to the local lab cluster to run it."
+                         if not self.engine.is_lab else f"The lab has no node {node}.")
 
     def node_action(self, node: int, action: str) -> None:
-        from tui.lab import LabError
-
-        lab = self._need_lab()
-        method = getattr(lab, "start_node" if action == "start" else action)
+        if not self.engine.is_lab:
+            raise ValueError("This step breaks lab nodes; connect to the local lab cluster to run it.")
         self.publish(f"lab.{action}", f"scenario: {action} node {node}", "notice", node=node)
-        try:
-            method(node)
-        except LabError as exc:
-            raise ValueError(str(exc)) from exc
+        self.engine.call(LabAction(node, NodeAction(action)), timeout=NODE_ACTION_TIMEOUT_S)
 
     # ---- topics and metadata -----------------------------------------------------------------
 
     def create_topic(self, decl: TopicDecl, name: str) -> None:
-        from tui.engine.topics import CreateTopic, TopicSpec
-
         config = {"retention.ms": "-1", "retention.bytes": "-1", **decl.config}
         spec = TopicSpec(name=name, partitions=decl.partitions,
                          replication_factor=decl.replication_factor,
@@ -116,46 +84,15 @@ class EngineDriver:
                          replica_assignment=decl.replica_assignment)
         self.engine.call(CreateTopic(spec, exists_ok=False, timeout=10.0), timeout=20.0)
 
-    def partition_state(self, topic: str, partition: int) -> PartitionState | None:
-        def ask(admin: Any) -> PartitionState | None:
-            md = admin.list_topics(topic=topic, timeout=3.0)
-            t = md.topics.get(topic)
-            if t is None or t.error is not None or partition not in t.partitions:
-                return None
-            p = t.partitions[partition]
-            return PartitionState(int(p.leader), tuple(p.replicas), tuple(p.isrs))
-
-        try:
-            result: PartitionState | None = self._admin.call(ask, timeout=6.0)
-            return result
-        except Exception:  # no answer now; callers retry until their deadline
-            return None
+    def partition_state(self, topic: str, partition: int) -> PartitionMeta | None:
+        return self.engine.partition_meta(topic, partition)
 
     def high_watermark(self, topic: str, partition: int) -> int | None:
-        def ask(admin: Any) -> int | None:
-            from confluent_kafka import TopicPartition
-            from confluent_kafka.admin._listoffsets import OffsetSpec
-
-            spec: Any = OffsetSpec  # its factory methods are untyped
-            tp = TopicPartition(topic, partition)
-            # read_uncommitted (the default) LATEST is the high watermark
-            result = admin.list_offsets({tp: spec.latest()}, request_timeout=3.0)
-            info = result[tp].result(timeout=4.0)
-            return int(info.offset)
-
-        try:
-            result: int | None = self._admin.call(ask, timeout=6.0)
-            return result
-        except Exception:  # no answer now; the wait retries until its deadline
-            return None
+        return self.engine.high_watermark(topic, partition)
 
     # ---- producers ---------------------------------------------------------------------------
 
     def start_producer(self, step: Produce, name: str, topic: str) -> str:
-        from tui.engine.producer.commands import StartProducer
-        from tui.engine.producer.profile import ProducerProfile
-        from tui.engine.producer.workload import Workload, parse_key_mode
-
         p = step.producer
         fields: dict[str, Any] = {"acks": p.acks, "idempotence": p.idempotence}
         for key, value in (("retries", p.retries), ("max_in_flight", p.max_in_flight),
@@ -177,12 +114,10 @@ class EngineDriver:
         return real
 
     def producer_done(self, name: str, timeout: float) -> bool:
-        return bool(self.engine.producers.wait_done(name, timeout))
+        return self.engine.wait_producer(name, timeout)
 
     def stop_producer(self, name: str) -> None:
-        from tui.engine.producer.commands import StopProducer
-
-        view = self.engine.producers.view().get(name)
+        view = self.engine.snapshot().producers.get(name)
         if view is not None and not view.active:
             return
         self.engine.call(StopProducer(name), timeout=30.0)
@@ -191,8 +126,6 @@ class EngineDriver:
 
     def add_member(self, spec: StartMembers, member: str, group: str, topics: tuple[str, ...],
                    output_topic: str | None) -> str:
-        from tui.engine.consumer.commands import AddMember, MemberSpec
-
         kwargs: dict[str, Any] = {
             "group": group, "topics": topics, "strategy": spec.strategy, "name": member,
             "protocol": spec.protocol, "processing_ms": spec.processing_ms,
@@ -208,7 +141,7 @@ class EngineDriver:
             kwargs["crash_after_records"] = spec.crash_after
         if spec.auto_commit_interval_ms is not None:
             kwargs["auto_commit_interval_ms"] = spec.auto_commit_interval_ms
-        if spec.protocol == "consumer":
+        if spec.protocol == GroupProtocol.CONSUMER:
             kwargs["session_timeout_ms"] = None
         elif spec.session_timeout_ms is not None:
             kwargs["session_timeout_ms"] = spec.session_timeout_ms
@@ -219,9 +152,7 @@ class EngineDriver:
 
     def member_action(self, name: str, action: str, after_records: int | None = None,
                       strategy: str | None = None) -> None:
-        from tui.engine.consumer.commands import CrashMember, RemoveMember, RestartMember, SetStrategy
-
-        cmd: Any
+        cmd: CrashMember | RestartMember | RemoveMember | SetStrategy
         if action == "crash":
             cmd = CrashMember(name, after_records)
         elif action == "restart":
@@ -234,11 +165,11 @@ class EngineDriver:
             raise ValueError(f"Unknown member action {action!r}.")
         self.engine.call(cmd, timeout=30.0)
 
-    def _members_of(self, group: str) -> list[Any]:
-        return [m for m in self.engine.consumers.view().members if m.group == group]
+    def _members_of(self, group: str) -> list[MemberView]:
+        return [m for m in self.engine.snapshot().consumers.members if m.group == group]
 
     def member_state(self, name: str) -> str:
-        view = self.engine.consumers.view().member(name)
+        view = self.engine.snapshot().consumers.member(name)
         return "unknown" if view is None else str(view.state)
 
     def consumed(self, group: str) -> int:
@@ -250,10 +181,11 @@ class EngineDriver:
     def activity(self) -> int:
         mine = set(self._members)
         return sum(m.delivered + m.processed + m.commits_ok + m.commits_failed
-                   for m in self.engine.consumers.view().members if m.name in mine)
+                   for m in self.engine.snapshot().consumers.members if m.name in mine)
 
     def assigned_members(self, group: str) -> int:
-        return sum(1 for m in self._members_of(group) if m.assignment and m.state == "running")
+        return sum(1 for m in self._members_of(group)
+                   if m.assignment and m.state == MemberState.RUNNING)
 
     # ---- results -----------------------------------------------------------------------------
 
@@ -262,7 +194,7 @@ class EngineDriver:
         errors: dict[str, int] = {}
         per_topic: dict[str, dict[int, int]] = {}
         mine = set(self._producers)
-        for r in self.engine.producers.view().runners:
+        for r in self.engine.snapshot().producers.runners:
             if r.name not in mine:
                 continue
             produced += r.sent
@@ -282,62 +214,35 @@ class EngineDriver:
                           processed={g: self.processed(g) for g in groups})
 
     def _revoked_by_group(self, groups: tuple[str, ...]) -> dict[str, int]:
-        history = getattr(self.engine.consumers, "history", None)
-        if callable(history):
-            from tui.engine.history import ConsumerEvent, ConsumerEventKind
-
-            events = history()
-            if isinstance(events, tuple) and events and isinstance(events[0], tuple):
-                events = events[0]
-            out = dict.fromkeys(groups, 0)
-            for ev in events or ():
-                if (isinstance(ev, ConsumerEvent) and ev.kind == ConsumerEventKind.REVOKE
-                        and ev.group in out):
-                    out[ev.group] += len(ev.partitions)
-            return out
-        for event in self._revokes.drain():  # fallback: the bus events
+        """Partitions revoked from this run's members, per group (from the engine's events)."""
+        mine = set(self._members)
+        for event in self._revokes.drain():
+            if str(event.data.get("member", "")) not in mine:
+                continue
             group = str(event.data.get("group", ""))
             parts = event.data.get("partitions", ())
             self._revoked[group] = self._revoked.get(group, 0) + (len(parts) if parts else 1)
         return {g: self._revoked.get(g, 0) for g in groups}
 
-    def verdict(self, topics: tuple[str, ...], timeout: float, faults: tuple[str, ...] = (),
-                unclean: bool = False, min_insync: Mapping[str, int] | None = None) -> VerdictFacts:
-        from dataclasses import replace
-
-        from tui.engine.checker import check
-        from tui.engine.verdict_run import gather_history
-
-        engine = self.engine
-        history = gather_history(engine.ctx, engine.producers, engine.consumers, list(topics),
-                                 timeout)
-        # what only the scenario knows: the faults it injected and its topics' settings
-        history = replace(history, faults=(*history.faults, *faults),
-                          unclean_election=history.unclean_election or unclean,
-                          min_insync={**history.min_insync, **(min_insync or {})})
-        verdict = check(history)
-        try:
-            engine.set_verdict(verdict)
-        except Exception:  # the TUI view is a bonus; the scenario result does not depend on it
-            pass
+    def verdict(self, topics: tuple[str, ...], groups: tuple[str, ...], timeout: float) -> VerdictFacts:
+        scope = RunScope(topics=topics, groups=groups, producers=tuple(self._producers),
+                         members=tuple(self._members), since=self._started)
+        verdict = self.engine.judge(topics, scope=scope, timeout=timeout)
         explanations = tuple((a.kind, a.judgement, a.explanation)
                              for a in verdict.anomalies[:MAX_EXPLANATIONS])
-        summary = verdict.summary
-        summary_map = (summary.to_json() if hasattr(summary, "to_json")
-                       else dict(getattr(summary, "__dict__", {})))
         return VerdictFacts(counts=dict(verdict.counts), explanations=explanations,
-                            summary=summary_map, raw=verdict.to_json())
+                            summary=verdict.summary.to_json(), raw=verdict.to_json())
 
     def publish(self, kind: str, text: str, severity: str = "info", **data: Any) -> None:
-        self.engine.bus.publish(kind, "scenario", text, severity, **data)
+        self.engine.publish(kind, "scenario", text, severity, **data)
 
     def close(self) -> None:
-        from tui.engine.consumer.commands import RemoveMember
-
+        snapshot = self.engine.snapshot()
         for name in self._members:
             try:
-                view = self.engine.consumers.view().member(name)
-                if view is not None and view.state not in ("crashed", "stopped", "kicked"):
+                view = snapshot.consumers.member(name)
+                if view is not None and view.state not in (MemberState.CRASHED, MemberState.STOPPED,
+                                                           MemberState.KICKED):
                     self.engine.call(RemoveMember(name), timeout=20.0)
             except Exception as exc:  # keep stopping the others
                 LOG.warning("stopping member %s failed: %s", name, exc)
@@ -347,4 +252,3 @@ class EngineDriver:
             except Exception as exc:
                 LOG.warning("stopping producer %s failed: %s", name, exc)
         self._revokes.close()
-        self._admin.close()

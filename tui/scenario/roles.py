@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tui.scenario.driver import PartitionState
+from tui.engine import PartitionMeta
 from tui.scenario.model import NodeRef
 
 
-def resolve_node(ref: NodeRef, state: PartitionState | None, saved: Mapping[str, int]) -> int:
+def resolve_node(ref: NodeRef, state: PartitionMeta | None, saved: Mapping[str, int]) -> int:
     """The node id ``ref`` means now; ``ValueError`` (one sentence) when it cannot be known."""
     if ref.number is not None:
         return ref.number

@@ -1,4 +1,4 @@
-"""Running a scenario step by step: ``ScenarioRun(scenario, engine, lab)``.
+"""Running a scenario step by step: ``ScenarioRun(scenario, engine)``.
 
 The TUI calls :meth:`ScenarioRun.next_step` (from a worker thread) each time the instructor presses a
 key; ``kafka-explorer run`` calls :meth:`ScenarioRun.run_all`. Every step reports progress through the
@@ -14,10 +14,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
 
+from tui.engine import Engine, PartitionMeta
 from tui.scenario.describe import describe, wait_text
-from tui.scenario.driver import Driver, PartitionState, RunMetrics, VerdictFacts
+from tui.scenario.driver import Driver, RunMetrics, VerdictFacts
 from tui.scenario.expect import ANOMALY_KINDS
 from tui.scenario.model import (
     Comparison,
@@ -62,13 +62,12 @@ class _State:
     members: dict[str, str] = field(default_factory=dict)
     saved_nodes: dict[str, int] = field(default_factory=dict)
     touched_nodes: set[int] = field(default_factory=set)
-    faults: list[str] = field(default_factory=list)
 
 
 class ScenarioRun:
     """One run of one scenario. Not thread-safe: call it from one thread at a time."""
 
-    def __init__(self, scenario: Scenario, engine: Any = None, lab: Any = None, *,
+    def __init__(self, scenario: Scenario, engine: Engine | None = None, *,
                  driver: Driver | None = None, on_progress: ProgressCallback | None = None,
                  run_suffix: str | None = None) -> None:
         if driver is None:
@@ -76,7 +75,7 @@ class ScenarioRun:
 
             if engine is None:
                 raise ValueError("A scenario run needs an engine (or a driver).")
-            driver = EngineDriver(engine, lab)
+            driver = EngineDriver(engine)
         self.scenario = scenario
         self.driver = driver
         self.on_progress = on_progress
@@ -266,7 +265,7 @@ class ScenarioRun:
             state = self._partition(ref.topic, ref.partition)
         return resolve_node(ref, state, self._st.saved_nodes)
 
-    def _partition(self, logical_topic: str, partition: int) -> PartitionState | None:
+    def _partition(self, logical_topic: str, partition: int) -> PartitionMeta | None:
         return self.driver.partition_state(self._topic(logical_topic), partition)
 
     def _execute(self, step: Step) -> str:
@@ -336,8 +335,6 @@ class ScenarioRun:
         past = {"kill": "killed", "stop": "stopped", "pause": "paused", "resume": "resumed",
                 "restart": "restarted", "start": "started"}[action.action]
         why = "" if action.node.number is not None else f" ({action.node.describe()})"
-        if action.action in ("kill", "stop", "pause"):
-            self._st.faults.append(f"{past} node {node}{why}")
         return f"{past} node {node}{why}"
 
     # ---- waiting -----------------------------------------------------------------------------
@@ -451,12 +448,7 @@ class ScenarioRun:
             self._settle()
         topics = tuple(self._st.topics.values())
         self._say("verdict", None, "re-reading every partition and judging every record")
-        decls = self.scenario.topics
-        self.verdict = self.driver.verdict(
-            topics, action.timeout, faults=tuple(self._st.faults),
-            unclean=any(t.unclean_leader_election for t in decls),
-            min_insync={self._topic(t.name): t.min_insync_replicas for t in decls
-                        if t.min_insync_replicas is not None})
+        self.verdict = self.driver.verdict(topics, tuple(self._st.groups.values()), action.timeout)
         self.metrics = self.driver.metrics(topics, tuple(self._st.groups.values()))
         self.expectation_results = tuple(
             evaluate(e, self.verdict, self.metrics, self._st.groups) for e in self.scenario.expectations)

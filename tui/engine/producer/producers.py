@@ -1,6 +1,6 @@
 """Producers: owns producer runners (one thread + one Producer each) and their ledgers.
 
-Commands (target "producers"): :class:`StartProducer`, :class:`StopProducer`, :class:`CreateTopic`.
+Commands (target "producers"): :class:`StartProducer`, :class:`StopProducer`.
 Several runners may run side by side, into one topic or several; a name can be run again once its
 previous runner ended (the new run is the next *incarnation*, a new client and a new producer id).
 """
@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Collection
 from typing import Any
 
 from tui.engine.commands import Command
 from tui.engine.context import EngineContext
 from tui.engine.history import ProducedRecord, ProducerSettings
 from tui.engine.producer.commands import StartProducer, StopProducer
-from tui.engine.producer.runner import LOG, ProducerRunner
-from tui.engine.producer.views import ProducersView
-from tui.engine.topics import CreateTopic, create_topic
-from tui.kafka import clients
+from tui.engine.producer.runner import ProducerRunner
+from tui.engine.producer.views import DeliveryReportView, ProducersView
 
 _BUILD_TIMEOUT = 10.0
 
@@ -37,8 +36,6 @@ class Producers:
             return self._start(cmd)
         if isinstance(cmd, StopProducer):
             return self._stop(cmd)
-        if isinstance(cmd, CreateTopic):
-            return self._create_topic(cmd)
         raise ValueError(f"The producers does not handle {type(cmd).__name__}.")
 
     def _start(self, cmd: StartProducer) -> str:
@@ -78,17 +75,6 @@ class Producers:
             raise ValueError(f"No producer named {cmd.name!r} is running.")
         runner.request_stop(cmd.flush_timeout)
 
-    def _create_topic(self, cmd: CreateTopic) -> bool:
-        admin = clients.admin(self.ctx.connection.client_conf(), logger=LOG)
-        created = create_topic(admin, cmd.spec, cmd.timeout, cmd.exists_ok)
-        self.ctx.bus.publish("topic.created" if created else "topic.exists", "producers",
-                             f"topic {cmd.spec.name} "
-                             + (f"created ({cmd.spec.partitions} partitions, RF "
-                                f"{cmd.spec.effective_replication_factor})" if created
-                                else "already exists"),
-                             "notice" if created else "info", topic=cmd.spec.name)
-        return created
-
     # ---- queries (any thread) ---------------------------------------------------------------
 
     def _latest(self, name: str) -> ProducerRunner | None:
@@ -112,14 +98,36 @@ class Producers:
             return False
         return runner.drained.is_set()
 
-    def history(self) -> tuple[tuple[ProducedRecord, ...], tuple[ProducerSettings, ...]]:
-        """Every record of every runner (for the checker) and each profile's settings."""
+    def history(self, only: Collection[str] | None = None
+                ) -> tuple[tuple[ProducedRecord, ...], tuple[ProducerSettings, ...]]:
+        """Every record of every runner (or of the runners named in ``only``), for the checker, and
+        each profile's settings."""
         records: list[ProducedRecord] = []
         settings: dict[str, ProducerSettings] = {}
         for runner in self.runners():
+            if only is not None and runner.name not in only:
+                continue
             records.extend(runner.ledger.records())
             settings[runner.name] = runner.profile.settings()
         return tuple(records), tuple(settings.values())
+
+    def reports(self, name: str, since: int, final: bool = False
+                ) -> tuple[tuple[DeliveryReportView, ...], int]:
+        """Delivery reports of producer ``name`` from send number ``since`` on, in send order, up to
+        the first send still waiting for its report (all of them when ``final``); and the next
+        ``since``."""
+        from tui.engine.producer.outcomes import CODE_UNKNOWN
+
+        runner = self._latest(name)
+        if runner is None:
+            raise ValueError(f"No producer named {name!r} was started.")
+        led = runner.ledger
+        out: list[DeliveryReportView] = []
+        seq = since
+        while seq < led.sent and (final or led.outcome[seq] != CODE_UNKNOWN):
+            out.append(runner.delivery_view(seq))
+            seq += 1
+        return tuple(out), seq
 
     def view(self) -> ProducersView:
         return ProducersView(tuple(runner.view() for runner in self.runners()))

@@ -320,7 +320,7 @@ class ProducerRunner:
         errors = tuple(sorted(
             (ErrorCount(error_name(code), _error_outcome(code).value, n)
              for code, n in dict(led.errors).items()), key=lambda e: -e.count))
-        recent = tuple(self._delivery(seq) for seq in led.recent)
+        recent = tuple(self.delivery_view(seq) for seq in led.recent)
         finished = self.finished.is_set()
         first = led.first_send
         end = (self.ended_at or time.time()) if finished else time.time()
@@ -357,7 +357,7 @@ class ProducerRunner:
             return 0.0, 0.0
         return (last[1] - first[1]) / span, (last[2] - first[2]) / span
 
-    def _delivery(self, seq: int) -> DeliveryReportView:
+    def delivery_view(self, seq: int) -> DeliveryReportView:
         led = self.ledger
         partition = led.partition[seq]
         offset = led.offset[seq]
