@@ -200,6 +200,8 @@ class Judgement(StrEnum):
 class AnomalyKind(StrEnum):
     """Every finding the checker can report, in report order (delivery-semantics.md §3)."""
 
+    UNCONSUMED = "unconsumed"
+    """Liveness: in the log, but no member of the group received it before the run ended."""
     LOST = "lost"
     UNSEEN = "unseen"
     INCONSISTENT_OFFSET = "inconsistent-offset"
@@ -217,6 +219,7 @@ class AnomalyKind(StrEnum):
 
 
 ANOMALY_TITLES: dict[AnomalyKind, str] = {
+    AnomalyKind.UNCONSUMED: "In the log but never delivered to the group (A16)",
     AnomalyKind.LOST: "Lost acknowledged write (A1)",
     AnomalyKind.UNSEEN: "Acknowledged but not (yet) readable (A2)",
     AnomalyKind.INCONSISTENT_OFFSET: "Two records at one offset (A3)",

@@ -29,8 +29,15 @@ class Outcome(str, Enum):
 
 class TxnOutcome(str, Enum):
     COMMITTED = "committed"
+    """``commit_transaction()`` returned."""
     ABORTED = "aborted"
+    """``abort_transaction()`` returned."""
     UNKNOWN = "unknown"
+    """Commit was requested but its result is not known (it raised, or the member died meanwhile)."""
+    OPEN = "open"
+    """Never asked to commit: the member crashed (or the run ended) inside it. Kafka aborts it (at the
+    next ``init_transactions`` of the same transactional.id, or after transaction.timeout.ms), so none
+    of its records may ever be visible under read_committed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +148,9 @@ class AuditPartition:
     """Offsets also returned under read_committed; None when only read_uncommitted was read."""
     complete: bool = True
     """False when the drain could not reach ``high`` before its deadline (partition offline)."""
+    txn_tags: tuple[tuple[int, str], ...] = ()
+    """(offset, value of the record's ``kx-txn`` header) for every record that carries one: the
+    transaction (:attr:`Transaction.txn_id`) that wrote this copy. Empty when no record has the header."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +211,44 @@ class LeaderChange:
     new: int | None
     """None (or -1 in Kafka terms): no leader."""
 
+    def text(self) -> str:
+        """'the leader of t/0 moved from node 2 to node 3 at 10:42:01' and the like."""
+        import time
+
+        at = time.strftime('%H:%M:%S', time.localtime(self.ts))
+        what = f"the leader of {self.topic}/{self.partition}"
+        if self.old is None or self.old < 0:
+            return f"{what} became node {self.new} at {at}"
+        if self.new is None or self.new < 0:
+            return f"{what} (node {self.old}) went away at {at}, leaving it leaderless"
+        return f"{what} moved from node {self.old} to node {self.new} at {at}"
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One transaction a group member ran (the ``transactional`` strategy's consume-copy-commit).
+
+    Each copy it writes to ``output_topic`` carries the input record's ``kx-id`` (so its msg_id is the
+    input's) plus a ``kx-txn`` header holding ``txn_id``; the final re-read returns that header in
+    :attr:`AuditPartition.txn_tags`, so every copy in the output can be attributed to its transaction.
+    """
+
+    txn_id: str
+    """Unique in the run: ``<transactional.id>/<incarnation>/<n>`` (n counts this incarnation's
+    ``begin_transaction`` calls from 0)."""
+    member: str
+    incarnation: int
+    group: str
+    output_topic: str
+    outcome: TxnOutcome
+    copies: tuple[str, ...] | None = None
+    """msg_id of each copy produced in it, in produce order; None when the member died before saying
+    (then only the tagged copies in the output are known)."""
+    ts_begin: float = 0.0
+    ts_end: float | None = None
+    error: str | None = None
+    """Why a commit failed or the outcome is unknown (librdkafka error name)."""
+
 
 @dataclass(frozen=True)
 class History:
@@ -227,6 +275,8 @@ class History:
     """What limits the evidence (e.g. the consumption log reached its cap); notes excuse nothing."""
     min_insync: dict[str, int] = field(default_factory=dict)
     """min.insync.replicas per audited topic, when known."""
+    transactions: tuple[Transaction, ...] = ()
+    """Every transaction a group member ran (the copies of the transactional strategy)."""
 
     def faults_on(self, topic: str, partition: int | None) -> tuple[Fault, ...]:
         """The faults that may have touched this partition."""
@@ -234,5 +284,9 @@ class History:
 
     def leader_moved(self, topic: str, partition: int | None) -> bool:
         """Whether the watcher saw this partition's leader change during the run."""
-        return any(c.topic == topic and (partition is None or c.partition == partition)
-                   for c in self.leader_changes)
+        return bool(self.leader_changes_on(topic, partition))
+
+    def leader_changes_on(self, topic: str, partition: int | None) -> tuple[LeaderChange, ...]:
+        """The leader moves the watcher saw on this partition (any partition of ``topic`` for None)."""
+        return tuple(c for c in self.leader_changes
+                     if c.topic == topic and (partition is None or c.partition == partition))

@@ -14,7 +14,7 @@ consumption log with a global event order, so a test reads like the experiment i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tui.engine.history import (
@@ -22,11 +22,14 @@ from tui.engine.history import (
     AuditPartition,
     ConsumerEvent,
     ConsumerEventKind,
+    Fault,
     GroupCommit,
     History,
+    LeaderChange,
     Outcome,
     ProducedRecord,
     ProducerSettings,
+    Transaction,
     TxnOutcome,
 )
 from tui.engine.record_format import make_msg_id
@@ -47,6 +50,8 @@ class _Log:
     records: list[tuple[int, str | None]] = field(default_factory=list)
     hidden: set[int] = field(default_factory=set)
     """Offsets not visible under read_committed (aborted or open transactions)."""
+    tags: dict[int, str] = field(default_factory=dict)
+    """Offset -> kx-txn header of a transactional copy."""
     next_offset: int = 0
 
 
@@ -68,8 +73,12 @@ class HistoryBuilder:
         self.isolation: dict[str, str] = {}
         self.reset_policy: dict[str, str] = {}
         self.group_started_at: dict[str, float] = {}
-        self.unclean_election = False
-        self.faults: list[str] = []
+        self.unclean_topics: set[str] = set()
+        self.faults: list[Fault] = []
+        self.leader_changes: list[LeaderChange] = []
+        self.notes: list[str] = []
+        self.transactions: list[Transaction] = []
+        self._txn_count: dict[tuple[str, int], int] = {}
         self.min_insync: dict[str, int] = {}
         self.incomplete: set[tuple[str, int]] = set()
         self.rc_view = False
@@ -87,7 +96,7 @@ class HistoryBuilder:
         return self._logs[key]
 
     def store(self, partition: int, msg_id: str | None, *, topic: str | None = None, visible: bool = True,
-              offset: int | None = None) -> int:
+              offset: int | None = None, txn_tag: str | None = None) -> int:
         """Append a record to the partition's log as the final re-read will see it; returns its offset."""
         log = self._log(partition, topic)
         off = log.next_offset if offset is None else offset
@@ -98,9 +107,13 @@ class HistoryBuilder:
         else:
             log.records.append((off, msg_id))
         log.next_offset = max(log.next_offset, off + 1)
+        log.hidden.discard(off)
+        log.tags.pop(off, None)
         if not visible:
             log.hidden.add(off)
             self.rc_view = True
+        if txn_tag is not None:
+            log.tags[off] = txn_tag
         return off
 
     def skip_offsets(self, partition: int, n: int, topic: str | None = None) -> None:
@@ -270,6 +283,49 @@ class HistoryBuilder:
         for p, off in offsets.items():
             self._finals.append(GroupCommit(group=group, topic=topic or self.topic, partition=p, offset=off))
 
+    # ------------------------------------------------------------------ transactions (copies)
+    def transaction(self, member: str, copies: Sequence[str], outcome: TxnOutcome = TxnOutcome.COMMITTED, *,
+                    output: str = "out", partition: int = 0, drop: Iterable[str] = (),
+                    hidden: Iterable[str] = (), visible: bool | None = None, report_copies: bool = True,
+                    tag: bool = True, error: str | None = None) -> str:
+        """One transaction of ``member`` copying ``copies`` (input msg_ids) into ``output``; returns its
+        txn_id. Copies are stored (tagged with the txn_id unless ``tag=False``) and visible under
+        read_committed only when the transaction committed, unless ``visible`` says otherwise; ``drop``
+        leaves copies out of the log, ``hidden`` stores them invisible (a torn transaction)."""
+        m = self._members[member]
+        n = self._txn_count.get((member, m.incarnation), 0)
+        self._txn_count[(member, m.incarnation)] = n + 1
+        txn_id = f"kx-{m.group}-{member}/{m.incarnation}/{n}"
+        gone, unseen = set(drop), set(hidden)
+        show = visible if visible is not None else outcome is TxnOutcome.COMMITTED
+        begin = self.tick()
+        for mid in copies:
+            if mid not in gone:
+                self.store(partition, mid, topic=output, visible=show and mid not in unseen,
+                           txn_tag=txn_id if tag else None)
+        self.rc_view = True
+        self.transactions.append(Transaction(
+            txn_id=txn_id, member=member, incarnation=m.incarnation, group=m.group, output_topic=output,
+            outcome=outcome, copies=tuple(copies) if report_copies else None, ts_begin=begin,
+            ts_end=self.tick() if outcome is not TxnOutcome.OPEN else None, error=error))
+        return txn_id
+
+    # ------------------------------------------------------------------ faults and leaders
+    def fault(self, node: int, action: str = "kill", partitions: Iterable[int] | None = None,
+              topic: str | None = None, origin: str = "engine") -> Fault:
+        """A node fault now; ``partitions`` it hosted (of ``topic``), None = unknown (touches all)."""
+        touched = (frozenset((topic or self.topic, p) for p in partitions) if partitions is not None
+                   else None)
+        fault = Fault(ts=self.tick(), node=node, action=action, partitions=touched, origin=origin)
+        self.faults.append(fault)
+        return fault
+
+    def leader_change(self, partition: int, old: int | None, new: int | None,
+                      topic: str | None = None) -> LeaderChange:
+        change = LeaderChange(ts=self.tick(), topic=topic or self.topic, partition=partition, old=old, new=new)
+        self.leader_changes.append(change)
+        return change
+
     # ------------------------------------------------------------------ result
     def build(self, audit: bool = True) -> History:
         parts: list[AuditPartition] = []
@@ -278,7 +334,8 @@ class HistoryBuilder:
             cv = frozenset(o for o, _ in records if o not in log.hidden) if self.rc_view else None
             complete = (topic, p) not in self.incomplete
             parts.append(AuditPartition(topic=topic, partition=p, low=0, high=log.next_offset, lso=None,
-                                        records=records, committed_visible=cv, complete=complete))
+                                        records=records, committed_visible=cv, complete=complete,
+                                        txn_tags=tuple(sorted(log.tags.items()))))
         return History(
             produced=tuple(self._produced),
             producers=tuple(self._settings.values()),
@@ -288,7 +345,10 @@ class HistoryBuilder:
             isolation=dict(self.isolation),
             group_started_at=dict(self.group_started_at),
             reset_policy=dict(self.reset_policy),
-            unclean_election=self.unclean_election,
+            unclean_topics=frozenset(self.unclean_topics),
             faults=tuple(self.faults),
+            leader_changes=tuple(self.leader_changes),
+            notes=tuple(self.notes),
             min_insync=dict(self.min_insync),
+            transactions=tuple(self.transactions),
         )

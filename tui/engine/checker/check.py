@@ -6,8 +6,11 @@ rules then only look at suspicious records. See delivery-semantics.md §3 for th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tui.engine.checker.consumer_log import GTP, ConsumptionLog, read_log
-from tui.engine.checker.consumer_rules import final_committed, redelivered, skipped
+from tui.engine.checker.consumer_rules import redelivered
+from tui.engine.checker.gap_rules import Lag, final_committed, gaps
 from tui.engine.checker.index import ACKED, Indexes, build_indexes
 from tui.engine.checker.producer_rules import (
     aborted_visible,
@@ -19,7 +22,9 @@ from tui.engine.checker.producer_rules import (
     scan_ledger,
     torn_transactions,
 )
-from tui.engine.checker.verdict import KINDS, LOST, VIOLATION, Anomaly, Verdict, VerdictSummary
+from tui.engine.checker.text import where
+from tui.engine.checker.txn_rules import aborted_copies, index_transactions, torn_copies
+from tui.engine.checker.verdict import EXPECTED, KINDS, LOST, VIOLATION, Anomaly, Verdict, VerdictSummary
 from tui.engine.history import History, Outcome
 
 _KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
@@ -28,6 +33,7 @@ _KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 def check(history: History) -> Verdict:
     """Judge a recorded run. Never raises on odd input: unknown pieces are simply not judged."""
     ix = build_indexes(history)
+    tix = index_transactions(ix)
     log = read_log(history.consumption, ix)
     torn, accounted = torn_transactions(ix)
     scan = scan_ledger(ix, log, accounted)
@@ -35,19 +41,45 @@ def check(history: History) -> Verdict:
     missing = lost_and_unseen(scan, ix, log)
     lost_ids = {m for a in missing for m in a.msg_ids}
     committed = final_committed(log, history.final_commits)
+    gap_anomalies, lag = gaps(log, ix, committed)
     anomalies: list[Anomaly] = [
         *missing,
         *inconsistent_offsets(scan, [a for a in missing if a.kind == LOST]),
-        *log_duplicates(ix, extra_positions),
+        *log_duplicates(ix, extra_positions, tix),
         *redelivered(log),
-        *skipped(log, ix, committed),
+        *gap_anomalies,
         *log.anomalies,
+        *excuse_truncation(log.rewinds, missing),
         *reorders_and_gaps(scan, ix, lost_ids),
         *aborted_visible(scan, ix, log),
+        *aborted_copies(ix, tix, log),
         *torn,
+        *torn_copies(ix, tix),
     ]
     anomalies.sort(key=_order)
-    return Verdict(anomalies=tuple(anomalies), summary=_summary(history, ix, log, committed))
+    return Verdict(anomalies=tuple(anomalies), summary=_summary(history, ix, log, committed, lag),
+                   notes=history.notes)
+
+
+def excuse_truncation(rewinds: list[Anomaly], missing: list[Anomaly]) -> list[Anomaly]:
+    """Poll skips, nonmonotonic polls and commit regressions on a partition whose log lost records
+    expectedly (acks=1 leader change, unclean election...) follow from that truncation: librdkafka
+    detects it and seeks to the new log end by itself, without logging it, so the tool cannot see
+    that seek and judges these by the loss instead."""
+    truncated = {(a.topic, a.partition) for a in missing
+                 if a.kind == LOST and a.judgement == EXPECTED and a.partition is not None}
+    if not truncated:
+        return rewinds
+    out: list[Anomaly] = []
+    for a in rewinds:
+        if a.judgement != VIOLATION or (a.topic, a.partition) not in truncated:
+            out.append(a)
+            continue
+        out.append(replace(a, judgement=EXPECTED, explanation=(
+            f"{a.explanation} Explained by the expected loss on {where(a.topic, a.partition)}: its log was "
+            "truncated, and librdkafka, on detecting a truncation, seeks to the new log end by itself without "
+            "logging it, so this tool cannot see that seek and reads it as a jump or rewind.")))
+    return out
 
 
 def _order(a: Anomaly) -> tuple[int, int, str, str, int, int]:
@@ -56,8 +88,8 @@ def _order(a: Anomaly) -> tuple[int, int, str, str, int, int]:
             a.topic, a.partition if a.partition is not None else -1, first)
 
 
-def _summary(history: History, ix: Indexes, log: ConsumptionLog,
-             committed: dict[GTP, int | None]) -> VerdictSummary:
+def _summary(history: History, ix: Indexes, log: ConsumptionLog, committed: dict[GTP, int | None],
+             lag: Lag) -> VerdictSummary:
     outcomes = [r.outcome for r in history.produced]
     by_group: dict[str, dict[str, int | None]] = {}
     for (group, topic, p), off in sorted(committed.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
@@ -79,4 +111,6 @@ def _summary(history: History, ix: Indexes, log: ConsumptionLog,
         committed=by_group,
         groups=tuple(sorted(log.groups)),
         members=tuple(sorted(log.members)),
+        lag=lag,
+        transactions=len(history.transactions),
     )

@@ -57,17 +57,32 @@ class Redelivery:
     generation: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class FreshStart:
+    """The first delivery of an assignment that began without a committed offset: the client's
+    position came from auto.offset.reset."""
+
+    idx: int
+    """Index of that first delivery."""
+    offset: int
+    member: str
+    incarnation: int
+    generation: int | None
+
+
 class _Epoch:
     """One (member incarnation, topic, partition) assignment epoch."""
 
-    __slots__ = ("last", "start")
+    __slots__ = ("from_reset", "last", "start")
 
-    def __init__(self, start: int | None = None) -> None:
+    def __init__(self, start: int | None = None, from_reset: bool = False) -> None:
         self.last: int | None = None
         """Last offset delivered in this epoch."""
         self.start = start
         """Where the epoch must start (committed offset at ASSIGN, or a SEEK target), until the first
         delivery."""
+        self.from_reset = from_reset
+        """Assigned without a committed offset (not a seek): auto.offset.reset picks the start."""
 
 
 @dataclass
@@ -122,6 +137,12 @@ class ConsumptionLog:
     odd_deliveries: list[int] = field(default_factory=list)
     """Deliveries whose (partition, offset) holds something else in the final re-read."""
     anomalies: list[Anomaly] = field(default_factory=list)
+    rewinds: list[Anomaly] = field(default_factory=list)
+    """Poll skips, nonmonotonic polls and commit regressions: what a truncated log also produces (the
+    client seeks by itself when it detects one), so they are judged again against the losses."""
+    fresh_starts: dict[GTP, list[FreshStart]] = field(default_factory=dict)
+    owners: dict[GTP, list[str]] = field(default_factory=dict)
+    """Members that still owned each partition when the log ended."""
     groups: dict[str, set[str]] = field(default_factory=dict)
     """group -> topics it consumed."""
     members: dict[str, str] = field(default_factory=dict)
@@ -228,13 +249,17 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
                         start = latest  # another member's commit landed after our ASSIGN read
                     passed = part.between(start, o, rc)
                     if passed:
-                        log.anomalies.append(_poll_skip(ev, part, passed, f"the assignment started at {start}"))
+                        log.rewinds.append(_poll_skip(ev, part, passed, f"the assignment started at {start}"))
+                if epoch.from_reset:
+                    epoch.from_reset = False
+                    log.fresh_starts.setdefault(cur.gtp, []).append(
+                        FreshStart(idx, o, ev.member, ev.incarnation, cur.state.generation))
             elif o <= last:
-                log.anomalies.append(_nonmonotonic(ev, last))
+                log.rewinds.append(_nonmonotonic(ev, last))
             elif part is not None:
                 passed = part.between(last + 1, o, rc)
                 if passed:
-                    log.anomalies.append(_poll_skip(ev, part, passed, f"the previous delivery was {last}"))
+                    log.rewinds.append(_poll_skip(ev, part, passed, f"the previous delivery was {last}"))
         else:
             fresh = False
             _other_event(log, ix, _state(log, states, ev), idx, ev)
@@ -248,6 +273,9 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
             log.groups.setdefault(gtp[0], set()).add(gtp[1])
         else:
             del log.deliveries[gtp]
+    for (member, _inc), st in states.items():
+        for topic, p in st.assigned:
+            log.owners.setdefault((st.group, topic, p), []).append(member)
     return log
 
 
@@ -280,7 +308,7 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
             st.assigned.add(tp)
             off = committed.get(p)
             known = off is not None and off >= 0
-            st.epochs[tp] = _Epoch(off if known else None)
+            st.epochs[tp] = _Epoch(off if known else None, from_reset=not known)
             log.initial_commit.setdefault((ev.group, t, p), off if off is not None and known else -1)
         return
     if kind in ENDINGS:
@@ -348,7 +376,7 @@ def _regression(log: ConsumptionLog, ev: ConsumerEvent, p: int, previous: Commit
     cause = "an asynchronous or automatic commit completed late" if lazy else (
         "a member committed stale offsets after the partition had moved" if zombie
         else "a synchronous commit moved the offset back without a seek")
-    log.anomalies.append(Anomaly(
+    log.rewinds.append(Anomaly(
         kind=COMMIT_ANOMALY, judgement=EXPECTED if lazy else VIOLATION, topic=ev.topic, partition=p,
         offsets=(off, previous.offset), msg_ids=(),
         explanation=(f"the committed offset of {where(ev.topic, p)} for group {ev.group} went back from "

@@ -1,4 +1,4 @@
-"""Consumer-group anomalies with causes: A5 redelivered (+ processed-twice) and A6 skipped.
+"""Consumer-group anomalies with causes: A5 redelivered (+ processed-twice); A6 is in gap_rules.
 
 Causes are read from the consumption log: what ended the previous owner's assignment (CRASH, KICKED,
 REVOKE, LOST, LEAVE, or a SEEK), the last successful commit before the redelivery, failed commits, and
@@ -11,20 +11,12 @@ import bisect
 from dataclasses import dataclass, field
 
 from tui.engine.checker.consumer_log import GTP, Commit, ConsumptionLog, MemberKey, Redelivery
-from tui.engine.checker.index import Indexes
 from tui.engine.checker.text import offsets_phrase, plural, where
-from tui.engine.checker.verdict import EXPECTED, PROCESSED_TWICE, REDELIVERED, SKIPPED, VIOLATION, Anomaly
-from tui.engine.history import ConsumerEvent, ConsumerEventKind, GroupCommit
+from tui.engine.checker.verdict import EXPECTED, PROCESSED_TWICE, REDELIVERED, VIOLATION, Anomaly
+from tui.engine.history import ConsumerEventKind
+from tui.vocab import Strategy
 
 K = ConsumerEventKind
-LATEST = frozenset({"latest", "largest", "end"})
-AT_MOST_ONCE = frozenset({"auto", "commit-before"})
-"""Strategies under which committed-but-unprocessed records are the documented outcome of a crash."""
-STRATEGY_NOTES = {
-    "auto": "librdkafka's auto-commit stores the offset of every record returned to the application, "
-            "processed or not",
-    "commit-before": "it commits a batch before processing it (at-most-once)",
-}
 
 
 @dataclass
@@ -39,7 +31,7 @@ class _Episode:
     extra: int = 0
 
 
-def _ending(log: ConsumptionLog, mk: MemberKey, after: int, before: int | None, topic: str,
+def ending(log: ConsumptionLog, mk: MemberKey, after: int, before: int | None, topic: str,
             p: int) -> int | None:
     """Index of the first event after ``after`` (and before ``before``) that ended ``mk``'s ownership of p."""
     ends = log.endings.get(mk)
@@ -89,7 +81,7 @@ def _bisect_commits(commits: list[Commit], idx: int) -> int:
     return lo
 
 
-def _ending_phrase(log: ConsumptionLog, j: int, p: int, done: int | None = None) -> str:
+def ending_phrase(log: ConsumptionLog, j: int, p: int, done: int | None = None) -> str:
     """'member m2 crashed after processing offset 117 (crash point: ...)' and the like."""
     ev = log.events[j]
     who = f"member {ev.member}"
@@ -115,10 +107,10 @@ def _cause(log: ConsumptionLog, rd: Redelivery) -> tuple[int | None, str]:
     seek = _seek_between(log, cmk, rd.prev, rd.cur, topic, p)
     if seek is not None:
         return seek, f"member {cur.member} seeked partition {p} back to offset {events[seek].offset}"
-    end = _ending(log, pmk, rd.prev, rd.cur, topic, p)
+    end = ending(log, pmk, rd.prev, rd.cur, topic, p)
     if end is not None:
         done = log.last_processed.get((prev.member, prev.incarnation, topic, p))
-        return end, _ending_phrase(log, end, p, done)
+        return end, ending_phrase(log, end, p, done)
     if pmk == cmk:
         return None, f"member {cur.member} received it again within one assignment"
     return None, f"member {prev.member} (incarnation {prev.incarnation}) stopped owning partition {p}"
@@ -188,17 +180,33 @@ def _episode_anomalies(log: ConsumptionLog, ep: _Episode) -> list[Anomaly]:
                    group=group)]
     if again:
         ids = [m for o in again if (m := _msg_at(log, ep.gtp, o)) is not None]
-        # kafkatest: after a clean shutdown nothing may be consumed twice (the leave commits first)
-        clean = (ep.cause_idx is not None and events[ep.cause_idx].kind is K.LEAVE
-                 and prev.strategy not in (None, "never"))
-        why = ("a clean leave commits what was processed, so nothing should be processed again" if clean
-               else "at-least-once: processed, then redelivered before a commit covered it")
+        judgement, why = _twice_judgement(log, ep, prev.strategy, failures)
         out.append(Anomaly(
-            kind=PROCESSED_TWICE, judgement=VIOLATION if clean else EXPECTED, topic=topic, partition=p,
+            kind=PROCESSED_TWICE, judgement=judgement, topic=topic, partition=p,
             offsets=tuple(again), msg_ids=tuple(ids), members=members, count=len(again), group=group,
             explanation=(f"{ep.cause}{strategy}; {committed}, so {to} processed {offsets_phrase(again)} of "
                          f"{where(topic, p)} a second time ({why}).")))
     return out
+
+
+def _twice_judgement(log: ConsumptionLog, ep: _Episode, strategy: str | None,
+                     failures: list[int]) -> tuple[str, str]:
+    """kafkatest consumer bounce: after a clean shutdown nothing may be consumed twice, because every
+    strategy but ``never`` commits what it processed before leaving. Re-processing after a clean leave
+    is then the member's own fault, unless its commit on the way out failed."""
+    left = ep.cause_idx is not None and log.events[ep.cause_idx].kind is K.LEAVE
+    if not left:
+        return EXPECTED, "at-least-once: processed, then redelivered before a commit covered it"
+    if strategy is None:
+        return EXPECTED, ("the member's strategy was not recorded, so whether its leave should have committed "
+                          "is unknown")
+    if strategy == Strategy.NEVER:
+        return EXPECTED, "strategy never commits no offset at all, not even on a clean leave"
+    if failures:
+        err = log.events[failures[-1]].error or "error"
+        return EXPECTED, f"its commit before leaving failed ({err}), so at-least-once redelivery followed"
+    return VIOLATION, (f"the member left cleanly without committing what it processed: strategy {strategy} "
+                       "commits processed records on a clean leave, so this is the member's fault, not Kafka's")
 
 
 def _unexplained_double_processing(log: ConsumptionLog, counted: dict[GTP, set[int]]) -> list[Anomaly]:
@@ -230,131 +238,3 @@ def _generation_of(log: ConsumptionLog, idx: int) -> int | None:
         if e.kind is K.ASSIGN and e.member == ev.member and e.incarnation == ev.incarnation:
             return e.generation
     return None
-
-
-# ---------------------------------------------------------------------------------------------- A6
-
-def final_committed(log: ConsumptionLog, finals: tuple[GroupCommit, ...]) -> dict[GTP, int | None]:
-    """Committed offset per (group, topic, partition): the authoritative read, else the last commit."""
-    out: dict[GTP, int | None] = {}
-    for gtp, commits in log.commits.items():
-        out[gtp] = commits[-1].offset
-    for gc in finals:
-        out[(gc.group, gc.topic, gc.partition)] = gc.offset if gc.offset is None or gc.offset >= 0 else None
-    return out
-
-
-def skipped(log: ConsumptionLog, ix: Indexes, committed: dict[GTP, int | None]) -> list[Anomaly]:
-    buckets: dict[tuple[object, ...], tuple[str, str, list[int], list[str], tuple[str, ...]]] = {}
-    for group, topics in log.groups.items():
-        rc = ix.read_committed(group)
-        for topic in sorted(topics):
-            for part in ix.by_topic.get(topic, ()):
-                gtp = (group, topic, part.partition)
-                upto = committed.get(gtp)
-                if upto is None:
-                    continue
-                floor = max(part.audit.low, log.initial_commit.get(gtp, -1))
-                done = log.processed_offsets.get(gtp, set())
-                dmap = log.deliveries.get(gtp, {})
-                finder = _CoverFinder(log.commits.get(gtp, []))
-                unprocessed = [o for o in part.between(floor, upto, rc) if o not in done]
-                # a record processed at another offset (a log duplicate) was not skipped
-                elsewhere = log.processed_among(group, topic, {m for o in unprocessed
-                                                               if (m := part.at[o]) is not None})
-                for o in unprocessed:
-                    mid = part.at[o]
-                    if mid is not None and mid in elsewhere:
-                        continue
-                    key, judgement, text, members = _skip_cause(log, ix, gtp, o, mid, dmap.get(o), finder, upto)
-                    entry = buckets.get(key)
-                    if entry is None:
-                        entry = buckets[key] = (judgement, text, [], [], members)
-                    entry[2].append(o)
-                    if mid is not None:
-                        entry[3].append(mid)
-    out: list[Anomaly] = []
-    for key, (judgement, text, offs, ids, members) in buckets.items():
-        group, topic, p = str(key[0]), str(key[1]), int(str(key[2]))
-        n = len(offs)
-        lead = (f"{plural(n, 'record')} of {where(topic, p)} ({offsets_phrase(offs)}) "
-                f"{'was' if n == 1 else 'were'} committed past by group {group} but never processed: ")
-        out.append(Anomaly(kind=SKIPPED, judgement=judgement, topic=topic, partition=p, offsets=tuple(offs),
-                           msg_ids=tuple(ids), explanation=lead + text, members=members, count=n, group=group))
-    return out
-
-
-class _CoverFinder:
-    """First successful commit after a given event whose offset passes a given record (amortised)."""
-
-    def __init__(self, commits: list[Commit]) -> None:
-        self.commits = commits
-        self.idxs = [c.idx for c in commits]
-        self._memo: dict[int, tuple[int, int]] = {}
-
-    def find(self, after: int, offset: int) -> Commit | None:
-        start = bisect.bisect_right(self.idxs, after)
-        memo = self._memo.get(start)
-        i = memo[1] if memo is not None and memo[0] <= offset else start
-        while i < len(self.commits) and self.commits[i].offset <= offset:
-            i += 1
-        self._memo[start] = (offset, i)
-        return self.commits[i] if i < len(self.commits) else None
-
-
-def _commit_words(c: Commit | None, upto: int) -> tuple[str, str | None]:
-    if c is None:
-        return f"the group's committed offset is {upto}", None
-    how = "auto-commit" if c.mode == "auto" else f"a {c.mode} commit" if c.mode else "a commit"
-    return f"{how} by member {c.member} committed offset {c.offset}", c.mode
-
-
-def _skip_cause(log: ConsumptionLog, ix: Indexes, gtp: GTP, o: int, mid: str | None, didx: int | None,
-                finder: _CoverFinder, upto: int) -> tuple[tuple[object, ...], str, str, tuple[str, ...]]:
-    group, topic, p = gtp
-    if didx is not None:
-        dev: ConsumerEvent = log.events[didx]
-        mk = (dev.member, dev.incarnation)
-        end = _ending(log, mk, didx, None, topic, p)
-        cover = finder.find(didx, o)
-        commit_text, mode = _commit_words(cover, upto)
-        strategy = dev.strategy or "unknown"
-        if end is not None:
-            done = log.last_processed.get((dev.member, dev.incarnation, topic, p))
-            what = _ending_phrase(log, end, p, done)
-        else:
-            what = f"member {dev.member} received them and did not process them"
-        excused = strategy in AT_MOST_ONCE or mode == "auto"
-        note = STRATEGY_NOTES.get(strategy) or STRATEGY_NOTES.get("auto" if mode == "auto" else "", "")
-        judgement = EXPECTED if excused else VIOLATION
-        text = (f"{what}; {commit_text} (strategy {strategy}"
-                + (f": {note}" if note else "") + ")"
-                + (", the documented at-most-once outcome." if excused else
-                   ", which should only commit processed records."))
-        key = (group, topic, p, "delivered", mk, end, cover.idx if cover else None, judgement)
-        return key, judgement, text, (dev.member,)
-    hist = ix.history
-    reset = hist.reset_policy.get(group)
-    started = hist.group_started_at.get(group)
-    rec = ix.record(topic, mid)
-    first = min(log.deliveries.get(gtp, {}), default=None)
-    before_start = reset in LATEST and (
-        (rec is not None and started is not None and rec.t_send < started)
-        or ((rec is None or started is None) and (first is None or o < first)
-            and log.initial_commit.get(gtp, -1) < 0))
-    if before_start:
-        text = (f"they were produced before group {group} first got an assignment, and with "
-                f"auto.offset.reset={reset} a new group starts at the end of the partition "
-                "(before group start; not a loss).")
-        return (group, topic, p, "before-start"), EXPECTED, text, ()
-    cover = finder.find(-1, o)
-    commit_text, _mode = _commit_words(cover, upto)
-    text = (f"no member of the group ever received them, yet {commit_text}; "
-            "committing past undelivered records loses them for the group.")
-    members = (cover.member,) if cover is not None else ()
-    return (group, topic, p, "undelivered", cover.idx if cover else None), VIOLATION, text, members
-
-
-def group_members(log: ConsumptionLog, group: str) -> list[str]:
-    return sorted(m for m, g in log.members.items() if g == group)
-

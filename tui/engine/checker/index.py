@@ -145,6 +145,8 @@ def build_indexes(history: History) -> Indexes:
 
 
 ACKED = frozenset({Outcome.OK, Outcome.OK_NO_OFFSET})
+NEVER_COMMITTED = frozenset({TxnOutcome.ABORTED, TxnOutcome.OPEN})
+"""Transactions whose records must never become visible under read_committed."""
 MAYBE_WRITTEN = frozenset({Outcome.FAIL_INDEFINITE, Outcome.UNKNOWN})
 
 
@@ -152,7 +154,7 @@ def must_exist(rec: ProducedRecord, observed: bool) -> bool:
     """Whether the record must be in the log (Jepsen's must-have-committed): acked, or indefinite but
     seen by a consumer. Transactional records follow their transaction: a committed transaction wrote
     every send that did not fail definitely; an aborted one promises nothing."""
-    if rec.txn_outcome is TxnOutcome.ABORTED or rec.outcome is Outcome.FAIL_DEFINITE:
+    if rec.txn_outcome in NEVER_COMMITTED or rec.outcome is Outcome.FAIL_DEFINITE:
         return False
     if rec.txn_outcome is TxnOutcome.COMMITTED:
         return True

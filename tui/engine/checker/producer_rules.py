@@ -10,8 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tui.engine.checker.consumer_log import ConsumptionLog
-from tui.engine.checker.index import ACKED, Indexes, PartitionIndex, iter_txn_records, must_exist
+from tui.engine.checker.index import (
+    ACKED,
+    NEVER_COMMITTED,
+    Indexes,
+    PartitionIndex,
+    iter_txn_records,
+    must_exist,
+)
 from tui.engine.checker.text import listed, offsets_phrase, plural, where
+from tui.engine.checker.txn_rules import TxnIndex, copy_writers
 from tui.engine.checker.verdict import (
     ABORTED_VISIBLE,
     EXPECTED,
@@ -55,7 +63,7 @@ class LedgerScan:
 def scan_ledger(ix: Indexes, log: ConsumptionLog, excluded: set[tuple[str, str]]) -> LedgerScan:
     scan = LedgerScan()
     sends = scan.sends
-    fail, aborted, ok = Outcome.FAIL_DEFINITE, TxnOutcome.ABORTED, Outcome.OK
+    fail, ok = Outcome.FAIL_DEFINITE, Outcome.OK
     for topic, rows in ix.ledger.items():
         audited = topic in ix.by_topic
         tparts = {part.partition: part for part in ix.by_topic.get(topic, ())}
@@ -64,7 +72,7 @@ def scan_ledger(ix: Indexes, log: ConsumptionLog, excluded: set[tuple[str, str]]
         last_pi: tuple[str, int] | None = None
         bypart: dict[int, list[tuple[int, int | None, ProducedRecord]]] = {}
         for mid, rec in rows.items():
-            if rec.outcome is fail or rec.txn_outcome is aborted:
+            if rec.outcome is fail or rec.txn_outcome in NEVER_COMMITTED:
                 scan.failed_or_aborted.setdefault(topic, set()).add(mid)
             if not audited:
                 continue
@@ -148,24 +156,66 @@ def check_deliveries(scan: LedgerScan, ix: Indexes,
 
 # ---------------------------------------------------------------------------------------------- A1 / A2
 
-def _settings_reason(ix: Indexes, rec: ProducedRecord) -> tuple[str, str]:
-    """(judgement, reason) for a lost record, from its producer's settings and the recorded faults."""
+def _evidence(ix: Indexes, rec: ProducedRecord, p: int | None) -> str | None:
+    """The recorded leader move or fault that explains a loss on this partition, as a phrase."""
+    hist = ix.history
+    after = rec.t_ack if rec.t_ack is not None else rec.t_send
+    moves = sorted(hist.leader_changes_on(rec.topic, p), key=lambda c: c.ts)
+    if moves:
+        move = next((c for c in moves if c.ts >= after), moves[-1])
+        return move.text()
+    faults = sorted(hist.faults_on(rec.topic, p), key=lambda f: f.ts)
+    if faults:
+        fault = next((f for f in faults if f.ts >= after), faults[-1])
+        hosted = (f" (it hosted {where(rec.topic, p)})" if fault.partitions is not None else
+                  " (which partitions it hosted was not recorded)")
+        return f"{fault.text()}{hosted}"
+    return None
+
+
+_UNSEEN_CAUSES = ("The tool cannot see a leader change the watcher did not sample, a replica's disk being "
+                  "wiped, or power loss (unflushed page cache); one of those, done outside this app, "
+                  "would explain it")
+
+
+def _settings_reason(ix: Indexes, rec: ProducedRecord, p: int | None) -> tuple[str, str]:
+    """(judgement, reason) for a lost record, from its producer's settings, its topic's guarantees and
+    the leader moves and faults recorded on *its* partition (never another topic's or partition's)."""
     hist = ix.history
     settings = ix.settings.get(rec.producer)
     acks = settings.acks if settings is not None else None
+    place = where(rec.topic, p)
+    evidence = _evidence(ix, rec, p)
     if acks == "0":
         return EXPECTED, "expected with acks=0, which gives no durability guarantee"
-    if hist.unclean_election:
-        return EXPECTED, "expected because unclean leader election was allowed"
-    if acks == "1" and hist.faults:
-        return EXPECTED, ("expected with acks=1: a leader that fails before its followers copy a record "
-                          "loses it")
-    if acks in ("all", "-1") and hist.faults and hist.min_insync.get(rec.topic) == 1:
-        return EXPECTED, ("expected with acks=all but min.insync.replicas=1: the in-sync set could shrink to "
-                          "the leader alone, and that leader failed")
+    if rec.topic in hist.unclean_topics:
+        if evidence is not None:
+            return EXPECTED, (f"expected because topic {rec.topic} allows unclean leader election and "
+                              f"{evidence}: a replica outside the in-sync set may have become leader, and "
+                              "its log is then the truth even without every acknowledged record")
+        unclean = (f"; topic {rec.topic} allows unclean leader election, but no leader change or fault was "
+                   f"recorded on {place}")
+    else:
+        unclean = ""
+    if acks == "1":
+        if evidence is not None:
+            return EXPECTED, (f"expected with acks=1: only the leader had to have it, and {evidence} before "
+                              "its followers copied the record")
+        return VIOLATION, (f"a violation: with acks=1 a record is lost only when the leader of {place} changes "
+                           f"before its followers copy it, and no leader change or fault was recorded on "
+                           f"{place} during the run{unclean}. {_UNSEEN_CAUSES}")
+    if acks in ("all", "-1"):
+        if hist.min_insync.get(rec.topic) == 1:
+            return VIOLATION, (f"a violation even with min.insync.replicas=1 on {rec.topic}: with unclean "
+                               "leader election off, KRaft leaves a partition leaderless rather than elect a "
+                               "replica outside its ISR (or ELR), and a node killed with SIGKILL keeps its "
+                               f"page cache, so an acks=all record survives in this lab{unclean}. "
+                               f"{_UNSEEN_CAUSES}")
+        return VIOLATION, (f"a violation: acks=all means every in-sync replica had it{unclean}. "
+                           f"{_UNSEEN_CAUSES}")
     if settings is None:
-        return VIOLATION, "the producer's settings were not recorded, so nothing excuses it"
-    return VIOLATION, f"a violation: acks={acks} should have kept it"
+        return VIOLATION, f"the producer's settings were not recorded, so nothing excuses it{unclean}"
+    return VIOLATION, f"a violation: acks={acks} should have kept it{unclean}"
 
 
 def lost_and_unseen(scan: LedgerScan, ix: Indexes, log: ConsumptionLog) -> list[Anomaly]:
@@ -193,7 +243,7 @@ def lost_and_unseen(scan: LedgerScan, ix: Indexes, log: ConsumptionLog) -> list[
         if rec.offset is not None and part is not None and 0 <= rec.offset < part.audit.low:
             kind, judgement, reason = UNSEEN, LIVENESS, "below the log start offset (deleted by retention)"
         elif past or later:
-            judgement, reason = _settings_reason(ix, rec)
+            judgement, reason = _settings_reason(ix, rec, p)
             kind = LOST
         else:
             kind, judgement, reason = UNSEEN, LIVENESS, ""
@@ -202,7 +252,7 @@ def lost_and_unseen(scan: LedgerScan, ix: Indexes, log: ConsumptionLog) -> list[
     for (topic, p, kind, jr), recs in buckets.items():
         judgement, reason = jr.split("|", 1)
         part = ix.parts.get((topic, p)) if p is not None else None
-        out.append(_missing_anomaly(kind, judgement, reason, topic, p, part, recs, log, ix.history.faults))
+        out.append(_missing_anomaly(kind, judgement, reason, topic, p, part, recs, log))
     return out
 
 
@@ -227,8 +277,7 @@ def _read_to(part: PartitionIndex | None) -> int | None:
 
 
 def _missing_anomaly(kind: str, judgement: str, reason: str, topic: str, p: int | None,
-                     part: PartitionIndex | None, recs: list[ProducedRecord], log: ConsumptionLog,
-                     ix_faults: tuple[str, ...]) -> Anomaly:
+                     part: PartitionIndex | None, recs: list[ProducedRecord], log: ConsumptionLog) -> Anomaly:
     ids = [r.msg_id for r in recs]
     offsets = sorted({r.offset for r in recs if r.offset is not None and r.offset >= 0})
     place = where(topic, p)
@@ -248,10 +297,7 @@ def _missing_anomaly(kind: str, judgement: str, reason: str, topic: str, p: int 
         if seen:
             text += (f"; {seen} had been delivered to a consumer before vanishing (truncation after "
                      "consumption)")
-        text += f". {reason[0].upper()}{reason[1:]}"
-        if ix_faults:
-            text += f" (faults: {listed(list(ix_faults))})"
-        text += "."
+        text += f". {reason[0].upper()}{reason[1:]}."
     else:
         if reason:
             text = f"{what} of {place}{at} ({listed(ids)}) {'is' if n == 1 else 'are'} {reason}."
@@ -303,7 +349,7 @@ def inconsistent_offsets(scan: LedgerScan, lost: list[Anomaly]) -> list[Anomaly]
 
 # ---------------------------------------------------------------------------------------------- A4
 
-def log_duplicates(ix: Indexes, extra: dict[tuple[str, str], set[Position]]) -> list[Anomaly]:
+def log_duplicates(ix: Indexes, extra: dict[tuple[str, str], set[Position]], tix: TxnIndex) -> list[Anomaly]:
     stored: dict[tuple[str, str], set[Position]] = {}
     for (topic, p), part in ix.parts.items():
         rc_known = part.audit.committed_visible is not None
@@ -339,7 +385,8 @@ def log_duplicates(ix: Indexes, extra: dict[tuple[str, str], set[Position]]) -> 
         ids = [mid for mid, _ in items]
         offsets = sorted({x[2] for _, pos in items for x in pos})
         first_mid, first_pos = items[0]
-        example = f"{first_mid} is at {listed([where(*x) for x in first_pos])}"
+        example = (f"{first_mid} is at {listed([where(*x) for x in first_pos])}"
+                   f"{copy_writers(tix, first_pos)}")
         text = (f"{plural(len(ids), 'record')} of {where(topic, p)} {'is' if len(ids) == 1 else 'are'} stored "
                 f"more than once ({example}); {reason}.")
         out.append(Anomaly(kind=LOG_DUPLICATE, judgement=judgement, topic=topic, partition=p,
@@ -349,7 +396,8 @@ def log_duplicates(ix: Indexes, extra: dict[tuple[str, str], set[Position]]) -> 
 
 def _dup_reason(ix: Indexes, topic: str, mid: str) -> tuple[str, str]:
     rec = ix.record(topic, mid)
-    if rec is None and any(mid in rows for t, rows in ix.ledger.items() if t != topic):
+    output = any(t.output_topic == topic for t in ix.history.transactions)
+    if rec is None and (output or any(mid in rows for t, rows in ix.ledger.items() if t != topic)):
         # a consume-transform-produce copy of a record produced elsewhere (kx-id travels with it)
         rc_read = any(p.audit.committed_visible is not None for p in ix.by_topic.get(topic, ()))
         if rc_read:
@@ -463,7 +511,8 @@ def aborted_visible(scan: LedgerScan, ix: Indexes, log: ConsumptionLog) -> list[
                 why = f"its send failed definitely ({rec.error or 'error'}) yet it is stored in the log"
                 buckets.setdefault((topic, p, VIOLATION, why), {})[mid] = off
             elif part.visible(off, True) and part.audit.committed_visible is not None:
-                why = f"its transaction {rec.txn_id} was aborted yet a read_committed re-read returns it"
+                state = "was aborted" if rec.txn_outcome is TxnOutcome.ABORTED else "never committed"
+                why = f"its transaction {rec.txn_id} {state} yet a read_committed re-read returns it"
                 buckets.setdefault((topic, p, VIOLATION, why), {})[mid] = off
     flagged = {m for found_ids in scan.failed_or_aborted.values() for m in found_ids}
     members: dict[tuple[str, int | None, str, str], set[str]] = {}
@@ -510,7 +559,7 @@ def torn_transactions(ix: Indexes) -> tuple[list[Anomaly], set[tuple[str, str]]]
         if not live:
             continue
         status = live[0].txn_outcome
-        if status is TxnOutcome.ABORTED:
+        if status in NEVER_COMMITTED:
             continue
         present: list[ProducedRecord] = []
         visible: list[ProducedRecord] = []

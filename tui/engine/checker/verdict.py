@@ -5,6 +5,7 @@ table in delivery-semantics.md §3. Each :class:`Anomaly` covers one *episode* (
 of orders/2 were delivered again after m2 crashed") and says how many units it counts for. The unit
 per kind (what ``Verdict.counts`` adds up):
 
+* ``unconsumed``: records in the final re-read that no member of the group received (per group);
 * ``lost``, ``unseen``, ``skipped``, ``aborted-visible``, ``producer-reorder``, ``producer-gap``:
   records;
 * ``log-duplicate``: msg_ids stored at more than one offset;
@@ -17,8 +18,8 @@ per kind (what ``Verdict.counts`` adds up):
 * ``inconsistent-offset``: (partition, offset) positions claimed by two different records;
 * ``poll-skip``: visible records passed over inside one assignment epoch;
 * ``nonmonotonic-poll``: deliveries that went backwards (or repeated) inside one epoch;
-* ``torn-transaction``: records of a committed (or partly visible) transaction missing from the
-  read_committed view;
+* ``torn-transaction``: records (or copies) of a committed (or partly visible) transaction missing
+  from the read_committed view;
 * ``commit-anomaly``: offending commits (A14 a: past what was delivered, b: committed offset went
   backwards, c: for a partition the member did not own).
 """
@@ -31,6 +32,7 @@ from typing import Any
 
 from tui.vocab import ANOMALY_TITLES, AnomalyKind, Judgement
 
+UNCONSUMED: str = AnomalyKind.UNCONSUMED
 LOST: str = AnomalyKind.LOST
 UNSEEN: str = AnomalyKind.UNSEEN
 INCONSISTENT_OFFSET: str = AnomalyKind.INCONSISTENT_OFFSET
@@ -128,6 +130,11 @@ class VerdictSummary:
     """group -> 'topic/partition' -> final committed offset (authoritative read, else last commit)."""
     groups: tuple[str, ...] = ()
     members: tuple[str, ...] = ()
+    lag: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """group -> 'topic/partition' -> offsets between the group's final position (its committed offset,
+    else the first offset delivered to it) and the high watermark of the final re-read."""
+    transactions: int = 0
+    """Transactions recorded for group members (the transactional strategy's copies)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -146,6 +153,8 @@ class VerdictSummary:
             "committed": {g: dict(parts) for g, parts in self.committed.items()},
             "groups": list(self.groups),
             "members": list(self.members),
+            "lag": {g: dict(parts) for g, parts in self.lag.items()},
+            "transactions": self.transactions,
         }
 
 
@@ -159,6 +168,8 @@ class Verdict:
 
     anomalies: tuple[Anomaly, ...] = ()
     summary: VerdictSummary = field(default_factory=VerdictSummary)
+    notes: tuple[str, ...] = ()
+    """What limited the evidence (from the History); they excuse nothing."""
     counts: Mapping[str, int] = field(init=False, default_factory=_zero_counts)
     """Units per kind (see the module doc); every kind present, zeros included."""
     violations: Mapping[str, int] = field(init=False, default_factory=_zero_counts)
@@ -190,10 +201,42 @@ class Verdict:
             raise ValueError(f"unknown anomaly kind {kind!r}; known kinds: {', '.join(KINDS)}")
         return tuple(a for a in self.anomalies if a.kind == kind)
 
+    @property
+    def unconsumed(self) -> int:
+        """Records in the log that a group never received before the run ended (all groups)."""
+        return self.counts[UNCONSUMED]
+
+    @property
+    def headline(self) -> str:
+        """One line for people: never plain "ok" while records are unconsumed or unseen.
+
+        ``ok`` / ``ok so far: 27,940 records not yet consumed by G`` / ``not ok: 2 lost (violations);
+        ...``."""
+        pending: list[str] = []
+        by_group: dict[str, int] = {}
+        for a in self.anomalies:
+            if a.kind == UNCONSUMED:
+                by_group[a.group or "?"] = by_group.get(a.group or "?", 0) + a.count
+        for group, n in sorted(by_group.items()):
+            pending.append(f"{n:,} {'record' if n == 1 else 'records'} not yet consumed by {group}")
+        unseen = self.counts[UNSEEN]
+        if unseen:
+            pending.append(f"{unseen:,} acknowledged {'record' if unseen == 1 else 'records'} not (yet) "
+                           "readable")
+        if not self.ok:
+            broken = ", ".join(f"{n:,} {kind}" for kind, n in self.violations.items() if n)
+            return f"not ok: {broken} (violations)" + "".join(f"; {p}" for p in pending)
+        if pending:
+            return "ok so far: " + "; ".join(pending)
+        return "ok"
+
     def to_json(self, max_items: int | None = None) -> dict[str, Any]:
         """Stable JSON shape; ``max_items`` caps the offsets/msg_ids listed per anomaly."""
         return {
             "ok": self.ok,
+            "headline": self.headline,
+            "unconsumed": self.unconsumed,
+            "notes": list(self.notes),
             "counts": dict(self.counts),
             "violations": dict(self.violations),
             "summary": self.summary.to_json(),
