@@ -35,6 +35,7 @@ from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
 from tui.engine.topics import CreateTopic
 from tui.engine.watcher.views import WatchFilter
 from tui.engine.watcher.watcher import Watcher
+from tui.kafka import gc_keeper
 from tui.vocab import FAULT_ACTIONS, NodeAction, parse
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class Engine:
     def start(self) -> None:
         if self._thread is not None:
             return
+        gc_keeper.install()  # cyclic garbage (clients included) is never freed on a librdkafka thread
         self._thread = threading.Thread(target=self._run, name="engine-commands", daemon=True)
         self._thread.start()
         if self._watch:
