@@ -29,7 +29,8 @@ class FakeMsg:
 
 
 def _ledger() -> Ledger:
-    return Ledger("run00001", "acks1", 2, "t", parse_key_mode("cycle:3"))
+    # retries=0: a NOT_ENOUGH_REPLICAS report then proves the record was not written
+    return Ledger("run00001", "acks1", 2, "t", parse_key_mode("cycle:3"), retries=0)
 
 
 def test_rows_become_produced_records() -> None:

@@ -6,7 +6,15 @@ import pytest
 from confluent_kafka import KafkaError
 
 from tui.engine.history import Outcome
-from tui.engine.producer.outcomes import OUTCOMES, classify, classify_code, error_name
+from tui.engine.producer.outcomes import (
+    DEFINITE,
+    INDEFINITE,
+    OUTCOMES,
+    classify,
+    classify_code,
+    definite_codes,
+    error_name,
+)
 
 
 @pytest.mark.parametrize(("code", "offset", "expected"), [
@@ -15,7 +23,7 @@ from tui.engine.producer.outcomes import OUTCOMES, classify, classify_code, erro
     (None, -1, Outcome.OK_NO_OFFSET),  # acks=0
     (None, None, Outcome.OK_NO_OFFSET),
     (KafkaError.DUPLICATE_SEQUENCE_NUMBER, None, Outcome.OK_NO_OFFSET),
-    (KafkaError.NOT_ENOUGH_REPLICAS, None, Outcome.FAIL_DEFINITE),
+    (KafkaError.NOT_ENOUGH_REPLICAS, None, Outcome.FAIL_INDEFINITE),  # retries unknown: maybe retried
     (KafkaError._PURGE_QUEUE, None, Outcome.FAIL_DEFINITE),
     (KafkaError._TIMED_OUT_QUEUE, None, Outcome.FAIL_DEFINITE),
     (KafkaError.MSG_SIZE_TOO_LARGE, None, Outcome.FAIL_DEFINITE),
@@ -37,6 +45,28 @@ from tui.engine.producer.outcomes import OUTCOMES, classify, classify_code, erro
 def test_classify(code: int | None, offset: int | None, expected: Outcome) -> None:
     assert classify(code, offset) is expected
     assert OUTCOMES[classify_code(code, offset)] is expected
+
+
+@pytest.mark.parametrize(("retries", "expected"), [
+    (0, Outcome.FAIL_DEFINITE),        # one attempt, refused before the append: not written
+    (1, Outcome.FAIL_INDEFINITE),      # an earlier attempt may have timed out in flight after the append
+    (2147483647, Outcome.FAIL_INDEFINITE),
+    (None, Outcome.FAIL_INDEFINITE),   # unknown: assume it retried
+])
+def test_not_enough_replicas_is_definite_only_without_retries(retries: int | None, expected: Outcome) -> None:
+    assert classify(KafkaError.NOT_ENOUGH_REPLICAS, None, retries) is expected
+    assert OUTCOMES[classify_code(KafkaError.NOT_ENOUGH_REPLICAS, None, retries)] is expected
+    assert (KafkaError.NOT_ENOUGH_REPLICAS in definite_codes(retries)) is (expected is Outcome.FAIL_DEFINITE)
+
+
+@pytest.mark.parametrize("retries", [0, 5, None])
+def test_retries_change_nothing_else(retries: int | None) -> None:
+    for code in DEFINITE:
+        assert classify(code, None, retries) is Outcome.FAIL_DEFINITE
+    for code in INDEFINITE:
+        assert classify(code, None, retries) is Outcome.FAIL_INDEFINITE
+    assert classify(None, 3, retries) is Outcome.OK
+    assert classify(KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND, None, 0) is Outcome.FAIL_INDEFINITE
 
 
 def test_error_names() -> None:

@@ -33,9 +33,9 @@ from tui.engine.producer.outcomes import (
     CODE_OK,
     CODE_OK_NO_OFFSET,
     CODE_UNKNOWN,
-    DEFINITE,
     DUPLICATE_SEQUENCE_NUMBER,
     OUTCOMES,
+    definite_codes,
     error_name,
 )
 from tui.engine.producer.workload import KeyMode
@@ -51,7 +51,7 @@ Deliver = Callable[[int, Any, Any], None]
 class Ledger:
     def __init__(self, run_id: str, producer: str, incarnation: int, topic: str,
                  key_mode: KeyMode, fixed_partition: int | None = None,
-                 offsets_expected: bool = True) -> None:
+                 offsets_expected: bool = True, retries: int | None = None) -> None:
         self.run_id = run_id
         self.producer = producer
         self.incarnation = incarnation
@@ -62,6 +62,8 @@ class Ledger:
         # the failure path), so absorb() can count OK vs OK_NO_OFFSET from acks alone;
         # outcome_of() still reads every row's own offset
         self.offsets_expected = offsets_expected
+        self.definite = definite_codes(retries)
+        """Error codes that prove a record was not written, for this producer's retries."""
         self.constant_key = key_mode.constant_key()
         """Set for key modes none/fixed: the key column then stays empty (saves time and 8 B/row)."""
         # written on send (t_send's length is the number of records sent)
@@ -140,7 +142,7 @@ class Ledger:
         if error_code == DUPLICATE_SEQUENCE_NUMBER:  # librdkafka: a success without offset
             code = CODE_OK_NO_OFFSET
         else:
-            code = CODE_DEFINITE if error_code in DEFINITE else CODE_INDEFINITE
+            code = CODE_DEFINITE if error_code in self.definite else CODE_INDEFINITE
             self._errors_total += 1
             if partition is not None and partition >= 0:
                 self._failed_by_partition[partition] += 1

@@ -20,7 +20,7 @@ from typing import Any
 from tui.engine.context import EngineContext
 from tui.engine.history import Outcome
 from tui.engine.producer.ledger import Ledger
-from tui.engine.producer.outcomes import CODE_OK_NO_OFFSET, DEFINITE, error_name
+from tui.engine.producer.outcomes import CODE_OK_NO_OFFSET, error_name
 from tui.engine.producer.profile import ProducerProfile, reword_client_error
 from tui.engine.producer.ratelimit import TokenBucket
 from tui.engine.producer.views import DeliveryReportView, ErrorCount, RunnerView
@@ -45,7 +45,8 @@ class ProducerRunner:
         self.source = f"producer:{profile.name}"
         self.ledger = Ledger(ctx.run_id, profile.name, incarnation, workload.topic,
                              workload.key_mode, workload.partition,
-                             offsets_expected=profile.effective_acks != "0")
+                             offsets_expected=profile.effective_acks != "0",
+                             retries=profile.effective_retries)
         self.state = "starting"
         self.message: str | None = None
         self.started_at = time.time()
@@ -302,7 +303,8 @@ class ProducerRunner:
                 self._reported_definite = definite
 
     def _publish_failures(self, new: int) -> None:
-        top = sorted(((n, c) for c, n in dict(self.ledger.errors).items() if c in DEFINITE), reverse=True)
+        definite = self.ledger.definite
+        top = sorted(((n, c) for c, n in dict(self.ledger.errors).items() if c in definite), reverse=True)
         names = ", ".join(f"{error_name(c)} x{n}" for n, c in top[:3])
         self.ctx.bus.publish("producer.failures", self.source,
                              f"{self.name}: {new} more records definitely not written ({names}).",
@@ -318,7 +320,7 @@ class ProducerRunner:
         latency_max = led.histogram.max if p50 is not None else None
         send_rate, ack_rate = self._rates()
         errors = tuple(sorted(
-            (ErrorCount(error_name(code), _error_outcome(code).value, n)
+            (ErrorCount(error_name(code), _error_outcome(code, prof.effective_retries).value, n)
              for code, n in dict(led.errors).items()), key=lambda e: -e.count))
         recent = tuple(self.delivery_view(seq) for seq in led.recent)
         finished = self.finished.is_set()
@@ -371,10 +373,10 @@ class ProducerRunner:
                             error=error_name(code) if code else None, key=led.key_of(seq))
 
 
-def _error_outcome(code: int) -> Outcome:
+def _error_outcome(code: int, retries: int | None = None) -> Outcome:
     from tui.engine.producer.outcomes import classify
 
-    return classify(code, None)
+    return classify(code, None, retries)
 
 
 def _produce_error(exc: Exception) -> str:
