@@ -1,7 +1,8 @@
 """Command line: ``kafka-explorer`` (alias ``kx``). Owns the engine's and the lab's lifetime.
 
 With no subcommand it opens the TUI. Every subcommand is a module under ``tui.headless`` with
-``add_arguments(parser)`` and ``run(args) -> int``.
+``add_arguments(parser)`` and ``run(args) -> int``. A :class:`tui.errors.UserError` that escapes a
+command ends it with its sentence on stderr and its exit code, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from tui.connect import add_connection_arguments, add_state_dir_argument
+from tui.errors import UserError
 
 # subcommand -> (module, help); modules keep heavy imports inside run()
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -77,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
             return run_explorer(args)
         module = importlib.import_module(COMMANDS[args.command][0])
         return int(module.run(args))
+    except UserError as exc:
+        from tui.redact import redact_text
+
+        sys.stderr.write(f"kafka-explorer: {redact_text(exc.sentence)}\n")
+        return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("kafka-explorer: interrupted\n")
         return 130

@@ -10,10 +10,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tui.engine.context import Connection
+from tui.errors import UserError
+from tui.kafka.connection import Connection
 
 
-class ConnectError(Exception):
+class ConnectError(UserError):
     """A connection option is wrong; the message is one sentence for the user."""
 
 
@@ -75,6 +76,7 @@ def resolve(args: argparse.Namespace) -> Connection:
 def lab_connection(state_dir: Path | None, props: dict[str, str] | None = None) -> Connection:
     """A connection to a running lab cluster; raises ConnectError when none runs there."""
     from tui.lab import LabCluster, LabError
+    from tui.lab.session import connection_to
 
     cluster = LabCluster(state_dir)
     try:
@@ -85,6 +87,4 @@ def lab_connection(state_dir: Path | None, props: dict[str, str] | None = None) 
     if not any(cluster.node_state(n) == "running" for n in spec.node_ids()):
         raise ConnectError("No cluster given (-b or --profile) and the lab cluster is not running; "
                            "start it with `kafka-explorer lab up`.")
-    return Connection(bootstrap=spec.bootstrap(), properties=props or {},
-                      label=f"lab ({spec.nodes} node{'s' if spec.nodes > 1 else ''})",
-                      lab_dir=cluster.dir)
+    return connection_to(cluster, props)

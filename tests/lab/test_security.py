@@ -17,8 +17,9 @@ from confluent_kafka.cimpl import NewTopic
 from tests.helpers import unique, wait_until
 from tui import redact
 from tui.cli import main
-from tui.config import load_profile, probe_connection
+from tui.config import load_profile
 from tui.kafka import clients
+from tui.kafka.probe import probe_connection
 from tui.lab import LabCluster
 from tui.lab.security import connection_snippet, ensure_certificates, lab_credentials, password_file
 

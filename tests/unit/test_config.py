@@ -154,14 +154,14 @@ def test_missing_secret_file(tmp_path: Path) -> None:
     ("- a\n- b\n", ["top level must be a mapping"]),
     ("", ["is empty"]),
     ("profiles:\n  'bad name!': {bootstrap: 'h:1'}\n", ["profile names"]),
-    ("profiles:\n  p: {bootstrap: 'h:1', lab: yes-please}\n", ["`lab` must be true or false"]),
+    ("profiles:\n  p: {bootstrap: 'h:1', lab: yes-please}\n", ["'lab' must be true or false"]),
     ("profiles:\n  p: {bootstrap: 'h:1', secure: true}\n", ["only applies to a lab profile"]),
     ("profiles:\n  p: {bootstrap: 'h:1', properties: {bootstrap.servers: 'x:1'}}\n", ["`bootstrap:` key"]),
     ("profiles:\n  p: {bootstrap: 'h:1', properties: {error_cb: x}}\n", ["Python callback"]),
     ("profiles:\n  p: {bootstrap: 'h:1', secrets: {sasl.password: 'plain'}}\n", ["{file: PATH}"]),
-    ("profiles:\n  p:\n    bootstrap: [h:1\n", ["invalid YAML", "line"]),
-    ("profiles:\n  p: {bootstrap: !!python/object:os.system x}\n", ["invalid YAML"]),
-    ("profiles:\n  p: {bootstrap: 'h:1', description: 2001-02-30}\n", ["invalid YAML"]),
+    ("profiles:\n  p:\n    bootstrap: [h:1\n", ["not valid YAML", "line"]),
+    ("profiles:\n  p: {bootstrap: !!python/object:os.system x}\n", ["not valid YAML"]),
+    ("profiles:\n  p: {bootstrap: 'h:1', description: 2001-02-30}\n", ["not valid YAML"]),
 ])
 def test_invalid_files_give_one_sentence(tmp_path: Path, text: str, needles: list[str]) -> None:
     message = error_of(tmp_path, text)

@@ -1,4 +1,4 @@
-"""explain_client_error: librdkafka's connection/TLS/SASL errors as one sentence without secrets.
+"""tui.kafka.explain: librdkafka's connection/TLS/SASL errors as one sentence without secrets.
 
 The messages are verbatim what librdkafka 2.16 reported against the secure lab (see
 tests/lab/test_security.py for the same cases on a real cluster).
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
-from tui.config import explain_client_error
+from tui.kafka.explain import explain_client_error
 
 AUTH = KafkaError._AUTHENTICATION
 CASES = [

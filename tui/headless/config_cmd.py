@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.headless.output import emit_json, fail, say
+
+if TYPE_CHECKING:
+    from tui.config import Profile
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,16 +61,16 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _connect(profile: Any, timeout: float) -> str | None:
-    from tui import config
+def _connect(profile: Profile, timeout: float) -> str | None:
+    from tui.kafka.probe import probe_connection
 
     if not profile.bootstrap:
         return "no lab cluster exists yet; start it with `kafka-explorer lab up`."
-    return config.probe_connection(profile.bootstrap, profile.properties, timeout=timeout,
+    return probe_connection(profile.bootstrap, profile.properties, timeout=timeout,
                                    secrets=profile.secret_values())
 
 
-def _show(profile: Any, as_json: bool, connected: bool, problem: str | None) -> None:
+def _show(profile: Profile, as_json: bool, connected: bool, problem: str | None) -> None:
     from tui.redact import redact_text
 
     props = profile.redacted_properties()

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui import paths
 from tui.lab import process
@@ -33,7 +34,8 @@ from tui.lab.errors import LabError
 from tui.lab.jars import classpath, ensure_jars
 from tui.lab.java import java_executable
 from tui.lab.nodeconfig import LOG4J2_BROKER, LOG4J2_TOOLS, jvm_flags, node_properties, tool_flags
-from tui.lab.spec import NODE_COUNTS, PROFILES, SECURITY_MODES, LabSpec, NodePorts
+from tui.lab.security import format_scram_args, secure_listener_properties
+from tui.lab.spec import NODE_COUNTS, PROFILES, SECURITY_MODES, SPEC_FILE, LabSpec, NodePorts, load_spec
 
 Progress = Callable[[str], None]
 STARTED_MESSAGE = "Kafka Server started"
@@ -107,20 +109,14 @@ class LabCluster:
 
     @property
     def spec_file(self) -> Path:
-        return self.dir / "cluster.json"
+        return self.dir / SPEC_FILE
 
     def exists(self) -> bool:
         return self.spec_file.exists()
 
     @property
     def spec(self) -> LabSpec:
-        if not self.exists():
-            raise LabError(f"No lab cluster in {self.dir}; start one with `kafka-explorer lab up`.")
-        try:
-            return LabSpec.load(self.spec_file)
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise LabError(f"The lab state in {self.spec_file} is unreadable ({exc}); "
-                           "run `kafka-explorer lab reset`.") from exc
+        return load_spec(self.dir)
 
     @property
     def bootstrap(self) -> str:
@@ -238,8 +234,6 @@ class LabCluster:
         """Extra listener properties for secure labs (see tui.lab.security)."""
         if spec.security == "plaintext":
             return {}
-        from tui.lab.security import secure_listener_properties
-
         return secure_listener_properties(spec, node_id, self.dir)
 
     def _clear_stale_pids(self, spec: LabSpec) -> None:
@@ -273,8 +267,6 @@ class LabCluster:
     def _format_extra(self, spec: LabSpec) -> list[str]:
         if spec.security != "sasl-scram":
             return []
-        from tui.lab.security import format_scram_args
-
         return format_scram_args(self.dir)
 
     def _launch(self, java: str, libs: Path, node_id: int) -> int:
@@ -340,33 +332,28 @@ class LabCluster:
 
     # ---- talking to the cluster --------------------------------------------------------------
 
-    def _admin(self) -> object:
-        from tui.kafka import clients
-
-        return clients.admin({"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 5000,
-                              "reconnect.backoff.max.ms": 1000}, logger=LOG)
+    def _admin_conf(self) -> dict[str, Any]:
+        """Settings of the one-shot admin calls: the PLAINTEXT listener, short socket timeouts."""
+        return {"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 5000,
+                "reconnect.backoff.max.ms": 1000}
 
     def _metadata_nodes(self, timeout: float) -> set[int] | None:
         """Node ids in the cluster metadata (describe_cluster), or None when nobody answers."""
-        from confluent_kafka.admin import AdminClient
+        from tui.kafka import admin
 
-        admin = self._admin()
-        assert isinstance(admin, AdminClient)
         try:
-            result = admin.describe_cluster(request_timeout=timeout).result(timeout=timeout + 1)
-            return {node.id for node in result.nodes}
-        except Exception:  # any KafkaException / timeout means "not yet"
+            result = admin.describe_cluster(self._admin_conf(), timeout=timeout, logger=LOG)
+        except admin.AdminCallError:  # not yet
             return None
+        return {node.id for node in result.nodes}
 
     def leader_counts(self, timeout: float = 3.0) -> dict[int, int] | None:
         """Partitions led per node, all topics included; None when the cluster does not answer."""
-        from confluent_kafka.admin import AdminClient
+        from tui.kafka import admin
 
-        admin = self._admin()
-        assert isinstance(admin, AdminClient)
         try:
-            metadata = admin.list_topics(timeout=timeout)
-        except Exception:
+            metadata = admin.list_topics(self._admin_conf(), timeout=timeout, logger=LOG)
+        except admin.AdminCallError:
             return None
         counts: dict[int, int] = {}
         for topic in metadata.topics.values():
@@ -377,14 +364,13 @@ class LabCluster:
 
     def partitions(self, topic: str, timeout: float = 5.0) -> list[PartitionState]:
         """Leader, replicas and ISR of each partition of ``topic`` (from the cluster metadata)."""
-        from confluent_kafka.admin import AdminClient
+        from tui.kafka import admin
 
-        admin = self._admin()
-        assert isinstance(admin, AdminClient)
         try:
-            metadata = admin.list_topics(topic=topic, timeout=timeout)
-        except Exception as exc:
-            raise LabError(f"The cluster did not answer a metadata request for {topic!r}: {exc}") from exc
+            metadata = admin.list_topics(self._admin_conf(), topic=topic, timeout=timeout, logger=LOG)
+        except admin.AdminCallError as exc:
+            raise LabError(f"The cluster did not answer a metadata request for {topic!r}: "
+                           f"{exc.detail}") from exc
         meta = metadata.topics.get(topic)
         if meta is None or meta.error is not None:
             raise LabError(f"Topic {topic!r} is unknown to the cluster.")

@@ -24,11 +24,10 @@ import os
 import secrets
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 from tui.lab.errors import LabError
-from tui.lab.spec import LabSpec
+from tui.lab.spec import LabSpec, load_spec
 
 SCRAM_USER = "kx-user"
 SCRAM_MECHANISM = "SCRAM-SHA-512"
@@ -41,11 +40,6 @@ _DNAME_CA = "CN=kafka-explorer lab CA,O=kafka-explorer"
 _DNAME_BROKER = "CN=127.0.0.1,O=kafka-explorer"
 _SAN = "SAN=ip:127.0.0.1,dns:localhost"
 _VALIDITY_DAYS = "3650"
-
-_lock = threading.Lock()
-_last_prepared: Path | None = None
-"""State dir of the lab whose listener was configured last in this process (see format_scram_args)."""
-
 
 def security_dir(state_dir: Path) -> Path:
     return Path(state_dir) / SECURITY_DIR
@@ -102,7 +96,6 @@ def secure_listener_properties(spec: LabSpec, node_id: int, run_dir: Path) -> di
     They are appended after the generated defaults, and later keys win in a properties file, so the
     listener keys are returned in full (PLAINTEXT and CONTROLLER included).
     """
-    global _last_prepared
     ports = spec.ports[node_id]
     if ports.secure is None:
         raise LabError(f"Node {node_id} has no secure port; run `kafka-explorer lab reset` and start "
@@ -135,24 +128,13 @@ def secure_listener_properties(spec: LabSpec, node_id: int, run_dir: Path) -> di
             f"{prefix}ssl.key.password": store_password,
             f"{prefix}ssl.client.auth": "none",
         })
-    with _lock:
-        _last_prepared = Path(run_dir)
     return props
 
 
-def format_scram_args(state_dir: Path | None = None) -> list[str]:
-    """The ``StorageTool format`` arguments creating the SCRAM user ``kx-user``.
-
-    ``LabCluster._format`` calls this without arguments right after ``_prepare`` configured the
-    listener, so the state dir defaults to the lab prepared last in this process.
-    """
-    with _lock:
-        target = state_dir or _last_prepared
-    if target is None:
-        raise LabError("The SCRAM user cannot be created: the secure listener of this lab was never "
-                       "configured; run `kafka-explorer lab reset` and start it again with "
-                       "--security sasl-scram.")
-    password = scram_password(target)
+def format_scram_args(state_dir: Path) -> list[str]:
+    """The ``StorageTool format`` arguments creating the SCRAM user ``kx-user`` of the lab in
+    ``state_dir`` (its password is made on first use and kept in the state dir)."""
+    password = scram_password(state_dir)
     return ["--add-scram", f"{SCRAM_MECHANISM}=[name={SCRAM_USER},password={password}]"]
 
 
@@ -245,16 +227,10 @@ def ensure_certificates(state_dir: Path) -> Path:
 # ---- client side ---------------------------------------------------------------------------------
 
 
-def _spec(state_dir: Path) -> LabSpec:
-    from tui.lab.cluster import LabCluster
-
-    return LabCluster(Path(state_dir)).spec
-
-
 def lab_credentials(state_dir: Path) -> dict[str, str]:
     """librdkafka properties for the lab's secure listener (they include the SCRAM password: treat
     the result as secret). Empty for a plaintext lab."""
-    spec = _spec(state_dir)
+    spec = load_spec(Path(state_dir))
     if spec.security == "sasl-scram":
         return {"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": SCRAM_MECHANISM,
                 "sasl.username": SCRAM_USER, "sasl.password": scram_password(state_dir)}
@@ -265,7 +241,7 @@ def lab_credentials(state_dir: Path) -> dict[str, str]:
 
 def connection_snippet(state_dir: Path, name: str = "lab-secure") -> str:
     """A profiles.yaml snippet for the secure listener; the password stays in its file."""
-    spec = _spec(state_dir)
+    spec = load_spec(Path(state_dir))
     secure = spec.secure_bootstrap()
     if secure is None:
         return ""

@@ -6,11 +6,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from tui.lab.errors import LabError
 from tui.vocab import LabProfile, SecurityMode, names
 
 PROFILES = names(LabProfile)
 SECURITY_MODES = names(SecurityMode)
 NODE_COUNTS = (1, 3)
+SPEC_FILE = "cluster.json"
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,15 @@ class LabSpec:
         data = json.loads(path.read_text())
         ports = {int(k): NodePorts(**v) for k, v in data.pop("ports").items()}
         return cls(ports=ports, **data)
+
+
+def load_spec(state_dir: Path) -> LabSpec:
+    """The spec of the lab in ``state_dir``; LabError when there is none or it is unreadable."""
+    path = Path(state_dir) / SPEC_FILE
+    if not path.exists():
+        raise LabError(f"No lab cluster in {state_dir}; start one with `kafka-explorer lab up`.")
+    try:
+        return LabSpec.load(path)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise LabError(f"The lab state in {path} is unreadable ({exc}); "
+                       "run `kafka-explorer lab reset`.") from exc

@@ -1,7 +1,8 @@
 """User settings the explorer remembers (``settings.yaml``) and the keymap (``keymap.yaml``).
 
-Both live in ``config_dir()``. Reading never fails: a broken file yields defaults plus a problem
-sentence the app shows as a notification. Writing creates the directory lazily.
+Both live in ``config_dir()`` and are read by :mod:`tui.yamldoc`. Reading never fails: a broken
+file yields defaults plus a problem sentence (with the line) the app shows as a notification.
+Writing creates the directory lazily.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from typing import Any
 
 import yaml
 
-from tui import paths
+from tui import paths, yamldoc
+from tui.yamldoc import Document, YamlError, get_opt_str, kind
+
+MAX_FILE_BYTES = 64_000
 
 
 @dataclass
@@ -30,34 +34,36 @@ def keymap_file() -> Path:
     return paths.config_dir() / "keymap.yaml"
 
 
-def _read_mapping(path: Path) -> tuple[dict[str, Any], str | None]:
+def _read_document(path: Path, what: str = "settings file") -> tuple[Document, dict[str, Any], str | None]:
+    """The document, its top-level mapping and a problem sentence (defaults: an empty mapping)."""
+    empty = Document(source=str(path), data=None)
     if not path.exists():
-        return {}, None
+        return empty, {}, None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return {}, f"{path} could not be read ({first}); using defaults."
-    if data is None:
-        return {}, None
-    if not isinstance(data, dict):
-        return {}, f"{path} must be a mapping; using defaults."
-    return data, None
+        doc = yamldoc.read(path, what=what, max_bytes=MAX_FILE_BYTES)
+    except YamlError as exc:
+        return empty, {}, f"{exc.sentence.rstrip('.')}; using defaults."
+    if doc.data is None:
+        return doc, {}, None
+    if not isinstance(doc.data, dict):
+        return doc, {}, f"{path} must be a mapping, not {kind(doc.data)}; using defaults."
+    return doc, {str(k): v for k, v in doc.data.items()}, None
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    data, problem = _read_mapping(path or settings_file())
+    doc, data, problem = _read_document(path or settings_file())
     settings = Settings(problems=[problem] if problem else [])
-    theme = data.get("theme")
-    if isinstance(theme, str):
-        settings.theme = theme
+    try:
+        settings.theme = get_opt_str(doc.at("theme"), data, "theme")
+    except YamlError as exc:  # a bad value is ignored, not fatal
+        settings.problems.append(f"{exc.sentence.rstrip('.')}; ignored.")
     return settings
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> str | None:
     """Write the settings; returns a problem sentence instead of raising."""
     target = path or settings_file()
-    data, _ = _read_mapping(target)  # keep keys other versions wrote
+    _doc, data, _ = _read_document(target)  # keep keys other versions wrote
     if settings.theme:
         data["theme"] = settings.theme
     try:
@@ -70,16 +76,15 @@ def save_settings(settings: Settings, path: Path | None = None) -> str | None:
 
 def load_keymap(known_ids: set[str], path: Path | None = None) -> tuple[dict[str, str], list[str]]:
     """``{binding id: keys}`` from keymap.yaml (e.g. ``node.kill: ctrl+k``), plus problems."""
-    file = path or keymap_file()
-    data, problem = _read_mapping(file)
+    doc, data, problem = _read_document(path or keymap_file(), "keymap file")
     problems = [problem] if problem else []
     keymap: dict[str, str] = {}
     for key, value in data.items():
-        if str(key) not in known_ids:
-            problems.append(f"{file}: unknown command id {str(key)!r} ignored.")
+        if key not in known_ids:
+            problems.append(f"{doc.where(key)}: unknown command id {key!r} ignored.")
             continue
         if not isinstance(value, str) or not value.strip():
-            problems.append(f"{file}: {key} needs a key name such as \"ctrl+k\".")
+            problems.append(f"{doc.where(key)}: {key} needs a key name such as \"ctrl+k\".")
             continue
-        keymap[str(key)] = value.strip()
+        keymap[key] = value.strip()
     return keymap, problems

@@ -2,7 +2,7 @@
 
 Search order (later wins on a name clash): the wheel's ``tui/themes_data``, the source checkout's
 ``themes/``, then the user's ``config_dir()/themes``. A broken file is skipped and reported, never
-fatal.
+fatal. Files are read by :mod:`tui.yamldoc` (size cap, ``yaml.safe_load`` only).
 """
 
 from __future__ import annotations
@@ -11,14 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from textual.theme import Theme
 
-from tui import paths
+from tui import paths, yamldoc
+from tui.yamldoc import Where, YamlError, get_bool, get_float, get_str, kind, mapping
 
 DEFAULT_THEME = "kx-dark"
 _COLOR_KEYS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
                "background", "surface", "panel", "boost")
+MAX_THEME_BYTES = 64_000
+
+
+class ThemeError(YamlError, ValueError):
+    """A theme file that cannot be used; the sentence names the file."""
+
+
 _ALIASES = {"dark": "kx-dark", "light": "kx-light", "high-contrast": "kx-high-contrast",
             "hc": "kx-high-contrast"}
 
@@ -48,34 +55,33 @@ def theme_dirs() -> list[Path]:
 
 
 def theme_from_mapping(data: Any, origin: str) -> Theme:
-    """Validate one theme document; raises ValueError with a sentence naming ``origin``."""
+    """Validate one theme document; raises :class:`ThemeError` (a ValueError) naming ``origin``."""
+    w = Where(origin, ThemeError)
     if not isinstance(data, dict):
-        raise ValueError(f"{origin}: a theme file must be a mapping of keys to values.")
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"{origin}: the theme needs a `name`.")
-    if not isinstance(data.get("primary"), str):
-        raise ValueError(f"{origin}: the theme needs a `primary` colour.")
-    kwargs: dict[str, Any] = {"name": name.strip(), "primary": data["primary"]}
+        w.fail("a theme file must be a mapping of keys to values.")
+    fields = mapping(w, data, "theme")
+    if fields.get("name") is None:
+        w.fail("the theme needs a `name`.")
+    if not isinstance(fields.get("primary"), str):
+        w.fail("the theme needs a `primary` colour.")
+    kwargs: dict[str, Any] = {"name": get_str(w, fields, "name"), "primary": fields["primary"]}
     for key in _COLOR_KEYS[1:]:
-        if key in data:
-            if not isinstance(data[key], str):
-                raise ValueError(f"{origin}: `{key}` must be a colour string like \"#112233\".")
-            kwargs[key] = data[key]
-    if "dark" in data:
-        kwargs["dark"] = bool(data["dark"])
+        if key in fields:
+            if not isinstance(fields[key], str):
+                w.fail(f"`{key}` must be a colour string like \"#112233\", not {kind(fields[key])}.")
+            kwargs[key] = fields[key]
+    if "dark" in fields:
+        kwargs["dark"] = get_bool(w, fields, "dark", True)
     for key in ("luminosity_spread", "text_alpha"):
-        if key in data:
-            kwargs[key] = float(data[key])
-    variables = data.get("variables", {})
-    if not isinstance(variables, dict):
-        raise ValueError(f"{origin}: `variables` must be a mapping.")
-    kwargs["variables"] = {str(k): str(v) for k, v in variables.items()}
+        if key in fields:
+            kwargs[key] = get_float(w, fields, key, low=0.0, high=1.0)
+    variables = mapping(w, fields.get("variables"), "variables")
+    kwargs["variables"] = {k: str(v) for k, v in variables.items()}
     theme = Theme(**kwargs)
     try:
         theme.to_color_system()  # rejects unparsable colours now, not at render time
     except Exception as exc:
-        raise ValueError(f"{origin}: {exc}") from exc
+        w.fail(str(exc))
     return theme
 
 
@@ -86,9 +92,10 @@ def load_themes(dirs: list[Path] | None = None) -> ThemeSet:
             continue
         for file in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
             try:
-                data = yaml.safe_load(file.read_text(encoding="utf-8"))
-                theme = theme_from_mapping(data, file.name)
-            except (OSError, yaml.YAMLError, ValueError, TypeError) as exc:
+                doc = yamldoc.read(file, what="theme file", name=file.name, max_bytes=MAX_THEME_BYTES,
+                                   error=ThemeError)
+                theme = theme_from_mapping(doc.data, file.name)
+            except (ValueError, TypeError) as exc:  # ThemeError, or Theme() refusing a value
                 message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 found.problems.append(f"Theme file {file} was skipped: {message}")
                 continue
