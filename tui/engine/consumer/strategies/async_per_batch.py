@@ -1,9 +1,11 @@
 """async-per-batch: process the batch, then commit(offsets=<last+1 per partition>,
 asynchronous=True) -- the Python default. The call returns at once; the result arrives later through
 the on_commit callback, served by a later consume(). A crash loses the commits still in flight, so
-more records may be redelivered than with sync-per-batch (at-least-once); an async commit that
-completes after a rebalance can even move the committed offset backwards. A clean leave first makes
-one final synchronous commit of everything processed."""
+more records may be redelivered than with sync-per-batch (at-least-once). A late async commit sent
+after a rebalance is rejected by the group coordinator (ILLEGAL_GENERATION, or STALE_MEMBER_EPOCH
+with the consumer protocol), so it cannot overwrite the new owner's progress; within one generation a
+retried older request can still land after a newer one and move the committed offset backwards. A
+clean leave first makes one final synchronous commit of everything processed."""
 
 from __future__ import annotations
 

@@ -3,14 +3,18 @@ kx-<group>-<member>, the same for every incarnation so a restart fences the cras
 begin_transaction(); produce one output record per input record into the output topic (same key,
 value and headers plus kx-src=<topic>/<partition>/<offset>); send_offsets_to_transaction(<last+1 per
 partition>, consumer_group_metadata()); commit_transaction(). The input offsets count as committed only
-when commit_transaction() returns. If it fails the transaction is aborted and the member seeks back to
-the start of the batch. A crash in the middle leaves the transaction open; the restarted member's
-init_transactions() aborts it, so a read_committed reader of the output topic sees every input record
-exactly once."""
+when commit_transaction() returns. A retriable error (e.g. _TIMED_OUT: the commit goes on in the
+background) is retried, never answered with an abort -- aborting and rewinding after a commit that
+later completes would copy the batch twice. Only an error that requires an abort
+(txn_requires_abort()) aborts the transaction and seeks back to the start of the batch; a fatal one
+(fenced by a newer incarnation) drops the producer. A crash in the middle leaves the transaction open;
+the restarted member's init_transactions() aborts it, so a read_committed reader of the output topic
+sees every input record exactly once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaException, Message, TopicPartition
@@ -23,6 +27,9 @@ from tui.engine.consumer.strategies.base import (
 )
 
 TXN_TIMEOUT = 10.0
+"""Seconds per attempt of a transactional call."""
+TXN_RETRY_FOR = 120.0
+"""How long retriable errors of one call are retried before the member gives the batch up."""
 
 
 class Transactional(Strategy):
@@ -54,9 +61,9 @@ class Transactional(Strategy):
         offsets = next_offsets(records)
         io.emit("commit-req", offsets=_pairs(offsets), mode="txn")
         try:
-            producer.send_offsets_to_transaction(offsets, io.consumer.consumer_group_metadata(),
-                                                 TXN_TIMEOUT)
-            producer.commit_transaction(TXN_TIMEOUT)
+            _retrying(lambda: producer.send_offsets_to_transaction(
+                offsets, io.consumer.consumer_group_metadata(), TXN_TIMEOUT))
+            _retrying(lambda: producer.commit_transaction(TXN_TIMEOUT))
         except KafkaException as exc:
             io.emit("commit-result", offsets=_pairs(offsets), mode="txn", ok=False,
                     error=str(exc.args[0].name() if exc.args else exc))
@@ -67,18 +74,35 @@ class Transactional(Strategy):
 
     def _abort(self, producer: Any, exc: KafkaException) -> None:
         err = exc.args[0] if exc.args else None
-        if err is not None and getattr(err, "fatal", lambda: False)():
-            self._producer = None  # fenced or fatal: the next batch builds a new producer
-            return
-        try:
-            producer.abort_transaction(TXN_TIMEOUT)
-        except KafkaException:
-            self._producer = None
+        if err is not None and getattr(err, "txn_requires_abort", lambda: False)():
+            try:
+                producer.abort_transaction(TXN_TIMEOUT)
+                return
+            except KafkaException:
+                pass
+        # fenced, fatal, or still retriable after TXN_RETRY_FOR: a new producer's init_transactions()
+        # fences this one and aborts whatever it left open
+        self._producer = None
 
     def before_crash(self, io: MemberIO) -> None:
         # put the open transaction's records into the log, so the crash leaves real uncommitted data
         if self._producer is not None:
             self._producer.flush(5.0)
+
+
+def _retrying(call: Callable[[], object]) -> None:
+    """Run a transactional call, retrying while librdkafka says the error is retriable (the
+    operation may still complete); raise the first error that is not, or the last one at the end."""
+    deadline = time.monotonic() + TXN_RETRY_FOR
+    while True:
+        try:
+            call()
+            return
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            retriable = err is not None and getattr(err, "retriable", lambda: False)()
+            if not retriable or time.monotonic() >= deadline:
+                raise
 
 
 def _pairs(offsets: list[TopicPartition]) -> list[list[Any]]:
