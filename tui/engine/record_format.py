@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 HEADER_ID = "kx-id"
 HEADER_RUN = "kx-run"
 HEADER_SEQ = "kx-seq"
 VALUE_PREFIX = b"kx|"
+_PREFIX_LEN = len(VALUE_PREFIX)
 _ALPHABET = string.digits + string.ascii_lowercase
 NAME_CHARS = set(string.ascii_letters + string.digits + "_.-")
 
@@ -67,20 +69,23 @@ def headers_for(msg_id: str, run: str, seq: int) -> list[tuple[str, bytes]]:
     return [(HEADER_ID, msg_id.encode()), (HEADER_RUN, run.encode()), (HEADER_SEQ, str(seq).encode())]
 
 
-def msg_id_of(value: bytes | None, headers: list[tuple[str, bytes | None]] | None = None) -> str | None:
-    """Recover the msg_id from headers, else from the value prefix; None for foreign records."""
+def msg_id_of(value: bytes | None,
+              headers: Iterable[tuple[str, str | bytes | None]] | None = None) -> str | None:
+    """Recover the msg_id from headers, else from the value prefix; None for foreign records.
+
+    ``headers`` as confluent-kafka returns them (values that are not bytes are ignored)."""
     if headers:
         for key, raw in headers:
-            if key == HEADER_ID and raw:
+            if key == HEADER_ID and raw and isinstance(raw, bytes):
                 try:
                     return raw.decode()
                 except UnicodeDecodeError:
                     return None
     if value and value.startswith(VALUE_PREFIX):
-        end = value.find(b"|", len(VALUE_PREFIX))
+        end = value.find(b"|", _PREFIX_LEN)
         if end > 0:
             try:
-                return value[len(VALUE_PREFIX):end].decode()
+                return value[_PREFIX_LEN:end].decode()
             except UnicodeDecodeError:
                 return None
     return None

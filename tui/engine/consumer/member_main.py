@@ -6,10 +6,18 @@ from librdkafka's own threads. A child process that dies by ``os._exit`` (crash 
 SIGKILL (crash now) stops heartbeating at once, commits nothing more, and the group notices only after
 its session timeout -- exactly like a real crashed service.
 
-Protocol (JSON lines): the parent writes one init object on stdin (connection conf, spec, member name,
-incarnation), then control objects (``{"op": "pause"}``...); EOF on stdin means "leave cleanly". The
-child writes events on stdout, one line each, flushed at once so everything written before a crash
-reaches the parent. The Consumer is created, polled and closed by this process's main thread only.
+Protocol: the parent writes one JSON init object on stdin (connection conf, spec, member name,
+incarnation), then JSON control lines (``{"op": "pause"}``...); EOF on stdin means "leave cleanly".
+The child writes events on stdout as frames (:mod:`tui.engine.consumer.wire`). The Consumer is
+created, polled and closed by this process's main thread only.
+
+What reaches the parent, and when: DELIVER and PROCESSED are buffered a batch at a time; every other
+event is written at once, after whatever is buffered. The buffer is always written before the member
+does anything that can make an offset committed (commit, store_offsets, close, a transaction's
+offsets) and before it waits for anything (consume, processing time, init_transactions) or
+crashes. So the parent's log is always a prefix of what the member did, and a SIGKILL loses only
+evidence of work since the last such point, which no commit covers -- the log then reads as if
+the kill had come at that point.
 """
 
 from __future__ import annotations
@@ -22,41 +30,93 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
+from tui.engine.consumer import wire
+from tui.engine.consumer.state import RECENT
 from tui.engine.consumer.strategies import strategy_class
 from tui.engine.consumer.strategies.base import Strategy
 from tui.engine.record_format import msg_id_of
 from tui.kafka import clients
 
-PREVIEW = 256
-"""Key/value bytes sent to the parent for the recent-deliveries tail."""
 CRASH_EXIT = 137
 
 
 class Channel:
-    """Writes events to stdout, one flushed JSON line each."""
+    """Writes frames to stdout; DELIVER batches and PROCESSED runs wait in a buffer until
+    :meth:`flush` (or any other event) writes everything, in order, with one write."""
 
-    def __init__(self) -> None:
+    def __init__(self, out: BinaryIO | None = None) -> None:
         self._lock = threading.Lock()
-        self._out = sys.stdout.buffer
+        self._out = out if out is not None else sys.stdout.buffer
+        self._frames: list[bytes] = []
+        self._run_batch = 0
+        self._run_start = 0
+        self._stamps: list[float] = []
+        """The open run of PROCESSED: records ``_run_start..`` of batch ``_run_batch``."""
 
     def emit(self, kind: str, **fields: Any) -> None:
-        self.emit_many([(kind, fields)])
-
-    def emit_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
-        """Write several events with one write + flush (e.g. a batch's DELIVERs)."""
-        now = time.time()
-        data = b"".join(json.dumps({"k": kind, "ts": now, **fields}, separators=(",", ":"),
-                                   default=str).encode() + b"\n" for kind, fields in events)
+        """Write one event now (after anything buffered)."""
+        fields["k"] = kind
+        fields["ts"] = time.time()
+        frame = wire.encode_event(fields)
         with self._lock:
-            try:
-                self._out.write(data)
-                self._out.flush()
-            except (BrokenPipeError, ValueError):
-                os._exit(2)  # the parent is gone: nobody to report to
+            self._seal()
+            self._frames.append(frame)
+            self._write()
+
+    def add(self, kind: str, **fields: Any) -> None:
+        """Buffer one event (written with the next flush)."""
+        fields["k"] = kind
+        fields["ts"] = time.time()
+        frame = wire.encode_event(fields)
+        with self._lock:
+            self._seal()
+            self._frames.append(frame)
+
+    def delivered(self, frame: bytes) -> None:
+        """Buffer a batch's DELIVER frame (:func:`wire.encode_delivered`)."""
+        with self._lock:
+            self._seal()
+            self._frames.append(frame)
+
+    def processed(self, batch: int, index: int, ts: float) -> None:
+        """Buffer: record ``index`` of ``batch`` was processed at ``ts``."""
+        with self._lock:
+            if batch != self._run_batch or index != self._run_start + len(self._stamps):
+                self._seal()
+                self._run_batch, self._run_start = batch, index
+            self._stamps.append(ts)
+
+    def processed_all(self, batch: int, stamps: list[float]) -> None:
+        """Buffer: every record of ``batch`` was processed, at these times."""
+        with self._lock:
+            self._seal()
+            self._run_batch, self._run_start, self._stamps = batch, 0, stamps
+
+    def flush(self) -> None:
+        with self._lock:
+            self._seal()
+            self._write()
+
+    def _seal(self) -> None:
+        if self._stamps:
+            self._frames.append(wire.encode_processed(self._run_batch, self._run_start, self._stamps))
+            self._run_start += len(self._stamps)
+            self._stamps = []
+
+    def _write(self) -> None:
+        if not self._frames:
+            return
+        data = b"".join(self._frames)
+        self._frames.clear()
+        try:
+            self._out.write(data)
+            self._out.flush()
+        except (BrokenPipeError, ValueError):
+            os._exit(2)  # the parent is gone: nobody to report to
 
 
 class _ForwardLogs(logging.Handler):
@@ -66,10 +126,6 @@ class _ForwardLogs(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.channel.emit("log", level=record.levelname.lower(), text=record.getMessage()[:500])
-
-
-def _preview(data: bytes | None) -> str | None:
-    return None if data is None else data[:PREVIEW].decode("latin-1")
 
 
 def _pairs(offsets: Sequence[TopicPartition]) -> list[list[Any]]:
@@ -96,6 +152,7 @@ class MemberLoop:
         self.generation = 0
         self.async_pending = 0
         self.processed: dict[tuple[str, int], int] = {}
+        self.batch_no = 0
         self.cooperative = (self.spec["protocol"] == "consumer"
                             or self.spec["assignor"] == "cooperative-sticky")
         self.log = logging.getLogger(f"kafka_explorer.member.{self.member}")
@@ -153,18 +210,20 @@ class MemberLoop:
                       error=_err_name(exc))
 
     def store(self, offsets: list[TopicPartition]) -> None:
+        self.channel.flush()  # the auto-commit timer may commit what is stored at any moment
         try:
             self._consumer.store_offsets(offsets=offsets)
         except KafkaException as exc:  # e.g. the partition was revoked meanwhile
             self.emit("error", text=f"store_offsets failed: {_err_name(exc)}")
             return
-        self.emit("commit-req", offsets=_pairs(offsets), mode="store")
+        self.channel.add("commit-req", offsets=_pairs(offsets), mode="store")
 
     def make_producer(self) -> Any:
         conf = dict(self.init["conf"])
         conf.update({"transactional.id": self.transactional_id, "enable.idempotence": True,
                      "acks": "all", "transaction.timeout.ms": 15000, "message.timeout.ms": 10000})
         producer = clients.producer(conf, error_cb=self._on_error, logger=self.log)
+        self.channel.flush()  # init_transactions may wait for seconds
         producer.init_transactions(20.0)
         return producer
 
@@ -321,6 +380,7 @@ class MemberLoop:
                     continue
                 self.emit("error", text=f"fatal: {self.fatal.str()}", fatal=True)
                 return 3
+            self.channel.flush()  # never wait with evidence unsent
             try:
                 msgs = self._consumer.consume(num_messages=int(self.spec["batch_size"]),
                                               timeout=0.25 if self.paused else 0.5)
@@ -339,12 +399,14 @@ class MemberLoop:
                 next_positions = time.monotonic() + 1.0
 
     def _records(self, msgs: list[Message]) -> list[Message]:
-        out = []
+        out = [msg for msg in msgs if msg.error() is None]
+        if len(out) == len(msgs):
+            return out
         for msg in msgs:
             err = msg.error()
             if err is None:
-                out.append(msg)
-            elif err.code() == KafkaError._MAX_POLL_EXCEEDED:
+                continue
+            if err.code() == KafkaError._MAX_POLL_EXCEEDED:
                 self.emit("kicked", text=err.str())
             elif err.code() != KafkaError._PARTITION_EOF:
                 # a fatal client error arrives as a message error with code _FATAL
@@ -361,33 +423,59 @@ class MemberLoop:
             self.emit("strategy", name=self.strategy_name,
                       detail=f"from the batch starting at {first.topic()}[{first.partition()}]"
                              f"@{first.offset()}")
-        # one write for the batch's DELIVERs; each PROCESSED is flushed on its own (it is the evidence)
-        self.channel.emit_many([("deliver", {
-            "t": msg.topic(), "p": msg.partition(), "o": msg.offset(), "id": _msg_id(msg),
-            "le": msg.leader_epoch(), "key": _preview(msg.key()), "val": _preview(msg.value())})
-            for msg in records])
+        self.batch_no += 1
+        batch = self.batch_no
+        topics = [msg.topic() or "" for msg in records]
+        parts = [msg.partition() or 0 for msg in records]
+        offsets = [msg.offset() or 0 for msg in records]
+        n = len(records)
+        tail = [(i, records[i].key(), records[i].value()) for i in range(max(0, n - RECENT), n)]
+        self.channel.delivered(wire.encode_delivered(
+            time.time(), batch, topics, parts, offsets,
+            _msg_ids(records), tail))
         strategy = self.strategy()
         strategy.batch_start(self, records)
-        for index, msg in enumerate(records):
-            self._process(msg, first=index == 0)
-            if self.leaving:
-                return
-            self.emit("processed", t=msg.topic(), p=msg.partition(), o=msg.offset(),
-                      id=_msg_id(msg))
-            self.processed[(msg.topic() or "", msg.partition() or 0)] = (msg.offset() or 0) + 1
-            if self.crash_left is not None:
-                self.crash_left -= 1
-                if self.crash_left <= 0:
-                    self._crash(f"after processing {index + 1} of {len(records)} records of a "
-                                f"batch")
-            strategy.record_done(self, msg)
+        record_done = strategy.record_done if _overrides(strategy, "record_done") else None
+        now = time.time
+        if not (self.processing_ms or self.slow or self.crash_left is not None or record_done):
+            # nothing happens between records (controls are only read while waiting)
+            self.channel.processed_all(batch, [now() for _ in records])
+            self._note_processed(topics, parts, offsets, n)
+            strategy.batch_end(self, records)
+            return
+        processed = self.channel.processed
+        done = 0
+        try:
+            for index, msg in enumerate(records):
+                if self.processing_ms or (self.slow and index == 0):
+                    self._process(msg, first=index == 0)
+                    if self.leaving:
+                        return
+                processed(batch, index, now())
+                done = index + 1
+                if self.crash_left is not None:
+                    self.crash_left -= 1
+                    if self.crash_left <= 0:
+                        self._crash(f"after processing {index + 1} of {n} records of a batch")
+                if record_done is not None:
+                    record_done(self, msg)
+        finally:
+            self._note_processed(topics, parts, offsets, done)
         strategy.batch_end(self, records)
+
+    def _note_processed(self, topics: list[str], parts: list[int], offsets: list[int],
+                        count: int) -> None:
+        """Next offset per partition of the first ``count`` records (what a close commits)."""
+        self.processed.update(zip(zip(topics[:count], parts[:count], strict=True),
+                                  [o + 1 for o in offsets[:count]], strict=True))
 
     def _process(self, msg: Message, first: bool) -> None:
         """'Processing' is sleeping: per record, plus one long stall per batch in slow mode."""
         delay = self.processing_ms / 1000.0
         if first and self.slow:
             delay += (int(self.spec["max_poll_interval_ms"]) + 2000) / 1000.0
+        if delay > 0:
+            self.channel.flush()  # the parent sees each record as it is processed
         deadline = time.monotonic() + delay
         while time.monotonic() < deadline:
             time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
@@ -396,6 +484,7 @@ class MemberLoop:
                 return
 
     def _crash(self, detail: str) -> None:
+        self.channel.flush()  # PROCESSED up to this record reaches the parent whatever comes next
         try:
             self.strategy().before_crash(self)
         finally:
@@ -459,6 +548,7 @@ class MemberLoop:
             self.strategy().close(self, pending)
         except KafkaException as exc:
             self.emit("error", text=f"final commit failed: {_err_name(exc)}")
+        self.channel.flush()  # close() commits whatever is stored
         try:
             self._consumer.close()
         except (KafkaException, RuntimeError) as exc:
@@ -467,11 +557,17 @@ class MemberLoop:
         return 0
 
 
-def _msg_id(msg: Message) -> str | None:
-    headers = msg.headers()
-    pairs = [(k, v if isinstance(v, bytes) else None) for k, v in (headers or [])
-             if isinstance(k, str)] if isinstance(headers, list) else None
-    return msg_id_of(msg.value(), pairs)
+def _msg_ids(records: list[Message]) -> list[str | None]:
+    out: list[str | None] = []
+    for msg in records:
+        headers = msg.headers()
+        out.append(msg_id_of(msg.value(), headers if isinstance(headers, list) else None))
+    return out
+
+
+def _overrides(strategy: Strategy, hook: str) -> bool:
+    """Whether the strategy does something in ``hook`` (the base class's hooks do nothing)."""
+    return getattr(type(strategy), hook) is not getattr(Strategy, hook)
 
 
 def _by_topic(partitions: list[TopicPartition]) -> dict[str, list[int]]:

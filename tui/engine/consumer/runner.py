@@ -1,8 +1,10 @@
 """MemberRunner: the thread ``consumer-runner:<member>`` that owns one member incarnation's process.
 
 It starts ``tui.engine.consumer.member_main`` (which creates, polls and closes the Consumer), forwards
-control requests to it, turns its event lines into the consumption log, the member's view state and
-bus events, and notices when it exits (left, crashed, or died).
+control requests to it, turns its event frames (:mod:`tui.engine.consumer.wire`) into the consumption
+log, the member's view state and bus events, and notices when it exits (left, crashed, or died).
+Deliveries and processed records come a batch at a time and are handled a batch at a time: one log
+append, one state update, whatever the batch size.
 """
 
 from __future__ import annotations
@@ -14,25 +16,19 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import IO, Any
 
 from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.state import MemberState
 from tui.engine.consumer.views import ConsumedRecordView
+from tui.engine.consumer.wire import Delivered, FrameReader, Processed
 from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEventKind as K
 
 PUBLISH_EVERY = 1.0
 """Seconds between aggregated member.delivered / member.commit bus events."""
-LOG_KINDS = {"assign": K.ASSIGN, "revoke": K.REVOKE, "lost": K.LOST, "seek": K.SEEK,
-             "deliver": K.DELIVER, "processed": K.PROCESSED, "commit-req": K.COMMIT_REQ,
-             "commit-result": K.COMMIT_RESULT, "crash": K.CRASH, "leave": K.LEAVE,
-             "kicked": K.KICKED, "strategy": K.STRATEGY}
-
-
-def _bytes(text: Any) -> bytes | None:
-    return text.encode("latin-1") if isinstance(text, str) else None
 
 
 def _parts_text(topic: str, parts: list[int]) -> str:
@@ -61,6 +57,9 @@ class MemberRunner:
         self.left = False
         self.exit_code: int | None = None
         self._stderr_tail = b""
+        self._reader = FrameReader()
+        self._batch: Delivered | None = None
+        """The member's current batch (PROCESSED frames point into it)."""
         self._delivered_since = 0
         self._delivered_range: dict[tuple[str, int], tuple[int, int]] = {}
         self._commits_since = 0
@@ -126,7 +125,6 @@ class MemberRunner:
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ, "out")
         sel.register(proc.stderr, selectors.EVENT_READ, "err")
-        buffer = b""
         open_streams = 2
         try:
             while open_streams:
@@ -140,11 +138,10 @@ class MemberRunner:
                     if key.data == "err":
                         self._stderr_tail = (self._stderr_tail + chunk)[-2000:]
                         continue
-                    buffer += chunk
-                    *lines, buffer = buffer.split(b"\n")
-                    for line in lines:
-                        self._line(line)
-                    if lines:
+                    frames = self._reader.feed(chunk)
+                    for frame in frames:
+                        self._frame(frame)
+                    if frames:
                         self.ctx.bump()  # once per chunk, not per event
                 self._publish_aggregates(False)
             self.exit_code = proc.wait()
@@ -180,16 +177,18 @@ class MemberRunner:
             self.state.state = "crashed" if self.crashed else "stopped"
             self.state.assignment.clear()
 
-    def _line(self, raw: bytes) -> None:
-        try:
-            ev = json.loads(raw)
-        except ValueError:
+    def _frame(self, frame: dict[str, Any] | Delivered | Processed) -> None:
+        if isinstance(frame, Delivered):
+            self._delivered(frame)
             return
-        kind = ev.get("k")
-        ts = float(ev.get("ts") or time.time())
+        if isinstance(frame, Processed):
+            self._processed(frame)
+            return
+        kind = frame.get("k")
+        ts = float(frame.get("ts") or time.time())
         handler = getattr(self, "_ev_" + str(kind).replace("-", "_"), None)
         if handler is not None:
-            handler(ev, ts)
+            handler(frame, ts)
 
     def _log(self, ts: float, topic: str, kind: K, **fields: Any) -> None:
         self.log.append(ts, self.name, self.incarnation, self.spec.group, topic, kind,
@@ -237,27 +236,42 @@ class MemberRunner:
     def _ev_lost(self, ev: dict[str, Any], ts: float) -> None:
         self._ev_revoke(ev, ts, lost=True)
 
-    def _ev_deliver(self, ev: dict[str, Any], ts: float) -> None:
-        topic, p, o = str(ev["t"]), int(ev["p"]), int(ev["o"])
-        msg_id = ev.get("id")
-        self._log(ts, topic, K.DELIVER, partition=p, offset=o, msg_id=msg_id)
-        again = self.log.note_delivery(self.spec.group, topic, p, o)
+    def _delivered(self, d: Delivered) -> None:
+        """A consume() batch: DELIVER per record, counters, the recent tail, redelivery flags."""
+        self._batch = d
+        group, topics, parts, offsets = self.spec.group, d.topics, d.partitions, d.offsets
+        self.log.append_records(K.DELIVER, d.ts, self.name, self.incarnation, group,
+                                self.state.strategy, topics, parts, offsets, d.msg_ids)
+        again = self.log.note_deliveries(group, topics, parts, offsets)
+        per_part = Counter(zip(topics, parts, strict=True))
+        recent = [ConsumedRecordView(d.ts, topics[i], parts[i], offsets[i], d.msg_ids[i], key, value,
+                                     again[i]) for i, (key, value) in sorted(d.previews.items())]
         with self.state.lock:
             st = self.state
-            st.delivered += 1
-            st.redelivered += int(again)
-            st.part(topic, p).delivered += 1
-            st.recent.append(ConsumedRecordView(ts, topic, p, o, msg_id, _bytes(ev.get("key")),
-                                          _bytes(ev.get("val")), again))
-        self._delivered_since += 1
-        low, high = self._delivered_range.get((topic, p), (o, o))
-        self._delivered_range[(topic, p)] = (min(low, o), max(high, o))
+            st.delivered += len(offsets)
+            st.redelivered += sum(again)
+            for (topic, p), n in per_part.items():
+                st.part(topic, p).delivered += n
+            st.recent.extend(recent)
+        self._delivered_since += len(offsets)
+        ranges = self._delivered_range
+        for key, (low, high) in _ranges(per_part, topics, parts, offsets).items():
+            old = ranges.get(key)
+            ranges[key] = (low, high) if old is None else (min(old[0], low), max(old[1], high))
 
-    def _ev_processed(self, ev: dict[str, Any], ts: float) -> None:
-        self._log(ts, str(ev["t"]), K.PROCESSED, partition=int(ev["p"]), offset=int(ev["o"]),
-                  msg_id=ev.get("id"))
+    def _processed(self, p: Processed) -> None:
+        d = self._batch
+        if d is None or d.batch != p.batch:
+            self.ctx.log.warning("member %s: processed records of batch %s, which it never "
+                                 "delivered", self.name, p.batch)
+            return
+        end = p.start + len(p.stamps)
+        self.log.append_records(K.PROCESSED, p.stamps, self.name, self.incarnation, self.spec.group,
+                                self.state.strategy, d.topics[p.start:end],
+                                d.partitions[p.start:end], d.offsets[p.start:end],
+                                d.msg_ids[p.start:end])
         with self.state.lock:
-            self.state.processed += 1
+            self.state.processed += len(p.stamps)
 
     def _ev_commit_req(self, ev: dict[str, Any], ts: float) -> None:
         for topic, pairs in _offsets_by_topic(ev.get("offsets") or []).items():
@@ -364,3 +378,18 @@ def _offsets_by_topic(rows: list[list[Any]]) -> dict[str, tuple[tuple[int, int],
     for topic, p, o in rows:
         out.setdefault(str(topic), []).append((int(p), int(o)))
     return {t: tuple(sorted(v)) for t, v in out.items()}
+
+
+def _ranges(per_part: Counter[tuple[str, int]], topics: list[str], parts: list[int],
+            offsets: list[int]) -> dict[tuple[str, int], tuple[int, int]]:
+    """Lowest and highest offset per partition of a batch (usually a single partition)."""
+    if len(per_part) == 1:
+        return {next(iter(per_part)): (min(offsets), max(offsets))}
+    out: dict[tuple[str, int], tuple[int, int]] = {}
+    for key, o in zip(zip(topics, parts, strict=True), offsets, strict=True):
+        seen = out.get(key)
+        if seen is None:
+            out[key] = (o, o)
+        elif o < seen[0] or o > seen[1]:
+            out[key] = (min(seen[0], o), max(seen[1], o))
+    return out

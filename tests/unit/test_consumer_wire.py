@@ -1,0 +1,159 @@
+"""The member -> parent event stream (no Kafka): frames round-trip, the member's buffer keeps the
+order and writes before every commit-affecting step, and the log's batch blocks read back as the
+same ConsumerEvents one-by-one appends would give."""
+
+from __future__ import annotations
+
+import io
+
+from tui.engine.consumer.log import ConsumptionLog
+from tui.engine.consumer.member_main import Channel
+from tui.engine.consumer.wire import (
+    PREVIEW,
+    Delivered,
+    FrameReader,
+    Processed,
+    encode_delivered,
+    encode_event,
+    encode_processed,
+)
+from tui.engine.history import ConsumerEvent
+from tui.engine.history import ConsumerEventKind as K
+
+
+def test_frames_round_trip_whatever_the_chunking() -> None:
+    event = {"k": "commit-result", "ts": 12.5, "offsets": [["t", 0, 7]], "mode": "sync", "ok": False,
+             "error": "REBALANCE_IN_PROGRESS", "fatal": None}
+    long_value = b"v" * 1000
+    delivered = encode_delivered(3.25, 9, ["a", "b", "a"], [0, 5, 1], [10, 2**40, 11],
+                                 ["run/p/0/1", None, "run/p/0/2"],
+                                 [(1, None, b"\x00\xff"), (2, b"key", long_value)])
+    processed = encode_processed(9, 1, [4.0, 4.5])
+    stream = encode_event(event) + delivered + processed
+    for size in (1, 3, 7, len(stream)):
+        reader = FrameReader()
+        frames = []
+        for i in range(0, len(stream), size):
+            frames += reader.feed(stream[i:i + size])
+        assert reader.pending == 0
+        assert reader.bad == 0
+        assert frames == [
+            event,
+            Delivered(3.25, 9, ["a", "b", "a"], [0, 5, 1], [10, 2**40, 11],
+                      ["run/p/0/1", None, "run/p/0/2"],
+                      {1: (None, b"\x00\xff"), 2: (b"key", b"v" * PREVIEW)}),
+            Processed(9, 1, [4.0, 4.5]),
+        ]
+
+
+def test_a_single_topic_batch_and_an_unmarshallable_field() -> None:
+    reader = FrameReader()
+    frames = reader.feed(encode_delivered(1.0, 1, ["t"] * 3, [2, 2, 2], [5, 6, 7], [None] * 3, [])
+                         + encode_event({"k": "error", "ts": 1.0, "text": ValueError("boom")}))
+    assert frames[0] == Delivered(1.0, 1, ["t"] * 3, [2, 2, 2], [5, 6, 7], [None] * 3, {})
+    assert frames[1] == {"k": "error", "ts": 1.0, "text": "boom"}
+
+
+def test_a_frame_cut_by_a_kill_is_left_pending_not_decoded() -> None:
+    whole = encode_processed(1, 0, [1.0])
+    reader = FrameReader()
+    assert reader.feed(whole + whole[:-2]) == [Processed(1, 0, [1.0])]
+    assert reader.pending == len(whole) - 2
+
+
+class _Out(io.BytesIO):
+    """Counts writes: each one is what a SIGKILL right after it would have left the parent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.writes.append(bytes(data))
+        return super().write(data)
+
+
+def _kinds(frames: list[object]) -> list[str]:
+    out = []
+    for f in frames:
+        if isinstance(f, Delivered):
+            out.append(f"D{len(f.offsets)}")
+        elif isinstance(f, Processed):
+            out.append(f"P{f.start}+{len(f.stamps)}")
+        else:
+            assert isinstance(f, dict)
+            out.append(str(f["k"]))
+    return out
+
+
+def test_channel_buffers_evidence_and_writes_it_in_order_before_each_event() -> None:
+    out = _Out()
+    channel = Channel(out)
+    channel.delivered(encode_delivered(1.0, 1, ["t"] * 4, [0] * 4, [0, 1, 2, 3], [None] * 4, []))
+    channel.processed(1, 0, 2.0)
+    channel.processed(1, 1, 2.1)
+    assert out.writes == []  # nothing is written between records
+    channel.emit("commit-req", offsets=[["t", 0, 2]], mode="sync")  # e.g. sync-per-message
+    channel.processed(1, 2, 2.2)
+    channel.add("commit-req", offsets=[["t", 0, 3]], mode="store")  # buffered, like store()
+    channel.processed(1, 3, 2.3)
+    channel.flush()
+    channel.flush()  # nothing new: no empty write
+    assert [_kinds(FrameReader().feed(w)) for w in out.writes] == [
+        ["D4", "P0+2", "commit-req"],
+        ["P2+1", "commit-req", "P3+1"],
+    ]
+
+
+def test_channel_processed_all_and_a_new_batch_start_new_runs() -> None:
+    out = _Out()
+    channel = Channel(out)
+    channel.processed_all(1, [1.0, 1.1, 1.2])
+    channel.processed(2, 0, 2.0)
+    channel.processed(2, 2, 2.2)  # record 1 skipped: a new run
+    channel.flush()
+    assert _kinds(FrameReader().feed(out.getvalue())) == ["P0+3", "P0+1", "P2+1"]
+
+
+def test_log_blocks_read_back_as_single_events_in_seq_order() -> None:
+    blocks = ConsumptionLog()
+    single = ConsumptionLog()
+    rows = [("t", 0, 5, "r/p/0/5"), ("t", 1, 9, None), ("u", 0, 1, "r/p/0/7")]
+    for log in (blocks, single):
+        log.append(1.0, "m1", 0, "g", "t", K.ASSIGN, partitions=(0, 1), generation=1)
+    blocks.append_records(K.DELIVER, 2.0, "m1", 0, "g", "auto", *map(list, zip(*rows, strict=True)))
+    for topic, p, o, mid in rows:
+        single.append(2.0, "m1", 0, "g", topic, K.DELIVER, partition=p, offset=o, msg_id=mid,
+                      strategy="auto")
+    first = blocks.events()  # read in between: later reads must continue, not repeat
+    blocks.append_records(K.PROCESSED, [3.0, 3.1], "m1", 0, "g", "auto", ["t", "t"], [0, 1], [5, 9],
+                          ["r/p/0/5", None])
+    for (topic, p, o, mid), ts in zip(rows[:2], (3.0, 3.1), strict=True):
+        single.append(ts, "m1", 0, "g", topic, K.PROCESSED, partition=p, offset=o, msg_id=mid,
+                      strategy="auto")
+    assert len(first) == 4
+    assert blocks.events() == single.events()
+    assert [e.seq for e in blocks.events()] == [1, 2, 3, 4, 5, 6]
+    assert len(blocks) == 6
+    assert isinstance(blocks.events()[1], ConsumerEvent)
+
+
+def test_log_cap_keeps_the_part_of_a_block_that_fits() -> None:
+    log = ConsumptionLog(cap=3)
+    log.append(1.0, "m1", 0, "g", "t", K.ASSIGN, partitions=(0,), generation=1)
+    kept = log.append_records(K.DELIVER, 2.0, "m1", 0, "g", "never", ["t"] * 4, [0] * 4,
+                              [0, 1, 2, 3], [None] * 4)
+    assert kept == 2
+    assert log.dropped == 2
+    assert len(log) == 3
+    assert [e.offset for e in log.events()] == [None, 0, 1]
+    assert log.append_records(K.PROCESSED, [1.0], "m1", 0, "g", "never", ["t"], [0], [0],
+                              [None]) == 0
+    assert log.dropped == 3
+
+
+def test_note_deliveries_flags_what_the_group_already_got() -> None:
+    log = ConsumptionLog()
+    assert log.note_deliveries("g", ["t"] * 3, [0, 0, 1], [4, 5, 0]) == [False, False, False]
+    assert log.note_deliveries("g", ["t"] * 3, [0, 0, 0], [5, 6, 3]) == [True, False, True]
+    assert log.note_delivery("g2", "t", 0, 5) is False
