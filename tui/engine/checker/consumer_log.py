@@ -107,7 +107,7 @@ class _Stream:
         self.state = state
         self.dmap = log.deliveries.setdefault(self.gtp, {})
         self.part = ix.parts.get((ev.topic, p))
-        self.proc_offs = log.processed_offsets.setdefault(self.gtp, set())
+        self.proc_offs = log.processed_offsets.setdefault(self.gtp, {})
         self.last_processed = -1
         self.epoch = self.refresh()
 
@@ -126,7 +126,8 @@ class ConsumptionLog:
     deliveries: dict[GTP, dict[int, int]] = field(default_factory=dict)
     """offset -> index of the latest delivery of it to the group."""
     redeliveries: list[Redelivery] = field(default_factory=list)
-    processed_offsets: dict[GTP, set[int]] = field(default_factory=dict)
+    processed_offsets: dict[GTP, dict[int, str | None]] = field(default_factory=dict)
+    """offset -> msg_id last processed there."""
     processed_twice: dict[GTP, set[int]] = field(default_factory=dict)
     last_processed: dict[tuple[str, int, str, int], int] = field(default_factory=dict)
     """(member, incarnation, topic, partition) -> highest offset processed."""
@@ -215,10 +216,11 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
             mid = ev.msg_id
             if kind is processed:
                 n_processed += 1
-                if o in cur.proc_offs:
+                before = cur.proc_offs.get(o, _MISSING)
+                # a rewritten offset (truncation) holds another record: processing it is not a repeat
+                if before is not _MISSING and (before == mid or before is None or mid is None):
                     log.processed_twice.setdefault(cur.gtp, set()).add(o)
-                else:
-                    cur.proc_offs.add(o)
+                cur.proc_offs[o] = mid
                 if o > cur.last_processed:
                     cur.last_processed = o
                 continue

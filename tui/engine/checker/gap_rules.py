@@ -140,8 +140,11 @@ class _Partition:
         floor, high = self.floor(), self.part.audit.high
         position = self.upto if self.upto is not None else (min(self.dmap) if self.dmap else floor)
         self.lag.setdefault(group, {})[f"{topic}/{p}"] = max(0, high - max(position, floor))
-        done = self.log.processed_offsets.get(self.gtp, set())
-        pending = [o for o in self.part.between(floor, high, self.rc) if o not in done]
+        done = self.log.processed_offsets.get(self.gtp, {})
+        at = self.part.at
+        # processed at this offset, unless the offset was rewritten since (truncation) with another record
+        pending = [o for o in self.part.between(floor, high, self.rc)
+                   if o not in done or (done[o] != at[o] and done[o] is not None and at[o] is not None)]
         if not pending:
             return
         elsewhere = self.processed_ids.of(group, topic)
