@@ -349,3 +349,28 @@ def test_strategy_never_reprocesses_after_a_clean_leave_by_design() -> None:
     (a,) = leave_then_reprocess("never", "none").of_kind("processed-twice")
     assert (a.count, a.judgement) == (4, "expected")
     assert "not even on a clean leave" in a.explanation
+
+
+def test_acks1_loss_with_only_an_earlier_leader_change_says_the_later_one_went_unseen() -> None:
+    b = HistoryBuilder("orders")
+    b.producer("p1", acks="1")
+    b.leader_change(0, old=1, new=2)
+    b.produce("p1", 2)
+    b.produce("p1", 1, stored=False)
+    b.produce("p1", 1)
+    (a,) = check(b.build()).of_kind("lost")
+    assert a.judgement == "expected"
+    assert "before this record was sent; the watcher only samples the cluster" in a.explanation
+    assert "before its followers copied" not in a.explanation
+
+
+def test_explain_record_says_why_a_retried_not_enough_replicas_is_indefinite() -> None:
+    from tui.engine.checker import explain_record
+    from tui.engine.history import Outcome
+
+    b = HistoryBuilder("orders")
+    b.producer("p1", acks="all", retries=5)
+    mid = b.produce("p1", 1, outcome=Outcome.FAIL_INDEFINITE, error="NOT_ENOUGH_REPLICAS", stored=True)[0]
+    text = "\n".join(explain_record(b.build(), mid))
+    assert "an earlier attempt may have timed out in flight" in text
+    assert check(b.build()).count("aborted-visible") == 0     # legitimately in the log

@@ -86,4 +86,4 @@ def test_large_history_with_three_needles() -> None:
     assert story[-1] == "final re-read: not stored in any partition it read"
     twice = explain_record(history, dup_mid)
     assert sum("delivered to member m1" in line for line in twice) == 2
-    assert twice[-1] == "stored 2 times: a log duplicate"
+    assert twice[-1] == "stored 2 times in big: a log duplicate"

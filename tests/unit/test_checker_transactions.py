@@ -188,3 +188,18 @@ def test_an_aborted_copy_next_to_its_committed_retry_is_no_duplicate() -> None:
     b.transaction("c1", inputs[:2], TxnOutcome.ABORTED)
     b.transaction("c1", inputs, TxnOutcome.COMMITTED)
     assert check(b.build()).count("log-duplicate") == 0
+
+
+def test_explain_record_names_the_copies_and_their_transactions() -> None:
+    from tui.engine.checker import explain_record
+
+    b, inputs = copier(2)
+    aborted = b.transaction("c1", inputs, TxnOutcome.ABORTED)
+    committed = b.transaction("c1", inputs, TxnOutcome.COMMITTED)
+    lines = explain_record(b.build(), inputs[0])
+    assert "final re-read: stored at in/0@0; visible under read_committed" in lines
+    assert (f"final re-read: a copy at out/0@0 written by transaction {aborted} (aborted, member c1); hidden "
+            "under read_committed (only read_uncommitted sees it)") in lines
+    assert (f"final re-read: a copy at out/0@2 written by transaction {committed} (committed, member c1); "
+            "visible under read_committed") in lines
+    assert not any("log duplicate" in line for line in lines)

@@ -29,6 +29,9 @@ def _sent_lines(rec: ProducedRecord) -> list[tuple[float, str]]:
         text = f"failed definitely ({rec.error or 'error'}): not written"
     elif rec.outcome is Outcome.FAIL_INDEFINITE:
         text = f"outcome indefinite ({rec.error or 'error'}): it may or may not have been written"
+        if rec.error == "NOT_ENOUGH_REPLICAS":
+            text += (" (the producer retries, and an earlier attempt may have timed out in flight after the "
+                     "leader appended it)")
     else:
         text = "no delivery report arrived (the producer was closed, purged or crashed first)"
     lines.append((t, text))
@@ -100,17 +103,30 @@ def _stored_lines(history: History, msg_id: str) -> list[str]:
         return []
     lines: list[str] = []
     topics = {r.topic for r in history.produced if r.msg_id == msg_id}
+    txns = {t.txn_id: t for t in history.transactions}
+    stored: dict[str, int] = {}
     for part in history.audit.partitions:
         offs = [o for o, m in part.records if m == msg_id]
+        tags = dict(part.txn_tags) if offs and part.txn_tags else {}
         for o in offs:
             vis = ""
             if part.committed_visible is not None:
                 vis = ("; visible under read_committed" if o in part.committed_visible
                        else f"; hidden under read_committed (only {READ_UNCOMMITTED} sees it)")
-            lines.append(f"final re-read: stored at {where(part.topic, part.partition, o)}{vis}")
+            txn_id = tags.get(o)
+            if part.topic in topics or (not topics and txn_id is None):
+                stored[part.topic] = stored.get(part.topic, 0) + 1
+                lines.append(f"final re-read: stored at {where(part.topic, part.partition, o)}{vis}")
+                continue
+            t = txns.get(txn_id) if txn_id is not None else None
+            writer = "" if txn_id is None else f" written by transaction {txn_id}"
+            if t is not None:
+                writer += f" ({t.outcome.value}, member {t.member})"
+            lines.append(f"final re-read: a copy at {where(part.topic, part.partition, o)}{writer}{vis}")
     audited = {p.topic for p in history.audit.partitions}
-    if not lines and topics & audited:
+    if not stored and topics & audited:
         lines.append("final re-read: not stored in any partition it read")
-    if len(lines) > 1 and any("stored at" in line for line in lines):
-        lines.append(f"stored {len(lines)} times: a log duplicate")
+    for topic, n in sorted(stored.items()):
+        if n > 1:
+            lines.append(f"stored {n} times in {topic}: a log duplicate")
     return lines

@@ -127,6 +127,7 @@ class _Partition:
         self.initial = log.initial_commit.get(gtp)
         """Committed offset when first assigned in this log (-1: none); None: never assigned."""
         self.resets: list[FreshStart] = log.fresh_starts.get(gtp, []) if latest else []
+        self.first_delivered = min(self.dmap, default=None)
 
     def floor(self) -> int:
         low = self.part.audit.low
@@ -138,7 +139,8 @@ class _Partition:
     def walk(self) -> None:
         group, topic, p = self.gtp
         floor, high = self.floor(), self.part.audit.high
-        position = self.upto if self.upto is not None else (min(self.dmap) if self.dmap else floor)
+        first = self.first_delivered
+        position = self.upto if self.upto is not None else (first if first is not None else floor)
         self.lag.setdefault(group, {})[f"{topic}/{p}"] = max(0, high - max(position, floor))
         done = self.log.processed_offsets.get(self.gtp, {})
         at = self.part.at
@@ -200,7 +202,7 @@ class _Partition:
         rec = self.ix.record(self.gtp[1], mid)
         if rec is not None and started is not None:
             return rec.t_send < started
-        first = min(self.dmap, default=None)
+        first = self.first_delivered
         return first is None or o < first
 
     def _reset_past(self, o: int, didx: int | None) -> FreshStart | None:

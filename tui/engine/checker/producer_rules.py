@@ -34,7 +34,7 @@ from tui.engine.checker.verdict import (
     VIOLATION,
     Anomaly,
 )
-from tui.engine.history import ConsumerEventKind, Outcome, ProducedRecord, TxnOutcome
+from tui.engine.history import ConsumerEventKind, Fault, Outcome, ProducedRecord, TxnOutcome
 
 _MISSING = object()
 Position = tuple[str, int, int]
@@ -156,21 +156,33 @@ def check_deliveries(scan: LedgerScan, ix: Indexes,
 
 # ---------------------------------------------------------------------------------------------- A1 / A2
 
-def _evidence(ix: Indexes, rec: ProducedRecord, p: int | None) -> str | None:
-    """The recorded leader move or fault that explains a loss on this partition, as a phrase."""
+_EARLIER = (" (before this record was sent; the watcher only samples the cluster, so the leader move "
+            "that lost it may have gone unseen)")
+
+
+def _evidence(ix: Indexes, rec: ProducedRecord, p: int | None) -> tuple[str, bool] | None:
+    """The recorded leader move or fault that explains a loss on this partition, as a phrase, and
+    whether it came after the record was sent (else it is only the nearest earlier one)."""
     hist = ix.history
-    after = rec.t_ack if rec.t_ack is not None else rec.t_send
     moves = sorted(hist.leader_changes_on(rec.topic, p), key=lambda c: c.ts)
-    if moves:
-        move = next((c for c in moves if c.ts >= after), moves[-1])
-        return move.text()
     faults = sorted(hist.faults_on(rec.topic, p), key=lambda f: f.ts)
+    move = next((c for c in moves if c.ts >= rec.t_send), None)
+    if move is not None:
+        return move.text(), True
+    fault = next((f for f in faults if f.ts >= rec.t_send), None)
+    if fault is not None:
+        return _fault_text(fault, rec.topic, p), True
+    if moves:
+        return moves[-1].text() + _EARLIER, False
     if faults:
-        fault = next((f for f in faults if f.ts >= after), faults[-1])
-        hosted = (f" (it hosted {where(rec.topic, p)})" if fault.partitions is not None else
-                  " (which partitions it hosted was not recorded)")
-        return f"{fault.text()}{hosted}"
+        return _fault_text(faults[-1], rec.topic, p) + _EARLIER, False
     return None
+
+
+def _fault_text(fault: Fault, topic: str, p: int | None) -> str:
+    hosted = (f" (it hosted {where(topic, p)})" if fault.partitions is not None else
+              " (which partitions it hosted was not recorded)")
+    return f"{fault.text()}{hosted}"
 
 
 _UNSEEN_CAUSES = ("The tool cannot see a leader change the watcher did not sample, a replica's disk being "
@@ -185,7 +197,9 @@ def _settings_reason(ix: Indexes, rec: ProducedRecord, p: int | None) -> tuple[s
     settings = ix.settings.get(rec.producer)
     acks = settings.acks if settings is not None else None
     place = where(rec.topic, p)
-    evidence = _evidence(ix, rec, p)
+    found = _evidence(ix, rec, p)
+    evidence = found[0] if found is not None else None
+    after = found is not None and found[1]
     if acks == "0":
         return EXPECTED, "expected with acks=0, which gives no durability guarantee"
     if rec.topic in hist.unclean_topics:
@@ -199,8 +213,8 @@ def _settings_reason(ix: Indexes, rec: ProducedRecord, p: int | None) -> tuple[s
         unclean = ""
     if acks == "1":
         if evidence is not None:
-            return EXPECTED, (f"expected with acks=1: only the leader had to have it, and {evidence} before "
-                              "its followers copied the record")
+            return EXPECTED, (f"expected with acks=1: only the leader had to have it, and {evidence}"
+                              + (" before its followers copied the record" if after else ""))
         return VIOLATION, (f"a violation: with acks=1 a record is lost only when the leader of {place} changes "
                            f"before its followers copy it, and no leader change or fault was recorded on "
                            f"{place} during the run{unclean}. {_UNSEEN_CAUSES}")
