@@ -117,3 +117,25 @@ def test_topic_describe_parsing() -> None:
     assert [(p.partition, p.leader, p.replicas, p.isr) for p in parts] == [
         (0, 2, (2, 3, 1), (2, 1)), (1, -1, (3, 1, 2), (3,))]
     assert parts[1].elr == (1,)
+
+
+def test_security_reads_the_spec_without_a_cluster(tmp_path: Path) -> None:
+    from tui.lab.security import connection_snippet, format_scram_args, lab_credentials, password_file
+    from tui.lab.spec import load_spec
+
+    ports = {1: NodePorts(broker=40001, controller=41001, secure=42001)}
+    LabSpec(nodes=1, security="sasl-scram", cluster_id="abc", ports=ports).save(tmp_path / "cluster.json")
+    args = format_scram_args(tmp_path)  # the state dir is passed, never remembered by the process
+    password = password_file(tmp_path).read_text().strip()
+    assert args == ["--add-scram", f"SCRAM-SHA-512=[name=kx-user,password={password}]"]
+    assert oct(password_file(tmp_path).stat().st_mode & 0o777) == "0o600"
+    assert lab_credentials(tmp_path)["sasl.password"] == password
+    snippet = connection_snippet(tmp_path)
+    assert "127.0.0.1:42001" in snippet
+    assert password not in snippet
+    assert load_spec(tmp_path).security == "sasl-scram"
+    with pytest.raises(LabError, match="No lab cluster in"):
+        load_spec(tmp_path / "none")
+    (tmp_path / "cluster.json").write_text("{broken")
+    with pytest.raises(LabError, match="unreadable"):
+        lab_credentials(tmp_path)

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": str(home), "KX_STATE_DIR": str(home / "state"),
@@ -35,3 +37,44 @@ def test_unknown_option_value_exits_2(tmp_path: Path) -> None:
     out = _run("lab", "up", "--nodes", "2", home=tmp_path)
     assert out.returncode == 2
     assert "invalid choice" in out.stderr
+
+
+def test_an_escaped_user_error_is_its_sentence_and_exit_code(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from tui import redact
+    from tui.cli import main
+    from tui.errors import UserError
+    from tui.headless import lab
+
+    def broken(_args: object) -> int:
+        raise UserError("The thing broke while using s3cret-77; fix the thing.", exit_code=3)
+
+    redact.register_secrets(["s3cret-77"])
+    monkeypatch.setattr(lab, "run", broken)
+    try:
+        assert main(["lab", "status"]) == 3
+    finally:
+        redact.clear_secrets()
+    err = capsys.readouterr().err
+    assert err.startswith("kafka-explorer: The thing broke while using ")
+    assert err.endswith("; fix the thing.\n")
+    assert "s3cret-77" not in err
+    assert "Traceback" not in err
+
+
+def test_every_user_facing_error_shares_the_base() -> None:
+    from tui.config import ConfigError
+    from tui.connect import ConnectError
+    from tui.errors import UserError
+    from tui.lab import LabError
+    from tui.scenario.load import ScenarioError
+    from tui.yamldoc import YamlError
+
+    for cls in (ConfigError, ConnectError, LabError, ScenarioError, YamlError):
+        assert issubclass(cls, UserError)
+    assert ScenarioError("x").exit_code == 2  # `run`: a wrong file exits 2 (README)
+    assert ConnectError("x").exit_code == 1
+    assert LabError("x").exit_code == 1
+    err = ConfigError("p.yaml line 3: bad.")
+    assert (str(err), err.sentence) == ("p.yaml line 3: bad.", "p.yaml line 3: bad.")
+    assert issubclass(ScenarioError, ValueError)  # callers that caught ValueError still do
