@@ -27,12 +27,17 @@ from typing import Any
 from textual import events
 from textual.widgets import TabbedContent
 
-from tui.engine.context import Connection
-from tui.engine.engine import Engine
-from tui.engine.producer.commands import StartProducer, StopProducer
-from tui.engine.producer.profile import ProducerProfile
-from tui.engine.producer.workload import Workload, parse_key_mode
-from tui.engine.topics import CreateTopic, TopicSpec
+from tui.engine import (
+    Connection,
+    CreateTopic,
+    Engine,
+    ProducerProfile,
+    StartProducer,
+    StopProducer,
+    TopicSpec,
+    Workload,
+    parse_key_mode,
+)
 from tui.lab import LabCluster
 from tui.lab.cluster import temporary_lab
 from tui.ui.app import ExplorerApp

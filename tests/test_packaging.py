@@ -1,4 +1,5 @@
-"""The wheel carries what the installed app needs beside the code: the Maven pom, themes, scenarios."""
+"""The wheel carries what the installed app needs beside the code: the Maven pom, themes, scenarios,
+the UI's stylesheets."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def test_wheel_contains_pom_themes_and_scenarios(tmp_path: Path) -> None:
     scenarios = {n for n in names if n.startswith("tui/sample_configs_data/scenarios/") and n.endswith(".yaml")}
     assert len(scenarios) >= 20
     assert any(n.startswith("tui/sample_configs_data/profiles/") for n in names)
+    # the UI's stylesheets sit beside its modules and are read at run time
+    stylesheets = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tui" / "ui").rglob("*.tcss")}
+    assert "tui/ui/app.tcss" in stylesheets
+    assert stylesheets <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "kafka-explorer = tui.cli:main" in text

@@ -1,37 +1,53 @@
 """A fake engine with scripted snapshots, for SVG snapshot tests and fast Pilot tests.
 
-The snapshots are built from the engine's real frozen view classes, so a renamed view field breaks
-these tests instead of silently rendering dashes.
+It implements the UI's port (:class:`tui.ui.port.EnginePort`: ``submit``, ``snapshot``,
+``subscribe``) and nothing else, and its snapshots are built from the engine's real frozen view
+classes, so a renamed view field breaks these tests instead of silently rendering dashes. Moving to
+the next snapshot publishes the change events the real watcher would (its own ``diff``), so panes
+that highlight changes see what they see on a live cluster.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 from concurrent.futures import Future
 from typing import Any
 
 from rich.console import Console
 
-from tui.engine.checker.verdict import Anomaly, Verdict, VerdictSummary
-from tui.engine.commands import Command
-from tui.engine.consumer.views import ConsumedRecordView, ConsumersView, MemberView
-from tui.engine.consumer.views import MemberPartitionView as MemberPartition
-from tui.engine.events import Event
-from tui.engine.producer.views import DeliveryReportView as ProducerDelivery
-from tui.engine.producer.views import ErrorCount, ProducersView, RunnerView
-from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
-from tui.engine.watcher.views import (
+from tui.engine import (
+    Anomaly,
     BrokerView,
     ClusterView,
+    Command,
+    ConnectionView,
+    ConsumedRecordView,
+    ConsumersView,
+    DeliveryReportView,
+    ErrorCount,
+    Event,
+    Explain,
     GroupMemberView,
     GroupPartitionView,
     GroupView,
+    Judge,
+    LabNodeView,
+    MemberPartitionView,
+    MemberView,
     PartitionView,
+    ProducersView,
+    RunnerView,
     SectionStatus,
     SeriesView,
+    Snapshot,
     TopicView,
+    Verdict,
+    VerdictSummary,
 )
+from tui.engine.watcher.diff import diff
+from tui.ui.port import EnginePort
 
 T0 = 1_767_225_600.0
 """A fixed wall time (2026-01-01 00:00 UTC) so rendered clocks never change."""
@@ -65,7 +81,11 @@ class FakeSubscription:
 
 
 class FakeEngine:
-    """Serves ``snapshots[i]``; ``advance()`` moves to the next one. Commands are recorded."""
+    """Serves ``snapshots[i]``; ``advance()`` moves to the next one. Commands are recorded.
+
+    ``Judge`` resolves with ``verdict_result`` (an error when it is None), ``Explain`` with scripted
+    lines; ``fail`` makes every command of a type fail with that sentence.
+    """
 
     def __init__(self, snapshots: list[Snapshot], events: list[Event] | None = None,
                  fail: dict[type[Command], str] | None = None) -> None:
@@ -75,9 +95,16 @@ class FakeEngine:
         self.subscription = FakeSubscription(events or [])
         self.fail = fail or {}
         self.verdict_result: Verdict | None = None
+        self._seq = itertools.count(max((e.seq for e in events or ()), default=0) + 1)
 
     def advance(self) -> None:
+        before = self.snapshots[self.index]
         self.index = min(self.index + 1, len(self.snapshots) - 1)
+        after = self.snapshots[self.index]
+        if after is not before and after.cluster is not None:
+            self.subscription.push([Event(next(self._seq), after.ts, c.kind, c.source, c.text,
+                                          c.severity, c.data)
+                                    for c in diff(before.cluster, after.cluster)])
 
     def snapshot(self) -> Snapshot:
         return self.snapshots[self.index]
@@ -87,6 +114,13 @@ class FakeEngine:
         future: Future[Any] = Future()
         if type(cmd) in self.fail:
             future.set_exception(ValueError(self.fail[type(cmd)]))
+        elif isinstance(cmd, Judge):
+            if self.verdict_result is None:
+                future.set_exception(ValueError("nothing to judge"))
+            else:
+                future.set_result(self.verdict_result)
+        elif isinstance(cmd, Explain):
+            future.set_result(explanation(cmd.msg_id))
         else:
             future.set_result(None)
         return future
@@ -95,14 +129,15 @@ class FakeEngine:
                   replay: bool = False) -> FakeSubscription:
         return self.subscription
 
-    def explain(self, msg_id: str) -> list[str]:
-        return [f"{msg_id}: sent by p1", f"{msg_id}: acked at demo[1]@120",
-                f"{msg_id}: \x1b[31mnever processed\x1b[0m (m2 crashed)"]
 
-    def verdict(self, topics: tuple[str, ...] = (), timeout: float = 60.0) -> Verdict:
-        if self.verdict_result is None:
-            raise ValueError("nothing to judge")
-        return self.verdict_result
+def explanation(msg_id: str) -> tuple[str, ...]:
+    """What the fake engine answers to ``Explain(msg_id)`` (with a terminal escape to be escaped)."""
+    return (f"{msg_id}: sent by p1", f"{msg_id}: acked at demo[1]@120",
+            f"{msg_id}: \x1b[31mnever processed\x1b[0m (m2 crashed)")
+
+
+def _port(engine: FakeEngine) -> EnginePort:
+    return engine  # mypy checks here that the fake implements the whole port
 
 
 def event(seq: int, kind: str, source: str, text: str, severity: str = "info") -> Event:
@@ -112,7 +147,7 @@ def event(seq: int, kind: str, source: str, text: str, severity: str = "info") -
 def runner(name: str = "p1", acks: str = "all", state: str = "running", sent: int = 5000,
            acked: int = 4990, failed: int = 0, topic: str = "demo",
            key: bytes = b"key-\x1b[31mred\x1b[0m") -> RunnerView:
-    recent = tuple(ProducerDelivery(seq=i, msg_id=f"run1/{name}/0/{i}", partition=i % 3,
+    recent = tuple(DeliveryReportView(seq=i, msg_id=f"run1/{name}/0/{i}", partition=i % 3,
                                     offset=1000 + i, latency=0.004 + i / 1000, outcome="ok",
                                     error=None, key=key)
                    for i in range(6))
@@ -131,7 +166,7 @@ def runner(name: str = "p1", acks: str = "all", state: str = "running", sent: in
 
 def member(name: str, assignment: tuple[tuple[str, int], ...], state: str = "running",
            strategy: str = "sync-per-batch", redelivered: int = 0) -> MemberView:
-    parts = tuple(MemberPartition(t, p, position=500 + p, committed=490 + p, delivered=500 + p,
+    parts = tuple(MemberPartitionView(t, p, position=500 + p, committed=490 + p, delivered=500 + p,
                                   high=520 + p, lag=20) for t, p in assignment)
     recent = tuple(ConsumedRecordView(T0, t, p, 499 + p, f"run1/p1/0/{p}", b"k\x07", b"kx|run1/p1/0/1|\x00zz",
                                 False) for t, p in assignment)

@@ -8,10 +8,15 @@ import yaml
 from textual.widgets import TabbedContent
 
 from tests.ui.fakes import FakeEngine, plain, snapshot, verdict
-from tui.engine.commands import LabAction
-from tui.engine.consumer.commands import AddMember, CrashMember, SetStrategy
-from tui.engine.producer.commands import StartProducer, StopProducer
-from tui.engine.topics import CreateTopic
+from tui.engine import (
+    AddMember,
+    CrashMember,
+    CreateTopic,
+    LabAction,
+    SetStrategy,
+    StartProducer,
+    StopProducer,
+)
 from tui.ui.app import ExplorerApp
 from tui.ui.fast_table import FastTable
 from tui.ui.panes.verdict import VerdictPane
@@ -296,3 +301,113 @@ async def test_a_rendering_error_is_notified_not_fatal(monkeypatch) -> None:  # 
         app.apply_snapshot(engine.snapshot())
         await pilot.press("2")
         assert app.query_one("#tabs", TabbedContent).active == "tab-produce"
+
+
+def header_level_colour(app: ExplorerApp) -> str | None:
+    from tui.ui.header import StatusHeader
+
+    header = app.query_one(StatusHeader)
+    line = header.render_lines(header.size.region)[0]
+    colours = [seg.style.color for seg in line if "●" in seg.text and seg.style and seg.style.color]
+    return colours[0].name if colours else None
+
+
+def _style_of(table: FastTable, key: str, column: str) -> object:
+    row = table.row(key)
+    assert row is not None
+    return row[table.columns.index(column)].style  # type: ignore[union-attr]
+
+
+async def test_theme_switch_restyles_cells_and_widgets_without_a_manual_loop() -> None:
+    """f2 switches theme: the visible pane redraws its cells in the new theme's colours (it hears
+    App.theme_changed_signal); CSS-coloured widgets restyle by themselves; a hidden pane redraws
+    when its tab is shown."""
+    from rich.style import Style
+
+    engine = FakeEngine([snapshot(1, with_verdict=True)])
+    app = make_app(engine, pump=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_snapshot(engine.snapshot())
+        await pilot.press("4", "1")
+        banner = app.query_one("#verdict-banner")
+        assert banner.has_class("-ok")
+        dark_banner = banner.styles.color
+        nodes = app.query_one("#nodes", FastTable)
+        dark = app.theme_variables["success"]
+        assert _style_of(nodes, "1", "process") == str(Style(color=dark))
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: app.theme != "kx-dark")
+        await wait_for(pilot, lambda: _style_of(nodes, "1", "process") != str(Style(color=dark)))
+        after = app.theme_variables["success"]
+        assert after != dark
+        assert _style_of(nodes, "1", "process") == str(Style(color=after))
+        assert banner.styles.color != dark_banner  # a state class: CSS restyled it
+        assert header_level_colour(app) == after.lower()  # a $variable in the header's content
+        await pilot.press("2")
+        producers = app.query_one("#producers", FastTable)
+        assert _style_of(producers, "p1#0", "state") == Style(color=after)
+
+
+async def test_cluster_highlights_come_from_the_watchers_events() -> None:
+    """Two snapshots where the ISR shrank mark nothing by themselves: the ▼ and ◆ appear when the
+    watcher's change events arrive (the fake publishes what the real diff would)."""
+    from tui.ui.bridge import EventsArrived
+
+    engine = FakeEngine([snapshot(1), snapshot(2, isr={0: (1, 3)}, leaders={1: 3})])
+    app = make_app(engine, pump=False)
+    async with app.run_test(size=SIZE) as pilot:
+        parts = app.query_one("#partitions", FastTable)
+        app.apply_snapshot(engine.snapshot())
+        engine.advance()
+        app.apply_snapshot(engine.snapshot())
+        await pilot.pause()
+        assert str(parts.row("demo\x000")[4]) == "1,3"  # type: ignore[index]
+        events = engine.subscription.drain()
+        assert {e.kind for e in events} >= {"partition.isr-shrunk", "partition.leader-changed"}
+        app.post_message(EventsArrived(events, 0))
+        await wait_for(pilot, lambda: "▼" in str(parts.row("demo\x000")[4]))  # type: ignore[index]
+        assert str(parts.row("demo\x001")[2]) == "3 ◆"  # type: ignore[index]
+        assert "▼" not in str(parts.row("demo\x002")[4])  # type: ignore[index]
+
+
+async def test_an_older_snapshot_is_ignored() -> None:
+    engine = FakeEngine([snapshot(1), snapshot(2, runners=())])
+    app = make_app(engine, pump=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        app.apply_snapshot(engine.snapshots[1])
+        app.apply_snapshot(engine.snapshots[0])
+        await pilot.pause()
+        assert app.snapshot is engine.snapshots[1]
+        assert app.query_one("#producers", FastTable).row_count == 0
+
+
+async def test_judge_and_explain_go_through_the_port() -> None:
+    from tui.engine import Explain, Judge
+
+    engine = FakeEngine([snapshot(1)])
+    engine.verdict_result = verdict()
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("4", "v")
+        pane = app.query_one(VerdictPane)
+        await wait_for(pilot, lambda: pane.verdict is not None)
+        assert engine.submitted[0] == Judge(topics=("demo",))
+        app.query_one("#anomalies", FastTable).focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: len(engine.submitted) == 2)
+        assert engine.submitted[1] == Explain("run1/p1/0/0")
+
+
+async def test_a_failed_verdict_clears_the_computing_banner() -> None:
+    engine = FakeEngine([snapshot(1)])  # no scripted verdict: Judge fails
+    app = make_app(engine)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        await pilot.press("4", "v")
+        await wait_for(pilot, lambda: any("nothing to judge" in n.message
+                                          for n in app._notifications))
+        pane = app.query_one(VerdictPane)
+        assert not pane.computing
+        assert "No verdict yet" in plain(app.query_one("#verdict-banner"))

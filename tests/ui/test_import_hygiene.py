@@ -52,3 +52,52 @@ def test_import_linter_contracts_hold() -> None:
     result = subprocess.run([exe], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "BROKEN" not in result.stdout
+
+
+def _ui_imports() -> dict[str, set[str]]:
+    """Module -> every ``tui.*`` module it imports, at any depth (functions, TYPE_CHECKING too)."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for path in sorted((REPO / "tui" / "ui").rglob("*.py")):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module)
+                # ``from tui.ui import catalog`` imports a module too
+                found.update(f"{node.module}.{a.name}" for a in node.names
+                             if node.module.startswith("tui.ui"))
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+        graph[name] = {m for m in found if m.startswith("tui.")}
+    return graph
+
+
+def test_no_import_circle_inside_the_ui() -> None:
+    graph = _ui_imports()
+    edges = {name: {m for m in deps if m in graph and m != name} for name, deps in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for dep in sorted(edges[name]):
+            if state.get(dep) == 1:
+                raise AssertionError("import circle: " + " -> ".join([*path, name, dep]))
+            if dep not in state:
+                visit(dep, [*path, name])
+        state[name] = 2
+
+    for name in sorted(edges):
+        if name not in state:
+            visit(name, [])
+    # panes, palette and forms ask the app by message: only the launcher, which runs it, imports it
+    assert {name for name, deps in edges.items() if "tui.ui.app" in deps} == {"tui.ui.launch"}
+
+
+def test_ui_reads_the_engine_through_its_public_surface() -> None:
+    # tui.ui.launch is the composition root its owner switches separately
+    inside = {name: sorted(m for m in deps if m.startswith("tui.engine."))
+              for name, deps in _ui_imports().items() if name != "tui.ui.launch"}
+    assert {name: deps for name, deps in inside.items() if deps} == {}

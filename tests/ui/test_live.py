@@ -15,8 +15,7 @@ from textual.pilot import Pilot
 
 from tests.helpers import unique
 from tests.ui.fakes import plain
-from tui.engine.context import Connection
-from tui.engine.engine import Engine
+from tui.engine import Connection, Engine
 from tui.lab import LabCluster
 from tui.ui.app import ExplorerApp
 from tui.ui.fast_table import FastTable

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 
 from tests.ui.fakes import FakeEngine, event, member, snapshot
 from tui.ui.app import ExplorerApp
+from tui.ui.bridge import EventsArrived
 from tui.ui.settings import Settings
 
 SIZE = (160, 48)
@@ -25,11 +26,15 @@ def make_app(engine: FakeEngine, theme: str = "kx-dark") -> ExplorerApp:
 
 
 def steps(app: ExplorerApp, *keys: str, snapshots: int = 2) -> Any:
+    """Show ``snapshots`` snapshots in turn, each followed by the change events that led to it (as
+    the pump delivers them), then press ``keys``."""
+
     async def run_before(pilot: Pilot[Any]) -> None:
         engine = app.engine
         assert isinstance(engine, FakeEngine)
         for _ in range(snapshots):
             app.apply_snapshot(engine.snapshot())
+            app.post_message(EventsArrived(engine.subscription.drain(), 0))
             engine.advance()
             await pilot.pause()
         for key in keys:
@@ -42,7 +47,7 @@ def steps(app: ExplorerApp, *keys: str, snapshots: int = 2) -> Any:
 
 def test_cluster_screen_highlights_isr_shrink(snap_compare: Any) -> None:
     """Node 2 died between two snapshots: its state turns red, ISRs lose 2 with a ▼ marker and
-    partition 1's leader moves to 3 (◆)."""
+    partition 1's leader moves to 3 (◆): the highlights come from the watcher's change events."""
     engine = FakeEngine([snapshot(1), snapshot(2, lab_states=("running", "dead", "running"),
                                               isr={0: (1, 3), 1: (3, 1)}, leaders={1: 3})])
     app = make_app(engine)
@@ -84,9 +89,7 @@ def test_timeline_filtered(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         app.apply_snapshot(engine.snapshot())
         await pilot.press("5")
-        from tui.ui.panes.timeline import TimelinePane
-
-        app.query_one(TimelinePane).add_events(engine.subscription.drain(), 0)
+        app.post_message(EventsArrived(engine.subscription.drain(), 0))
         await pilot.press("slash", *"broker", "enter")
         await pilot.pause()
 

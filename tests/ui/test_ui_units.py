@@ -119,3 +119,34 @@ def test_sparkline_and_bar() -> None:
     assert fmt.rate(25_000) == "25.0k/s"
     # unknown offsets come through as negative numbers; a killed broker once crashed the app here
     assert fmt.sparkline([-1e9, -1, 5, 10, float("nan")], 8) == "▁▁▅█▁"
+
+
+def test_styles_live_in_tcss_files_next_to_the_code() -> None:
+    """No inline CSS in tui/ui; every stylesheet an app or screen names exists and parses."""
+    import ast
+
+    from textual.app import App
+    from textual.css.stylesheet import Stylesheet
+
+    from tui.ui.app import ExplorerApp
+    from tui.ui.forms.base import FormScreen
+    from tui.ui.forms.member import StrategyPicker
+    from tui.ui.help import HelpScreen
+    from tui.ui.scenarios_screen import ScenariosScreen
+    from tui.ui.startup import StartupApp
+
+    inline = []
+    for path in (REPO / "tui" / "ui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id in ("CSS", "DEFAULT_CSS") for t in node.targets):
+                inline.append(f"{path.name}:{node.lineno}")
+    assert inline == []
+    variables = App().get_css_variables()
+    for owner in (ExplorerApp, FormScreen, StrategyPicker, HelpScreen, ScenariosScreen, StartupApp):
+        paths = owner.CSS_PATH if isinstance(owner.CSS_PATH, list) else [owner.CSS_PATH]
+        for css in paths:
+            assert isinstance(css, Path) and css.is_absolute() and css.suffix == ".tcss", css
+            sheet = Stylesheet(variables=variables)
+            sheet.read(css)
+            sheet.parse()

@@ -116,9 +116,11 @@ def test_narration_marks_steps() -> None:
 
 
 async def test_narration_panel_beside_live_panes() -> None:
-    from tui.ui.scenarios_screen import NarrationPanel
+    from tui.ui.scenarios_screen import SCENARIOS_CSS, NarrationPanel
 
     class Docked(App[None]):
+        CSS_PATH = SCENARIOS_CSS  # the panel's look comes with the scenarios stylesheet
+
         def compose(self):  # type: ignore[no-untyped-def]
             yield NarrationPanel(id="narration")
 
@@ -134,3 +136,4 @@ async def test_narration_panel_beside_live_panes() -> None:
         rendered = str(panel.render())
         assert "The final re-read compares" in rendered
         assert "PASSED" in rendered
+        assert panel.outer_size.width == 48

@@ -19,6 +19,10 @@ class LabNodeView:
     state: str
     broker_port: int
 
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionView:
@@ -41,3 +45,13 @@ class Snapshot:
     lab: tuple[LabNodeView, ...]
     verdict: Verdict | None
     events_dropped: int = 0
+
+    @property
+    def topics_in_play(self) -> tuple[str, ...]:
+        """Topics this engine's producers wrote to or its members read, sorted."""
+        return tuple(sorted(self.producers.topics | self.consumers.topics))
+
+    @property
+    def lab_down(self) -> tuple[int, ...]:
+        """Lab nodes whose process is not running (dead, stopped or paused)."""
+        return tuple(n.node_id for n in self.lab if not n.running)

@@ -2,9 +2,10 @@
 touches Kafka (the engine does, on its own threads).
 
 Data flow: a :class:`~tui.ui.bridge.SnapshotPump` thread posts ``SnapshotUpdated`` (only when the
-snapshot's ``seq`` moved, older ones replaced) and ``EventsArrived``; only the visible pane renders.
-Commands go through ``engine.submit`` and come back as ``CommandFinished`` via a done-callback, so the
-UI thread never waits on Kafka.
+snapshot's ``seq`` moved, older ones replaced) and ``EventsArrived``; the app keeps the snapshot in a
+reactive whose watcher renders the header and the visible pane. Panes ask for things with messages
+(``CommandRequested``, ``FormWanted``); a command's future comes back as ``CommandFinished`` via a
+done-callback, so the UI thread never waits on Kafka.
 """
 
 from __future__ import annotations
@@ -16,15 +17,24 @@ from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult
+from textual.reactive import var
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from tui import paths
-from tui.engine.commands import Command
-from tui.engine.snapshot import Snapshot
-from tui.ui import model
-from tui.ui.bridge import CommandFinished, EventsArrived, SnapshotPump, SnapshotUpdated, on_done
+from tui.engine import Snapshot
+from tui.ui.bridge import EventsArrived, SnapshotPump, SnapshotUpdated
+from tui.ui.fast_table import FastTable
 from tui.ui.header import StatusHeader
 from tui.ui.help import HelpScreen
+from tui.ui.messages import (
+    CommandFinished,
+    CommandRequested,
+    FormWanted,
+    PaletteCommandChosen,
+    Request,
+    ThemeChosen,
+    error_sentence,
+)
 from tui.ui.palette import ExplorerCommands
 from tui.ui.panes.base import Pane
 from tui.ui.panes.cluster import ClusterPane
@@ -32,13 +42,14 @@ from tui.ui.panes.consumers import ConsumersPane
 from tui.ui.panes.produce import ProducePane
 from tui.ui.panes.timeline import TimelinePane
 from tui.ui.panes.verdict import VerdictPane
-from tui.ui.port import EnginePort, request_verdict
+from tui.ui.port import EnginePort
 from tui.ui.registry import BY_ID, COMMANDS, SCREENS, bindings_for
 from tui.ui.settings import Settings, keymap_file, load_keymap, load_settings, save_settings
 from tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 
 log = logging.getLogger("kafka_explorer.ui")
 
+HERE = Path(__file__).parent
 NOTIFY_KINDS_SKIPPED = ("command.failed",)
 """Error events that already reach the user through their command's future."""
 
@@ -49,11 +60,11 @@ class ExplorerApp(App[int]):
     TITLE = "kafka-explorer"
     COMMANDS = App.COMMANDS | {ExplorerCommands}
     BINDINGS = bindings_for("app")
-    CSS = """
-    Screen { layout: vertical; }
-    TabbedContent { height: 1fr; }
-    TabPane { padding: 0; }
-    """
+    # absolute paths: a subclass elsewhere (bench/bench_ui.py) must find them too
+    CSS_PATH = [HERE / "app.tcss", HERE / "fast_table.tcss", HERE / "panes" / "panes.tcss"]
+
+    snapshot: var[Snapshot | None] = var(None)
+    """The newest snapshot shown (an older one is ignored, P11); setting it renders."""
 
     def __init__(self, engine: EnginePort, *, theme: str | None = None,
                  themes: ThemeSet | None = None, settings: Settings | None = None,
@@ -69,13 +80,11 @@ class ExplorerApp(App[int]):
         self.keymap, self._keymap_problems = load_keymap(set(BY_ID), self._keymap_path)
         self._remember = remember
         self._requested_theme = theme
-        self.snapshot: Snapshot | None = None
         self.pump = SnapshotPump(engine, self, hz=pump_hz,
                                  events=engine.subscribe(maxlen=20_000, replay=True)) if pump else None
         self.last_render_ms = 0.0
         self.renders = 0
         self._explorer_ready = False
-        self._verdict_busy = False
         self._render_failed = False
         self._start_run = start_run
         """``start_run(scenario, on_progress)`` for the Scenarios screen (built by the launcher)."""
@@ -137,13 +146,22 @@ class ExplorerApp(App[int]):
     # ---- engine -> UI ------------------------------------------------------------------------
 
     def on_snapshot_updated(self, message: SnapshotUpdated) -> None:
-        self.apply_snapshot(message.snapshot)
+        self.snapshot = message.snapshot
 
     def apply_snapshot(self, snapshot: Snapshot) -> None:
-        """Render ``snapshot`` into the header and the visible pane (tests call this directly)."""
-        if self.snapshot is not None and snapshot.seq < self.snapshot.seq:
-            return  # stale (P11)
+        """Show ``snapshot`` now (tests and the pump's message handler set the reactive)."""
         self.snapshot = snapshot
+
+    def validate_snapshot(self, snapshot: Snapshot | None) -> Snapshot | None:
+        current = self.snapshot
+        if current is not None and (snapshot is None or snapshot.seq < current.seq):
+            return current  # stale (P11): unchanged, so nothing renders
+        return snapshot
+
+    def watch_snapshot(self, snapshot: Snapshot | None) -> None:
+        """Render ``snapshot`` into the header and the visible pane."""
+        if snapshot is None:
+            return
         started = time.perf_counter()
         pane = self.active_pane()
         try:
@@ -165,17 +183,10 @@ class ExplorerApp(App[int]):
 
     def on_events_arrived(self, message: EventsArrived) -> None:
         self.query_one(TimelinePane).add_events(message.events, message.dropped)
+        self.query_one(ClusterPane).add_events(message.events)
         for event in message.events:
             if event.severity == "error" and event.kind not in NOTIFY_KINDS_SKIPPED:
                 self.notify(event.text, title=event.kind, severity="error", timeout=6)
-
-    def on_command_finished(self, message: CommandFinished) -> None:
-        if message.error is not None:
-            self.notify(message.error, title=f"{message.label} failed", severity="error", timeout=8)
-        else:
-            self.notify(f"{message.label}: done", timeout=3)
-        if self.pump is not None:
-            self.pump.poke()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -186,44 +197,47 @@ class ExplorerApp(App[int]):
             if focused is None or pane not in focused.ancestors:
                 pane.on_explorer_ready()  # focus the pane's main table so its keys work
 
+    @on(FastTable.Highlighted, "#topics")
+    def _topic_highlighted(self, event: FastTable.Highlighted) -> None:
+        # a new producer defaults to the topic selected on the Cluster screen
+        self.query_one(ProducePane).suggested_topic = event.key
+
     # ---- UI -> engine ------------------------------------------------------------------------
 
-    def submit(self, cmd: Command, label: str) -> None:
+    def on_command_requested(self, message: CommandRequested) -> None:
+        self.submit(message.request)
+
+    def submit(self, request: Request) -> None:
         """Submit without waiting; the outcome arrives as :class:`CommandFinished`."""
         try:
-            future = self.engine.submit(cmd)
+            future = self.engine.submit(request.cmd)
         except Exception as exc:  # a closed engine, for instance: say it, never crash
-            self.notify(f"{label} failed: {exc}", severity="error")
+            self.post_message(CommandFinished(request, None, error_sentence(exc)))
             return
-        future.add_done_callback(on_done(self, label))
 
-    def compute_verdict(self) -> None:
-        if self._verdict_busy:
-            self.notify("The verdict is already being computed.", severity="warning")
-            return
-        self._verdict_busy = True
-        self.query_one(VerdictPane).set_computing(True)
-        future = request_verdict(self.engine, self._topics_in_play())
-        future.add_done_callback(on_done(self, "verdict"))
+        def finished(done: Any) -> None:  # runs on an engine thread: only post (P4)
+            try:
+                result = done.result()
+            except Exception as exc:
+                self.post_message(CommandFinished(request, None, error_sentence(exc)))
+                return
+            self.post_message(CommandFinished(request, result, None))
 
-    def _topics_in_play(self) -> list[str]:
-        if self.snapshot is None:
-            return []
-        topics = {p.topic for p in model.producers(self.snapshot.producers) if p.topic}
-        for member in getattr(self.snapshot.consumers, "members", ()):
-            topics.update(getattr(member, "topics", ()))
-        return sorted(topics)
+        future.add_done_callback(finished)
 
-    @on(CommandFinished)
-    def _verdict_done(self, message: CommandFinished) -> None:
-        if message.label != "verdict":
-            return
-        self._verdict_busy = False
-        pane = self.query_one(VerdictPane)
-        if message.error is None:
-            pane.set_verdict(message.result)
-        else:
-            pane.set_computing(False)
+    def on_command_finished(self, message: CommandFinished) -> None:
+        request = message.request
+        if message.error is not None:
+            self.notify(message.error, title=f"{request.label} failed", severity="error", timeout=8)
+        elif request.announce:
+            self.notify(f"{request.label}: done", timeout=3)
+        if request.done is not None:
+            request.done(message.result, message.error)
+        if self.pump is not None:
+            self.pump.poke()
+
+    def on_form_wanted(self, message: FormWanted) -> None:
+        self.push_screen(message.form, message.then)
 
     # ---- actions -----------------------------------------------------------------------------
 
@@ -250,22 +264,23 @@ class ExplorerApp(App[int]):
         self.choose_theme(names[(index + 1) % len(names)])
 
     def choose_theme(self, name: str) -> None:
+        """Switch theme; CSS restyles widgets and each pane redraws its cells (``Pane``)."""
         self.theme = name
         if self._remember:
             self._save_theme(name)
         self.notify(f"Theme {name}", timeout=2)
-        if self.snapshot is not None:  # re-render: panes pick colours from the theme
-            for each in self.query(Pane):
-                each.invalidate()
-            pane = self.active_pane()
-            if pane is not None:
-                pane.show(self.snapshot)
+
+    def on_theme_chosen(self, message: ThemeChosen) -> None:
+        self.choose_theme(message.name)
 
     def _save_theme(self, name: str) -> None:
         self.settings.theme = name
         problem = save_settings(self.settings, self._settings_path)
         if problem:
             self.notify(problem, severity="warning")
+
+    async def on_palette_command_chosen(self, message: PaletteCommandChosen) -> None:
+        await self.run_registry_command(message.command_id)
 
     async def run_registry_command(self, command_id: str) -> None:
         """Run a registry command from the palette: switch to its pane first if it has one."""
@@ -278,63 +293,3 @@ class ExplorerApp(App[int]):
         if self.snapshot is not None:
             pane.show(self.snapshot)  # so the action sees the pane's rows (selection) right away
         await self.run_action(command.action, default_namespace=pane)
-
-    # ---- forms -------------------------------------------------------------------------------
-
-    def open_topic_form(self) -> None:
-        from tui.engine.topics import CreateTopic
-        from tui.ui.forms.topic import TopicForm
-
-        brokers = len(getattr(self.snapshot.cluster, "brokers", ()) if self.snapshot else ())
-        brokers = brokers or (len(self.snapshot.lab) if self.snapshot else 1)
-
-        def done(spec: Any) -> None:
-            if spec is not None:
-                self.submit(CreateTopic(spec=spec), f"create topic {spec.name}")
-
-        self.push_screen(TopicForm(brokers=brokers), done)
-
-    def open_producer_form(self, number: int) -> None:
-        from tui.engine.producer.commands import StartProducer
-        from tui.ui.forms.producer import ProducerForm
-
-        # default topic: the one the last producer used, else the one selected on the Cluster screen
-        runners = model.producers(self.snapshot.producers) if self.snapshot else []
-        selected = self.query_one(ClusterPane).topics_table.selected_key()
-        topic = runners[-1].topic if runners else (selected or "demo")
-
-        def done(result: Any) -> None:
-            if result is not None:
-                profile, workload = result
-                self.submit(StartProducer(profile=profile, workload=workload),
-                            f"start producer {profile.name}")
-
-        self.push_screen(ProducerForm(name=f"p{number}", topic=topic), done)
-
-    def open_member_form(self, group: str | None, topic: str | None) -> None:
-        from tui.engine.consumer.commands import AddMember
-        from tui.ui.forms.member import MemberForm, MemberRequest
-
-        def done(request: MemberRequest | None) -> None:
-            if request is None:
-                return
-            for _ in range(request.count):
-                self.submit(AddMember(spec=request.spec), "add member")
-
-        try:
-            form = MemberForm(group=group or "demo-group", topic=topic or "demo")
-        except Exception as exc:  # strategies unavailable: say so instead of crashing
-            self.notify(f"Cannot add members: {exc}", severity="error")
-            return
-        self.push_screen(form, done)
-
-    def open_strategy_picker(self, member: str, current: str) -> None:
-        from tui.engine.consumer.commands import SetStrategy
-        from tui.ui.forms.member import StrategyPicker
-
-        def done(strategy: str | None) -> None:
-            if strategy is not None and strategy != current:
-                self.submit(SetStrategy(name=member, strategy=strategy),
-                            f"{member}: strategy {strategy}")
-
-        self.push_screen(StrategyPicker(member, current), done)

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from tui.engine.events import Event
-from tui.engine.snapshot import Snapshot
+from tui.engine import Event, Snapshot
 from tui.ui.port import EnginePort, EventSource
 
 
@@ -40,16 +37,6 @@ class EventsArrived(Message):
         super().__init__()
         self.events = events
         self.dropped = dropped
-
-
-class CommandFinished(Message):
-    """A submitted command's future resolved (``error`` is a user sentence, or None)."""
-
-    def __init__(self, label: str, result: Any, error: str | None) -> None:
-        super().__init__()
-        self.label = label
-        self.result = result
-        self.error = error
 
 
 class SnapshotPump:
@@ -101,23 +88,3 @@ class SnapshotPump:
             events = self._events.drain(2000)
             if events:
                 self._target.post_message(EventsArrived(events, self._events.dropped))
-
-
-def error_sentence(exc: BaseException) -> str:
-    """One sentence for a failed command (ValueError texts are already written for users)."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
-
-
-def on_done(target: MessagePump, label: str) -> Callable[[Any], None]:
-    """A future done-callback that posts :class:`CommandFinished` (runs on the engine thread)."""
-
-    def callback(future: Any) -> None:
-        try:
-            result = future.result()
-        except Exception as exc:
-            target.post_message(CommandFinished(label, None, error_sentence(exc)))
-            return
-        target.post_message(CommandFinished(label, result, None))
-
-    return callback

@@ -13,9 +13,9 @@ from functools import cache
 @cache
 def strategies() -> tuple[tuple[str, str], ...]:
     """(name, description) of every commit strategy, in the engine's order."""
-    from tui.engine.consumer.strategies import STRATEGIES
+    from tui.engine import STRATEGY_DOCS
 
-    return tuple((name, cls.description()) for name, cls in STRATEGIES.items())
+    return tuple(STRATEGY_DOCS.items())
 
 
 def strategy_names() -> tuple[str, ...]:

@@ -38,16 +38,10 @@ def _text(cell: Cell) -> Text:
 
 
 class FastTable(ScrollView, can_focus=True):
-    """A table of keyed rows; only visible rows are rendered."""
+    """A table of keyed rows; only visible rows are rendered. Styled by ``fast_table.tcss`` (the app
+    lists it in its CSS_PATH)."""
 
     COMPONENT_CLASSES = {"fast-table--header", "fast-table--cursor", "fast-table--zebra"}
-    DEFAULT_CSS = """
-    FastTable { height: 1fr; background: $surface; scrollbar-size-vertical: 1; }
-    FastTable > .fast-table--header { text-style: bold; color: $text-accent; background: $panel; }
-    FastTable > .fast-table--cursor { background: $surface-lighten-3; }
-    FastTable:focus > .fast-table--cursor { background: $block-cursor-background; }
-    FastTable > .fast-table--zebra { background: $surface-lighten-1; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Up", show=False),
         Binding("down", "cursor(1)", "Down", show=False),
@@ -135,8 +129,8 @@ class FastTable(ScrollView, can_focus=True):
         elif self.cursor >= len(self._keys):
             self.cursor = max(0, len(self._keys) - 1)
             moved = True
-        elif keep is None and self._keys:
-            moved = True
+        elif self._keys:
+            moved = True  # first rows, or the row under the cursor went away: another row is there
         total = sum(widths) + GAP * max(0, len(widths) - 1) + 1
         self.virtual_size = Size(total, len(self._keys) + 1)
         self.refresh()

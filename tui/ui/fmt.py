@@ -10,10 +10,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from rich.markup import escape
-from rich.text import Text
 
 from tui.safe_text import safe_text
 
@@ -21,15 +19,6 @@ PAYLOAD_CAP = 64
 """Characters of a key/value shown in a table cell (the engine already caps what it keeps)."""
 
 _SPARK = "▁▂▃▄▅▆▇█"
-
-
-def attr(obj: object, name: str, default: Any = None) -> Any:
-    """Read a view field, tolerating views that do not (yet) have it."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
 
 
 def payload(data: bytes | str | None, cap: int = PAYLOAD_CAP) -> str:
@@ -42,11 +31,6 @@ def payload(data: bytes | str | None, cap: int = PAYLOAD_CAP) -> str:
 def markup_safe(data: bytes | str | None, cap: int = PAYLOAD_CAP) -> str:
     """Untrusted bytes -> text that is also safe inside Rich markup."""
     return escape(payload(data, cap))
-
-
-def plain(text: object, style: str = "") -> Text:
-    """A Rich Text with markup off (anything in ``text`` is shown literally)."""
-    return Text(str(text), style=style)
 
 
 def num(value: object) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,12 +34,7 @@ def help_table(keymap: dict[str, str], is_lab: bool = True) -> Table:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close", id="help.close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen #help { width: 150; height: 90%; border: thick $accent; background: $surface; }
-    HelpScreen #help-title { text-style: bold; color: $accent; padding: 0 1; }
-    HelpScreen #help-foot { color: $text-muted; padding: 0 1; }
-    """
+    CSS_PATH = Path(__file__).with_name("help.tcss")
 
     def __init__(self, keymap: dict[str, str], keymap_path: str, is_lab: bool) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from rich.text import Text
 from textual import on
@@ -30,9 +30,13 @@ from textual.widgets.option_list import Option
 from tui.scenario.describe import describe
 from tui.scenario.load import ScenarioError, discover
 from tui.scenario.model import Scenario, Step
-from tui.scenario.results import ExpectationResult, Progress, StepResult
+
+if TYPE_CHECKING:  # annotations only: the results module pulls in the scenario driver's clients
+    from tui.scenario.results import ExpectationResult, Progress, StepResult
 
 MAX_PROGRESS_LINES = 8
+SCENARIOS_CSS = Path(__file__).with_name("scenarios_screen.tcss")
+"""The screen's and the narration panel's look (an app docking the panel lists it in CSS_PATH)."""
 
 
 class RunHandle(Protocol):
@@ -59,7 +63,7 @@ class RunHandle(Protocol):
     def close(self) -> None: ...
 
 
-StartRun = Callable[[Scenario, Callable[[Progress], None]], RunHandle]
+StartRun: TypeAlias = "Callable[[Scenario, Callable[[Progress], None]], RunHandle]"
 
 
 class ScenarioProgress(Message):
@@ -87,15 +91,7 @@ class ScenariosScreen(Screen[None]):
         Binding("x", "stop", "Stop run", id="scenarios.stop"),
         Binding("escape", "back", "Back", id="scenarios.back"),
     ]
-    DEFAULT_CSS = """
-    ScenariosScreen { layout: vertical; }
-    ScenariosScreen #scn-body { height: 1fr; }
-    ScenariosScreen #scn-list { width: 46; border: round $primary; }
-    ScenariosScreen #scn-right { width: 1fr; }
-    ScenariosScreen #scn-detail { height: 2fr; border: round $secondary; padding: 0 1; }
-    ScenariosScreen #scn-narration { height: 1fr; min-height: 8; border: round $accent; padding: 0 1; }
-    ScenariosScreen #scn-status { height: auto; max-height: 10; padding: 0 1; }
-    """
+    CSS_PATH = SCENARIOS_CSS
 
     def __init__(self, start_run: StartRun | None = None, directory: Path | None = None,
                  scenarios: Sequence[tuple[Path, Scenario | ScenarioError]] | None = None) -> None:
@@ -288,11 +284,8 @@ class ScenariosScreen(Screen[None]):
 
 class NarrationPanel(Static):
     """A compact narration view of a run, for the app to dock beside its live panes while a
-    scenario runs (call :meth:`show` whenever the run moved, e.g. on ``ScenarioProgress``)."""
-
-    DEFAULT_CSS = """
-    NarrationPanel { width: 48; height: 1fr; border: round $accent; padding: 0 1; }
-    """
+    scenario runs (call :meth:`show` whenever the run moved, e.g. on ``ScenarioProgress``).
+    Styled by :data:`SCENARIOS_CSS`."""
 
     def show(self, run: RunHandle | None, busy: bool = False) -> None:
         if run is None:

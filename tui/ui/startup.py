@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -39,13 +40,7 @@ class StartupApp(App[str | None]):
 
     TITLE = "kafka-explorer"
     BINDINGS = [Binding("ctrl+c,q", "abort", "Abort", id="startup.abort")]
-    CSS = """
-    Screen { align: center middle; }
-    #box { width: 100; height: 24; border: thick $accent; padding: 0 1; }
-    #title { text-style: bold; color: $accent; }
-    #elapsed { color: $text-muted; }
-    Log { height: 1fr; }
-    """
+    CSS_PATH = Path(__file__).with_name("startup.tcss")
 
     def __init__(self, up: UpFunction, nodes: int, where: str) -> None:
         super().__init__()

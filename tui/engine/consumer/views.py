@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tui.vocab import MemberState, names
 
 MEMBER_STATES = names(MemberState)
+_ACTIVE_STATES = frozenset({MemberState.JOINING, MemberState.RUNNING, MemberState.PAUSED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,12 @@ class MemberView:
     recent: tuple[ConsumedRecordView, ...] = ()
     """The last deliveries, oldest first (bounded)."""
 
+    @property
+    def active(self) -> bool:
+        """Taking part in its group: joining, running or paused (a kicked member is rejoining, a
+        crashed or stopped one is gone)."""
+        return self.state in _ACTIVE_STATES
+
 
 @dataclass(frozen=True)
 class ConsumersView:
@@ -97,3 +104,12 @@ class ConsumersView:
             if member.name == name:
                 return member
         return None
+
+    @property
+    def active(self) -> tuple[MemberView, ...]:
+        return tuple(m for m in self.members if m.active)
+
+    @property
+    def topics(self) -> frozenset[str]:
+        """Every topic a member subscribes to."""
+        return frozenset(t for m in self.members for t in m.topics)

@@ -121,3 +121,13 @@ class ProducersView:
             if runner.name == name:
                 return runner
         return None
+
+    @property
+    def active(self) -> tuple[RunnerView, ...]:
+        """Runners that are starting, sending, draining or stopping."""
+        return tuple(r for r in self.runners if r.active)
+
+    @property
+    def topics(self) -> frozenset[str]:
+        """Every topic a runner of this engine produced to."""
+        return frozenset(r.topic for r in self.runners if r.topic)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -59,6 +60,16 @@ class BrokerView:
     """Partitions (of the shown topics) this broker leads."""
     rack: str | None = None
 
+    @property
+    def is_up(self) -> bool:
+        """Registered and answering our requests."""
+        return self.state == "up"
+
+    @property
+    def address(self) -> str:
+        """``host:port`` as advertised ('' when the broker is known only from an earlier refresh)."""
+        return f"{self.host}:{self.port}" if self.host else ""
+
 
 @dataclass(frozen=True, slots=True)
 class PartitionView:
@@ -92,6 +103,15 @@ class PartitionView:
             return None
         return max(0, self.high_watermark - self.log_start)
 
+    @property
+    def replication_factor(self) -> int:
+        return len(self.replicas)
+
+    @property
+    def under_replicated(self) -> bool:
+        """Fewer replicas in sync than assigned (an acks=all write then needs fewer copies)."""
+        return len(self.isr) < len(self.replicas)
+
 
 @dataclass(frozen=True, slots=True)
 class TopicView:
@@ -106,6 +126,21 @@ class TopicView:
     def produce_rate(self) -> float | None:
         rates = [p.produce_rate for p in self.partitions if p.produce_rate is not None]
         return sum(rates) if rates else None
+
+    @property
+    def replication_factor(self) -> int:
+        """The largest replica count of its partitions (0 without partitions)."""
+        return max((p.replication_factor for p in self.partitions), default=0)
+
+    @property
+    def under_replicated_count(self) -> int:
+        """Partitions with fewer in-sync replicas than replicas."""
+        return sum(1 for p in self.partitions if p.under_replicated)
+
+    @property
+    def offline_count(self) -> int:
+        """Partitions without a leader."""
+        return sum(1 for p in self.partitions if p.offline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,3 +295,24 @@ class ClusterView:
     def ok(self) -> bool:
         """Every section fresh."""
         return all(s.state == "ok" for s in self.sections)
+
+    @property
+    def stale_sections(self) -> tuple[SectionStatus, ...]:
+        """Sections that are not fresh this refresh (stale, forbidden or unsupported)."""
+        return tuple(s for s in self.sections if s.state != "ok")
+
+    # Counting walks every partition (tens of thousands on a big cluster) and a view never changes:
+    # count once per view, however many renders read it.
+    @cached_property
+    def partition_count(self) -> int:
+        return sum(len(t.partitions) for t in self.topics)
+
+    @cached_property
+    def under_replicated_count(self) -> int:
+        """Partitions with fewer in-sync replicas than replicas."""
+        return sum(t.under_replicated_count for t in self.topics)
+
+    @cached_property
+    def offline_count(self) -> int:
+        """Partitions without a leader."""
+        return sum(t.offline_count for t in self.topics)

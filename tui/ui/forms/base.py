@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from textual.app import ComposeResult
@@ -18,6 +19,10 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 T = TypeVar("T")
+
+FORMS_CSS = Path(__file__).with_name("forms.tcss")
+"""The look of every modal form and picker (absolute: Textual resolves a relative CSS_PATH beside
+the module of the *subclass*)."""
 
 
 @dataclass(frozen=True)
@@ -38,21 +43,7 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
                 Binding("ctrl+s", "submit", "OK", id="form.submit")]
 
-    DEFAULT_CSS = """
-    FormScreen { align: center middle; }
-    FormScreen #form { width: 96; height: auto; max-height: 90%; border: thick $accent;
-                       background: $surface; padding: 0 1; }
-    FormScreen #form-title { text-style: bold; color: $accent; padding: 0 0 1 0; }
-    FormScreen #form-fields { height: auto; max-height: 34; }
-    FormScreen Grid { grid-size: 2; grid-columns: 30 1fr; grid-rows: auto; height: auto;
-                      grid-gutter: 0 1; }
-    FormScreen Grid Label { padding: 1 0 0 0; }
-    FormScreen Input, FormScreen Select { width: 1fr; }
-    FormScreen #form-error { color: $error; height: auto; padding: 0 0; }
-    FormScreen #form-help { color: $text-muted; height: auto; }
-    FormScreen #form-buttons { height: 3; align-horizontal: right; }
-    FormScreen Button { margin: 0 1; }
-    """
+    CSS_PATH = FORMS_CSS
 
     title_text = "Form"
     help_text = ""

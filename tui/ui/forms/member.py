@@ -12,16 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.engine.consumer.commands import (
-    ASSIGNORS,
-    ISOLATION_LEVELS,
-    PROTOCOLS,
-    REMOTE_ASSIGNORS,
-    RESETS,
-    MemberSpec,
-)
+from tui.engine import MemberSpec
 from tui.ui import catalog
-from tui.ui.forms.base import Field, FormScreen
+from tui.ui.forms.base import FORMS_CSS, Field, FormScreen
+from tui.vocab import Assignor, GroupProtocol, Isolation, OffsetReset, RemoteAssignor, names
 
 
 @dataclass(frozen=True)
@@ -39,26 +33,26 @@ class MemberForm(FormScreen[MemberRequest]):
 
     def __init__(self, group: str = "demo-group", topic: str = "demo") -> None:
         super().__init__()
-        names = catalog.strategy_names()
+        strategies = catalog.strategy_names()
         self.fields = (
             Field("group", "Group id", default=group),
             Field("topics", "Topics", default=topic, help="comma-separated"),
             Field("count", "How many members", "int", 1),
             Field("name", "Member name", default="", help="empty: m1, m2, ..."),
             Field("strategy", "Commit strategy", "select",
-                  "sync-per-batch" if "sync-per-batch" in names else names[0], names),
-            Field("protocol", "Group protocol", "select", "classic", PROTOCOLS,
+                  "sync-per-batch" if "sync-per-batch" in strategies else strategies[0], strategies),
+            Field("protocol", "Group protocol", "select", "classic", names(GroupProtocol),
                   help="consumer = KIP-848 broker-side assignment"),
-            Field("assignor", "Assignor (classic)", "select", "range", ASSIGNORS),
+            Field("assignor", "Assignor (classic)", "select", "range", names(Assignor)),
             Field("remote", "Remote assignor (consumer)", "select", "default",
-                  ("default", *REMOTE_ASSIGNORS)),
+                  ("default", *names(RemoteAssignor))),
             Field("instance", "group.instance.id", default="", help="static membership; empty: off"),
             Field("processing", "Processing ms per record", "int", 0),
             Field("batch", "Batch size", "int", 10),
             Field("auto_commit", "auto.commit.interval.ms", "int", 1000,
                   help="auto and auto-stored strategies"),
-            Field("isolation", "Isolation level", "select", "read_committed", ISOLATION_LEVELS),
-            Field("reset", "auto.offset.reset", "select", "earliest", RESETS),
+            Field("isolation", "Isolation level", "select", "read_committed", names(Isolation)),
+            Field("reset", "auto.offset.reset", "select", "earliest", names(OffsetReset)),
             Field("crash_after", "Crash after N records", "int", "", help="empty: never"),
             Field("output", "Output topic (transactional)", default=""),
         )
@@ -98,13 +92,7 @@ class StrategyPicker(ModalScreen[str | None]):
     """Pick a commit strategy; each option shows what it does in librdkafka terms."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
-    DEFAULT_CSS = """
-    StrategyPicker { align: center middle; }
-    StrategyPicker #picker { width: 110; height: 80%; border: thick $accent; background: $surface; }
-    StrategyPicker #picker-title { text-style: bold; color: $accent; padding: 0 1; }
-    StrategyPicker OptionList { height: 1fr; }
-    StrategyPicker #picker-help { color: $text-muted; padding: 0 1; }
-    """
+    CSS_PATH = FORMS_CSS
 
     def __init__(self, member: str, current: str) -> None:
         super().__init__()
@@ -125,8 +113,7 @@ class StrategyPicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         option_list = self.query_one(OptionList)
-        names = catalog.strategy_names()
-        if self.current in names:
+        if self.current in catalog.strategy_names():
             option_list.highlighted = option_list.get_option_index(self.current)
         option_list.focus()
 

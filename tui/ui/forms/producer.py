@@ -6,9 +6,9 @@ combination such as idempotence with acks=1 is explained in the form, not after 
 
 from __future__ import annotations
 
-from tui.engine.producer.profile import COMPRESSIONS, PARTITIONERS, ProducerProfile
-from tui.engine.producer.workload import Workload, parse_header, parse_key_mode
+from tui.engine import ProducerProfile, Workload, parse_header, parse_key_mode
 from tui.ui.forms.base import Field, FormScreen
+from tui.vocab import Acks, Compression, Partitioner, names
 
 ProducerRequest = tuple[ProducerProfile, Workload]
 
@@ -34,15 +34,15 @@ class ProducerForm(FormScreen[ProducerRequest]):
         self.fields = (
             Field("name", "Profile name", default=name),
             Field("topic", "Topic", default=topic),
-            Field("acks", "acks", "select", acks, ("0", "1", "all")),
+            Field("acks", "acks", "select", acks, names(Acks)),
             Field("idempotence", "Idempotence", "switch", False,
                   help="needs acks=all and max in-flight <= 5"),
             Field("retries", "Retries", "int", 2147483647),
             Field("in_flight", "Max in-flight", "int", 5),
             Field("linger", "linger.ms", "int", 5),
             Field("batch", "batch.size (bytes)", "int", 1_000_000),
-            Field("compression", "Compression", "select", "none", COMPRESSIONS),
-            Field("partitioner", "Partitioner", "select", "murmur2_random", PARTITIONERS),
+            Field("compression", "Compression", "select", "none", names(Compression)),
+            Field("partitioner", "Partitioner", "select", "murmur2_random", names(Partitioner)),
             Field("timeout", "message.timeout.ms", "int", 15_000),
             Field("txn", "transactional.id", default="", help="empty: not transactional"),
             Field("keys", "Key mode", default="cycle:16",

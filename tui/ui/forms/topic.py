@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.engine.topics import TopicSpec
+from tui.engine import TopicSpec
 from tui.ui.forms.base import Field, FormScreen
 
 

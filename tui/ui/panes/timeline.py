@@ -10,8 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
-from tui.engine.events import SEVERITIES, Event
-from tui.engine.snapshot import Snapshot
+from tui.engine import SEVERITIES, Event, Snapshot
 from tui.ui.fast_table import FastTable
 from tui.ui.fmt import clock, short
 from tui.ui.panes.base import Pane
@@ -27,12 +26,6 @@ LEVELS = ("info", "notice", "warning", "error")
 class TimelinePane(Pane):
     BINDINGS = bindings_for("timeline")
 
-    DEFAULT_CSS = """
-    TimelinePane #timeline-bar { height: 3; }
-    TimelinePane #timeline-filter { width: 1fr; }
-    TimelinePane #timeline-info { width: auto; padding: 1 1; color: $text-muted; }
-    """
-
     def __init__(self) -> None:
         super().__init__(id="timeline")
         self.events: deque[Event] = deque(maxlen=KEEP)
@@ -40,6 +33,8 @@ class TimelinePane(Pane):
         self.paused = False
         self.dropped = 0
         self._rendered_seq = 0
+        self._restyle = False
+        """The theme changed since the rows were built (their colours are stale)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="timeline-bar"):
@@ -62,7 +57,14 @@ class TimelinePane(Pane):
             self._append_new()
 
     def show(self, snapshot: Snapshot) -> None:
-        self._append_new()
+        self.last = snapshot
+        if self._restyle:
+            self.rebuild()
+        else:
+            self._append_new()
+
+    def invalidate(self) -> None:
+        self._restyle = True
 
     def matches(self, event: Event) -> bool:
         if event.severity in SEVERITIES and SEVERITIES.index(event.severity) < SEVERITIES.index(
@@ -101,6 +103,7 @@ class TimelinePane(Pane):
         self._publish()
 
     def rebuild(self) -> None:
+        self._restyle = False
         self._rows.clear()
         self._rows.extend(self._row(e) for e in self.events if self.matches(e))
         self._rendered_seq = self.events[-1].seq if self.events else 0

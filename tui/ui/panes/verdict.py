@@ -1,8 +1,11 @@
 """Verdict screen: counts per anomaly class, the anomalies, and a drill-down to the records and the
-explanation of the selected one. ``v`` re-reads the topics and recomputes (off the UI thread)."""
+explanation of the selected one. ``v`` asks the engine to judge (``Judge``: it re-reads the topics
+and runs the checker on its own thread); ``e`` asks it to explain a record (``Explain``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -12,45 +15,47 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from tui.engine.checker.verdict import KIND_TITLES, KINDS
-from tui.engine.snapshot import Snapshot
-from tui.ui import model
-from tui.ui.bridge import CommandFinished, on_done
+from tui.engine import KIND_TITLES, Anomaly, Explain, Judge, Snapshot, Verdict, VerdictSummary
 from tui.ui.fast_table import FastTable
-from tui.ui.fmt import attr, num, payload, short
+from tui.ui.fmt import num, payload, short
 from tui.ui.panes.base import Pane
-from tui.ui.port import request_explain
 from tui.ui.registry import bindings_for
 
 DETAIL_ITEMS = 200
 """Offsets / msg_ids listed in the drill-down (the count says how many there are)."""
 
+BANNER_STATES = ("-computing", "-ok", "-violations")
+"""CSS classes of the banner (verdict.tcss colours them from the theme)."""
+
+
+def summary_pairs(summary: VerdictSummary) -> list[tuple[str, str]]:
+    """The verdict summary as (label, value) pairs, in the summary's own field order."""
+    return [(f.name.replace("_", " "), _flat(getattr(summary, f.name))) for f in fields(summary)]
+
+
+def _flat(value: object) -> str:
+    """Nested mappings and sequences as short readable text (no Python reprs)."""
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {_flat(v)}" if isinstance(v, Mapping) else f"{k}={_flat(v)}"
+                         for k, v in value.items()) or "-"
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return ", ".join(_flat(v) for v in value) or "-"
+    return "-" if value is None else str(value)
+
 
 class VerdictPane(Pane):
     BINDINGS = bindings_for("verdict")
 
-    DEFAULT_CSS = """
-    VerdictPane #verdict-banner { height: auto; padding: 0 1; text-style: bold; }
-    VerdictPane #verdict-top { height: 17; }
-    VerdictPane #counts-box { width: 3fr; }
-    VerdictPane #counts { height: 1fr; }
-    VerdictPane #summary-box { width: 2fr; }
-    VerdictPane #anomalies { height: 1fr; }
-    VerdictPane #detail-box { height: 12; border-top: solid $accent; }
-    VerdictPane .title { color: $accent; text-style: bold; padding: 0 1; }
-    VerdictPane #summary, VerdictPane #detail { padding: 0 1; }
-    """
-
     def __init__(self) -> None:
         super().__init__(id="verdict")
-        self.verdict: Any = None
-        self._anomalies: list[model.AnomalyRow] = []
+        self.verdict: Verdict | None = None
         self._kind_filter: str | None = None
         self.computing = False
-        self._shown_verdict: Any = None
-        self._explain_of: model.AnomalyRow | None = None
+        self._shown_verdict: Verdict | None = None
+        self._redrawn = False
+        self._explain_of: Anomaly | None = None
         self._explain_index = 0
-        self._explained: tuple[str, list[str]] | None = None
+        self._explained: tuple[str, tuple[str, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="verdict-banner")
@@ -63,7 +68,7 @@ class VerdictPane(Pane):
         yield Label("Anomalies  (enter on a count: only that kind)", classes="title",
                     id="anomalies-title")
         yield FastTable(["kind", "judgement", "topic", "p", "records", "members",
-                                "explanation"], id="anomalies")
+                         "explanation"], id="anomalies")
         with VerticalScroll(id="detail-box"):
             yield Static("", id="detail")
 
@@ -75,13 +80,17 @@ class VerdictPane(Pane):
     # ---- data --------------------------------------------------------------------------------
 
     def show(self, snapshot: Snapshot) -> None:
+        self.last = snapshot
         if snapshot.verdict is not None and snapshot.verdict is not self.verdict \
                 and not self.computing:
             self.verdict = snapshot.verdict
-        if self.verdict is not self._shown_verdict:
+        if self.verdict is not self._shown_verdict or not self._redrawn:
             self._redraw()
 
-    def set_verdict(self, verdict: Any) -> None:
+    def invalidate(self) -> None:
+        self._redrawn = False
+
+    def set_verdict(self, verdict: Verdict) -> None:
         self.computing = False
         self.verdict = verdict
         self._redraw()
@@ -92,27 +101,34 @@ class VerdictPane(Pane):
 
     # ---- rendering ---------------------------------------------------------------------------
 
+    def _anomalies(self) -> tuple[Anomaly, ...]:
+        return self.verdict.anomalies if self.verdict is not None else ()
+
+    def _shown(self) -> list[Anomaly]:
+        return [a for a in self._anomalies() if self._kind_filter in (None, a.kind)]
+
     def _redraw(self) -> None:
         self._shown_verdict = self.verdict
+        self._redrawn = True
         self._render_banner()
         verdict = self.verdict
-        violations = model.mapping(attr(verdict, "violations"))
         rows = []
-        for kind, count in model.verdict_counts(verdict, KINDS):
-            bad = int(violations.get(kind, 0))
-            style = self.colour("error") if bad else (self.colour("warning") if count else "")
-            rows.append((kind, (Text(kind, style=style), Text(KIND_TITLES.get(kind, "")),
-                                Text(num(count), style=style),
-                                Text(num(bad), style=self.colour("error") if bad else ""))))
-        self.counts.update(rows if verdict is not None else [])
+        if verdict is not None:
+            for kind, count in verdict.counts.items():
+                bad = verdict.violations.get(kind, 0)
+                style = self.colour("error") if bad else (self.colour("warning") if count else "")
+                rows.append((kind, (Text(kind, style=style), Text(KIND_TITLES.get(kind, "")),
+                                    Text(num(count), style=style),
+                                    Text(num(bad), style=self.colour("error") if bad else ""))))
+        self.counts.update(rows)
         summary = Table.grid(padding=(0, 1))
         summary.add_column(style="bold")
         summary.add_column()
-        for label, value in model.summary_pairs(verdict):
-            summary.add_row(label, Text(short(value, 200)))
+        if verdict is not None:
+            for label, value in summary_pairs(verdict.summary):
+                summary.add_row(label, Text(short(value, 200)))
         self.query_one("#summary", Static).update(summary if verdict is not None else "")
-        self._anomalies = model.anomalies(verdict) if verdict is not None else []
-        shown = [a for a in self._anomalies if self._kind_filter in (None, a.kind)]
+        shown = self._shown()
         self.table.update([(str(i), self._anomaly_cells(a)) for i, a in enumerate(shown)])
         title = f"Anomalies ({len(shown)})"
         if self._kind_filter:
@@ -125,28 +141,35 @@ class VerdictPane(Pane):
     def _render_banner(self) -> None:
         banner = self.query_one("#verdict-banner", Static)
         if self.computing:
-            banner.update(Text("Computing the verdict: re-reading every partition and checking "
-                               "each record…", style=self.colour("accent")))
+            state = "-computing"
+            text = ("Computing the verdict: re-reading every partition and checking each "
+                    "record…")
         elif self.verdict is None:
-            banner.update(Text("No verdict yet. Produce (and consume), then press v: the topics are "
-                               "re-read and every record is judged."))
-        elif attr(self.verdict, "ok", True):
-            banner.update(Text("✔ No violations: every anomaly found is allowed by the settings "
-                               "used (press v to recompute).", style=self.colour("success")))
+            state = ""
+            text = ("No verdict yet. Produce (and consume), then press v: the topics are re-read "
+                    "and every record is judged.")
+        elif self.verdict.ok:
+            state = "-ok"
+            text = ("✔ No violations: every anomaly found is allowed by the settings used (press v "
+                    "to recompute).")
         else:
-            banner.update(Text("✘ Violations found: a promise of the chosen settings was broken "
-                               "(press v to recompute).", style=self.colour("error")))
+            state = "-violations"
+            text = ("✘ Violations found: a promise of the chosen settings was broken (press v to "
+                    "recompute).")
+        for name in BANNER_STATES:
+            banner.set_class(name == state, name)
+        banner.update(Text(text))
 
-    def _anomaly_cells(self, a: model.AnomalyRow) -> tuple[RenderableType, ...]:
+    def _anomaly_cells(self, a: Anomaly) -> tuple[RenderableType, ...]:
         style = self.colour("error") if a.judgement == "violation" else (
             self.colour("warning") if a.judgement == "expected" else "")
         return (Text(a.kind, style=style), Text(a.judgement, style=style), Text(a.topic),
                 num(a.partition), num(len(a.offsets) or len(a.msg_ids)),
                 Text(",".join(a.members)), Text(short(a.explanation, 120)))
 
-    def _selected(self) -> model.AnomalyRow | None:
+    def _selected(self) -> Anomaly | None:
         key = self.table.selected_key()
-        shown = [a for a in self._anomalies if self._kind_filter in (None, a.kind)]
+        shown = self._shown()
         if key is None or not key.isdigit() or int(key) >= len(shown):
             return None
         return shown[int(key)]
@@ -156,7 +179,7 @@ class VerdictPane(Pane):
         detail = self.query_one("#detail", Static)
         if a is None:
             detail.update(Text("Select an anomaly to see its records and the explanation."
-                               if self._anomalies else ""))
+                               if self._anomalies() else ""))
             return
         head = Text.assemble((f"{a.kind}", "bold"), f" ({a.judgement}) in {a.topic}",
                              f" partition {a.partition}" if a.partition is not None else "",
@@ -191,7 +214,18 @@ class VerdictPane(Pane):
             self._redraw()
 
     def action_compute_verdict(self) -> None:
-        self.explorer.compute_verdict()
+        if self.computing:
+            self.app.notify("The verdict is already being computed.", severity="warning")
+            return
+        self.set_computing(True)
+        topics = self.last.topics_in_play if self.last is not None else ()
+        self.submit(Judge(topics=topics), "verdict", done=self._judged)
+
+    def _judged(self, verdict: Any, error: str | None) -> None:
+        if error is None and isinstance(verdict, Verdict):
+            self.set_verdict(verdict)
+        else:
+            self.set_computing(False)
 
     def action_explain_record(self) -> None:
         a = self._selected()
@@ -203,19 +237,14 @@ class VerdictPane(Pane):
         else:
             self._explain_index = (self._explain_index + 1) % len(a.msg_ids)
         msg_id = a.msg_ids[self._explain_index]
-        future = request_explain(self.explorer.engine, msg_id)
-        future.add_done_callback(on_done(self, f"explain {msg_id}"))
 
-    def on_command_finished(self, message: CommandFinished) -> None:
-        if not message.label.startswith("explain "):
-            return
-        message.stop()
-        if message.error is not None:
-            self.app.notify(message.error, title="explain failed", severity="error")
-            return
-        lines = [str(line) for line in (message.result or [])] or ["(nothing recorded)"]
-        self._explained = (message.label.removeprefix("explain "), lines)
-        self._render_detail()
+        def explained(lines: Any, error: str | None) -> None:
+            if error is None:
+                self._explained = (msg_id, tuple(str(line) for line in lines or ())
+                                   or ("(nothing recorded)",))
+                self._render_detail()
+
+        self.submit(Explain(msg_id), "explain", done=explained, announce=False)
 
     def on_explorer_ready(self) -> None:
         self.query_one("#counts", FastTable).focus()
