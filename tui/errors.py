@@ -8,6 +8,8 @@ subclass and prints ``str(exc)`` keeps working.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class UserError(Exception):
     """Something the user can fix, told in one sentence; never shown with a traceback."""
@@ -23,3 +25,6 @@ class UserError(Exception):
 
     def __str__(self) -> str:
         return self.sentence
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keeps the exit code across processes
+        return (type(self), (self.sentence, self.exit_code))

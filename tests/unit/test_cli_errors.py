@@ -78,3 +78,16 @@ def test_every_user_facing_error_shares_the_base() -> None:
     err = ConfigError("p.yaml line 3: bad.")
     assert (str(err), err.sentence) == ("p.yaml line 3: bad.", "p.yaml line 3: bad.")
     assert issubclass(ScenarioError, ValueError)  # callers that caught ValueError still do
+
+
+def test_user_errors_cross_process_boundaries_intact() -> None:
+    import pickle
+
+    from tui.errors import UserError
+    from tui.lab.session import LabStartError
+    from tui.scenario.load import ScenarioError
+
+    for err in (UserError("Broken.", exit_code=4), ScenarioError("s.yaml: bad."), LabStartError("no java")):
+        back = pickle.loads(pickle.dumps(err))
+        assert (type(back), str(back), back.exit_code) == (type(err), str(err), err.exit_code)
+    assert pickle.loads(pickle.dumps(LabStartError("no java"))).reason == "no java"

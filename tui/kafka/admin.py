@@ -38,6 +38,9 @@ class AdminCallError(UserError):
         self.detail = detail
         self.error = error
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable with its own arguments
+        return (type(self), (self.what, self.detail, self.error))
+
 
 def call(conf: Mapping[str, Any], what: str, request: Callable[[AdminClient], T], *,
          logger: logging.Logger | None = None) -> T:

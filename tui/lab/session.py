@@ -18,6 +18,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui.kafka.connection import Connection
 from tui.lab.cluster import LabCluster, Progress
@@ -37,6 +38,9 @@ class LabStartError(LabError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"The lab cluster did not start: {reason}")
         self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable with its own argument
+        return (type(self), (self.reason,))
 
 
 @dataclass(frozen=True)
