@@ -1,8 +1,9 @@
 """The recorded facts the checker judges: produce ledger rows, consumption-log events, auditor reads.
 
 These are plain frozen values, built by the producers (``ProducedRecord``), the group members
-(``ConsumerEvent``) and the final drain (``AuditLog``), and read by ``tui.engine.checker``. The checker
-is a pure function of a :class:`History`; tests build histories by hand.
+(``ConsumerEvent``, ``Transaction``), the final drain (``AuditLog``) and the watcher (``Fault``,
+``LeaderChange``), and read by ``tui.engine.checker``. The checker is a pure function of a
+:class:`History`; tests build histories by hand (``tui.engine.checker.builder``).
 
 Vocabulary follows delivery-semantics.md: outcomes are three-valued as in Jepsen (OK, definite
 failure, indefinite), plus OK_NO_OFFSET (acks=0) and UNKNOWN (no delivery report ever arrived).

@@ -185,7 +185,8 @@ class _Partition:
                     f"committed offset, and auto.offset.reset={self.ix.history.reset_policy.get(group)} "
                     f"started it at offset {fresh.offset}, past them (expected with that reset policy: "
                     "a group without a committed offset does not read what was written before it starts).")
-            return (*self.gtp, "reset", fresh.idx), SKIPPED, EXPECTED, "skipped by", text, (fresh.member,)
+            key = (*self.gtp, "reset", fresh.idx, didx is not None)
+            return key, SKIPPED, EXPECTED, "skipped by", text, (fresh.member,)
         if self.upto is not None and o < self.upto:
             return self._skip_cause(o, didx, finder, self.upto)
         if didx is None and o not in self.poll_skipped:
