@@ -6,7 +6,8 @@
 * :mod:`tui.kafka.errors` -- a Kafka exception as its text;
 * :mod:`tui.kafka.connection` -- where to connect (:class:`Connection`);
 * :mod:`tui.kafka.properties`, :mod:`tui.kafka.explain`, :mod:`tui.kafka.probe` -- librdkafka property
-  checks, client errors as one sentence, and trying a connection.
+  checks, client errors as one sentence, and trying a connection;
+* :mod:`tui.kafka.gc_keeper` -- cyclic garbage (clients included) collected on a thread of our own.
 
 It imports only the basics (vocabulary, redaction, paths, safe text, the user-error base) and
 confluent_kafka: never the engine, the lab, scenarios or the UI (an import-linter contract says so).
