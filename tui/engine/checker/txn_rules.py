@@ -43,6 +43,8 @@ class TxnIndex:
     tag_at: dict[tuple[str, int], dict[int, str]] = field(default_factory=dict)
     """(topic, partition) -> offset -> txn_id."""
     tagged_topics: set[str] = field(default_factory=set)
+    by_content: dict[str, dict[str, list[Copy]]] = field(default_factory=dict)
+    """Output topic without kx-txn headers -> msg_id -> its copies (built on first use)."""
 
     def state(self, txn_id: str) -> str:
         t = self.by_id.get(txn_id)
@@ -221,9 +223,14 @@ def torn_copies(ix: Indexes, tix: TxnIndex) -> list[Anomaly]:
 def _found_copies(ix: Indexes, tix: TxnIndex, t: Transaction) -> list[Copy]:
     if t.output_topic in tix.tagged_topics:
         return tix.tagged.get(t.txn_id, [])
-    wanted = set(t.copies or ())
-    return [Copy(part.partition, off, mid, part.visible(off, True))
-            for part in ix.by_topic.get(t.output_topic, ()) for off, mid in part.audit.records if mid in wanted]
+    index = tix.by_content.get(t.output_topic)
+    if index is None:
+        index = tix.by_content[t.output_topic] = {}
+        for part in ix.by_topic.get(t.output_topic, ()):
+            for off, mid in part.audit.records:
+                if mid is not None:
+                    index.setdefault(mid, []).append(Copy(part.partition, off, mid, part.visible(off, True)))
+    return [c for mid in dict.fromkeys(t.copies or ()) for c in index.get(mid, ())]
 
 
 def copy_writers(tix: TxnIndex, positions: list[tuple[str, int, int]]) -> str:
