@@ -25,7 +25,7 @@ DETAIL_ITEMS = 200
 """Offsets / msg_ids listed in the drill-down (the count says how many there are)."""
 
 BANNER_STATES = ("-computing", "-ok", "-violations")
-"""CSS classes of the banner (verdict.tcss colours them from the theme)."""
+"""CSS classes of the banner (panes.tcss colours them from the theme)."""
 
 
 def summary_pairs(summary: VerdictSummary) -> list[tuple[str, str]]:
