@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.helpers import unique
-from tui.engine.topics import TopicSpec, create_topic
 from tui.engine.evidence import topic_guarantees
+from tui.engine.topics import TopicSpec, create_topic
 from tui.kafka import clients
 from tui.lab import LabCluster
 

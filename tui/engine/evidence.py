@@ -123,13 +123,16 @@ def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60
     min_insync, unclean = topic_guarantees(conf, all_topics, timeout=min(10.0, max(
         2.0, deadline - time.monotonic())))
     audited = set(all_topics)
+    transactions = () if members is None else tuple(
+        t for t in members.transactions.transactions()
+        if scope.has_member(t.member) and scope.has_group(t.group))
     return History(produced=produced, producers=settings, consumption=consumption, audit=audit,
                    final_commits=commits, isolation=isolation, group_started_at=started,
                    reset_policy=resets, unclean_topics=frozenset(unclean), notes=notes,
                    faults=src.record.faults(scope.since),
                    leader_changes=tuple(c for c in src.record.leader_changes(scope.since)
                                         if c.topic in audited),
-                   min_insync=min_insync)
+                   min_insync=min_insync, transactions=transactions)
 
 
 def _produced(producers: Producers | None, scope: RunScope

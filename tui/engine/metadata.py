@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from tui.engine.topics import TopicSpec, create_topic
 from tui.kafka import clients
+from tui.kafka.errors import error_text
 
 LOG = logging.getLogger("kafka_explorer.metadata")
 T = TypeVar("T")
@@ -123,7 +124,8 @@ class MetadataWorker:
         try:
             md = self.call(ask, timeout + 1.0)
         except Exception as exc:
-            raise ValueError(f"The cluster did not answer: {clients_error_text(exc)}.") from None
+            raise ValueError(f"Cannot reach the cluster at {self._conf.get('bootstrap.servers')} (no "
+                             f"metadata within {timeout:g} s: {error_text(exc).rstrip('.')}).") from None
         out: dict[str, int] = {}
         for topic in wanted:
             info = md.topics.get(topic)
@@ -148,11 +150,3 @@ class MetadataWorker:
     def create_topic(self, spec: TopicSpec, timeout: float, exists_ok: bool) -> bool:
         """Create the topic; True when created, False when it existed (``exists_ok``)."""
         return self.call(lambda admin: create_topic(admin, spec, timeout, exists_ok), timeout + 5.0)
-
-
-def clients_error_text(exc: BaseException) -> str:
-    """The librdkafka error text of ``exc`` (or its own text)."""
-    args = getattr(exc, "args", ())
-    first = args[0] if args else None
-    text = first.str() if first is not None and hasattr(first, "str") else str(exc)
-    return str(text).rstrip(".")

@@ -11,6 +11,10 @@ It travels twice, so a record is matched whether the reader sees headers or only
 
 * header ``kx-id`` = the msg_id in UTF-8 (plus ``kx-run`` and ``kx-seq`` for other tools);
 * the value starts with ``kx|<msg_id>|`` followed by filler up to the chosen value size.
+
+A copy written by a group member's ``transactional`` strategy keeps the input's key, value and
+headers (so its msg_id is the input's) and adds ``kx-src`` = ``<topic>/<partition>/<offset>`` of the
+input and ``kx-txn`` = the transaction it was written in (``<transactional.id>/<incarnation>/<n>``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from dataclasses import dataclass
 HEADER_ID = "kx-id"
 HEADER_RUN = "kx-run"
 HEADER_SEQ = "kx-seq"
+HEADER_SRC = "kx-src"
+"""On a transactional copy: where its input record was (``<topic>/<partition>/<offset>``)."""
+HEADER_TXN = "kx-txn"
+"""On a transactional copy: the transaction that wrote it."""
 VALUE_PREFIX = b"kx|"
 _PREFIX_LEN = len(VALUE_PREFIX)
 _ALPHABET = string.digits + string.ascii_lowercase

@@ -10,15 +10,10 @@ import math
 import re
 
 from tui.scenario.model import Comparison
+from tui.vocab import AnomalyKind, names
 
-# the checker's stable anomaly kinds (tui.engine.checker.verdict.KINDS); repeated here so scenario
-# files validate without importing the engine
-ANOMALY_KINDS: tuple[str, ...] = (
-    "lost", "unseen", "inconsistent-offset", "log-duplicate", "redelivered", "processed-twice",
-    "skipped", "poll-skip",
-    "nonmonotonic-poll", "producer-reorder", "producer-gap", "aborted-visible", "torn-transaction",
-    "commit-anomaly",
-)
+ANOMALY_KINDS: tuple[str, ...] = names(AnomalyKind)
+"""The checker's anomaly kinds (the vocabulary's), each a subject an ``expect:`` can count."""
 # numbers measured by the runner itself (producer ledgers, consumption log)
 RUN_METRICS: dict[str, str] = {
     "produced": "records handed to produce()",

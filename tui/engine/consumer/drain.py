@@ -27,7 +27,7 @@ from confluent_kafka import (
 from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
 
 from tui.engine.history import AuditLog, AuditPartition, GroupCommit
-from tui.engine.record_format import msg_id_of
+from tui.engine.record_format import HEADER_TXN, msg_id_of
 from tui.kafka import clients
 
 LOG = logging.getLogger("kafka_explorer.drain")
@@ -41,7 +41,8 @@ def drain(conf: Mapping[str, Any], topics: Sequence[str], timeout: float = 30.0)
     reader = _reader(conf, "read_uncommitted")
     try:
         bounds = _bounds(reader, admin, topics, deadline)
-        ru = _read(reader, bounds, {tp: b[1] for tp, b in bounds.items()}, deadline)
+        tags: dict[Partition, list[tuple[int, str]]] = {tp: [] for tp in bounds}
+        ru = _read(reader, bounds, {tp: b[1] for tp, b in bounds.items()}, deadline, tags)
     finally:
         reader.close()
     # read_committed stops at the LSO; records past it are not (yet) visible to such a reader
@@ -56,7 +57,8 @@ def drain(conf: Mapping[str, Any], topics: Sequence[str], timeout: float = 30.0)
         records, complete = ru[(topic, p)]
         visible, _rc_complete = rc[(topic, p)]
         parts.append(AuditPartition(topic, p, low, high, lso, tuple(sorted(records.items())),
-                                    frozenset(visible), complete))
+                                    frozenset(visible), complete,
+                                    txn_tags=tuple(sorted(set(tags[(topic, p)])))))
     return AuditLog(tuple(parts), time.time())
 
 
@@ -117,8 +119,10 @@ def _lsos(admin: Any, tps: list[TopicPartition], deadline: float) -> dict[Partit
 
 def _read(reader: Any, bounds: Mapping[Partition, tuple[int, int, int | None]],
           targets: Mapping[Partition, int], deadline: float,
+          tags: dict[Partition, list[tuple[int, str]]] | None = None,
           ) -> dict[Partition, tuple[dict[int, str | None], bool]]:
-    """Read each partition from its low mark until its position reaches its target."""
+    """Read each partition from its low mark until its position reaches its target. With ``tags``,
+    also collect each record's ``kx-txn`` header (the transaction a copier wrote it in)."""
     seen: dict[Partition, dict[int, str | None]] = {tp: {} for tp in bounds}
     done = {tp for tp, (low, _h, _l) in bounds.items() if targets[tp] <= low}
     todo = [TopicPartition(t, p, bounds[(t, p)][0]) for (t, p) in bounds if (t, p) not in done]
@@ -137,6 +141,10 @@ def _read(reader: Any, bounds: Mapping[Partition, tuple[int, int, int | None]],
             pairs = ([(k, v if isinstance(v, bytes) else None) for k, v in headers]
                      if isinstance(headers, list) else None)
             seen[key][offset] = msg_id_of(msg.value(), pairs)
+            if tags is not None and pairs:
+                txn = next((v for k, v in pairs if k == HEADER_TXN and v is not None), None)
+                if txn is not None:
+                    tags[key].append((offset, txn.decode("utf-8", "replace")))
             if offset + 1 >= targets[key]:
                 done.add(key)
     return {tp: (seen[tp], tp in done) for tp in bounds}

@@ -177,6 +177,10 @@ class MemberLoop:
     def transactional_id(self) -> str:
         return f"kx-{self.spec['group']}-{self.member}"
 
+    @property
+    def incarnation(self) -> int:
+        return int(self.init.get("incarnation") or 0)
+
     def emit(self, kind: str, **fields: Any) -> None:
         self.channel.emit(kind, **fields)
 

@@ -14,6 +14,7 @@ from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.runner import MemberRunner
 from tui.engine.consumer.state import MemberState
 from tui.engine.consumer.strategies import strategy_class
+from tui.engine.consumer.transactions import TransactionBook
 from tui.engine.consumer.views import ConsumersView
 from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEvent
@@ -28,6 +29,8 @@ class GroupMembers:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
         self.log = ConsumptionLog()
+        self.transactions = TransactionBook()
+        """Filled by the runners from their members' txn-begin / txn-end reports."""
         self._lock = threading.Lock()
         self._states: dict[str, MemberState] = {}
         self._runners: dict[str, MemberRunner] = {}

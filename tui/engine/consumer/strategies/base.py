@@ -27,6 +27,10 @@ class MemberIO(Protocol):
     @property
     def transactional_id(self) -> str: ...
 
+    @property
+    def incarnation(self) -> int:
+        """0 for the member's first process, +1 after each restart."""
+
     def commit_sync(self, offsets: list[TopicPartition], mode: str = "sync") -> bool:
         """Commit and log COMMIT_REQ + COMMIT_RESULT; True when every partition committed."""
 
@@ -40,7 +44,7 @@ class MemberIO(Protocol):
         """Write one event to the parent."""
 
     def make_producer(self) -> Any:
-        """A transactional producer for this member (built via tui.engine.clients)."""
+        """A transactional producer for this member (built via tui.kafka.clients)."""
 
     def seek_back(self, offsets: list[TopicPartition]) -> None:
         """Seek each partition back to the given offset and log SEEK."""

@@ -1,7 +1,8 @@
 """transactional: consume-transform-produce with a transactional producer (transactional.id
 kx-<group>-<member>, the same for every incarnation so a restart fences the crashed one). Per batch:
 begin_transaction(); produce one output record per input record into the output topic (same key,
-value and headers plus kx-src=<topic>/<partition>/<offset>); send_offsets_to_transaction(<last+1 per
+value and headers plus kx-src=<topic>/<partition>/<offset> and kx-txn=<transaction id>);
+send_offsets_to_transaction(<last+1 per
 partition>, consumer_group_metadata()); commit_transaction(). The input offsets count as committed only
 when commit_transaction() returns. A retriable error (e.g. _TIMED_OUT: the commit goes on in the
 background) is retried, never answered with an abort -- aborting and rewinding after a commit that
@@ -25,6 +26,7 @@ from tui.engine.consumer.strategies.base import (
     first_offsets,
     next_offsets,
 )
+from tui.engine.record_format import HEADER_SRC, HEADER_TXN, msg_id_of
 
 TXN_TIMEOUT = 10.0
 """Seconds per attempt of a transactional call."""
@@ -40,6 +42,10 @@ class Transactional(Strategy):
 
     def __init__(self) -> None:
         self._producer: Any = None
+        self._begun = 0
+        """begin_transaction() calls of this incarnation (numbers its transactions from 0)."""
+        self._txn: str | None = None
+        self._copies: list[str] = []
 
     def _ensure(self, io: MemberIO) -> Any:
         if self._producer is None:
@@ -48,13 +54,27 @@ class Transactional(Strategy):
 
     def batch_start(self, io: MemberIO, records: Sequence[Message]) -> None:
         self._ensure(io).begin_transaction()
+        # every transaction is reported, and every copy carries its id, so the verdict can tell a
+        # visible copy of an aborted transaction from the committed redo of the same input
+        self._txn = f"{io.transactional_id}/{io.incarnation}/{self._begun}"
+        self._begun += 1
+        self._copies = []
+        io.emit("txn-begin", txn=self._txn, out=io.output_topic)
 
     def record_done(self, io: MemberIO, record: Message) -> None:
         headers = list(record.headers() or [])
-        headers.append(("kx-src", f"{record.topic()}/{record.partition()}/{record.offset()}".encode()))
+        headers.append((HEADER_SRC, f"{record.topic()}/{record.partition()}/{record.offset()}".encode()))
+        headers.append((HEADER_TXN, (self._txn or "").encode()))
         producer = self._ensure(io)
         producer.produce(io.output_topic, value=record.value(), key=record.key(), headers=headers)
         producer.poll(0)
+        pairs = [(k, v if isinstance(v, bytes) else None) for k, v in headers if isinstance(k, str)]
+        self._copies.append(msg_id_of(record.value(), pairs) or "")
+
+    def _end(self, io: MemberIO, outcome: str, error: str | None = None) -> None:
+        if self._txn is not None:
+            io.emit("txn-end", txn=self._txn, outcome=outcome, copies=self._copies, error=error)
+        self._txn = None
 
     def batch_end(self, io: MemberIO, records: Sequence[Message]) -> None:
         producer = self._ensure(io)
@@ -65,29 +85,33 @@ class Transactional(Strategy):
                 offsets, io.consumer.consumer_group_metadata(), TXN_TIMEOUT))
             _retrying(lambda: producer.commit_transaction(TXN_TIMEOUT))
         except KafkaException as exc:
-            io.emit("commit-result", offsets=_pairs(offsets), mode="txn", ok=False,
-                    error=str(exc.args[0].name() if exc.args else exc))
-            self._abort(producer, exc)
+            error = str(exc.args[0].name() if exc.args else exc)
+            io.emit("commit-result", offsets=_pairs(offsets), mode="txn", ok=False, error=error)
+            self._end(io, "aborted" if self._abort(producer, exc) else "unknown", error)
             io.seek_back(first_offsets(records))
             return
         io.emit("commit-result", offsets=_pairs(offsets), mode="txn", ok=True)
+        self._end(io, "committed")
 
-    def _abort(self, producer: Any, exc: KafkaException) -> None:
+    def _abort(self, producer: Any, exc: KafkaException) -> bool:
+        """Abort after a failed commit; True when the abort is known to have happened."""
         err = exc.args[0] if exc.args else None
         if err is not None and getattr(err, "txn_requires_abort", lambda: False)():
             try:
                 producer.abort_transaction(TXN_TIMEOUT)
-                return
+                return True
             except KafkaException:
                 pass
         # fenced, fatal, or still retriable after TXN_RETRY_FOR: a new producer's init_transactions()
-        # fences this one and aborts whatever it left open
+        # fences this one and aborts whatever it left open -- unless the commit completed meanwhile
         self._producer = None
+        return False
 
     def before_crash(self, io: MemberIO) -> None:
         # put the open transaction's records into the log, so the crash leaves real uncommitted data
         if self._producer is not None:
             self._producer.flush(5.0)
+        self._end(io, "open")
 
 
 def _retrying(call: Callable[[], object]) -> None:
