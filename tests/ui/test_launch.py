@@ -1,24 +1,19 @@
-"""The launcher's error paths: one sentence on stderr and exit 1, never a traceback."""
+"""The launcher's error paths, through the command line: one sentence on stderr and exit 1, never a
+traceback (the launcher raises a UserError; the CLI prints its sentence)."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tui import cli
 from tui.ui import launch
 
 
-def args(**overrides: object) -> argparse.Namespace:
-    base: dict[str, object] = {"bootstrap": None, "properties": [], "profile": None, "config": None,
-                               "state_dir": None, "theme": None, "keep_lab": False, "nodes": 1}
-    base.update(overrides)
-    return argparse.Namespace(**base)
-
-
 def test_unknown_theme_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
-    assert launch.run_explorer(args(theme="neon")) == 1
+    assert cli.main(["--theme", "neon"]) == 1
     err = capsys.readouterr().err
     assert "Unknown theme 'neon'" in err
     assert "kx-dark" in err
@@ -26,7 +21,7 @@ def test_unknown_theme_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_bad_property_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
-    assert launch.run_explorer(args(bootstrap="127.0.0.1:1", properties=["novalue"])) == 1
+    assert cli.main(["-b", "127.0.0.1:1", "-X", "novalue"]) == 1
     err = capsys.readouterr().err
     assert "-X expects KEY=VALUE" in err
     assert "Traceback" not in err
@@ -35,7 +30,7 @@ def test_bad_property_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> Non
 def test_unreachable_cluster_is_one_sentence(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(launch, "CONNECT_TIMEOUT", 3.0)
-    assert launch.run_explorer(args(bootstrap="127.0.0.1:1")) == 1
+    assert cli.main(["-b", "127.0.0.1:1"]) == 1
     err = capsys.readouterr().err
     assert "Cannot reach the broker at 127.0.0.1:1: connection refused" in err
     assert "Traceback" not in err
@@ -45,9 +40,14 @@ def test_broken_lab_state_dir_is_one_sentence(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "cluster.json").write_text("{not json")
-    # never open a Textual screen in this test: starting must fail before (unreadable state)
-    monkeypatch.setattr(launch, "_start_lab", lambda lab, nodes: "the lab state is unreadable")
-    assert launch.run_explorer(args(state_dir=tmp_path)) == 1
+
+    # never open a Textual screen in this test: run the start directly (it fails on the state)
+    def plain_start(nodes: int, state_dir: Path | None) -> Any:
+        return lambda up: up(lambda _line: None)
+
+    monkeypatch.setattr(launch, "_startup_screen", plain_start)
+    assert cli.main(["--state-dir", str(tmp_path), "--nodes", "1"]) == 1
     err = capsys.readouterr().err
     assert "The lab cluster did not start" in err
     assert "Traceback" not in err
+    assert err.count("\n") <= 2  # the sentence (and at most the stop notice), nothing else

@@ -33,13 +33,12 @@ if TYPE_CHECKING:
     from tui.engine.context import Connection
     from tui.engine.engine import Engine
     from tui.engine.events import SEVERITIES, Event, Subscription
-    from tui.engine.metadata import PartitionMeta
     from tui.engine.producer.commands import StartProducer, StopProducer
     from tui.engine.producer.profile import ProducerProfile, ProfileError
     from tui.engine.producer.views import DeliveryReportView, ErrorCount, ProducersView, RunnerView
     from tui.engine.producer.workload import KeyMode, Workload, WorkloadError, parse_header, parse_key_mode
     from tui.engine.record_format import encode_value, headers_for, make_msg_id, msg_id_of, parse_msg_id
-    from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
+    from tui.engine.snapshot import ConnectionView, LabNodeView, PartitionMeta, Snapshot
     from tui.engine.topics import CreateTopic, TopicError, TopicSpec
     from tui.engine.watcher.commands import (
         RefreshNow,
@@ -91,7 +90,7 @@ _WHERE: dict[str, str] = {
     "PartitionView": "watcher.views", "GroupView": "watcher.views",
     "GroupMemberView": "watcher.views", "GroupPartitionView": "watcher.views",
     "SectionStatus": "watcher.views", "SeriesView": "watcher.views", "WatchFilter": "watcher.views",
-    "PartitionMeta": "metadata",
+    "PartitionMeta": "snapshot",
     "Event": "events", "Subscription": "events", "SEVERITIES": "events",
     "Verdict": "checker.verdict", "Anomaly": "checker.verdict", "VerdictSummary": "checker.verdict",
     "KINDS": "checker.verdict", "KIND_TITLES": "checker.verdict",

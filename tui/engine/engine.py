@@ -28,10 +28,10 @@ from tui.engine.context import Connection, EngineContext
 from tui.engine.events import EventBus, Subscription
 from tui.engine.evidence import EVERYTHING, RunRecord, Sources, gather_history
 from tui.engine.history import Fault, History, LeaderChange
-from tui.engine.metadata import MetadataWorker, PartitionMeta
+from tui.engine.metadata import MetadataWorker
 from tui.engine.producer.producers import Producers
 from tui.engine.producer.views import DeliveryReportView
-from tui.engine.snapshot import ConnectionView, LabNodeView, Snapshot
+from tui.engine.snapshot import ConnectionView, LabNodeView, PartitionMeta, Snapshot
 from tui.engine.topics import CreateTopic
 from tui.engine.watcher.views import WatchFilter
 from tui.engine.watcher.watcher import Watcher

@@ -13,25 +13,15 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from tui.engine.snapshot import PartitionMeta
 from tui.engine.topics import TopicSpec, create_topic
 from tui.kafka import clients
 from tui.kafka.errors import error_text
 
 LOG = logging.getLogger("kafka_explorer.metadata")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class PartitionMeta:
-    """One partition as the cluster metadata describes it right now."""
-
-    leader: int
-    """-1 when the partition has no leader."""
-    replicas: tuple[int, ...]
-    isr: tuple[int, ...]
 
 
 class MetadataWorker:

@@ -25,6 +25,16 @@ class LabNodeView:
 
 
 @dataclass(frozen=True, slots=True)
+class PartitionMeta:
+    """One partition as the cluster metadata describes it right now."""
+
+    leader: int
+    """-1 when the partition has no leader."""
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionView:
     label: str
     bootstrap: str

@@ -57,30 +57,21 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         return _check(scenario, args.json)
     from tui.connect import ConnectError, resolve
-    from tui.lab import LabCluster, LabError
+    from tui.lab import LabError
+    from tui.lab.session import lab_session
 
-    started_lab: Any = None
     try:
-        try:
-            connection = resolve(args)
-        except ConnectError:
-            if getattr(args, "bootstrap", None) or getattr(args, "profile", None):
-                raise
-            started_lab = LabCluster(getattr(args, "state_dir", None),
-                                     progress=lambda m: print(m, file=sys.stderr, flush=True))
-            started_lab.up(nodes=scenario.cluster.nodes, profile=scenario.cluster.profile)
-            connection = resolve(args)
-        return _run(scenario, connection, args)
+        if getattr(args, "bootstrap", None) or getattr(args, "profile", None):
+            return _run(scenario, resolve(args), args)
+        # the local lab: the one running in --state-dir, or one of the scenario's size started
+        # for this run (and stopped afterwards unless --keep-lab)
+        with lab_session(getattr(args, "state_dir", None), nodes=scenario.cluster.nodes,
+                         profile=scenario.cluster.profile, keep=args.keep_lab,
+                         progress=lambda line: print(line, file=sys.stderr, flush=True)) as session:
+            return _run(scenario, session.connection, args)
     except (ConnectError, LabError) as exc:
         fail(str(exc))
         return 2
-    finally:
-        if started_lab is not None and not args.keep_lab:
-            print("stopping the lab cluster this run started", file=sys.stderr, flush=True)
-            try:
-                started_lab.down()
-            except LabError as exc:
-                fail(str(exc))
 
 
 def _check(scenario: Any, as_json: bool) -> int:

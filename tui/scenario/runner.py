@@ -14,8 +14,9 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from tui.engine import Engine, PartitionMeta
+from tui.engine import PartitionMeta
 from tui.scenario.describe import describe, wait_text
 from tui.scenario.driver import Driver, RunMetrics, VerdictFacts
 from tui.scenario.expect import ANOMALY_KINDS
@@ -42,6 +43,9 @@ from tui.scenario.results import (
     StepResult,
 )
 from tui.scenario.roles import resolve_node
+
+if TYPE_CHECKING:
+    from tui.engine import Engine
 
 LOG = logging.getLogger("kafka_explorer.scenario")
 POLL_S = 0.25

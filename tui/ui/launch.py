@@ -1,9 +1,10 @@
 """``kafka-explorer`` with no subcommand: connect (or start the lab), then run the explorer.
 
 This is the UI's composition root, the one ``tui.ui`` module that builds the engine and touches the
-lab cluster (both imported inside functions). It owns their lifetime:
-``with Engine(connection) as engine: ExplorerApp(engine).run()``, and a lab cluster it started is
-stopped on exit unless ``--keep-lab``. Every failure ends in one sentence on stderr and exit 1.
+lab cluster (both imported inside functions). It owns their lifetime through the one lab session
+(start the lab if needed, stop only what it started, unless ``--keep-lab``) and
+``with Engine(connection) as engine: ExplorerApp(engine).run()``. Every failure is a
+:class:`~tui.errors.UserError`: one sentence on stderr and exit 1 (the CLI prints it).
 """
 
 from __future__ import annotations
@@ -12,123 +13,92 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.headless.output import fail
+from tui.errors import UserError
+
+if TYPE_CHECKING:
+    from tui.engine import Engine
+    from tui.kafka.connection import Connection
+    from tui.lab.session import UpFunction
+    from tui.scenario.model import Scenario
+    from tui.scenario.results import ProgressCallback
+    from tui.scenario.runner import ScenarioRun
+    from tui.ui.themes import ThemeSet
 
 CONNECT_TIMEOUT = 15.0
 """Seconds to wait for the first successful broker metadata before giving up."""
 
 
+def _say(line: str) -> None:
+    sys.stderr.write(f"kafka-explorer: {line}\n")
+    sys.stderr.flush()
+
+
 def run_explorer(args: argparse.Namespace) -> int:
-    from tui.connect import ConnectError, lab_connection, parse_properties, resolve
-    from tui.lab import LabCluster, LabError
+    from tui.connect import parse_properties, resolve
+    from tui.lab.session import lab_session
     from tui.ui.themes import load_themes
 
     themes = load_themes()
     requested = getattr(args, "theme", None)
     if requested and themes.resolve(requested) is None:
         names = ", ".join(sorted(themes.themes)) or "none found"
-        return fail(f"Unknown theme {requested!r}; available themes: {names}.")
-    owned_lab: Any = None
-    try:
-        if getattr(args, "bootstrap", None) or getattr(args, "profile", None):
-            connection = resolve(args)
-        else:
-            state_dir: Path | None = getattr(args, "state_dir", None)
-            lab = LabCluster(state_dir)
-            if not _lab_running(lab):
-                # nodes already running belong to whoever started them: never stop those
-                partly_running = _any_running(lab)
-                error = _start_lab(lab, int(getattr(args, "nodes", 3) or 3))
-                if error is not None:
-                    if not partly_running:
-                        _stop_lab(lab)
-                    return fail(f"The lab cluster did not start: {error}")
-                if not getattr(args, "keep_lab", False) and not partly_running:
-                    owned_lab = lab
-            connection = lab_connection(lab.dir, parse_properties(getattr(args, "properties", [])
-                                                                  or []))
-    except (ConnectError, LabError) as exc:
-        return fail(str(exc))
-    try:
-        return _run_app(connection, requested, themes)
-    except KeyboardInterrupt:
-        return fail("interrupted")
-    finally:
-        if owned_lab is not None:
-            sys.stderr.write("kafka-explorer: stopping the lab cluster it started "
-                             "(use --keep-lab to leave it running)\n")
-            _stop_lab(owned_lab)
+        raise UserError(f"Unknown theme {requested!r}; available themes: {names}.")
+    if getattr(args, "bootstrap", None) or getattr(args, "profile", None):
+        return _run_app(resolve(args), requested, themes)
+    state_dir: Path | None = getattr(args, "state_dir", None)
+    nodes = int(getattr(args, "nodes", 3) or 3)
+    with lab_session(state_dir, nodes=nodes, keep=bool(getattr(args, "keep_lab", False)),
+                     progress=_say, starter=_startup_screen(nodes, state_dir),
+                     properties=parse_properties(getattr(args, "properties", []) or [])) as session:
+        try:
+            return _run_app(session.connection, requested, themes)
+        except KeyboardInterrupt:
+            raise UserError("interrupted") from None
 
 
-def _lab_running(lab: Any) -> bool:
-    if not lab.exists():
-        return False
-    try:
-        return all(lab.node_state(n) == "running" for n in lab.spec.node_ids())
-    except Exception:  # an unreadable state dir: let up() explain it
-        return False
-
-
-def _any_running(lab: Any) -> bool:
-    try:
-        return lab.exists() and any(lab.node_state(n) == "running" for n in lab.spec.node_ids())
-    except Exception:  # unreadable state: nothing of ours runs there
-        return False
-
-
-def _start_lab(lab: Any, nodes: int) -> str | None:
-    """Run ``lab.up`` behind the progress screen; None when ready, else the error sentence."""
-    from tui.lab import LabCluster
+def _startup_screen(nodes: int, state_dir: Path | None) -> Any:
+    """Runs the lab start behind the progress screen; raises the start's own sentence on failure."""
+    from tui.lab.session import LabStartError
     from tui.ui.startup import StartupApp
 
-    def up(progress: Any) -> None:
-        LabCluster(lab.dir, progress=progress).up(nodes=nodes)
+    def start(up: UpFunction) -> None:
+        error = StartupApp(up, nodes, str(state_dir or "the lab state directory")).run()
+        if error is not None:
+            raise LabStartError(error)
 
-    result = StartupApp(up, nodes, str(lab.dir)).run()
-    if result is None and not _lab_running(lab):
-        return "it exited before it was ready"
-    return result
-
-
-def _stop_lab(lab: Any) -> None:
-    try:
-        lab.down(timeout=20.0)
-    except Exception as exc:  # never a traceback on the way out
-        sys.stderr.write(f"kafka-explorer: stopping the lab failed: {exc}\n")
+    return start
 
 
-def _run_app(connection: Any, theme: str | None, themes: Any) -> int:
-    from tui import config
-    from tui.engine.engine import Engine
+def _run_app(connection: Connection, theme: str | None, themes: ThemeSet) -> int:
+    from tui.engine import Engine
+    from tui.kafka.probe import probe_connection
     from tui.ui.app import ExplorerApp
 
     # one metadata round trip first: a wrong password, CA or mechanism gets its own sentence here
     # (authentication and TLS failures end the probe at once) instead of a generic timeout
-    sys.stderr.write(f"kafka-explorer: connecting to {connection.bootstrap} …\n")
-    problem = config.probe_connection(connection.bootstrap, dict(connection.properties),
-                                      timeout=CONNECT_TIMEOUT)
+    _say(f"connecting to {connection.bootstrap} …")
+    problem = probe_connection(connection.bootstrap, dict(connection.properties),
+                               timeout=CONNECT_TIMEOUT)
     if problem is not None:
-        return fail(problem)
+        raise UserError(problem)
     with Engine(connection) as engine:
         problem = _wait_connected(engine, connection.bootstrap)
         if problem is not None:
-            return fail(problem)
+            raise UserError(problem)
 
-        def start_run(scenario: Any, on_progress: Any) -> Any:
-            from tui.lab import LabCluster
+        def start_run(scenario: Scenario, on_progress: ProgressCallback) -> ScenarioRun:
             from tui.scenario.runner import ScenarioRun
 
-            lab = LabCluster(connection.lab_dir) if connection.lab_dir is not None else None
-            return ScenarioRun(scenario, engine, lab, on_progress=on_progress)
+            return ScenarioRun(scenario, engine, on_progress=on_progress)
 
         app = ExplorerApp(engine, theme=theme, themes=themes, start_run=start_run)
         app.run()
     return app.return_code or 0
 
 
-def _wait_connected(engine: Any, bootstrap: str) -> str | None:
+def _wait_connected(engine: Engine, bootstrap: str) -> str | None:
     """None once the watcher read the brokers; else one sentence saying why not."""
     deadline = time.monotonic() + CONNECT_TIMEOUT
     message = "no answer"
