@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tui.engine import PartitionMeta
+from tui.engine import PartitionMeta, TopicSpec
 from tui.scenario.driver import RunMetrics, VerdictFacts
-from tui.scenario.model import Produce, StartMembers, TopicDecl
+from tui.scenario.model import Produce, StartMembers
 
 
 class FakeDriver:
@@ -62,15 +62,15 @@ class FakeDriver:
                 self.parts[key] = PartitionMeta(leader, st.replicas, isr or (node,))
 
     # topics
-    def create_topic(self, decl: TopicDecl, name: str) -> None:
-        self.calls.append(("topic", name))
+    def create_topic(self, spec: TopicSpec) -> None:
+        self.calls.append(("topic", spec.name))
         ids = sorted(self.nodes)
-        for p in range(decl.partitions):
-            if decl.replica_assignment:
-                replicas = decl.replica_assignment[p]
+        for p in range(spec.partitions):
+            if spec.replica_assignment:
+                replicas = spec.replica_assignment[p]
             else:
-                replicas = tuple((ids[(p + i) % len(ids)]) for i in range(decl.replication_factor))
-            self.parts[(name, p)] = PartitionMeta(replicas[0], tuple(replicas), tuple(replicas))
+                replicas = tuple((ids[(p + i) % len(ids)]) for i in range(spec.replication_factor))
+            self.parts[(spec.name, p)] = PartitionMeta(replicas[0], tuple(replicas), tuple(replicas))
 
     def partition_state(self, topic: str, partition: int) -> PartitionMeta | None:
         return self.parts.get((topic, partition))

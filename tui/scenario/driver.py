@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.engine import PartitionMeta
-from tui.scenario.model import Produce, StartMembers, TopicDecl
+from tui.engine import PartitionMeta, TopicSpec
+from tui.scenario.model import Produce, StartMembers
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ class Driver(Protocol):
         """kill, stop, pause, resume, restart (waits until ready) or start."""
         ...
 
-    def create_topic(self, decl: TopicDecl, name: str) -> None: ...
+    def create_topic(self, spec: TopicSpec) -> None:
+        """Create the topic as specified (its real name, configs included)."""
+        ...
 
     def partition_state(self, topic: str, partition: int) -> PartitionMeta | None:
         """None when the cluster cannot be asked right now (or the partition does not exist)."""

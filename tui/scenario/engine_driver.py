@@ -34,7 +34,7 @@ from tui.engine import (
     parse_key_mode,
 )
 from tui.scenario.driver import RunMetrics, VerdictFacts
-from tui.scenario.model import Produce, StartMembers, TopicDecl
+from tui.scenario.model import Produce, StartMembers
 from tui.vocab import GroupProtocol, MemberState, NodeAction
 
 LOG = logging.getLogger("kafka_explorer.scenario")
@@ -75,13 +75,7 @@ class EngineDriver:
 
     # ---- topics and metadata -----------------------------------------------------------------
 
-    def create_topic(self, decl: TopicDecl, name: str) -> None:
-        config = {"retention.ms": "-1", "retention.bytes": "-1", **decl.config}
-        spec = TopicSpec(name=name, partitions=decl.partitions,
-                         replication_factor=decl.replication_factor,
-                         min_insync_replicas=decl.min_insync_replicas,
-                         unclean_leader_election=decl.unclean_leader_election, config=config,
-                         replica_assignment=decl.replica_assignment)
+    def create_topic(self, spec: TopicSpec) -> None:
         self.engine.call(CreateTopic(spec, exists_ok=False, timeout=10.0), timeout=20.0)
 
     def partition_state(self, topic: str, partition: int) -> PartitionMeta | None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tui.engine import TopicSpec
 from tui.scenario.expect import SUBJECTS, parse_comparison, valid_error_name
 from tui.scenario.model import (
     ClusterNeeds,
@@ -28,7 +29,6 @@ from tui.scenario.model import (
     StartMembers,
     Step,
     StopProducer,
-    TopicDecl,
     VerdictStep,
     WaitFor,
     WorkloadDecl,
@@ -186,12 +186,12 @@ def _cluster(w: Where, raw: object) -> ClusterNeeds:
     return ClusterNeeds(nodes, profile)
 
 
-def _topics(w: Where, raw: object, cluster: ClusterNeeds) -> tuple[TopicDecl, ...]:
+def _topics(w: Where, raw: object, cluster: ClusterNeeds) -> tuple[TopicSpec, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
         w.fail("'topics' must be a list of topics (each with at least a name).")
-    out: list[TopicDecl] = []
+    out: list[TopicSpec] = []
     for index, item in enumerate(raw, 1):
         data = _mapping(w, item, f"topics[{index}]")
         only(w, data, ("name", "partitions", "replication-factor", "min-insync-replicas",
@@ -211,11 +211,15 @@ def _topics(w: Where, raw: object, cluster: ClusterNeeds) -> tuple[TopicDecl, ..
             w.fail(f"topic {name!r}: replica-assignment lists {len(assignment)} partition(s) but "
                    f"partitions is {partitions}.")
         min_isr = get_opt_int(w, data, "min-insync-replicas", low=1, high=3)
-        out.append(TopicDecl(name=name, partitions=partitions, replication_factor=rf,
-                             min_insync_replicas=min_isr,
-                             unclean_leader_election=get_bool(w, data, "unclean-leader-election", False),
-                             config=get_text_map(w, data.get("config"), "config"),
-                             replica_assignment=assignment))
+        spec = TopicSpec(name=name, partitions=partitions, replication_factor=rf,
+                         min_insync_replicas=min_isr,
+                         unclean_leader_election=get_bool(w, data, "unclean-leader-election", False),
+                         config=get_text_map(w, data.get("config"), "config"),
+                         replica_assignment=assignment)
+        try:
+            out.append(spec.validate())
+        except ValueError as exc:
+            w.fail(f"topic {name!r}: {exc}")
     return tuple(out)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from tui.engine import TopicSpec
+
 # ---- cluster and topics ---------------------------------------------------------------------------
 
 
@@ -20,19 +22,6 @@ class ClusterNeeds:
     """1 or 3 lab nodes."""
     profile: str = "default"
     """Lab profile: default or slow-replication (followers fetch every ~5 s)."""
-
-
-@dataclass(frozen=True)
-class TopicDecl:
-    """A topic the scenario creates before its first step (a fresh real name per run)."""
-
-    name: str
-    partitions: int = 1
-    replication_factor: int = 1
-    min_insync_replicas: int | None = None
-    unclean_leader_election: bool = False
-    config: Mapping[str, str] = field(default_factory=dict)
-    replica_assignment: tuple[tuple[int, ...], ...] | None = None
 
 
 # ---- node references ------------------------------------------------------------------------------
@@ -252,7 +241,9 @@ class Scenario:
     duration: float = 60.0
     """Rough run time in seconds (shown to the audience; not enforced)."""
     cluster: ClusterNeeds = ClusterNeeds()
-    topics: tuple[TopicDecl, ...] = ()
+    topics: tuple[TopicSpec, ...] = ()
+    """Topics created before the first step, named by their logical names (the runner gives each a
+    fresh real name per run)."""
     source: str = ""
     """The file it came from (for messages)."""
     slug: str = ""

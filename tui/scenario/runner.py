@@ -234,8 +234,10 @@ class ScenarioRun:
         for decl in self.scenario.topics:
             real = self._st.topics[decl.name]
             self._say("setup", None, f"creating topic {real} ({decl.partitions} partition(s), "
-                      f"RF {decl.replication_factor})")
-            self.driver.create_topic(decl, real)
+                      f"RF {decl.effective_replication_factor})")
+            # records stay for the whole run: retention must never look like a loss
+            self.driver.create_topic(replace(decl, name=real, config={
+                "retention.ms": "-1", "retention.bytes": "-1", **decl.config}))
             self._wait_leaders(real, decl.partitions, 30.0)
 
     def _wait_leaders(self, topic: str, partitions: int, timeout: float) -> None:
