@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from tui.engine.checker.verdict import Verdict
 from tui.engine.consumer.views import ConsumersView
+from tui.engine.jsonview import JsonView
 from tui.engine.producer.views import ProducersView
 from tui.engine.watcher.views import ClusterView
 
 
 @dataclass(frozen=True, slots=True)
-class LabNodeView:
+class LabNodeView(JsonView):
     """A lab node as the process table sees it (no Kafka round trip)."""
 
     node_id: int
@@ -25,7 +26,7 @@ class LabNodeView:
 
 
 @dataclass(frozen=True, slots=True)
-class PartitionMeta:
+class PartitionMeta(JsonView):
     """One partition as the cluster metadata describes it right now."""
 
     leader: int
@@ -35,7 +36,7 @@ class PartitionMeta:
 
 
 @dataclass(frozen=True, slots=True)
-class ConnectionView:
+class ConnectionView(JsonView):
     label: str
     bootstrap: str
     is_lab: bool
@@ -43,7 +44,7 @@ class ConnectionView:
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class Snapshot(JsonView):
     """Everything the engine knows, frozen. ``seq`` grows whenever any part changed."""
 
     seq: int

@@ -93,11 +93,6 @@ def _usage(text: str) -> int:
     return EXIT_USAGE
 
 
-def _route_logs() -> None:
-    """librdkafka's log lines go to the app log file, never to this terminal."""
-    from tui.logsetup import route_logs
-
-    route_logs()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,7 +108,6 @@ def run(args: argparse.Namespace) -> int:
         parse_key_mode,
     )
 
-    _route_logs()
     if isinstance(getattr(args, "config", None), str):
         args.config = Path(args.config)
     try:

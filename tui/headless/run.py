@@ -11,9 +11,14 @@ import argparse
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.headless.output import emit_json, fail, say
+
+if TYPE_CHECKING:
+    from tui.kafka.connection import Connection
+    from tui.scenario.model import Scenario, Step
+    from tui.scenario.results import RunOutcome
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,12 +47,7 @@ def find_scenario(text: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-
-    # client log lines would interleave with the narration: they go to the app log file
-    from tui.logsetup import route_logs
     from tui.scenario.load import ScenarioError, load_file
-
-    route_logs()
 
     try:
         scenario = load_file(find_scenario(args.scenario))
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
-def _check(scenario: Any, as_json: bool) -> int:
+def _check(scenario: Scenario, as_json: bool) -> int:
     from tui.scenario.describe import describe
 
     if as_json:
@@ -89,14 +89,14 @@ def _check(scenario: Any, as_json: bool) -> int:
     return 0
 
 
-def _run(scenario: Any, connection: Any, args: argparse.Namespace) -> int:
+def _run(scenario: Scenario, connection: Connection, args: argparse.Namespace) -> int:
     from tui.engine import Engine
     from tui.scenario import report
     from tui.scenario.runner import Progress, ScenarioRun
 
     as_json: bool = args.json
     quiet: bool = args.quiet
-    steps_by_number: dict[int, Any] = {}
+    steps_by_number: dict[int, Step] = {}
 
     def progress(p: Progress) -> None:
         if as_json:
@@ -141,7 +141,7 @@ def _run(scenario: Any, connection: Any, args: argparse.Namespace) -> int:
     return 0 if outcome.passed else 1
 
 
-def _print_result(outcome: Any) -> None:
+def _print_result(outcome: RunOutcome) -> None:
     say("")
     if outcome.verdict is not None:
         say("verdict")

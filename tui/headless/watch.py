@@ -20,11 +20,6 @@ FIRST_VIEW_TIMEOUT = 8.0
 """Seconds to wait for the first readable metadata before giving up with one sentence."""
 
 
-def _route_logs() -> None:
-    """librdkafka's log lines go to the app log file, never to this terminal."""
-    from tui.logsetup import route_logs
-
-    route_logs()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -108,7 +103,6 @@ def run(args: argparse.Namespace) -> int:
         return fail("--lag-threshold must be zero or more records.")
     if args.duration is not None and args.duration <= 0:
         return fail("--duration must be a positive number of seconds.")
-    _route_logs()
     try:
         engine = Engine(connection, watch_interval=args.interval,
                         watch_filter=WatchFilter(tuple(args.groups), tuple(args.topics), args.internal),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.engine.jsonview import JsonView
 from tui.vocab import MemberState, names
 
 MEMBER_STATES = names(MemberState)
@@ -11,7 +12,7 @@ _ACTIVE_STATES = frozenset({MemberState.JOINING, MemberState.RUNNING, MemberStat
 
 
 @dataclass(frozen=True, slots=True)
-class MemberPartitionView:
+class MemberPartitionView(JsonView):
     """One assigned partition as the member sees it."""
 
     topic: str
@@ -30,7 +31,7 @@ class MemberPartitionView:
 
 
 @dataclass(frozen=True, slots=True)
-class ConsumedRecordView:
+class ConsumedRecordView(JsonView):
     """One recently delivered record. ``key``/``value`` are raw untrusted bytes capped at 256 bytes:
     escaping them before display is the UI's job."""
 
@@ -46,7 +47,7 @@ class ConsumedRecordView:
 
 
 @dataclass(frozen=True, slots=True)
-class MemberView:
+class MemberView(JsonView):
     """A group member (all its incarnations)."""
 
     name: str
@@ -92,7 +93,7 @@ class MemberView:
 
 
 @dataclass(frozen=True)
-class ConsumersView:
+class ConsumersView(JsonView):
     members: tuple[MemberView, ...] = ()
     log_events: int = 0
     """Events in the consumption log so far."""

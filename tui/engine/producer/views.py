@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.engine.jsonview import JsonView
+
 
 @dataclass(frozen=True, slots=True)
-class DeliveryReportView:
+class DeliveryReportView(JsonView):
     """One recent delivery report."""
 
     seq: int
@@ -29,7 +31,7 @@ class DeliveryReportView:
 
 
 @dataclass(frozen=True, slots=True)
-class ErrorCount:
+class ErrorCount(JsonView):
     """How often one error ended a delivery, and whether it is a definite failure."""
 
     error: str
@@ -39,7 +41,7 @@ class ErrorCount:
 
 
 @dataclass(frozen=True, slots=True)
-class RunnerView:
+class RunnerView(JsonView):
     """One producer runner (one profile, one client incarnation)."""
 
     name: str
@@ -110,7 +112,7 @@ class RunnerView:
 
 
 @dataclass(frozen=True)
-class ProducersView:
+class ProducersView(JsonView):
     """Every producer runner of this engine run, in start order (finished ones stay listed)."""
 
     runners: tuple[RunnerView, ...] = ()

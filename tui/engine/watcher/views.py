@@ -12,6 +12,8 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from tui.engine.jsonview import JsonView
+
 BROKER_STATES = ("up", "unreachable", "fenced-or-missing")
 SECTION_STATES = ("ok", "stale", "forbidden", "unsupported")
 SECTIONS = ("brokers", "topics", "offsets", "groups", "group-details", "group-offsets")
@@ -26,7 +28,7 @@ def _empty_mapping() -> Mapping[Any, tuple[float, ...]]:
 
 
 @dataclass(frozen=True, slots=True)
-class SectionStatus:
+class SectionStatus(JsonView):
     """How fresh one part of the view is."""
 
     name: str
@@ -41,7 +43,7 @@ class SectionStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class BrokerView:
+class BrokerView(JsonView):
     """One broker as the cluster metadata and our own requests see it."""
 
     node_id: int
@@ -72,7 +74,7 @@ class BrokerView:
 
 
 @dataclass(frozen=True, slots=True)
-class PartitionView:
+class PartitionView(JsonView):
     """One partition: placement from the metadata, offsets from batched ``list_offsets``."""
 
     topic: str
@@ -114,7 +116,7 @@ class PartitionView:
 
 
 @dataclass(frozen=True, slots=True)
-class TopicView:
+class TopicView(JsonView):
     name: str
     internal: bool
     """Kafka's own topics (``__consumer_offsets``, ``__transaction_state``...): hidden by default."""
@@ -144,7 +146,7 @@ class TopicView:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupMemberView:
+class GroupMemberView(JsonView):
     """A group member as its coordinator describes it."""
 
     member_id: str
@@ -160,7 +162,7 @@ class GroupMemberView:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupPartitionView:
+class GroupPartitionView(JsonView):
     """One partition a group has a commit for (or is assigned)."""
 
     topic: str
@@ -176,7 +178,7 @@ class GroupPartitionView:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupView:
+class GroupView(JsonView):
     """A consumer group of any origin (this app, Java clients, other tools)."""
 
     group_id: str
@@ -205,7 +207,7 @@ class GroupView:
 
 
 @dataclass(frozen=True, slots=True)
-class SeriesView:
+class SeriesView(JsonView):
     """Bounded history for sparklines: one value per refresh that read fresh data, oldest first."""
 
     length: int = 0
@@ -223,7 +225,7 @@ class SeriesView:
 
 
 @dataclass(frozen=True, slots=True)
-class WatchFilter:
+class WatchFilter(JsonView):
     """What the watcher is narrowed to."""
 
     groups: tuple[str, ...] = ()
@@ -234,7 +236,7 @@ class WatchFilter:
 
 
 @dataclass(frozen=True)
-class ClusterView:
+class ClusterView(JsonView):
     """The watched cluster at one refresh."""
 
     seq: int = 0
