@@ -51,12 +51,12 @@ def summary(view: ClusterView) -> dict[str, Any]:
         "controller": view.controller,
         "sections": {s.name: s.state if not s.message else f"{s.state}: {s.message}"
                      for s in view.sections},
-        "brokers": [{"id": b.node_id, "address": f"{b.host}:{b.port}", "state": b.state,
+        "brokers": [{"id": b.node_id, "address": b.address or f"?:{b.port}", "state": b.state,
                      "controller": b.is_controller, "leaders": b.leader_count}
                     for b in view.brokers],
         "topics": [{"name": t.name, "partitions": len(t.partitions),
-                    "offline": sum(1 for p in t.partitions if p.offline),
-                    "under_replicated": sum(1 for p in t.partitions if len(p.isr) < len(p.replicas)),
+                    "offline": t.offline_count,
+                    "under_replicated": t.under_replicated_count,
                     "records": sum(p.records or 0 for p in t.partitions),
                     "produce_rate": round(t.produce_rate or 0.0, 1)}
                    for t in view.topics],
