@@ -35,3 +35,19 @@ def test_percentiles_within_one_bucket(values: list[float]) -> None:
 
 def test_empty_histogram() -> None:
     assert LatencyHistogram().percentiles((0.5,)) == (None,)
+
+
+def test_bucket_keys_from_float32_halves_match_single_records() -> None:
+    import struct
+
+    values = [0.0004, 0.002, 0.002, 0.0031, 1.5, -1.0]
+    raw = struct.pack(f"<{len(values)}f", *values)
+    halves = list(struct.unpack(f"<{2 * len(values)}H", raw))[1::2]
+    bulk = LatencyHistogram()
+    bulk.record_keys(halves, max(values))
+    one = LatencyHistogram()
+    for value in values:
+        one.record(value)
+    assert bulk.counts == one.counts
+    assert bulk.total == 5  # the negative one is no measurement
+    assert abs(bulk.max - 1.5) < 1e-9

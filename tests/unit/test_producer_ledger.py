@@ -115,3 +115,29 @@ def test_acks0_rows_have_no_offset_and_no_key_column() -> None:
     assert (led.acked, led.counts[1], led.counts[2]) == (4, 0, 4)
     assert [r.offset for r in led.records()] == [None] * 4
     assert [r.key for r in led.records()] == [None] * 4
+
+
+def test_reports_out_of_send_order_are_found_by_seq() -> None:
+    """Report rows are kept in arrival order; reading by seq goes through the index."""
+    led = _ledger()
+    for seq in range(5):
+        led.sent_one(seq % 3, 10.0 + seq)
+    deliver = led.make_deliver()
+    deliver(3, None, FakeMsg(2, 30, 0.003))
+    deliver(0, None, FakeMsg(1, 7, 0.001))
+    assert led.report_of(3) == (2, 30, led.rep_latency[0])
+    assert led.report_of(1) is None
+    deliver(4, KafkaError(KafkaError._MSG_TIMED_OUT), FakeMsg(0, -1, None))
+    deliver(1, None, FakeMsg(1, 8, 0.002))
+    assert led.absorb() == 4
+    recs = list(led.records())
+    assert [(r.partition, r.offset, r.outcome) for r in recs] == [
+        (1, 7, Outcome.OK), (1, 8, Outcome.OK), (None, None, Outcome.UNKNOWN), (2, 30, Outcome.OK),
+        (0, None, Outcome.FAIL_INDEFINITE)]
+    assert recs[3].t_ack is not None
+    assert abs(recs[3].t_ack - 13.003) < 1e-6
+    assert [seq for seq, *_ in led.recent_reports()] == [3, 0, 4, 1] == led.recent
+    assert led.recent_reports()[2][1:] == (0, -1, -1.0)
+    assert led.per_partition == {1: 2, 2: 1}
+    assert led.histogram.total == 3
+    assert led.histogram.percentiles((1.0,)) == (led.histogram.max,)

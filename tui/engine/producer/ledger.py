@@ -1,27 +1,33 @@
-"""The delivery ledger of one producer incarnation: one row per ``produce()`` call, in columns.
+"""The delivery ledger of one producer incarnation, in columns (``array`` objects, not objects).
 
-Columns are ``array`` objects (43 bytes per record with the ``done`` log, about 45 MB per million) instead
-of a million Python objects. The row index is the record's ``seq``. The producer's runner thread is
-the only writer: it appends ``key``/``t_send`` on send and runs the delivery callback made by
-:meth:`Ledger.make_deliver`. Readers on other threads only copy counters or read single items, which
-the GIL keeps consistent enough for a live view; ``records()`` is meant for after the runner ended.
+Two kinds of rows. *Sends*, indexed by the record's ``seq``: ``t_send`` (its length is the number
+of records sent), ``key`` (only for key modes that vary), and ``error``/``outcome`` (written only
+when a report carried an error). *Reports*, one per delivery report in arrival order: ``done`` (the
+record's seq), ``rep_partition``, ``rep_offset``, ``rep_latency``. About 43 bytes per record, 45 MB per
+million; reading by seq builds a seq -> report index on first use (8 bytes more per record).
 
-The delivery callback is the hottest Python code of the producers, so it does the minimum: it
-fills row ``seq`` and appends ``seq`` to ``done`` (every report, in arrival order). The runner folds
-new ``done`` entries into the aggregates (outcome counts, acked records per partition, latency
-histogram) about ten times a second with :meth:`Ledger.absorb`, which iterates in C (``map``,
-``Counter``, float32 bit patterns) rather than in Python bytecode. Failures take a slower path that counts
-them at once (errors by code, definite/indefinite).
+The producer's runner thread is the only writer: it appends ``key``/``t_send`` on send and runs the
+delivery callback made by :meth:`Ledger.make_callbacks`. That callback is the hottest Python code of
+the producers, so it only appends four values. The runner folds new reports into the aggregates
+(outcome counts, acked records per partition, latency histogram) about ten times a second with
+:meth:`Ledger.absorb`: reports are in arrival order, so that is a few C-level passes over array
+slices (``Counter`` over partitions, the float32 latencies' high 16 bits as histogram buckets), no
+Python loop. Failures take a slower path that counts them at once (errors by code,
+definite/indefinite). Readers on other threads copy counters or read single items, which the GIL
+keeps consistent enough for a live view; ``records()`` is meant for after the runner ended.
 
-Row encoding: ``latency`` is -1 until a successful report (so it also marks success), ``offset`` is
--1 when there is none (acks=0), ``error`` is 0 unless the report carried an error, in which case
-``outcome`` holds the classified outcome code.
+Encoding: a report row's ``rep_latency`` is -1 unless the report was a success, ``rep_offset`` is -1
+when there is none (acks=0, failures), ``rep_partition`` is -1 when the record never reached one.
+``done`` is appended last, so ``len(done)`` counts complete rows.
 """
 
 from __future__ import annotations
 
+import sys
+import threading
+import types
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -41,11 +47,13 @@ from tui.engine.producer.outcomes import (
 from tui.engine.producer.workload import KeyMode
 from tui.engine.record_format import make_msg_id
 
-CHUNK = 65_536  # DR-side columns grow in chunks so the send path appends only two values
+CHUNK = 65_536  # error/outcome grow in chunks so the send path appends only two values
 TAIL = 20
+_HIGH_HALF = 1 if sys.byteorder == "little" else 0
+"""Where a float32's high 16 bits are among its two uint16 halves."""
 
 Deliver = Callable[[int, Any, Any], None]
-"""``deliver(seq, err, msg)``: the body of a delivery callback (bind seq with functools.partial)."""
+"""``deliver(seq, err, msg)``: the body of a delivery callback (see :meth:`Ledger.make_callbacks`)."""
 
 
 class Ledger:
@@ -69,14 +77,19 @@ class Ledger:
         # written on send (t_send's length is the number of records sent)
         self.key = array("q")
         self.t_send = array("d")
-        # written on delivery (pre-sized in chunks)
-        self.partition = array("i")
-        self.offset = array("q")
-        self.latency = array("f")
+        # written on a failed delivery (pre-sized in chunks)
         self.outcome = array("b")
         self.error = array("h")
+        # one row per delivery report, in arrival order
+        self.rep_partition = array("i")
+        self.rep_offset = array("q")
+        self.rep_latency = array("f")
         self.done = array("q")
         """Seqs of every delivery report, in arrival order (its length = reports received)."""
+        self._row_of = array("q")
+        """seq -> report row (-1: none yet), built by readers on demand (:meth:`_row`)."""
+        self._indexed = 0
+        self._index_lock = threading.Lock()
         # aggregates
         self.counts = [0] * len(OUTCOMES)
         """Per outcome code; OK / OK_NO_OFFSET lag the reports by up to one absorb()."""
@@ -107,36 +120,52 @@ class Ledger:
         self.t_send.pop()
 
     def grow(self) -> int:
-        """Add a chunk of rows to the delivery-side columns; returns the new capacity."""
-        self.partition.extend(array("i", [-1]) * CHUNK)
-        self.offset.extend(array("q", [-1]) * CHUNK)
-        self.latency.extend(array("f", [-1.0]) * CHUNK)
+        """Add a chunk of rows to the failure columns; returns the new capacity."""
         self.outcome.extend(array("b", [CODE_UNKNOWN]) * CHUNK)
         self.error.extend(array("h", [0]) * CHUNK)
         return len(self.outcome)
 
     def make_deliver(self) -> Deliver:
-        """The delivery-callback body for this ledger (hot path: locals only)."""
-        partition_col, offset_col, latency_col = self.partition, self.offset, self.latency
+        """The delivery-callback body for this ledger (hot path: locals only, four appends)."""
+        partition, offset, latency = (self.rep_partition.append, self.rep_offset.append,
+                                      self.rep_latency.append)
         done = self.done.append
         failed = self._failed
 
-        def deliver(seq: int, err: Any, msg: Any) -> None:
+        if self.offsets_expected:
+            def deliver(seq: int, err: Any, msg: Any) -> None:
+                if err is None:
+                    partition(msg.partition())
+                    offset(msg.offset())
+                    latency(msg.latency() or 0.0)
+                    done(seq)
+                else:
+                    failed(seq, err, msg.partition())
+            return deliver
+
+        def deliver_no_offset(seq: int, err: Any, msg: Any) -> None:  # acks=0: no offsets
             if err is None:
-                offset = msg.offset()
-                offset_col[seq] = -1 if offset is None else offset  # acks=0: no offset
-                latency_col[seq] = msg.latency() or 0.0
-                partition_col[seq] = msg.partition()
+                partition(msg.partition())
+                found = msg.offset()
+                offset(-1 if found is None else found)
+                latency(msg.latency() or 0.0)
                 done(seq)
             else:
                 failed(seq, err, msg.partition())
+        return deliver_no_offset
 
-        return deliver
+    def make_callbacks(self) -> Callable[[int], Callable[[Any, Any], None]]:
+        """``on_delivery_for(seq)``: the per-message delivery callback of record ``seq``.
+
+        A bound method of :meth:`make_deliver`'s function (``seq`` as its ``self``): about a third of
+        the cost of ``functools.partial`` to make, and a fifth to call.
+        """
+        deliver = self.make_deliver()
+        assert isinstance(deliver, types.FunctionType)
+        return deliver.__get__
 
     def _failed(self, seq: int, err: Any, partition: int | None) -> None:
         error_code = err.code()
-        if partition is not None and partition >= 0:
-            self.partition[seq] = partition
         self.error[seq] = error_code
         self.errors[error_code] = self.errors.get(error_code, 0) + 1
         if error_code == DUPLICATE_SEQUENCE_NUMBER:  # librdkafka: a success without offset
@@ -149,6 +178,9 @@ class Ledger:
         self.outcome[seq] = code
         self.counts[code] += 1
         self._failed_since_absorb += 1
+        self.rep_partition.append(partition if partition is not None and partition >= 0 else -1)
+        self.rep_offset.append(-1)
+        self.rep_latency.append(-1.0)
         self.done.append(seq)
 
     def deliver(self, seq: int, err: Any, msg: Any) -> None:
@@ -163,16 +195,16 @@ class Ledger:
         end = len(self.done)
         if end == self._absorbed:
             return 0
-        new = self.done[self._absorbed:end]
-        self._absorbed = end
+        start, self._absorbed = self._absorbed, end
         failed, self._failed_since_absorb = self._failed_since_absorb, 0
-        # latencies as float32 bit patterns (failures carry -1.0: negative, skipped)
-        with memoryview(self.latency) as raw, raw.cast("B").cast("i") as bits:
-            self.histogram.record_bits(list(map(bits.__getitem__, new)))
-        self._by_partition.update(map(self.partition.__getitem__, new))
-        successes = len(new) - failed
+        # the histogram buckets are the latencies' high 16 bits (failures carry -1.0: skipped)
+        with memoryview(self.rep_latency) as raw, raw.cast("B").cast("H") as halves:
+            keys = halves[2 * start + _HIGH_HALF:2 * end:2].tolist()
+        self.histogram.record_keys(keys, max(self.rep_latency[start:end]))
+        self._by_partition.update(self.rep_partition[start:end])
+        successes = end - start - failed
         self.counts[CODE_OK if self.offsets_expected else CODE_OK_NO_OFFSET] += successes
-        return len(new)
+        return end - start
 
     # ---- reader side -----------------------------------------------------------------------
 
@@ -207,6 +239,33 @@ class Ledger:
         """Seqs of the last delivery reports (up to 20), oldest first."""
         return self.done[-TAIL:].tolist()
 
+    def recent_reports(self) -> list[tuple[int, int, int, float]]:
+        """(seq, partition, offset, latency) of the last delivery reports (up to 20), oldest first;
+        -1 for what a report did not carry."""
+        end = len(self.done)
+        rows = range(max(0, end - TAIL), end)
+        return [(self.done[r], self.rep_partition[r], self.rep_offset[r], float(self.rep_latency[r]))
+                for r in rows]
+
+    def report_of(self, seq: int) -> tuple[int, int, float] | None:
+        """(partition, offset, latency) of record ``seq``'s delivery report (-1 for what it did not
+        carry); None while it has none."""
+        row = self._row(seq)
+        if row < 0:
+            return None
+        return self.rep_partition[row], self.rep_offset[row], float(self.rep_latency[row])
+
+    def _row(self, seq: int) -> int:
+        with self._index_lock:
+            end = len(self.done)
+            if self._indexed < end:
+                index = self._row_of
+                if len(index) < len(self.t_send):
+                    index.extend(array("q", [-1]) * (len(self.t_send) - len(index)))
+                start, self._indexed = self._indexed, end
+                deque(map(index.__setitem__, self.done[start:end], range(start, end)), maxlen=0)
+            return self._row_of[seq] if seq < len(self._row_of) else -1
+
     @property
     def per_partition(self) -> dict[int, int]:
         """Acked records per partition (as of the last absorb; partitions with none left out)."""
@@ -230,21 +289,23 @@ class Ledger:
         number = self.constant_key if self.constant_key is not None else self.key[seq]
         return self.key_mode.key_bytes(number)
 
-    def outcome_of(self, seq: int) -> Outcome:
+    def outcome_of(self, seq: int, report: tuple[int, int, float] | None = None) -> Outcome:
+        """Record ``seq``'s outcome (``report``: its :meth:`report_of`, when the caller has it)."""
         if self.error[seq]:
             return OUTCOMES[self.outcome[seq]]
-        if self.latency[seq] >= 0.0:
-            return Outcome.OK if self.offset[seq] >= 0 else Outcome.OK_NO_OFFSET
+        if report is None:
+            report = self.report_of(seq)
+        if report is not None and report[2] >= 0.0:
+            return Outcome.OK if report[1] >= 0 else Outcome.OK_NO_OFFSET
         return Outcome.UNKNOWN
 
     def record(self, seq: int) -> ProducedRecord:
-        """Row ``seq`` as the checker's :class:`ProducedRecord`."""
-        outcome = self.outcome_of(seq)
-        partition = self.partition[seq]
+        """Record ``seq`` as the checker's :class:`ProducedRecord`."""
+        report = self.report_of(seq)
+        outcome = self.outcome_of(seq, report)
+        partition, offset, latency = report or (-1, -1, -1.0)
         if partition < 0 and self.fixed_partition is not None:
             partition = self.fixed_partition
-        offset = self.offset[seq]
-        latency = self.latency[seq]
         t_send = self.t_send[seq]
         error_code = self.error[seq]
         return ProducedRecord(
@@ -262,5 +323,5 @@ class Ledger:
     def nbytes(self) -> int:
         """Bytes held by the columns (allocated size, including chunk slack)."""
         return sum(col.buffer_info()[1] * col.itemsize for col in (
-            self.key, self.t_send, self.partition, self.offset, self.latency, self.outcome,
-            self.error, self.done))
+            self.key, self.t_send, self.outcome, self.error, self.rep_partition, self.rep_offset,
+            self.rep_latency, self.done, self._row_of))

@@ -14,7 +14,6 @@ import random
 import threading
 import time
 from collections import deque
-from functools import partial
 from typing import Any
 
 from tui.engine.context import EngineContext
@@ -30,7 +29,8 @@ from tui.kafka import clients
 
 LOG = logging.getLogger("kafka_explorer.producer")
 _POLL = 0.1  # every wait is a poll of at most this long, so the stop flag is seen quickly
-_CHECK_EVERY = 256  # sends between clock checks in the as-fast-as-possible loop
+_CHECK_EVERY = 256  # sends between stop checks in the as-fast-as-possible loop (a power of 2)
+_POLL_EVERY = 8  # sends between poll(0) calls in the as-fast-as-possible loop (a power of 2)
 _ERROR_QUIET_S = 5.0  # the same client error is published at most once per this many seconds
 
 
@@ -134,10 +134,17 @@ class ProducerRunner:
         self._end(state, message)
 
     def _produce(self, producer: Any) -> None:
-        """The send loop: rate-limited or as fast as possible, poll(0) between sends.
+        """The send loop: rate-limited (a token per record, polling while it waits) or as fast as
+        possible.
 
-        This is the hot path of the producers: everything it touches per record is a local name
-        (ledger appends are inlined), so the ledger costs little next to produce() itself.
+        This is the hot path of the producers. Everything it touches per record is a local name
+        (ledger appends are inlined), and whatever does not change from one record to the next --
+        the stop check, the value's padding (it changes when seq gains a digit), the ledger's
+        capacity -- is dealt with once per chunk of records, outside the inner loop. At full speed
+        delivery reports are served every ``_POLL_EVERY`` sends rather than after each one: each
+        poll() has a fixed cost (it lets go of the GIL and takes it back), and a report then waits
+        at most a few sends (microseconds) longer to be served, which is when librdkafka measures
+        its latency.
         """
         w = self.workload
         ledger = self.ledger
@@ -145,7 +152,7 @@ class ProducerRunner:
         produce = producer.produce
         poll = producer.poll
         now = time.time
-        deliver = ledger.make_deliver()
+        on_delivery_for = ledger.make_callbacks()
         t_append = ledger.t_send.append
         key_append = ledger.key.append if ledger.constant_key is None else None
         key = w.key_mode.key_bytes(ledger.constant_key) if ledger.constant_key is not None else None
@@ -159,6 +166,7 @@ class ProducerRunner:
         keys = w.key_mode.key_function(random.Random())
         bucket = TokenBucket(w.rate) if w.rate is not None else None
         count = w.count
+        poll_mask = 0 if bucket is not None else _POLL_EVERY - 1
         seq = ledger.sent
         # the value is b"kx|" + msg_id + tail, where tail = b"|" + padding to the value size; the
         # tail only changes when seq gains a digit
@@ -166,6 +174,12 @@ class ProducerRunner:
         next_width = 0
         tail = b"|"
         while count is None or seq < count:
+            if seq >= next_width:
+                digits = len(str(seq))
+                next_width = 10 ** digits
+                tail = b"|" + b"." * max(0, size - head_len - digits)
+            if seq >= capacity:
+                capacity = ledger.grow()
             if bucket is not None:
                 wait = bucket.take()
                 while wait > 0.0:
@@ -176,42 +190,47 @@ class ProducerRunner:
                     wait = bucket.take()
                 if stop.is_set():
                     return
-            elif not seq & 255:
-                self._tick()
-                if stop.is_set() or self._fatal is not None:
-                    return
-            if seq >= next_width:
-                digits = len(str(seq))
-                next_width = 10 ** digits
-                tail = b"|" + b"." * max(0, size - head_len - digits)
-            seq_b = b"%d" % seq
-            msg_id = id_prefix + seq_b
-            headers = [(HEADER_ID, msg_id), run_header, (HEADER_SEQ, seq_b)]
-            if extra_headers:
-                headers += extra_headers
-            if seq >= capacity:
-                capacity = ledger.grow()
-            if key_append is not None:
-                key_number, key = keys(seq)
-                key_append(key_number)
-            t_append(now())
-            while True:
-                try:
-                    produce(topic, VALUE_PREFIX + msg_id + tail, key, partition,
-                            on_delivery=partial(deliver, seq), headers=headers)
-                    break
-                except BufferError:
-                    # librdkafka's queue is full: serve reports until there is room
-                    poll(_POLL)
+                end = seq + 1
+            else:
+                if not seq & (_CHECK_EVERY - 1):
                     self._tick()
                     if stop.is_set() or self._fatal is not None:
-                        ledger.unsend_last()
                         return
-                except Exception as exc:
-                    ledger.unsend_last()
-                    raise RuntimeError(_produce_error(exc)) from None
-            poll(0)
-            seq += 1
+                end = min(next_width, capacity, (seq | (_CHECK_EVERY - 1)) + 1)
+                if count is not None:
+                    end = min(end, count)
+            first = seq
+            for seq in range(first, end):
+                seq_b = b"%d" % seq
+                msg_id = id_prefix + seq_b
+                headers = [(HEADER_ID, msg_id), run_header, (HEADER_SEQ, seq_b)]
+                if extra_headers:
+                    headers += extra_headers
+                if key_append is not None:
+                    key_number, key = keys(seq)
+                    key_append(key_number)
+                t_append(now())
+                while True:
+                    try:
+                        # all positional (callback, on_delivery, timestamp=0: now, headers):
+                        # keyword arguments cost produce() more than the rest of its parsing
+                        produce(topic, VALUE_PREFIX + msg_id + tail, key, partition,
+                                on_delivery_for(seq), None, 0, headers)
+                        break
+                    except BufferError:
+                        # librdkafka's queue is full: serve reports until there is room
+                        poll(_POLL)
+                        self._tick()
+                        if stop.is_set() or self._fatal is not None:
+                            ledger.unsend_last()
+                            return
+                    except Exception as exc:
+                        ledger.unsend_last()
+                        raise RuntimeError(_produce_error(exc)) from None
+                if not seq & poll_mask:
+                    poll(0)
+            seq = end
+        poll(0)
 
     def _shutdown(self, producer: Any) -> None:
         """Bounded: flush(timeout) -> purge -> serve purged reports -> close."""
@@ -322,7 +341,7 @@ class ProducerRunner:
         errors = tuple(sorted(
             (ErrorCount(error_name(code), _error_outcome(code, prof.effective_retries).value, n)
              for code, n in dict(led.errors).items()), key=lambda e: -e.count))
-        recent = tuple(self.delivery_view(seq) for seq in led.recent)
+        recent = tuple(self.delivery_view(seq, (p, o, lat)) for seq, p, o, lat in led.recent_reports())
         finished = self.finished.is_set()
         first = led.first_send
         end = (self.ended_at or time.time()) if finished else time.time()
@@ -359,17 +378,19 @@ class ProducerRunner:
             return 0.0, 0.0
         return (last[1] - first[1]) / span, (last[2] - first[2]) / span
 
-    def delivery_view(self, seq: int) -> DeliveryReportView:
+    def delivery_view(self, seq: int,
+                      report: tuple[int, int, float] | None = None) -> DeliveryReportView:
+        """Record ``seq`` as the view shows it (``report``: its ledger report, when known)."""
         led = self.ledger
-        partition = led.partition[seq]
-        offset = led.offset[seq]
-        latency = led.latency[seq]
+        if report is None:
+            report = led.report_of(seq)
+        partition, offset, latency = report or (-1, -1, -1.0)
         code = led.error[seq]
         return DeliveryReportView(seq=seq, msg_id=led.msg_id(seq),
                             partition=partition if partition >= 0 else None,
                             offset=offset if offset >= 0 else None,
-                            latency=float(latency) if latency >= 0.0 else None,
-                            outcome=led.outcome_of(seq).value,
+                            latency=latency if latency >= 0.0 else None,
+                            outcome=led.outcome_of(seq, report).value,
                             error=error_name(code) if code else None, key=led.key_of(seq))
 
 
