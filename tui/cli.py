@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 from pathlib import Path
@@ -87,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("kafka-explorer: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # the reader went away (`| head`): end quietly, as Unix tools do. The command's own
+        # `with` blocks already stopped what it started on the way out of it; point stdout at
+        # /dev/null so the interpreter's final flush does not complain again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
