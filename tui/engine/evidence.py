@@ -174,34 +174,24 @@ def audited_topics(produced: Iterable[ProducedRecord], specs: Mapping[str, Any],
 def topic_guarantees(conf: dict[str, Any], topics: Iterable[str],
                      timeout: float) -> tuple[dict[str, int], set[str]]:
     """Each topic's effective ``min.insync.replicas``, and which topics allow unclean election: the
-    checker needs both (per topic) to tell an expected loss from a violation. Unknown on any error."""
-    from confluent_kafka.admin._config import ConfigResource  # the public module lacks re-exports for mypy
-    from confluent_kafka.admin._resource import ResourceType
+    checker needs both (per topic) to tell an expected loss from a violation. Unknown on any error
+    (losses then read as violations, which the explanation says)."""
+    from tui.kafka import admin
+    from tui.kafka.admin import AdminCallError
 
-    from tui.kafka import clients
-
-    names_ = [t for t in topics if t]
     min_insync: dict[str, int] = {}
     unclean: set[str] = set()
-    if not names_:
-        return min_insync, unclean
-    admin = clients.admin({k: v for k, v in conf.items() if k not in ("group.id",)})
     try:
-        futures = admin.describe_configs([ConfigResource(ResourceType.TOPIC, t) for t in names_],
-                                         request_timeout=timeout)
-        for resource, future in futures.items():
-            try:
-                entries = future.result(timeout=timeout + 1)
-            except Exception:  # one unreadable topic keeps the others
-                continue
-            entry = entries.get("min.insync.replicas")
-            if entry is not None and entry.value is not None and entry.value.isdigit():
-                min_insync[resource.name] = int(entry.value)
-            flag = entries.get("unclean.leader.election.enable")
-            if flag is not None and (flag.value or "").lower() == "true":
-                unclean.add(resource.name)
-    except Exception:  # the verdict goes on without them (losses then read as violations)
-        pass
+        configs = admin.topic_configs({k: v for k, v in conf.items() if k != "group.id"}, topics,
+                                      timeout=timeout)
+    except AdminCallError:
+        return min_insync, unclean
+    for topic, entries in configs.items():
+        value = entries.get("min.insync.replicas")
+        if value is not None and value.isdigit():
+            min_insync[topic] = int(value)
+        if (entries.get("unclean.leader.election.enable") or "").lower() == "true":
+            unclean.add(topic)
     return min_insync, unclean
 
 
