@@ -149,6 +149,80 @@ class CommitMode(StrEnum):
     """``send_offsets_to_transaction`` + commit of the transaction."""
 
 
+# ---- error handling and share groups ---------------------------------------------------------
+
+class ErrorPolicy(StrEnum):
+    """What a group member does with a record it fails to process (switchable live)."""
+
+    FAIL = "fail"
+    """Crash on the record; the restarted member meets it again (a crash loop: the partition is stuck)."""
+    SKIP = "skip"
+    """Log it and move on: the strategy commits past it as if it were processed."""
+    DEAD_LETTER = "dead-letter"
+    """Produce it to the dead-letter topic with its origin headers, and only then commit past it."""
+    RETRY = "retry"
+    """Retry in place with backoff, then dead-letter or skip (the member's ``retry_then``)."""
+    PAUSE = "pause"
+    """Seek back to it and pause the partition; the rest keeps flowing until it is resumed."""
+
+
+class PolicyAction(StrEnum):
+    """What an error policy did to one failed record (the consumption log's POLICY events)."""
+
+    FAIL = "fail"
+    """The member crashes (a CRASH event follows)."""
+    SKIP = "skip"
+    DEAD_LETTER = "dead-letter"
+    RETRY = "retry"
+    """One more attempt after a backoff."""
+    PAUSE = "pause"
+    RESUME = "resume"
+    """The paused partition was resumed (from the TUI or a scenario)."""
+
+
+class PoisonKind(StrEnum):
+    """Bad records the producer can inject (``produce --poison``)."""
+
+    INVALID_JSON = "invalid-json"
+    MISSING_FIELD = "missing-field"
+    """Valid JSON that breaks the expected shape."""
+    TOMBSTONE = "tombstone"
+    """A null value."""
+    OVERSIZED = "oversized"
+    """Larger than the topic's max.message.bytes: the producer's own error, never written."""
+
+
+class FailureKind(StrEnum):
+    """Why a member failed to process a record (the 'exception class' of FAILED and of the DLT)."""
+
+    INVALID_JSON = "invalid-json"
+    MISSING_FIELD = "missing-field"
+    TOMBSTONE = "tombstone"
+    INJECTED = "injected"
+    """An injected failure (given msg ids, or with a probability)."""
+    TRANSIENT = "transient"
+    """An injected failure that succeeds after k attempts."""
+
+
+class AckType(StrEnum):
+    """A share-group member's acknowledgement of one record (KIP-932)."""
+
+    ACCEPT = "accept"
+    """Processed: the record is done."""
+    RELEASE = "release"
+    """Give it back: redelivered with delivery count + 1, archived at the delivery-count limit."""
+    REJECT = "reject"
+    """Unprocessable: archived, never delivered again."""
+
+
+class AckMode(StrEnum):
+    """``share.acknowledgement.mode``."""
+
+    IMPLICIT = "implicit"
+    """Every record of a poll is accepted by the next poll or commit."""
+    EXPLICIT = "explicit"
+
+
 # ---- the lab ----------------------------------------------------------------------------------
 
 class NodeAction(StrEnum):
@@ -202,13 +276,26 @@ class AnomalyKind(StrEnum):
 
     UNCONSUMED = "unconsumed"
     """Liveness: in the log, but no member of the group received it before the run ended."""
+    STUCK = "stuck"
+    """A live group made no progress on a partition with lag for longer than the stall threshold."""
     LOST = "lost"
     UNSEEN = "unseen"
     INCONSISTENT_OFFSET = "inconsistent-offset"
     LOG_DUPLICATE = "log-duplicate"
+    RESEND_DUPLICATE = "resend-duplicate"
+    """The application re-sent a record (a new produce() with a new msg_id) and both copies were written."""
     REDELIVERED = "redelivered"
     PROCESSED_TWICE = "processed-twice"
+    DELIVERED_AGAIN = "delivered-again"
+    """Share groups: a record acquired again (by delivery count)."""
     SKIPPED = "skipped"
+    SKIPPED_BY_POLICY = "skipped-by-policy"
+    DEAD_LETTERED = "dead-lettered"
+    DLT_DUPLICATE = "dlt-duplicate"
+    REJECTED = "rejected"
+    """Share groups: archived by a REJECT acknowledgement."""
+    ARCHIVED = "archived"
+    """Share groups: archived after the delivery-count limit."""
     POLL_SKIP = "poll-skip"
     NONMONOTONIC_POLL = "nonmonotonic-poll"
     PRODUCER_REORDER = "producer-reorder"
@@ -220,13 +307,21 @@ class AnomalyKind(StrEnum):
 
 ANOMALY_TITLES: dict[AnomalyKind, str] = {
     AnomalyKind.UNCONSUMED: "In the log but never delivered to the group (A16)",
+    AnomalyKind.STUCK: "No progress on a partition with lag (stuck consumer)",
     AnomalyKind.LOST: "Lost acknowledged write (A1)",
     AnomalyKind.UNSEEN: "Acknowledged but not (yet) readable (A2)",
     AnomalyKind.INCONSISTENT_OFFSET: "Two records at one offset (A3)",
     AnomalyKind.LOG_DUPLICATE: "Same record stored at two offsets (A4)",
+    AnomalyKind.RESEND_DUPLICATE: "Re-sent by the application and written twice",
     AnomalyKind.REDELIVERED: "Same offset delivered again (A5)",
     AnomalyKind.PROCESSED_TWICE: "Same offset processed again (A5, duplicate processing)",
+    AnomalyKind.DELIVERED_AGAIN: "Share group: acquired again (delivery count > 1)",
     AnomalyKind.SKIPPED: "Committed past but never processed (A6)",
+    AnomalyKind.SKIPPED_BY_POLICY: "Failed and skipped by the error policy",
+    AnomalyKind.DEAD_LETTERED: "Failed and sent to the dead-letter topic",
+    AnomalyKind.DLT_DUPLICATE: "In the dead-letter topic more than once",
+    AnomalyKind.REJECTED: "Share group: rejected and archived",
+    AnomalyKind.ARCHIVED: "Share group: archived at the delivery-count limit",
     AnomalyKind.POLL_SKIP: "Records passed over within an assignment (A7)",
     AnomalyKind.NONMONOTONIC_POLL: "Delivery went backwards within an assignment (A8)",
     AnomalyKind.PRODUCER_REORDER: "Stored out of send order (A9)",

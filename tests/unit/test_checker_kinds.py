@@ -13,7 +13,7 @@ import pytest
 from tui.engine.checker import KINDS, check
 from tui.engine.checker.builder import HistoryBuilder
 from tui.engine.history import Outcome, TxnOutcome
-from tui.vocab import ANOMALY_TITLES, AnomalyKind
+from tui.vocab import ANOMALY_TITLES, AckType, AnomalyKind, PolicyAction
 
 Build = Callable[[bool], HistoryBuilder]
 """``build(fire)``: the history with the anomaly (True) or its clean twin (False)."""
@@ -175,6 +175,124 @@ def commit_anomaly(fire: bool) -> HistoryBuilder:
     return b
 
 
+def stuck(fire: bool) -> HistoryBuilder:
+    """A crash loop under the fail policy at offset 2, seen by the stall detector for 30 s (twin: 5 s,
+    under the 10 s threshold)."""
+    b = consumed(5)
+    t0 = b.tick()
+    b.consume("m", 0, range(2))
+    for _ in range(2):
+        b.deliver("m", 0, [2])
+        b.fail("m", 0, 2)
+        b.policy("m", 0, 2, PolicyAction.FAIL)
+        b.crash("m", "error policy fail on offset 2: invalid-json")
+        b.restart("m")
+        b.assign("m", [0], committed={0: 2})
+    b.stall("g", 0, 2, since=t0, until=t0 + (30.0 if fire else 5.0), lag=3)
+    return b
+
+
+def resend_duplicate(fire: bool) -> HistoryBuilder:
+    """The application re-sent a timed-out record; the first send had been written after all."""
+    b = HistoryBuilder("t")
+    b.producer("p", idempotent=True, resend=True)
+    b.produce("p", 2)
+    (late,) = b.produce("p", 1, outcome=Outcome.FAIL_INDEFINITE, error="_MSG_TIMED_OUT", stored=fire)
+    b.resend("p", late)
+    b.produce("p", 1)
+    return b
+
+
+def share_consumed(n: int = 3, limit: int = 5) -> HistoryBuilder:
+    b = HistoryBuilder("t")
+    b.producer("p", acks="all", idempotent=True)
+    b.produce("p", n)
+    b.share_member("s", limit=limit)
+    b.share_consume("s", 0, range(n - 1))
+    return b
+
+
+def delivered_again(fire: bool) -> HistoryBuilder:
+    b = share_consumed()
+    if fire:
+        b.acquire("s", 0, [2])
+        b.fail("s", 0, 2, error="transient", detail="try again", attempt=1)
+        b.ack("s", 0, [2], AckType.RELEASE)
+        b.ack_commit("s", 0, [2])
+    b.share_consume("s", 0, [2])
+    return b
+
+
+def rejected(fire: bool) -> HistoryBuilder:
+    b = share_consumed()
+    if fire:
+        b.acquire("s", 0, [2])
+        b.fail("s", 0, 2)
+        b.ack("s", 0, [2], AckType.REJECT)
+        b.ack_commit("s", 0, [2])
+    else:
+        b.share_consume("s", 0, [2])
+    return b
+
+
+def archived(fire: bool) -> HistoryBuilder:
+    """Released at every delivery up to share.delivery.count.limit=3 (twin: accepted at the third)."""
+    b = share_consumed(limit=3)
+    for _ in range(3 if fire else 2):
+        b.acquire("s", 0, [2])
+        b.fail("s", 0, 2, error="transient", detail="try again")
+        b.ack("s", 0, [2], AckType.RELEASE)
+    if not fire:
+        b.share_consume("s", 0, [2])
+    return b
+
+
+def failing_at_2(strategy: str = "sync-per-message") -> HistoryBuilder:
+    b = consumed(5, strategy=strategy)
+    b.consume("m", 0, range(2))
+    b.deliver("m", 0, [2])
+    return b
+
+
+def skipped_by_policy(fire: bool) -> HistoryBuilder:
+    b = failing_at_2()
+    if fire:
+        b.skip_failed("m", 0, 2)
+    else:
+        b.process("m", 0, [2])
+    b.commit("m", {0: 3})
+    b.consume("m", 0, range(3, 5))
+    return b
+
+
+def dead_lettered(fire: bool) -> HistoryBuilder:
+    b = failing_at_2()
+    if fire:
+        b.dead_letter("m", 0, 2)
+    else:
+        b.process("m", 0, [2])
+    b.commit("m", {0: 3})
+    b.consume("m", 0, range(3, 5))
+    return b
+
+
+def dlt_duplicate(fire: bool) -> HistoryBuilder:
+    """A crash between the DLT send and the commit (twin: the commit made it before the crash)."""
+    b = failing_at_2()
+    b.dead_letter("m", 0, 2)
+    if not fire:
+        b.commit("m", {0: 3})
+    b.crash("m", "after the DLT send, before the commit")
+    b.restart("m")
+    b.assign("m", [0], committed={0: 2 if fire else 3})
+    if fire:
+        b.deliver("m", 0, [2])
+        b.dead_letter("m", 0, 2)
+        b.commit("m", {0: 3})
+    b.consume("m", 0, range(3, 5))
+    return b
+
+
 NONE: dict[str, int] = {}
 TABLE: dict[str, tuple[Build, int, str, dict[str, int]]] = {
     # kind: (history, exact count, judgement, the other kinds it necessarily brings along)
@@ -193,6 +311,14 @@ TABLE: dict[str, tuple[Build, int, str, dict[str, int]]] = {
     AnomalyKind.ABORTED_VISIBLE: (aborted_visible, 1, "violation", NONE),
     AnomalyKind.TORN_TRANSACTION: (torn_transaction, 1, "violation", NONE),
     AnomalyKind.COMMIT_ANOMALY: (commit_anomaly, 1, "violation", NONE),
+    AnomalyKind.STUCK: (stuck, 1, "expected", {"redelivered": 1, "unconsumed": 2}),
+    AnomalyKind.RESEND_DUPLICATE: (resend_duplicate, 1, "expected", NONE),
+    AnomalyKind.DELIVERED_AGAIN: (delivered_again, 1, "expected", NONE),
+    AnomalyKind.SKIPPED_BY_POLICY: (skipped_by_policy, 1, "expected", NONE),
+    AnomalyKind.DEAD_LETTERED: (dead_lettered, 1, "expected", NONE),
+    AnomalyKind.DLT_DUPLICATE: (dlt_duplicate, 1, "expected", {"dead-lettered": 1, "redelivered": 1}),
+    AnomalyKind.REJECTED: (rejected, 1, "expected", NONE),
+    AnomalyKind.ARCHIVED: (archived, 1, "expected", {"delivered-again": 1}),
 }
 
 

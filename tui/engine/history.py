@@ -1,8 +1,9 @@
 """The recorded facts the checker judges: produce ledger rows, consumption-log events, auditor reads.
 
 These are plain frozen values, built by the producers (``ProducedRecord``), the group members
-(``ConsumerEvent``, ``Transaction``), the final drain (``AuditLog``) and the watcher (``Fault``,
-``LeaderChange``), and read by ``tui.engine.checker``. The checker is a pure function of a
+(``ConsumerEvent``, ``Transaction``), the final drain (``AuditLog``, with ``DltOrigin`` for dead-letter
+records), the watcher (``Fault``, ``LeaderChange``) and the engine's stall detector (``Stall``), and read
+by ``tui.engine.checker``. The checker is a pure function of a
 :class:`History`; tests build histories by hand (``tui.engine.checker.builder``).
 
 Vocabulary follows delivery-semantics.md: outcomes are three-valued as in Jepsen (OK, definite
@@ -11,8 +12,19 @@ failure, indefinite), plus OK_NO_OFFSET (acks=0) and UNKNOWN (no delivery report
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+
+from tui.engine.record_format import (
+    HEADER_DLT_ERROR,
+    HEADER_DLT_GROUP,
+    HEADER_DLT_MEMBER,
+    HEADER_DLT_MESSAGE,
+    HEADER_DLT_OFFSET,
+    HEADER_DLT_PARTITION,
+    HEADER_DLT_TOPIC,
+)
 
 
 class Outcome(str, Enum):
@@ -52,6 +64,9 @@ class ProducerSettings:
     retries: int
     max_in_flight: int
     transactional: bool = False
+    resend: bool = False
+    """The application re-sends records whose delivery failed or timed out (a delivery-callback policy:
+    each resend is a new produce() with its own msg_id and :attr:`ProducedRecord.resend_of`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +91,10 @@ class ProducedRecord:
     txn_id: str | None = None
     """Transaction this record was produced in (the copier's transactional sends)."""
     txn_outcome: TxnOutcome | None = None
+    resend_of: str | None = None
+    """Set on an application-level resend: the msg_id of the record it re-sends (whose delivery failed
+    or timed out). The resend is a new produce() call with its own msg_id (the producer's next seq) and
+    carries the ``kx-resend-of`` header; a resend of a resend points at the one before it."""
 
 
 class ConsumerEventKind(str, Enum):
@@ -94,6 +113,27 @@ class ConsumerEventKind(str, Enum):
     KICKED = "kicked"
     """Left the group for exceeding max.poll.interval.ms."""
     STRATEGY = "strategy"
+    FAILED = "failed"
+    """Processing one record failed (deserialization, validation or an injected failure)."""
+    POLICY = "policy"
+    """What the member's error policy did about a failed record."""
+    DLT_SENT = "dlt-sent"
+    """The dead-letter produce of a failed record was acknowledged (or failed)."""
+    ACQUIRED = "acquired"
+    """Share groups: a record returned by ``poll`` (acquired under a lock), with its delivery count."""
+    ACK = "ack"
+    """Share groups: the member acknowledged one record (ACCEPT / RELEASE / REJECT)."""
+    ACK_COMMIT = "ack-commit"
+    """Share groups: the broker's answer to a batch of acknowledgements (commit or its callback)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DltTarget:
+    """Where a dead-letter copy was written (partition and offset from its delivery report)."""
+
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +141,27 @@ class ConsumerEvent:
     """One entry of the consumption log. Which fields are set depends on ``kind``.
 
     * ASSIGN / REVOKE / LOST: ``partitions`` (and ``offsets``: committed offset per partition at
-      assignment, when known), ``generation``.
+      assignment, when known), ``generation``; REVOKE / LOST also ``commit_on_revoke``.
     * DELIVER / PROCESSED: ``partition``, ``offset``, ``msg_id`` (None for foreign records).
     * SEEK: ``partition``, ``offset``.
     * COMMIT_REQ / COMMIT_RESULT: ``offsets`` (partition -> next offset to read), ``mode``
-      (sync / async / auto / txn / store), ``ok`` and ``error`` for results.
+      (sync / async / auto / txn / store), ``ok`` and ``error`` for results; ``detail`` is
+      ``on-revoke`` / ``on-lost`` for the rebalance listener's commit.
     * CRASH: ``detail`` names the injection point ("after processing 3 of 10 in a batch").
     * STRATEGY: ``detail`` is the new strategy name.
+    * FAILED: ``partition``, ``offset``, ``msg_id``; ``error`` the :class:`tui.vocab.FailureKind`,
+      ``detail`` the error message (at most 256 characters), ``attempt`` (1 = first try; each retry of
+      the retry policy adds one; share members: the delivery count).
+    * POLICY: ``partition``, ``offset``, ``msg_id`` of the failed record, ``action`` a
+      :class:`tui.vocab.PolicyAction`, ``attempt`` (as in the FAILED before it); ``detail`` the target:
+      the DLT topic (dead-letter), ``backoff <ms> ms`` (retry), ``by user`` / ``by scenario`` (resume).
+    * DLT_SENT: ``partition``, ``offset``, ``msg_id`` of the *source* record, ``dlt`` where the copy went,
+      ``ok`` and ``error`` (librdkafka error name when the DLT send failed).
+    * ACQUIRED (share): ``partition``, ``offset``, ``msg_id``, ``attempt`` = ``delivery_count()``.
+    * ACK (share): ``partition``, ``offset``, ``msg_id``, ``action`` a :class:`tui.vocab.AckType`,
+      ``attempt`` = the delivery count, ``mode`` a :class:`tui.vocab.AckMode`.
+    * ACK_COMMIT (share): ``offsets`` = (partition, offset) of each acknowledged record the answer
+      covers, ``ok``, ``error``.
     """
 
     seq: int
@@ -131,6 +185,20 @@ class ConsumerEvent:
     detail: str | None = None
     strategy: str | None = None
     """The member's commit strategy at the time of the event."""
+    attempt: int | None = None
+    """FAILED / POLICY: attempt number; ACQUIRED / ACK / share FAILED: the broker's delivery count."""
+    action: str | None = None
+    """POLICY: a :class:`tui.vocab.PolicyAction`; ACK: a :class:`tui.vocab.AckType`."""
+    dlt: DltTarget | None = None
+    """DLT_SENT: where the dead-letter copy went."""
+    commit_on_revoke: bool | None = None
+    """REVOKE / LOST: whether the member's rebalance listener commits processed offsets before giving
+    partitions up (None: not recorded)."""
+
+    @property
+    def delivery_count(self) -> int | None:
+        """Share groups: the record's delivery count (1 on first delivery)."""
+        return self.attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +220,62 @@ class AuditPartition:
     txn_tags: tuple[tuple[int, str], ...] = ()
     """(offset, value of the record's ``kx-txn`` header) for every record that carries one: the
     transaction (:attr:`Transaction.txn_id`) that wrote this copy. Empty when no record has the header."""
+    dlt_origins: tuple[DltOrigin, ...] = ()
+    """One per record carrying dead-letter headers (:meth:`DltOrigin.from_headers` not None), in offset
+    order: where each dead-letter copy came from. Empty when no record has them."""
+
+
+@dataclass(frozen=True, slots=True)
+class DltOrigin:
+    """The origin headers of one dead-letter record, as the final drain read them."""
+
+    offset: int
+    """Offset of the dead-letter copy (in the DLT partition of its :class:`AuditPartition`)."""
+    topic: str | None
+    """Source topic; None when the ``kx-dlt-topic`` header is missing."""
+    partition: int | None
+    """Source partition; None when missing or not a decimal number."""
+    source_offset: int | None
+    """Source offset; None when missing or not a decimal number."""
+    group: str | None = None
+    member: str | None = None
+    incarnation: int | None = None
+    error: str | None = None
+    """The failure kind (``kx-dlt-error``)."""
+
+    @classmethod
+    def from_headers(cls, offset: int, headers: Iterable[tuple[str, bytes | None]] | None) -> DltOrigin | None:
+        """The origin of the record at ``offset`` from its headers (as confluent-kafka returns them);
+        None when it carries no ``kx-dlt-*`` header at all (not a dead-letter record)."""
+        found: dict[str, str] = {}
+        for key, raw in headers or ():
+            if key.startswith("kx-dlt-") and isinstance(raw, bytes):
+                found.setdefault(key, raw.decode("utf-8", "replace"))
+        if not found:
+            return None
+        member, incarnation = found.get(HEADER_DLT_MEMBER), None
+        if member is not None and "/" in member:
+            name, _slash, inc = member.rpartition("/")
+            if inc.isdigit():
+                member, incarnation = name, int(inc)
+        return cls(offset=offset, topic=found.get(HEADER_DLT_TOPIC),
+                   partition=_decimal(found.get(HEADER_DLT_PARTITION)),
+                   source_offset=_decimal(found.get(HEADER_DLT_OFFSET)), group=found.get(HEADER_DLT_GROUP),
+                   member=member, incarnation=incarnation, error=found.get(HEADER_DLT_ERROR))
+
+
+def _decimal(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def dlt_headers(topic: str, partition: int, offset: int, group: str, member: str, incarnation: int,
+                error: str, message: str) -> list[tuple[str, bytes]]:
+    """The headers a dead-letter copy adds to the source record's own (the one writer of the format
+    :meth:`DltOrigin.from_headers` reads)."""
+    return [(HEADER_DLT_TOPIC, topic.encode()), (HEADER_DLT_PARTITION, str(partition).encode()),
+            (HEADER_DLT_OFFSET, str(offset).encode()), (HEADER_DLT_GROUP, group.encode()),
+            (HEADER_DLT_MEMBER, f"{member}/{incarnation}".encode()), (HEADER_DLT_ERROR, error.encode()),
+            (HEADER_DLT_MESSAGE, message.encode("utf-8", "replace")[:256])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +375,47 @@ class Transaction:
     """Why a commit failed or the outcome is unknown (librdkafka error name)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Stall:
+    """The engine's stall detector saw a group make no progress on a partition with lag.
+
+    Sampled from the live views (about once a second): progress is the group's committed offset or
+    its highest processed offset on the partition moving; lag is the high watermark minus the committed
+    offset. A stall starts at the last sample where progress moved and is kept once it lasted
+    :attr:`History.stall_threshold` seconds while a member of the group was alive (running, restarting
+    or paused)."""
+
+    group: str
+    topic: str
+    partition: int
+    offset: int
+    """The group's committed offset during the stall (-1: none); the failing record may lie beyond it."""
+    since: float
+    """When progress last moved before the stall."""
+    until: float
+    """The last sample of the stall: when progress moved again, or the last sample before gathering."""
+    ongoing: bool
+    """Still stuck when the evidence was gathered."""
+    lag: int
+    """Records between ``offset`` and the high watermark at the last sample."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShareGroup:
+    """A share group (KIP-932) whose members ran in this run, with the settings that judge it."""
+
+    group: str
+    topics: tuple[str, ...]
+    delivery_count_limit: int = 5
+    """``share.delivery.count.limit`` (group.share.delivery.count.limit): archived after this many."""
+    lock_duration_ms: int = 30_000
+    """``share.record.lock.duration.ms``: an unacknowledged record comes back after it."""
+    ack_mode: str = "implicit"
+    """A :class:`tui.vocab.AckMode`."""
+    auto_offset_reset: str = "latest"
+    """``share.auto.offset.reset`` (a new share group starts at the end unless it is ``earliest``)."""
+
+
 @dataclass(frozen=True)
 class History:
     """Everything the checker judges, gathered after the faults healed."""
@@ -278,6 +443,15 @@ class History:
     """min.insync.replicas per audited topic, when known."""
     transactions: tuple[Transaction, ...] = ()
     """Every transaction a group member ran (the copies of the transactional strategy)."""
+    dead_letter_topics: frozenset[str] = frozenset()
+    """Dead-letter topics of members with the dead-letter policy (or retry then dead-letter), audited
+    by the final drain like any other topic."""
+    stalls: tuple[Stall, ...] = ()
+    """Partitions the engine saw stuck during the run (its stall detector)."""
+    stall_threshold: float = 10.0
+    """Seconds without progress (with lag) after which a partition counts as stuck."""
+    share_groups: tuple[ShareGroup, ...] = ()
+    """Share groups in this run; their members' events are judged by the share-group rules only."""
 
     def faults_on(self, topic: str, partition: int | None) -> tuple[Fault, ...]:
         """The faults that may have touched this partition."""

@@ -31,6 +31,25 @@ HEADER_SRC = "kx-src"
 """On a transactional copy: where its input record was (``<topic>/<partition>/<offset>``)."""
 HEADER_TXN = "kx-txn"
 """On a transactional copy: the transaction that wrote it."""
+HEADER_RESEND_OF = "kx-resend-of"
+"""On an application-level resend (a new produce() with its own msg_id): the msg_id it re-sends."""
+# A dead-letter record keeps the source's key, value and headers (kx-id included, so its msg_id is the
+# source's) and adds these, all UTF-8 text (Spring's DeadLetterPublishingRecoverer writes binary ints
+# under kafka_dlt-original-*, so its names are not reused for text values).
+HEADER_DLT_TOPIC = "kx-dlt-topic"
+"""Source topic (Spring: kafka_dlt-original-topic)."""
+HEADER_DLT_PARTITION = "kx-dlt-partition"
+"""Source partition, decimal (Spring: kafka_dlt-original-partition)."""
+HEADER_DLT_OFFSET = "kx-dlt-offset"
+"""Source offset, decimal (Spring: kafka_dlt-original-offset)."""
+HEADER_DLT_GROUP = "kx-dlt-group"
+"""Consumer group that dead-lettered it (Spring: kafka_dlt-original-consumer-group)."""
+HEADER_DLT_MEMBER = "kx-dlt-member"
+"""``<member>/<incarnation>`` that sent it (tells the two copies of a crash-between-send-and-commit apart)."""
+HEADER_DLT_ERROR = "kx-dlt-error"
+"""The failure kind, a :class:`tui.vocab.FailureKind` value (Spring: kafka_dlt-exception-fqcn)."""
+HEADER_DLT_MESSAGE = "kx-dlt-message"
+"""The error message, at most 256 bytes (Spring: kafka_dlt-exception-message)."""
 VALUE_PREFIX = b"kx|"
 _PREFIX_LEN = len(VALUE_PREFIX)
 _ALPHABET = string.digits + string.ascii_lowercase

@@ -10,6 +10,10 @@ consumption log with a global event order, so a test reads like the experiment i
     b.assign("m1", [0], committed={0: 0})
     b.deliver("m1", 0, range(10)); b.commit("m1", {0: 10}); b.process("m1", 0, range(3)); b.crash("m1")
     verdict = check(b.build())
+
+Error policies (``fail``, ``policy``, ``dlt_send``, ``dead_letter``, ``skip_failed``), application
+resends (``resend``), stalls (``stall``) and share groups (``share_member``, ``acquire``, ``ack``,
+``ack_commit``, ``share_consume``) write the same events and facts the engine records.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from tui.engine.history import (
     AuditPartition,
     ConsumerEvent,
     ConsumerEventKind,
+    DltOrigin,
+    DltTarget,
     Fault,
     GroupCommit,
     History,
@@ -29,10 +35,13 @@ from tui.engine.history import (
     Outcome,
     ProducedRecord,
     ProducerSettings,
+    ShareGroup,
+    Stall,
     Transaction,
     TxnOutcome,
 )
 from tui.engine.record_format import make_msg_id
+from tui.vocab import AckType, PolicyAction
 
 K = ConsumerEventKind
 
@@ -40,7 +49,7 @@ K = ConsumerEventKind
 @dataclass
 class _Member:
     group: str
-    strategy: str
+    strategy: str | None
     incarnation: int = 0
     generation: int | None = None
 
@@ -52,6 +61,8 @@ class _Log:
     """Offsets not visible under read_committed (aborted or open transactions)."""
     tags: dict[int, str] = field(default_factory=dict)
     """Offset -> kx-txn header of a transactional copy."""
+    origins: dict[int, DltOrigin] = field(default_factory=dict)
+    """Offset -> origin headers of a dead-letter copy."""
     next_offset: int = 0
 
 
@@ -83,6 +94,11 @@ class HistoryBuilder:
         self.incomplete: set[tuple[str, int]] = set()
         self.rc_view = False
         """Also record a read_committed view in the audit (set automatically by transactional records)."""
+        self.dead_letter_topics: set[str] = set()
+        self.stalls: list[Stall] = []
+        self.stall_threshold = 10.0
+        self.share_groups: dict[str, ShareGroup] = {}
+        self._delivery_counts: dict[tuple[str, str, int, int], int] = {}
 
     # ------------------------------------------------------------------ time and the log model
     def tick(self, seconds: float = 0.01) -> float:
@@ -109,6 +125,7 @@ class HistoryBuilder:
         log.next_offset = max(log.next_offset, off + 1)
         log.hidden.discard(off)
         log.tags.pop(off, None)
+        log.origins.pop(off, None)
         if not visible:
             log.hidden.add(off)
             self.rc_view = True
@@ -147,9 +164,10 @@ class HistoryBuilder:
 
     # ------------------------------------------------------------------ producers
     def producer(self, name: str, acks: str = "all", idempotent: bool = False, retries: int = 2147483647,
-                 max_in_flight: int = 5, transactional: bool = False) -> None:
+                 max_in_flight: int = 5, transactional: bool = False, resend: bool = False) -> None:
         self._settings[name] = ProducerSettings(name=name, acks=acks, idempotent=idempotent, retries=retries,
-                                                max_in_flight=max_in_flight, transactional=transactional)
+                                                max_in_flight=max_in_flight, transactional=transactional,
+                                                resend=resend)
         self._incarnation.setdefault(name, 0)
 
     def new_incarnation(self, producer: str) -> int:
@@ -184,6 +202,16 @@ class HistoryBuilder:
             ids.append(mid)
         return ids
 
+    def resend(self, producer: str, of: str, *, outcome: Outcome = Outcome.OK, stored: bool | None = None,
+               error: str | None = None) -> str:
+        """The application re-sends record ``of`` (a new produce() with its own msg_id, to the same
+        topic and partition); returns the resend's msg_id."""
+        rec = self.ledger_row(of)
+        (mid,) = self.produce(producer, 1, partition=rec.partition or 0, topic=rec.topic, outcome=outcome,
+                              stored=stored, error=error)
+        self.replace_row(mid, resend_of=of)
+        return mid
+
     def ledger_row(self, msg_id: str) -> ProducedRecord:
         return next(r for r in self._produced if r.msg_id == msg_id)
 
@@ -216,13 +244,15 @@ class HistoryBuilder:
         offs = tuple(sorted((committed or {}).items()))
         self._event(member, K.ASSIGN, topic, partitions=parts, offsets=offs, generation=m.generation)
 
-    def revoke(self, member: str, partitions: Iterable[int], topic: str | None = None) -> None:
+    def revoke(self, member: str, partitions: Iterable[int], topic: str | None = None,
+               commit_on_revoke: bool | None = None) -> None:
         self._event(member, K.REVOKE, topic, partitions=tuple(partitions),
-                    generation=self._members[member].generation)
+                    generation=self._members[member].generation, commit_on_revoke=commit_on_revoke)
 
-    def lose(self, member: str, partitions: Iterable[int], topic: str | None = None) -> None:
+    def lose(self, member: str, partitions: Iterable[int], topic: str | None = None,
+             commit_on_revoke: bool | None = None) -> None:
         self._event(member, K.LOST, topic, partitions=tuple(partitions),
-                    generation=self._members[member].generation)
+                    generation=self._members[member].generation, commit_on_revoke=commit_on_revoke)
 
     def seek(self, member: str, partition: int, offset: int, topic: str | None = None) -> None:
         self._event(member, K.SEEK, topic, partition=partition, offset=offset)
@@ -255,11 +285,13 @@ class HistoryBuilder:
                 self.commit(member, {partition: off + 1}, mode=commit, topic=topic)
 
     def commit(self, member: str, offsets: Mapping[int, int], mode: str = "sync", ok: bool = True,
-               error: str | None = None, topic: str | None = None, request: bool = True) -> None:
+               error: str | None = None, topic: str | None = None, request: bool = True,
+               detail: str | None = None) -> None:
+        """``detail``: ``on-revoke`` / ``on-lost`` for the rebalance listener's commit."""
         offs = tuple(sorted(offsets.items()))
         if request and mode != "auto":
-            self._event(member, K.COMMIT_REQ, topic, offsets=offs, mode=mode)
-        self._event(member, K.COMMIT_RESULT, topic, offsets=offs, mode=mode, ok=ok, error=error)
+            self._event(member, K.COMMIT_REQ, topic, offsets=offs, mode=mode, detail=detail)
+        self._event(member, K.COMMIT_RESULT, topic, offsets=offs, mode=mode, ok=ok, error=error, detail=detail)
 
     def crash(self, member: str, detail: str | None = None) -> None:
         self._event(member, K.CRASH, detail=detail)
@@ -282,6 +314,133 @@ class HistoryBuilder:
     def final_commit(self, group: str, offsets: Mapping[int, int | None], topic: str | None = None) -> None:
         for p, off in offsets.items():
             self._finals.append(GroupCommit(group=group, topic=topic or self.topic, partition=p, offset=off))
+
+    # ------------------------------------------------------------------ error policies
+    def dlt_of(self, topic: str | None = None) -> str:
+        """The default dead-letter topic of ``topic``: ``<topic>.DLT``."""
+        return f"{topic or self.topic}.DLT"
+
+    def fail(self, member: str, partition: int, offset: int, error: str = "invalid-json",
+             detail: str = "Expecting value: line 1 column 1 (char 0)", attempt: int = 1,
+             topic: str | None = None) -> None:
+        """FAILED: processing the record at ``offset`` failed."""
+        self._event(member, K.FAILED, topic, partition=partition, offset=offset,
+                    msg_id=self._lookup(partition, offset, topic), error=error, detail=detail, attempt=attempt)
+
+    def policy(self, member: str, partition: int, offset: int, action: str, attempt: int = 1,
+               detail: str | None = None, topic: str | None = None) -> None:
+        """POLICY: what the error policy did about the failed record at ``offset``."""
+        self._event(member, K.POLICY, topic, partition=partition, offset=offset,
+                    msg_id=self._lookup(partition, offset, topic), action=action, attempt=attempt,
+                    detail=detail)
+
+    def dlt_store(self, partition: int, offset: int, *, topic: str | None = None, dlt_topic: str | None = None,
+                  dlt_partition: int | None = None, member: str | None = None, error: str = "invalid-json",
+                  origin: bool = True) -> int:
+        """A dead-letter copy of ``topic/partition@offset`` in the DLT's log model (same partition unless
+        told), with its origin headers unless ``origin=False``; returns its DLT offset."""
+        src = topic or self.topic
+        dlt = dlt_topic or self.dlt_of(src)
+        self.dead_letter_topics.add(dlt)
+        dp = partition if dlt_partition is None else dlt_partition
+        off = self.store(dp, self._lookup(partition, offset, topic), topic=dlt)
+        if origin:
+            m = self._members.get(member) if member is not None else None
+            self._log(dp, dlt).origins[off] = DltOrigin(
+                offset=off, topic=src, partition=partition, source_offset=offset,
+                group=m.group if m is not None else None, member=member,
+                incarnation=m.incarnation if m is not None else None, error=error)
+        return off
+
+    def dlt_send(self, member: str, partition: int, offset: int, *, topic: str | None = None,
+                 dlt_topic: str | None = None, dlt_partition: int | None = None, ok: bool = True,
+                 error: str | None = None, stored: bool | None = None, error_kind: str = "invalid-json") -> int:
+        """The member's dead-letter produce and its DLT_SENT: the copy is stored unless the send failed
+        (or ``stored=False``: acknowledged, yet absent from the re-read); returns the DLT offset."""
+        dlt = dlt_topic or self.dlt_of(topic)
+        dp = partition if dlt_partition is None else dlt_partition
+        if ok if stored is None else stored:
+            off = self.dlt_store(partition, offset, topic=topic, dlt_topic=dlt, dlt_partition=dp, member=member,
+                                 error=error_kind)
+        else:
+            self.dead_letter_topics.add(dlt)
+            off = self._log(dp, dlt).next_offset
+            self._log(dp, dlt).next_offset += 1
+        target = DltTarget(dlt, dp, off) if ok else DltTarget(dlt)
+        self._event(member, K.DLT_SENT, topic, partition=partition, offset=offset,
+                    msg_id=self._lookup(partition, offset, topic), dlt=target, ok=ok, error=error)
+        return off
+
+    def dead_letter(self, member: str, partition: int, offset: int, error: str = "invalid-json",
+                    attempt: int = 1, topic: str | None = None) -> int:
+        """FAILED, POLICY dead-letter and an acknowledged DLT send: the dead-letter policy's steps."""
+        self.fail(member, partition, offset, error=error, attempt=attempt, topic=topic)
+        self.policy(member, partition, offset, PolicyAction.DEAD_LETTER, attempt=attempt,
+                    detail=self.dlt_of(topic), topic=topic)
+        return self.dlt_send(member, partition, offset, topic=topic, error_kind=error)
+
+    def skip_failed(self, member: str, partition: int, offset: int, error: str = "invalid-json",
+                    attempt: int = 1, topic: str | None = None) -> None:
+        """FAILED and POLICY skip: the skip policy's steps."""
+        self.fail(member, partition, offset, error=error, attempt=attempt, topic=topic)
+        self.policy(member, partition, offset, PolicyAction.SKIP, attempt=attempt, topic=topic)
+
+    def stall(self, group: str, partition: int, offset: int, since: float, until: float | None = None, *,
+              ongoing: bool = True, lag: int = 1, topic: str | None = None) -> Stall:
+        """The engine's stall detector saw ``group`` stuck on ``partition`` at committed ``offset``."""
+        stall = Stall(group=group, topic=topic or self.topic, partition=partition, offset=offset, since=since,
+                      until=until if until is not None else self.tick(), ongoing=ongoing, lag=lag)
+        self.stalls.append(stall)
+        return stall
+
+    # ------------------------------------------------------------------ share groups
+    def share_member(self, name: str, group: str = "sg", *, topics: Sequence[str] | None = None,
+                     limit: int = 5, lock_ms: int = 30_000, ack_mode: str = "explicit",
+                     reset: str = "earliest") -> None:
+        """A member of share group ``group`` (created with these settings on first use)."""
+        self._members[name] = _Member(group=group, strategy=None)
+        self.share_groups.setdefault(group, ShareGroup(
+            group=group, topics=tuple(topics or (self.topic,)), delivery_count_limit=limit,
+            lock_duration_ms=lock_ms, ack_mode=ack_mode, auto_offset_reset=reset))
+        self.group_started_at.setdefault(group, self._clock + 0.001)
+
+    def acquire(self, member: str, partition: int, offsets: Iterable[int], topic: str | None = None,
+                delivery_count: int | None = None) -> None:
+        """ACQUIRED per offset; the delivery count grows by one per acquisition unless given."""
+        group = self._members[member].group
+        for off in offsets:
+            key = (group, topic or self.topic, partition, off)
+            count = delivery_count if delivery_count is not None else self._delivery_counts.get(key, 0) + 1
+            self._delivery_counts[key] = count
+            self._event(member, K.ACQUIRED, topic, partition=partition, offset=off,
+                        msg_id=self._lookup(partition, off, topic), attempt=count)
+
+    def ack(self, member: str, partition: int, offsets: Iterable[int], ack_type: str = AckType.ACCEPT,
+            topic: str | None = None, mode: str | None = None) -> None:
+        m = self._members[member]
+        share = self.share_groups.get(m.group)
+        for off in offsets:
+            count = self._delivery_counts.get((m.group, topic or self.topic, partition, off))
+            self._event(member, K.ACK, topic, partition=partition, offset=off,
+                        msg_id=self._lookup(partition, off, topic), action=ack_type, attempt=count,
+                        mode=mode or (share.ack_mode if share is not None else None))
+
+    def ack_commit(self, member: str, partition: int, offsets: Iterable[int], ok: bool = True,
+                   error: str | None = None, topic: str | None = None) -> None:
+        """ACK_COMMIT: the broker answered the acknowledgements of these records."""
+        self._event(member, K.ACK_COMMIT, topic, offsets=tuple((partition, o) for o in offsets), ok=ok,
+                    error=error)
+
+    def share_consume(self, member: str, partition: int, offsets: Iterable[int], topic: str | None = None,
+                      confirm: bool = True) -> None:
+        """Acquire, process and accept each offset, then (``confirm``) the broker confirms the acks."""
+        offs = list(offsets)
+        for off in offs:
+            self.acquire(member, partition, [off], topic)
+            self.process(member, partition, [off], topic)
+            self.ack(member, partition, [off], AckType.ACCEPT, topic)
+        if confirm and offs:
+            self.ack_commit(member, partition, offs, topic=topic)
 
     # ------------------------------------------------------------------ transactions (copies)
     def transaction(self, member: str, copies: Sequence[str], outcome: TxnOutcome = TxnOutcome.COMMITTED, *,
@@ -335,7 +494,8 @@ class HistoryBuilder:
             complete = (topic, p) not in self.incomplete
             parts.append(AuditPartition(topic=topic, partition=p, low=0, high=log.next_offset, lso=None,
                                         records=records, committed_visible=cv, complete=complete,
-                                        txn_tags=tuple(sorted(log.tags.items()))))
+                                        txn_tags=tuple(sorted(log.tags.items())),
+                                        dlt_origins=tuple(log.origins[o] for o in sorted(log.origins))))
         return History(
             produced=tuple(self._produced),
             producers=tuple(self._settings.values()),
@@ -351,4 +511,8 @@ class HistoryBuilder:
             notes=tuple(self.notes),
             min_insync=dict(self.min_insync),
             transactions=tuple(self.transactions),
+            dead_letter_topics=frozenset(self.dead_letter_topics),
+            stalls=tuple(self.stalls),
+            stall_threshold=self.stall_threshold,
+            share_groups=tuple(self.share_groups.values()),
         )

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from tui.engine.checker.consumer_log import GTP, ConsumptionLog, read_log
 from tui.engine.checker.consumer_rules import redelivered
+from tui.engine.checker.dlt_rules import dead_lettered, dlt_duplicates, index_dlt
 from tui.engine.checker.gap_rules import Lag, final_committed, gaps
 from tui.engine.checker.index import ACKED, Indexes, build_indexes
 from tui.engine.checker.producer_rules import (
@@ -22,6 +23,9 @@ from tui.engine.checker.producer_rules import (
     scan_ledger,
     torn_transactions,
 )
+from tui.engine.checker.resend_rules import resend_duplicates
+from tui.engine.checker.share_rules import ShareLog, judge_share, read_share, remarks
+from tui.engine.checker.stuck_rules import stuck
 from tui.engine.checker.text import where
 from tui.engine.checker.txn_rules import aborted_copies, index_transactions, torn_copies
 from tui.engine.checker.verdict import EXPECTED, KINDS, LOST, VIOLATION, Anomaly, Verdict, VerdictSummary
@@ -35,17 +39,20 @@ def check(history: History) -> Verdict:
     ix = build_indexes(history)
     tix = index_transactions(ix)
     log = read_log(history.consumption, ix)
+    dix = index_dlt(ix, log)
+    share = read_share(ix, log)
     torn, accounted = torn_transactions(ix)
     scan = scan_ledger(ix, log, accounted)
     extra_positions = check_deliveries(scan, ix, log)
     missing = lost_and_unseen(scan, ix, log)
     lost_ids = {m for a in missing for m in a.msg_ids}
     committed = final_committed(log, history.final_commits)
-    gap_anomalies, lag = gaps(log, ix, committed)
+    gap_anomalies, lag = gaps(log, ix, committed, dix)
     anomalies: list[Anomaly] = [
         *missing,
         *inconsistent_offsets(scan, [a for a in missing if a.kind == LOST]),
-        *log_duplicates(ix, extra_positions, tix),
+        *log_duplicates(ix, extra_positions, tix, dix.topics),
+        *resend_duplicates(ix),
         *redelivered(log),
         *gap_anomalies,
         *log.anomalies,
@@ -55,9 +62,13 @@ def check(history: History) -> Verdict:
         *aborted_copies(ix, tix, log),
         *torn,
         *torn_copies(ix, tix),
+        *dead_lettered(dix, ix, log),
+        *dlt_duplicates(dix, log),
+        *stuck(ix, log),
+        *judge_share(ix, share),
     ]
     anomalies.sort(key=_order)
-    return Verdict(anomalies=tuple(anomalies), summary=_summary(history, ix, log, committed, lag),
+    return Verdict(anomalies=tuple(anomalies), summary=_summary(history, ix, log, share, committed, lag),
                    notes=history.notes)
 
 
@@ -88,8 +99,8 @@ def _order(a: Anomaly) -> tuple[int, int, str, str, int, int]:
             a.topic, a.partition if a.partition is not None else -1, first)
 
 
-def _summary(history: History, ix: Indexes, log: ConsumptionLog, committed: dict[GTP, int | None],
-             lag: Lag) -> VerdictSummary:
+def _summary(history: History, ix: Indexes, log: ConsumptionLog, share: ShareLog,
+             committed: dict[GTP, int | None], lag: Lag) -> VerdictSummary:
     outcomes = [r.outcome for r in history.produced]
     by_group: dict[str, dict[str, int | None]] = {}
     for (group, topic, p), off in sorted(committed.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
@@ -106,11 +117,16 @@ def _summary(history: History, ix: Indexes, log: ConsumptionLog, committed: dict
         incomplete_partitions=sum(1 for p in ix.parts.values() if not p.audit.complete),
         delivered=log.delivered,
         distinct_delivered=sum(len(d) for d in log.deliveries.values()),
-        processed=log.processed,
+        processed=log.processed + share.processed,
         processed_twice=sum(len(s) for s in log.processed_twice.values()),
         committed=by_group,
         groups=tuple(sorted(log.groups)),
-        members=tuple(sorted(log.members)),
+        members=tuple(sorted({*log.members, *share.members})),
         lag=lag,
         transactions=len(history.transactions),
+        failed=sum(map(len, log.failures.values())) + sum(len(r.failed) for r in share.records.values()),
+        share_groups=tuple(sorted(share.groups)),
+        acquired=share.acquired,
+        acknowledged=dict(sorted(share.acked.items())),
+        remarks=remarks(share),
     )

@@ -4,7 +4,9 @@ An *assignment epoch* is (member incarnation, topic, partition) from ASSIGN (or 
 CRASH, KICKED or LEAVE. Inside an epoch deliveries must walk the partition's visible records densely
 (A7 poll-skip, A8 nonmonotonic-poll). Across epochs a rewind is normal and becomes A5 (redelivered),
 attributed later from the events kept here. Commit anomalies (A14) are judged on the fly because they
-need the member's epoch state at that moment.
+need the member's epoch state at that moment. Error-policy events (FAILED, POLICY, DLT_SENT) are indexed
+per record for the policy rules. Events of share groups are not read here: share groups have no
+assignments, epochs or offset commits, so ``share_rules`` judges them on their own.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from tui.engine.history import ConsumerEvent, ConsumerEventKind
 K = ConsumerEventKind
 GTP = tuple[str, str, int]
 """(group, topic, partition)"""
+GTPO = tuple[str, str, int, int]
+"""(group, topic, partition, offset): one record as one group sees it."""
 MemberKey = tuple[str, int]
 """(member, incarnation)"""
 ENDINGS = frozenset({K.CRASH, K.KICKED, K.LEAVE, K.REVOKE, K.LOST})
@@ -151,6 +155,14 @@ class ConsumptionLog:
     initial_commit: dict[GTP, int] = field(default_factory=dict)
     """Committed offset the group had when the partition was first assigned in this log, -1 if none
     (records below it belong to earlier runs and are not judged)."""
+    failures: dict[GTPO, list[int]] = field(default_factory=dict)
+    """Indexes of the FAILED events of each record."""
+    actions: dict[GTPO, list[int]] = field(default_factory=dict)
+    """Indexes of the POLICY events of each record."""
+    dlt_sends: dict[GTPO, list[int]] = field(default_factory=dict)
+    """Indexes of the DLT_SENT events of each (source) record."""
+    share: frozenset[str] = frozenset()
+    """Share groups: their events are in ``events`` but were not read here."""
     delivered: int = 0
     processed: int = 0
 
@@ -163,9 +175,15 @@ class ConsumptionLog:
         must exist). One scan, only run for the few records that need it."""
         if not ids:
             return set()
-        deliver = K.DELIVER
+        deliver, acquired = K.DELIVER, K.ACQUIRED
         return {e.msg_id for e in self.events
-                if e.kind is deliver and e.msg_id in ids and e.topic == topic and e.msg_id is not None}
+                if (e.kind is deliver or e.kind is acquired) and e.msg_id in ids and e.topic == topic
+                and e.msg_id is not None}
+
+    def last_action(self, key: GTPO) -> ConsumerEvent | None:
+        """The last POLICY event of a record (what its error policy finally did), if any."""
+        found = self.actions.get(key)
+        return self.events[found[-1]] if found else None
 
     def processed_among(self, group: str, topic: str, ids: set[str]) -> set[str]:
         """Which of ``ids`` a member of ``group`` processed (at any offset of ``topic``)."""
@@ -185,7 +203,8 @@ def sorted_events(events: tuple[ConsumerEvent, ...]) -> list[ConsumerEvent]:
 
 def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> ConsumptionLog:
     events = sorted_events(history_events)
-    log = ConsumptionLog(events=events)
+    share = frozenset(g.group for g in ix.history.share_groups)
+    log = ConsumptionLog(events=events, share=share)
     states: dict[MemberKey, _Member] = {}
     streams: dict[tuple[str, int, str, int], _Stream] = {}
     rc_cache: dict[str, bool] = {}
@@ -197,6 +216,8 @@ def read_log(history_events: tuple[ConsumerEvent, ...], ix: Indexes) -> Consumpt
 
     for idx, ev in enumerate(events):
         kind = ev.kind
+        if share and ev.group in share:
+            continue
         if kind is deliver or kind is processed:
             p, o = ev.partition, ev.offset
             if p is None or o is None:
@@ -338,6 +359,11 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
                                      "although the partition was not assigned to it at that moment."),
                         members=(ev.member,), count=1, group=ev.group))
         return
+    per_record = _per_record(log, kind)
+    if per_record is not None:
+        if ev.partition is not None and ev.offset is not None:
+            per_record.setdefault((ev.group, t, ev.partition, ev.offset), []).append(idx)
+        return
     if kind is K.COMMIT_RESULT:
         if not ev.ok:
             log.failed_commits.setdefault(mk, []).append(idx)
@@ -357,6 +383,18 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
             if previous is not None and off < previous.offset and not seeked:
                 _regression(log, ev, p, previous, off)
             _beyond_delivered(log, ix, st, ev, p, off)
+
+
+def _per_record(log: ConsumptionLog, kind: ConsumerEventKind) -> dict[GTPO, list[int]] | None:
+    """The per-record index of an error-policy event kind (they do not touch epochs: a pause policy
+    logs its own SEEK), else None."""
+    if kind is K.FAILED:
+        return log.failures
+    if kind is K.POLICY:
+        return log.actions
+    if kind is K.DLT_SENT:
+        return log.dlt_sends
+    return None
 
 
 def _rewind_after_abort(log: ConsumptionLog, st: _Member, ev: ConsumerEvent) -> None:

@@ -2,7 +2,9 @@
 
 Causes are read from the consumption log: what ended the previous owner's assignment (CRASH, KICKED,
 REVOKE, LOST, LEAVE, or a SEEK), the last successful commit before the redelivery, failed commits, and
-the member's commit strategy at the time (the ``strategy`` field of its events).
+the member's commit strategy at the time (the ``strategy`` field of its events). Processing again after
+a revoke is judged by the member's rebalance listener (``commit_on_revoke`` of the REVOKE / LOST event):
+without it, at-least-once; with it, the listener's commit should have covered what was processed.
 """
 
 from __future__ import annotations
@@ -180,13 +182,55 @@ def _episode_anomalies(log: ConsumptionLog, ep: _Episode) -> list[Anomaly]:
                    group=group)]
     if again:
         ids = [m for o in again if (m := _msg_at(log, ep.gtp, o)) is not None]
-        judgement, why = _twice_judgement(log, ep, prev.strategy, failures)
+        listener = _listener_judgement(log, ep, again, to, committed, failures)
+        if listener is not None:
+            judgement, text = listener
+        else:
+            judgement, why = _twice_judgement(log, ep, prev.strategy, failures)
+            text = (f"{ep.cause}{strategy}; {committed}, so {to} processed {offsets_phrase(again)} of "
+                    f"{where(topic, p)} a second time ({why}).")
         out.append(Anomaly(
             kind=PROCESSED_TWICE, judgement=judgement, topic=topic, partition=p,
             offsets=tuple(again), msg_ids=tuple(ids), members=members, count=len(again), group=group,
-            explanation=(f"{ep.cause}{strategy}; {committed}, so {to} processed {offsets_phrase(again)} of "
-                         f"{where(topic, p)} a second time ({why}).")))
+            explanation=text))
     return out
+
+
+LISTENER_COMMITS = frozenset({"on-revoke", "on-lost"})
+"""``detail`` of the rebalance listener's COMMIT_REQ / COMMIT_RESULT."""
+
+
+def _listener_judgement(log: ConsumptionLog, ep: _Episode, again: list[int], to: str, committed: str,
+                        failures: list[int]) -> tuple[str, str] | None:
+    """Processing again after a revoke (or loss) whose member recorded its rebalance listener setting."""
+    if ep.cause_idx is None:
+        return None
+    cev = log.events[ep.cause_idx]
+    if cev.kind not in (K.REVOKE, K.LOST) or cev.commit_on_revoke is None:
+        return None
+    prev = log.events[ep.prev]
+    p = ep.gtp[2]
+    lost = cev.kind is K.LOST
+    had = (f"member {prev.member} had processed {offsets_phrase(again)} when partition {p} was "
+           f"{'lost' if lost else 'revoked'}")
+    tail = f"they were processed again by {to}"
+    if not cev.commit_on_revoke:
+        why = (" A lost partition cannot be committed any more (the coordinator has fenced the member's "
+               "generation), so a listener would not have helped; at-least-once." if lost else
+               " A rebalance listener that commits processed offsets on revoke prevents exactly this; "
+               "at-least-once without it.")
+        return EXPECTED, f"{had} and did not commit them (no commit-on-revoke; {committed}): {tail}.{why}"
+    tried = [j for j in failures if log.events[j].detail in LISTENER_COMMITS] or failures
+    if tried:
+        err = log.events[tried[-1]].error or "error"
+        return EXPECTED, (f"{had}; its commit on {'lost' if lost else 'revoke'} failed ({err}), so nothing "
+                          f"covered them: {tail} (at-least-once).")
+    if lost:
+        return EXPECTED, (f"{had}; commit-on-revoke was on, but a lost partition cannot be committed any more "
+                          f"(the coordinator has fenced the member's generation): {tail} (at-least-once).")
+    return VIOLATION, (f"{had}; commit-on-revoke was on, yet no commit covered them before the partition moved "
+                       f"({committed}): {tail}. The rebalance listener must commit processed offsets before it "
+                       "gives a partition up, so this is the member's fault, not Kafka's.")
 
 
 def _twice_judgement(log: ConsumptionLog, ep: _Episode, strategy: str | None,

@@ -1,7 +1,9 @@
 """``explain_record(history, msg_id)``: one record's life as plain lines, for drill-down views.
 
-Sent -> acknowledged (or failed) -> stored (final re-read) -> delivered to members (with generation)
--> processed -> committed past -> crashes/revocations of members that held it.
+Sent -> acknowledged (or failed) -> re-sent by the application -> stored (final re-read, dead-letter
+copies with their origin) -> delivered to members (with generation) or acquired by share members (with the
+delivery count) -> failed, and what the error policy did -> processed -> acknowledged -> committed past
+-> crashes/revocations of members that held it.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 from tui.engine.checker.consumer_log import sorted_events
 from tui.engine.checker.index import READ_UNCOMMITTED
 from tui.engine.checker.text import where
-from tui.engine.history import ConsumerEventKind, History, Outcome, ProducedRecord
+from tui.engine.history import ConsumerEvent, ConsumerEventKind, History, Outcome, ProducedRecord
 
 K = ConsumerEventKind
+_PER_RECORD = frozenset({K.FAILED, K.POLICY, K.DLT_SENT, K.ACQUIRED, K.ACK})
 _ENDINGS = {K.CRASH: "crashed", K.KICKED: "was kicked out (max.poll.interval.ms exceeded)",
             K.LEAVE: "left the group", K.REVOKE: "had the partition revoked", K.LOST: "lost the partition"}
 
@@ -39,7 +42,40 @@ def _sent_lines(rec: ProducedRecord) -> list[tuple[float, str]]:
         state = rec.txn_outcome.value if rec.txn_outcome is not None else "open"
         verb = "was " if rec.txn_outcome else "is "
         lines.append((t, f"part of transaction {rec.txn_id}, which {verb}{state}"))
+    if rec.resend_of is not None:
+        lines.append((rec.t_send, f"an application-level resend of {rec.resend_of} (a new produce() call)"))
     return lines
+
+
+def _resent_lines(history: History, msg_id: str) -> list[tuple[float, str]]:
+    return [(r.t_send, f"re-sent by the application as {r.msg_id}") for r in history.produced
+            if r.resend_of == msg_id]
+
+
+def _policy_line(ev: ConsumerEvent) -> str | None:
+    """FAILED / POLICY / DLT_SENT / ACQUIRED / ACK as one line of the timeline."""
+    who = f"member {ev.member} (incarnation {ev.incarnation})"
+    at = where(ev.topic, ev.partition, ev.offset)
+    if ev.kind is K.FAILED:
+        attempt = f", attempt {ev.attempt}" if ev.attempt and ev.attempt > 1 else ""
+        return f"{who} failed to process it at {at}: {ev.error or 'error'}" + (
+            f" ({ev.detail})" if ev.detail else "") + attempt
+    if ev.kind is K.POLICY:
+        target = f" ({ev.detail})" if ev.detail else ""
+        return f"{who}'s error policy: {ev.action or '?'}{target}"
+    if ev.kind is K.DLT_SENT:
+        if not ev.ok:
+            return f"{who}'s dead-letter send failed ({ev.error or 'error'})"
+        dlt = ev.dlt
+        return f"{who} dead-lettered it to " + (
+            where(dlt.topic, dlt.partition, dlt.offset) if dlt is not None else "the DLT")
+    if ev.kind is K.ACQUIRED:
+        count = f", delivery count {ev.delivery_count}" if ev.delivery_count is not None else ""
+        return (f"acquired by share member {ev.member} (incarnation {ev.incarnation}, group {ev.group}) from "
+                f"{at}{count}")
+    if ev.kind is K.ACK:
+        return f"{who} acknowledged it: {ev.action or '?'}" + (f" ({ev.mode})" if ev.mode else "")
+    return None
 
 
 def explain_record(history: History, msg_id: str) -> list[str]:
@@ -48,6 +84,7 @@ def explain_record(history: History, msg_id: str) -> list[str]:
     for rec in history.produced:
         if rec.msg_id == msg_id:
             timed.extend(_sent_lines(rec))
+    timed.extend(_resent_lines(history, msg_id))
     held: dict[tuple[str, str, int], int] = {}
     """(group, topic, partition) -> offset this record was delivered from."""
     holders: set[tuple[str, int]] = set()
@@ -68,6 +105,10 @@ def explain_record(history: History, msg_id: str) -> list[str]:
                                   + (f" [strategy {ev.strategy}]" if ev.strategy else "")))
         elif ev.kind is K.PROCESSED and ev.msg_id == msg_id:
             timed.append((ev.ts, f"processed by member {ev.member} (incarnation {ev.incarnation})"))
+        elif ev.kind in _PER_RECORD and ev.msg_id == msg_id:
+            line = _policy_line(ev)
+            if line is not None:
+                timed.append((ev.ts, line))
         elif ev.kind is K.COMMIT_RESULT:
             for p, off in ev.offsets:
                 gtp = (ev.group, ev.topic, p)
@@ -104,6 +145,7 @@ def _stored_lines(history: History, msg_id: str) -> list[str]:
     lines: list[str] = []
     topics = {r.topic for r in history.produced if r.msg_id == msg_id}
     txns = {t.txn_id: t for t in history.transactions}
+    origins = {(p.topic, p.partition, o.offset): o for p in history.audit.partitions for o in p.dlt_origins}
     stored: dict[str, int] = {}
     for part in history.audit.partitions:
         offs = [o for o, m in part.records if m == msg_id]
@@ -117,6 +159,13 @@ def _stored_lines(history: History, msg_id: str) -> list[str]:
             if part.topic in topics or (not topics and txn_id is None):
                 stored[part.topic] = stored.get(part.topic, 0) + 1
                 lines.append(f"final re-read: stored at {where(part.topic, part.partition, o)}{vis}")
+                continue
+            origin = origins.get((part.topic, part.partition, o))
+            if origin is not None:
+                lines.append(f"final re-read: a dead-letter copy at {where(part.topic, part.partition, o)} "
+                             f"(from {where(origin.topic or '?', origin.partition, origin.source_offset)}"
+                             + (f", {origin.error}" if origin.error else "")
+                             + (f", sent by member {origin.member}" if origin.member else "") + ")")
                 continue
             t = txns.get(txn_id) if txn_id is not None else None
             writer = "" if txn_id is None else f" written by transaction {txn_id}"

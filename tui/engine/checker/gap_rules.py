@@ -3,6 +3,8 @@
 Per (group, topic, partition) of every topic a group consumed, each record of the final re-read that
 no member of the group processed (at that offset, or at another offset holding the same msg_id) is:
 
+* **skipped-by-policy** when its member failed on it and the error policy skipped it (expected, with the
+  error), and not judged here when a dead-letter topic holds it (``dlt_rules`` counts it);
 * **skipped** when the group moved past it: its committed offset is beyond it, or an assignment that
   had no committed offset started beyond it (``auto.offset.reset=latest``); the cause is read from the
   consumption log (crash after an at-most-once commit, reset before the group started, a commit past
@@ -19,13 +21,23 @@ from __future__ import annotations
 
 import bisect
 
-from tui.engine.checker.consumer_log import GTP, Commit, ConsumptionLog, FreshStart
+from tui.engine.checker.consumer_log import GTP, GTPO, Commit, ConsumptionLog, FreshStart
 from tui.engine.checker.consumer_rules import ending, ending_phrase
+from tui.engine.checker.dlt_rules import DltIndex
 from tui.engine.checker.index import Indexes, PartitionIndex
 from tui.engine.checker.text import listed, offsets_phrase, plural, where
-from tui.engine.checker.verdict import EXPECTED, LIVENESS, POLL_SKIP, SKIPPED, UNCONSUMED, VIOLATION, Anomaly
+from tui.engine.checker.verdict import (
+    EXPECTED,
+    LIVENESS,
+    POLL_SKIP,
+    SKIPPED,
+    SKIPPED_BY_POLICY,
+    UNCONSUMED,
+    VIOLATION,
+    Anomaly,
+)
 from tui.engine.history import ConsumerEvent, ConsumerEventKind, GroupCommit
-from tui.vocab import AT_MOST_ONCE_STRATEGIES, Strategy
+from tui.vocab import AT_MOST_ONCE_STRATEGIES, PolicyAction, Strategy
 
 K = ConsumerEventKind
 LATEST = frozenset({"latest", "largest", "end"})
@@ -69,8 +81,11 @@ class _ProcessedIds:
         return self._ids.get((group, topic), set())
 
 
-def gaps(log: ConsumptionLog, ix: Indexes, committed: dict[GTP, int | None]) -> tuple[list[Anomaly], Lag]:
-    """Skipped and unconsumed records of every group, and each group's lag per partition."""
+def gaps(log: ConsumptionLog, ix: Indexes, committed: dict[GTP, int | None],
+         dlt: DltIndex | None = None) -> tuple[list[Anomaly], Lag]:
+    """Skipped (by the group or by its error policy) and unconsumed records of every group, and each
+    group's lag per partition."""
+    dlt = dlt if dlt is not None else DltIndex()
     buckets: dict[tuple[object, ...], _Bucket] = {}
     lag: Lag = {}
     processed_ids = _ProcessedIds(log)
@@ -85,7 +100,7 @@ def gaps(log: ConsumptionLog, ix: Indexes, committed: dict[GTP, int | None]) -> 
             for part in sorted(ix.by_topic.get(topic, ()), key=lambda x: x.partition):
                 gtp = (group, topic, part.partition)
                 _Partition(log, ix, gtp, part, committed.get(gtp), rc, latest, processed_ids,
-                           poll_skipped.get(gtp, set()), buckets, lag).walk()
+                           poll_skipped.get(gtp, set()), buckets, lag, dlt).walk()
     out: list[Anomaly] = []
     for key, (kind, judgement, verb, rest, offs, ids, members) in buckets.items():
         group, topic, p = str(key[0]), str(key[1]), int(str(key[2]))
@@ -95,9 +110,26 @@ def gaps(log: ConsumptionLog, ix: Indexes, committed: dict[GTP, int | None]) -> 
         if kind == UNCONSUMED:
             rest = _unconsumed_text(log, (group, topic, p), n, committed.get((group, topic, p)),
                                     lag[group][f"{topic}/{p}"], ix.parts[(topic, p)].audit.high)
+        elif kind == SKIPPED_BY_POLICY:
+            rest = _policy_skip_text(log, (group, topic, p, offs[0]), n)
         out.append(Anomaly(kind=kind, judgement=judgement, topic=topic, partition=p, offsets=tuple(offs),
                            msg_ids=tuple(ids), explanation=lead + rest, members=members, count=n, group=group))
     return out, lag
+
+
+def _policy_skip_text(log: ConsumptionLog, first: GTPO, n: int) -> str:
+    action = log.last_action(first)
+    fails = log.failures.get(first, [])
+    failed = log.events[fails[0]] if fails else None
+    member = action.member if action is not None else "?"
+    lead = "" if n == 1 else "first: "
+    error = (f" ({lead}{failed.error or 'error'}" + (f": {failed.detail}" if failed.detail else "") + ")"
+             if failed is not None else "")
+    attempts = action.attempt if action is not None and action.attempt else 1
+    retried = f" after {plural(attempts, 'attempt')} (retry, then skip)" if attempts > 1 else ""
+    return (f": member {member} failed to process {'it' if n == 1 else 'them'}{error} and its error policy "
+            f"skipped {'it' if n == 1 else 'them'}{retried} (expected: the skip policy logs a failed record "
+            "and commits past it without processing it).")
 
 
 def _unconsumed_text(log: ConsumptionLog, gtp: GTP, n: int, upto: int | None, lag: int, high: int) -> str:
@@ -119,10 +151,10 @@ class _Partition:
 
     def __init__(self, log: ConsumptionLog, ix: Indexes, gtp: GTP, part: PartitionIndex, upto: int | None,
                  rc: bool, latest: bool, processed_ids: _ProcessedIds, poll_skipped: set[int],
-                 buckets: dict[tuple[object, ...], _Bucket], lag: Lag) -> None:
+                 buckets: dict[tuple[object, ...], _Bucket], lag: Lag, dlt: DltIndex) -> None:
         self.log, self.ix, self.gtp, self.part, self.upto = log, ix, gtp, part, upto
         self.rc, self.latest, self.processed_ids, self.poll_skipped = rc, latest, processed_ids, poll_skipped
-        self.buckets, self.lag = buckets, lag
+        self.buckets, self.lag, self.dlt = buckets, lag, dlt
         self.dmap = log.deliveries.get(gtp, {})
         self.initial = log.initial_commit.get(gtp)
         """Committed offset when first assigned in this log (-1: none); None: never assigned."""
@@ -155,8 +187,17 @@ class _Partition:
             mid = self.part.at[o]
             if mid is not None and mid in elsewhere:
                 continue  # processed at another offset (a log duplicate): not skipped
-            didx = self.dmap.get(o)
-            found = self._judge(o, mid, didx, finder)
+            record = (group, topic, p, o)
+            if self.dlt.covers(record):
+                continue  # in a dead-letter topic: dlt_rules judges it
+            action = self.log.last_action(record)
+            if action is not None and action.action == PolicyAction.SKIP:
+                failed = self.log.failures.get(record)
+                error = self.log.events[failed[0]].error if failed else None
+                found: _Found | None = ((*self.gtp, "policy-skip", action.member, error), SKIPPED_BY_POLICY,
+                                        EXPECTED, "skipped by the error policy of", "", (action.member,))
+            else:
+                found = self._judge(o, mid, self.dmap.get(o), finder)
             if found is None:
                 continue
             key, kind, judgement, verb, rest, members = found
@@ -235,9 +276,10 @@ class _Partition:
             judgement = EXPECTED if excused else VIOLATION
             verdict = (", the documented at-most-once outcome." if excused else
                        ", which should only commit processed records.")
+            dead = _dead_letter_note(log, (group, topic, p, o))
             text = (f" but never processed: {what}; {commit_text} (strategy {strategy}"
-                    + (f": {note}" if note else "") + ")" + verdict)
-            key = (*self.gtp, "delivered", mk, end, cover.idx if cover else None, judgement)
+                    + (f": {note}" if note else "") + ")" + verdict + dead)
+            key = (*self.gtp, "delivered", mk, end, cover.idx if cover else None, judgement, dead)
             return key, SKIPPED, judgement, "committed past by", text, tuple(dict.fromkeys(
                 (dev.member, *((cover.member,) if cover is not None else ()))))
         cover = finder.find(-1, o)
@@ -246,6 +288,25 @@ class _Partition:
         members = (cover.member,) if cover is not None else ()
         return ((*self.gtp, "undelivered", cover.idx if cover else None), SKIPPED, VIOLATION,
                 "committed past by", text, members)
+
+
+def _dead_letter_note(log: ConsumptionLog, key: GTPO) -> str:
+    """What the dead-letter policy did about a record the group committed past without a DLT copy."""
+    action = log.last_action(key)
+    if action is None or action.action != PolicyAction.DEAD_LETTER:
+        return ""
+    sends = [log.events[i] for i in log.dlt_sends.get(key, [])]
+    done = next((e for e in sends if e.ok), None)
+    if done is not None and done.dlt is not None:
+        return (f" Its error policy dead-lettered it and the send was acknowledged "
+                f"({where(done.dlt.topic, done.dlt.partition, done.dlt.offset)}), yet the dead-letter topic's "
+                "re-read does not hold it.")
+    if sends:
+        return (" Its error policy tried to dead-letter it, but the DLT send failed "
+                f"({sends[-1].error or 'error'}), and the dead-letter policy must not commit past a record "
+                "before its DLT send is acknowledged.")
+    return (" Its error policy chose dead-letter, but no DLT send was acknowledged before the commit, and the "
+            "dead-letter policy must not commit past a record before its DLT send is acknowledged.")
 
 
 def _commit_words(c: Commit | None, upto: int) -> str:

@@ -363,16 +363,21 @@ def inconsistent_offsets(scan: LedgerScan, lost: list[Anomaly]) -> list[Anomaly]
 
 # ---------------------------------------------------------------------------------------------- A4
 
-def log_duplicates(ix: Indexes, extra: dict[tuple[str, str], set[Position]], tix: TxnIndex) -> list[Anomaly]:
+def log_duplicates(ix: Indexes, extra: dict[tuple[str, str], set[Position]], tix: TxnIndex,
+                   dead_letter: set[str] | None = None) -> list[Anomaly]:
+    """A4; dead-letter topics are left out (a source record in one twice is a ``dlt-duplicate``)."""
     stored: dict[tuple[str, str], set[Position]] = {}
+    skip = dead_letter or set()
     for (topic, p), part in ix.parts.items():
+        if topic in skip:
+            continue
         rc_known = part.audit.committed_visible is not None
         for mid, offs in part.dups.items():
             visible = [o for o in offs if part.visible(o, True)] if rc_known else offs
             if len(visible) > 1:
                 stored.setdefault((topic, mid), set()).update((topic, p, o) for o in visible)
     for topic, parts in ix.by_topic.items():
-        if len(parts) > 1:
+        if len(parts) > 1 and topic not in skip:
             total = sum(len(part.where) for part in parts)
             union: set[str] = set().union(*(part.where.keys() for part in parts))
             if len(union) < total:
@@ -383,6 +388,8 @@ def log_duplicates(ix: Indexes, extra: dict[tuple[str, str], set[Position]], tix
                             (topic, h.partition, h.where[mid]) for h in holders)
     for key, positions in extra.items():
         topic, mid = key
+        if topic in skip:
+            continue
         loc = ix.locate(topic, mid)
         if loc is not None:
             stored.setdefault(key, set()).update(positions | {(topic, loc[0], loc[1])})

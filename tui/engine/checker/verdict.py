@@ -21,7 +21,15 @@ per kind (what ``Verdict.counts`` adds up):
 * ``torn-transaction``: records (or copies) of a committed (or partly visible) transaction missing
   from the read_committed view;
 * ``commit-anomaly``: offending commits (A14 a: past what was delivered, b: committed offset went
-  backwards, c: for a partition the member did not own).
+  backwards, c: for a partition the member did not own);
+* ``stuck``: stalled partitions (one per group, partition and offset it stuck at);
+* ``resend-duplicate``: logical messages (a record and the application's resends of it) stored more
+  than once;
+* ``skipped-by-policy``, ``rejected``, ``archived``: records;
+* ``dead-lettered``: source records with a copy in a dead-letter topic (each once, however many
+  copies), plus dead-letter records that cannot be traced to a source record;
+* ``dlt-duplicate``: source records with more than one copy in a dead-letter topic;
+* ``delivered-again``: records a share group acquired more than once (each once).
 """
 
 from __future__ import annotations
@@ -47,6 +55,14 @@ PRODUCER_GAP: str = AnomalyKind.PRODUCER_GAP
 ABORTED_VISIBLE: str = AnomalyKind.ABORTED_VISIBLE
 TORN_TRANSACTION: str = AnomalyKind.TORN_TRANSACTION
 COMMIT_ANOMALY: str = AnomalyKind.COMMIT_ANOMALY
+STUCK: str = AnomalyKind.STUCK
+RESEND_DUPLICATE: str = AnomalyKind.RESEND_DUPLICATE
+DELIVERED_AGAIN: str = AnomalyKind.DELIVERED_AGAIN
+SKIPPED_BY_POLICY: str = AnomalyKind.SKIPPED_BY_POLICY
+DEAD_LETTERED: str = AnomalyKind.DEAD_LETTERED
+DLT_DUPLICATE: str = AnomalyKind.DLT_DUPLICATE
+REJECTED: str = AnomalyKind.REJECTED
+ARCHIVED: str = AnomalyKind.ARCHIVED
 
 KINDS: tuple[str, ...] = tuple(AnomalyKind)
 """Every anomaly kind, in report order (the vocabulary's order)."""
@@ -135,6 +151,15 @@ class VerdictSummary:
     else the first offset delivered to it) and the high watermark of the final re-read."""
     transactions: int = 0
     """Transactions recorded for group members (the transactional strategy's copies)."""
+    failed: int = 0
+    """FAILED events (records a member failed to process, each attempt counted)."""
+    share_groups: tuple[str, ...] = ()
+    acquired: int = 0
+    """Share groups: ACQUIRED events (every delivery, redeliveries included)."""
+    acknowledged: Mapping[str, int] = field(default_factory=dict)
+    """Share groups: ACK events per acknowledgement type (accept / release / reject)."""
+    remarks: tuple[str, ...] = ()
+    """What the verdict does not judge, and why (e.g. no ordering findings for share groups)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -155,6 +180,11 @@ class VerdictSummary:
             "members": list(self.members),
             "lag": {g: dict(parts) for g, parts in self.lag.items()},
             "transactions": self.transactions,
+            "failed": self.failed,
+            "share_groups": list(self.share_groups),
+            "acquired": self.acquired,
+            "acknowledged": dict(self.acknowledged),
+            "remarks": list(self.remarks),
         }
 
 
