@@ -260,6 +260,44 @@ class SecurityMode(StrEnum):
     SSL = "ssl"
 
 
+class KafkaVersion(StrEnum):
+    """Apache Kafka releases the lab runs (jars fetched from Maven Central per version)."""
+
+    V4_1_1 = "4.1.1"
+    V4_1_2 = "4.1.2"
+    V4_2_2 = "4.2.2"
+    """Share groups (KIP-932) generally available from 4.2."""
+    V4_3_1 = "4.3.1"
+    V4_4_0 = "4.4.0"
+
+
+DEFAULT_KAFKA_VERSION = KafkaVersion.V4_1_1
+"""The Kafka a new lab runs when none is asked for: switching the default is this one line."""
+
+
+class OrphanPolicy(StrEnum):
+    """What a lab session does with a lab whose owner died and left it running."""
+
+    STOP = "stop"
+    ADOPT = "adopt"
+    """Use it and own it from now on (it stops when this owner ends)."""
+    REFUSE = "refuse"
+    """Raise one sentence naming the commands that stop or keep it."""
+
+
+class LabOwnerState(StrEnum):
+    """Who keeps a lab running (``lab status``)."""
+
+    NONE = "none"
+    """Started by ``lab up``: runs until ``lab down``."""
+    OWNED = "owned"
+    """Started by a live program (TUI, run, tests, a benchmark): stops when it ends."""
+    STOPPING = "stopping"
+    """Its owner is gone and its supervisor is stopping it."""
+    ORPHANED = "orphaned"
+    """Its owner and supervisor are gone but nodes still run."""
+
+
 # ---- the verdict ------------------------------------------------------------------------------
 
 class Judgement(StrEnum):

@@ -7,9 +7,11 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from tui.connect import add_state_dir_argument
 from tui.headless.output import emit_json, fail, say
+from tui.vocab import DEFAULT_KAFKA_VERSION, KafkaVersion, LabOwnerState, names
 
 ACTIONS = ("up", "status", "down", "kill", "stop", "pause", "resume", "restart", "logs", "reset")
 
@@ -22,10 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                     help="slow-replication: followers fetch every ~5 s (deterministic acks=1 loss)")
     up.add_argument("--security", choices=("plaintext", "sasl-scram", "ssl"), default="plaintext",
                     help="add a SASL/SCRAM or TLS listener beside PLAINTEXT")
+    up.add_argument("--kafka-version", choices=names(KafkaVersion), default=None, metavar="VERSION",
+                    help=f"Apache Kafka release ({', '.join(names(KafkaVersion))}; default: the "
+                         f"existing lab's, else {DEFAULT_KAFKA_VERSION}); one state dir runs one "
+                         "version")
     up.add_argument("--timeout", type=float, default=120.0, help="readiness timeout in seconds")
     status = sub.add_parser("status", help="per-node state, ports, controller, leaderships")
     status.add_argument("--json", action="store_true", help="print one JSON object")
-    sub.add_parser("down", help="stop every node (SIGTERM, then SIGKILL after 20 s)")
+    sub.add_parser("down", help="stop every node (SIGTERM, then SIGKILL after 20 s), orphans included")
     sub.add_parser("reset", help="stop everything and delete the lab's data")
     for name, text in (("kill", "SIGKILL a node (crash, no controlled shutdown)"),
                        ("stop", "SIGTERM a node (controlled shutdown), SIGKILL after 20 s"),
@@ -61,8 +67,9 @@ def _dispatch(cluster: object, args: argparse.Namespace) -> int:
     assert isinstance(cluster, LabCluster)
     action = args.lab_action
     if action == "up":
+        _take_over(cluster)
         spec = cluster.up(nodes=args.nodes, profile=args.profile, security=args.security,
-                          timeout=args.timeout)
+                          timeout=args.timeout, kafka_version=args.kafka_version)
         say(spec.bootstrap())
         secure = spec.secure_bootstrap()
         if secure:
@@ -74,8 +81,12 @@ def _dispatch(cluster: object, args: argparse.Namespace) -> int:
     if action == "status":
         return _status(cluster, args.json)
     if action == "down":
+        holder = cluster.ownership() if cluster.exists() else None
         stopped = cluster.down()
-        say(f"stopped nodes {stopped}" if stopped else "no lab node was running")
+        if stopped and holder is not None and holder.state == LabOwnerState.ORPHANED:
+            say(f"stopped the {holder.describe()} lab: nodes {stopped}")
+        else:
+            say(f"stopped nodes {stopped}" if stopped else "no lab node was running")
         return 0
     if action == "reset":
         cluster.reset()
@@ -88,24 +99,63 @@ def _dispatch(cluster: object, args: argparse.Namespace) -> int:
     return 0
 
 
+def _take_over(cluster: object) -> None:
+    """`lab up` on a lab some program owns (or owned, and died): it runs until `lab down` from now."""
+    from tui.lab import LabCluster
+    from tui.lab.session import wait_while_stopping
+
+    assert isinstance(cluster, LabCluster)
+    if not cluster.exists():
+        return
+    wait_while_stopping(cluster, lambda line: print(line, file=sys.stderr, flush=True))
+    before = cluster.disown()
+    rec = before.record
+    if rec is None:
+        return
+    if before.state == LabOwnerState.OWNED:
+        note = f"The lab belonged to pid {rec.pid} ({rec.command})"
+    elif before.state == LabOwnerState.ORPHANED:
+        note = f"Adopted the lab left running by pid {rec.pid} ({rec.command}), which is gone"
+    else:
+        return
+    print(f"{note}; it now runs until `lab down`.", file=sys.stderr, flush=True)
+
+
+def _owner_json(holder: Any) -> dict[str, Any]:
+    rec = holder.record
+    data: dict[str, Any] = {"state": str(holder.state)}
+    if rec is not None and holder.state != LabOwnerState.NONE:
+        data.update(pid=rec.pid, command=rec.command, supervisor_pid=rec.supervisor_pid,
+                    since=rec.since)
+    return data
+
+
 def _status(cluster: object, as_json: bool) -> int:
     from tui.lab import LabCluster
+    from tui.lab.session import OrphanedLab
 
     assert isinstance(cluster, LabCluster)
     spec = cluster.spec
     nodes = cluster.status()
+    holder = cluster.ownership()
     if as_json:
         emit_json({
             "state_dir": str(cluster.dir), "nodes": spec.nodes, "profile": spec.profile,
             "security": spec.security, "bootstrap": spec.bootstrap(),
-            "cluster_id": spec.cluster_id,
+            "cluster_id": spec.cluster_id, "kafka_version": spec.kafka_version,
+            "owner": _owner_json(holder),
             "node_status": [
                 {"id": n.node_id, "pid": n.pid, "state": n.state, "broker_port": n.broker_port,
                  "controller_port": n.controller_port, "active_controller": n.active_controller,
                  "leader_partitions": n.leader_partitions} for n in nodes],
         })
         return 0
-    say(f"lab {cluster.dir}  ({spec.nodes} nodes, profile {spec.profile}, {spec.security})")
+    say(f"lab {cluster.dir}  ({spec.nodes} node{'s' if spec.nodes > 1 else ''}, Kafka "
+        f"{spec.kafka_version}, profile {spec.profile}, {spec.security})")
+    if holder.state == LabOwnerState.ORPHANED:
+        say(f"owner: {holder.describe()}. {OrphanedLab(str(cluster.dir), holder)}")
+    elif any(n.state in ("running", "paused") for n in nodes):
+        say(f"owner: {holder.describe()}")
     say(f"bootstrap {spec.bootstrap()}")
     say(f"{'node':>4}  {'state':<8} {'pid':>7}  {'broker':>6}  {'ctrl':>6}  {'controller':<10} leads")
     for n in nodes:

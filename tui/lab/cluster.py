@@ -2,7 +2,9 @@
 
 State directory layout (one cluster per directory)::
 
-    cluster.json                 LabSpec: node count, profile, security, cluster id, ports
+    cluster.json                 LabSpec: node count, profile, security, cluster id, ports, Kafka version
+    owner.json                   the program that owns the lab (absent: started by `lab up`)
+    supervisor.log               what the owner's supervisor did
     log4j2.properties            broker logging (console -> nodeN/stdout.log)
     log4j2-tools.properties      logging for short tool JVMs
     nodeN/server.properties      generated config
@@ -31,11 +33,14 @@ from typing import Any
 from tui import paths
 from tui.lab import process
 from tui.lab.errors import LabError
-from tui.lab.jars import classpath, ensure_jars
+from tui.lab.jars import classpath, ensure_jars, requested_version, runtime_version
 from tui.lab.java import java_executable
 from tui.lab.nodeconfig import LOG4J2_BROKER, LOG4J2_TOOLS, jvm_flags, node_properties, tool_flags
+from tui.lab.ownership import RELEASED_EXIT, Ownership, Supervision, clear_record, ownership, read_record
 from tui.lab.security import format_scram_args, secure_listener_properties
 from tui.lab.spec import NODE_COUNTS, PROFILES, SECURITY_MODES, SPEC_FILE, LabSpec, NodePorts, load_spec
+from tui.lab.versions import check_same_version
+from tui.vocab import LabOwnerState
 
 Progress = Callable[[str], None]
 STARTED_MESSAGE = "Kafka Server started"
@@ -160,11 +165,43 @@ class LabCluster:
             return "paused" if process.proc_state(pid) == "T" else "running"
         return "dead" if self._pid_file(node_id).exists() else "stopped"
 
+    def any_running(self) -> bool:
+        """True when a node of this lab runs (or is paused); False when there is no readable lab."""
+        try:
+            return self.exists() and any(self.pid(n) is not None for n in self.spec.node_ids())
+        except LabError:
+            return False
+
+    def ownership(self) -> Ownership:
+        """Who keeps this lab running: nobody (`lab up`), a live owner, or an owner that died."""
+        return ownership(self.dir, self.any_running())
+
+    def libs(self) -> Path:
+        """The jar folder of this lab's Kafka version (fetched on first use)."""
+        return ensure_jars(self._say, self.spec.kafka_version)
+
+    def check_version(self, kafka_version: str | None) -> None:
+        """Refuse (VersionMismatch) when this existing lab runs another Kafka than the one asked for,
+        and an unknown version in one sentence. An unreadable lab passes: starting it explains that."""
+        requested = requested_version(kafka_version)
+        if requested is None or not self.exists():
+            return
+        try:
+            recorded = self.spec.kafka_version
+        except LabError:
+            return
+        check_same_version(self.dir, recorded, requested)
+
     # ---- start -------------------------------------------------------------------------------
 
     def up(self, nodes: int = 3, profile: str = "default", security: str = "plaintext",
-           timeout: float = 120.0) -> LabSpec:
-        """Start the cluster (or reuse the healthy one already running) and wait until it is ready."""
+           timeout: float = 120.0, kafka_version: str | None = None) -> LabSpec:
+        """Start the cluster (or reuse the healthy one already running) and wait until it is ready.
+
+        ``kafka_version`` (None: the existing lab's, else the default) must match the version that
+        formatted an existing lab's storage. Ownership is not touched here: a lab started by a program
+        for its own use goes through :meth:`owned` (or :func:`tui.lab.session.lab_session`).
+        """
         if nodes not in NODE_COUNTS:
             raise LabError(f"--nodes must be one of {', '.join(map(str, NODE_COUNTS))}, not {nodes}.")
         if profile not in PROFILES:
@@ -172,9 +209,10 @@ class LabCluster:
         if security not in SECURITY_MODES:
             raise LabError(f"Unknown security mode {security!r}; choose one of: "
                            f"{', '.join(SECURITY_MODES)}.")
+        requested = requested_version(kafka_version)
         java = java_executable()
-        libs = ensure_jars(self._say)
-        spec = self._prepare(nodes, profile, security)
+        spec = self._prepare(nodes, profile, security, requested)
+        libs = ensure_jars(self._say, spec.kafka_version)
         to_start = [n for n in spec.node_ids() if self.pid(n) is None]
         if not to_start:
             self._say(f"Reusing the running {spec.nodes}-node lab cluster in {self.dir}.")
@@ -199,7 +237,7 @@ class LabCluster:
             raise
         return spec
 
-    def _prepare(self, nodes: int, profile: str, security: str) -> LabSpec:
+    def _prepare(self, nodes: int, profile: str, security: str, kafka_version: str | None) -> LabSpec:
         """Load the existing spec, or write a new one with fresh free ports and a cluster id."""
         if self.exists():
             spec = self.spec
@@ -213,6 +251,8 @@ class LabCluster:
                 self._say(f"Replacing the stopped {spec.nodes}-node lab in {self.dir}.")
                 self._wipe()
             else:
+                if kafka_version is not None:
+                    check_same_version(self.dir, spec.kafka_version, kafka_version)
                 self._clear_stale_pids(spec)
                 return spec
         paths.ensure(self.dir)
@@ -220,7 +260,7 @@ class LabCluster:
                               secure=free_port() if security != "plaintext" else None)
                  for n in range(1, nodes + 1)}
         spec = LabSpec(nodes=nodes, profile=profile, security=security, cluster_id=kafka_uuid(),
-                       ports=ports)
+                       ports=ports, kafka_version=runtime_version(kafka_version))
         (self.dir / "log4j2.properties").write_text(LOG4J2_BROKER)
         (self.dir / "log4j2-tools.properties").write_text(LOG4J2_TOOLS)
         for node_id in spec.node_ids():
@@ -459,7 +499,7 @@ class LabCluster:
                 process.signal_pid(pid, signal.SIGTERM)
                 process.signal_pid(pid, signal.SIGCONT)  # a paused JVM must run to handle SIGTERM
             if not process.wait_gone(pid, timeout):
-                process.signal_pid(pid, signal.SIGKILL)
+                process.kill_group(pid)
                 process.wait_gone(pid, 10.0)
         self._pid_file(node_id).unlink(missing_ok=True)
         self._children.pop(node_id, None)
@@ -481,17 +521,20 @@ class LabCluster:
         for port in (spec.ports[node_id].broker, spec.ports[node_id].controller):
             if not process_port_wait(port, 10.0):
                 raise LabError(f"Port {port} of node {node_id} is still taken; cannot start it.")
-        offset = self._launch(java_executable(), ensure_jars(self._say), node_id)
+        offset = self._launch(java_executable(), self.libs(), node_id)
         self._say(f"node {node_id}: starting (pid {self.pid(node_id)})")
         self.wait_ready(timeout=timeout, log_offsets={node_id: offset})
 
     def down(self, timeout: float = 20.0) -> list[int]:
-        """Stop every node: SIGTERM all at once, then SIGKILL what is left. Returns stopped ids."""
+        """Stop every node: SIGTERM all at once, then SIGKILL the process group of what is left.
+
+        Nodes are found by PID file and by command line (/proc), so a JVM whose launcher died before
+        writing its PID file is stopped too. Returns the stopped node ids.
+        """
         if not self.exists():
             return []
         spec = self.spec
-        pids = {n: self.pid(n) for n in spec.node_ids()}
-        live = {n: p for n, p in pids.items() if p is not None}
+        live = self._live_pids(spec)
         for pid in live.values():
             process.signal_pid(pid, signal.SIGTERM)
             process.signal_pid(pid, signal.SIGCONT)
@@ -499,12 +542,28 @@ class LabCluster:
         for node_id, pid in live.items():
             if not process.wait_gone(pid, max(0.0, deadline - time.monotonic())):
                 self._say(f"node {node_id}: no clean exit within {timeout:.0f} s, killing it")
-                process.signal_pid(pid, signal.SIGKILL)
+                process.kill_group(pid)
                 process.wait_gone(pid, 10.0)
+        # one more look: a node launched while we were stopping the others
+        for node_id, pid in self._live_pids(spec).items():
+            self._say(f"node {node_id}: started while stopping, killing it")
+            process.kill_group(pid)
+            process.wait_gone(pid, 10.0)
+            live[node_id] = pid
         for node_id in spec.node_ids():
             self._pid_file(node_id).unlink(missing_ok=True)
         self._children.clear()
+        if ownership(self.dir, any_running=False).state == LabOwnerState.NONE:
+            clear_record(self.dir)  # a dead owner's record has nothing left to say
         return sorted(live)
+
+    def _live_pids(self, spec: LabSpec) -> dict[int, int]:
+        found = process.find_nodes({n: self.properties_file(n) for n in spec.node_ids()})
+        for node_id in spec.node_ids():
+            pid = self.pid(node_id)
+            if pid is not None:
+                found[node_id] = pid
+        return found
 
     def reset(self) -> None:
         """Stop everything and delete the lab's data, configs and logs."""
@@ -518,24 +577,58 @@ class LabCluster:
                 raise LabError(f"{self.dir} does not look like a lab state directory; not deleting it.")
             shutil.rmtree(self.dir)
 
+    # ---- ownership ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def owned(self, command: str | None = None) -> Iterator[Supervision]:
+        """This process owns the lab for the block: it stops when the block ends or the process dies.
+
+        A supervisor process is started first (see :mod:`tui.lab.ownership`), so nodes started inside
+        the block are covered from their first second. The lab is stopped through the supervisor;
+        should the supervisor fail, this process stops it itself.
+        """
+        supervision = Supervision.start(self.dir, command)
+        try:
+            yield supervision
+        finally:
+            self._end_ownership(supervision)
+
+    def _end_ownership(self, supervision: Supervision) -> None:
+        code = supervision.close()
+        if code == RELEASED_EXIT:  # taken over (`lab up`, or adopted): not ours to stop
+            return
+        if code != 0 and self.any_running():
+            self._say("the lab supervisor did not stop the lab; stopping it here")
+            self.down(timeout=10.0)
+        clear_record(self.dir, supervision.pid)
+
+    def disown(self) -> Ownership:
+        """Make the lab a `lab up` lab: it runs until `lab down`. Returns who owned it before."""
+        before = self.ownership()
+        if read_record(self.dir) is not None:
+            clear_record(self.dir)
+        return before
+
     @contextlib.contextmanager
     def running(self, nodes: int = 1, profile: str = "default", security: str = "plaintext",
-                timeout: float = 120.0) -> Iterator[LabSpec]:
-        """Own a cluster for the duration of a ``with`` block: it is torn down on exit and on error."""
-        try:
-            yield self.up(nodes=nodes, profile=profile, security=security, timeout=timeout)
-        finally:
-            self.down(timeout=10.0)
+                timeout: float = 120.0, kafka_version: str | None = None) -> Iterator[LabSpec]:
+        """Own a cluster for the duration of a ``with`` block: it is torn down on exit, on error and
+        when this process dies (by any signal)."""
+        with self.owned():
+            yield self.up(nodes=nodes, profile=profile, security=security, timeout=timeout,
+                          kafka_version=kafka_version)
 
 
 @contextlib.contextmanager
-def temporary_lab(nodes: int = 1, prefix: str = "kx-lab-", timeout: float = 180.0) -> Iterator[LabCluster]:
-    """A lab cluster in a fresh temporary state dir, torn down and deleted on exit (benchmarks)."""
+def temporary_lab(nodes: int = 1, prefix: str = "kx-lab-", timeout: float = 180.0,
+                  kafka_version: str | None = None) -> Iterator[LabCluster]:
+    """A lab cluster in a fresh temporary state dir, torn down and deleted on exit (benchmarks);
+    owned like :meth:`LabCluster.running`, so it also dies with this process."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         lab = LabCluster(Path(tmp))
-        with lab.running(nodes=nodes, timeout=timeout):
+        with lab.running(nodes=nodes, timeout=timeout, kafka_version=kafka_version):
             yield lab
 
 

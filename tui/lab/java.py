@@ -32,7 +32,7 @@ def java_executable() -> str:
     version = java_major_version(out.stderr + out.stdout)
     if version is None or version < 17:
         raise LabError(
-            f"Kafka 4.1 needs Java 17 or newer, but {candidate} is version {version or 'unknown'}; "
+            f"Kafka 4 needs Java 17 or newer, but {candidate} is version {version or 'unknown'}; "
             f"{JAVA_ADVICE}."
         )
     return candidate

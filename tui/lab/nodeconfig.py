@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.lab.spec import LabSpec
+from tui.lab.versions import has_share_groups
 
 LOG4J2_BROKER = """\
 status = warn
@@ -33,6 +34,19 @@ appender.out.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = WARN
 rootLogger.appenderRef.out.ref = STDERR
 """
+
+# Share groups (KIP-932, on by default from 4.2; 4.1 gets none of these, since librdkafka's share
+# consumer cannot use a 4.1 broker): a small state topic like the other internal topics, and minimums
+# low enough that a share member gets its first records in ~1 s, a crashed one is expired in ~10 s,
+# and a group may set a 5 s record lock (defaults: 5 s heartbeat, 45 s session, 15 s minimum lock).
+SHARE_GROUPS = {
+    "share.coordinator.state.topic.num.partitions": "6",
+    "group.share.min.heartbeat.interval.ms": "1000",
+    "group.share.heartbeat.interval.ms": "1000",
+    "group.share.min.session.timeout.ms": "6000",
+    "group.share.session.timeout.ms": "10000",
+    "group.share.min.record.lock.duration.ms": "5000",
+}
 
 # Slow replication: followers fetch only every ~5 s but stay in the ISR, so acks=1 writes acked by a
 # leader that is then killed are lost deterministically (kafka-lab.md recipe A2).
@@ -100,6 +114,9 @@ def node_properties(spec: LabSpec, node_id: int, run_dir: Path, extra: dict[str,
         "log.segment.bytes=67108864",
         "log.retention.hours=-1",
     ]
+    if has_share_groups(spec.kafka_version):
+        lines.append("# share groups: quick demos")
+        lines += [f"{k}={v}" for k, v in SHARE_GROUPS.items()]
     if spec.profile == "slow-replication":
         lines.append("# profile slow-replication")
         lines += [f"{k}={v}" for k, v in SLOW_REPLICATION.items()]

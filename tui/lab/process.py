@@ -83,3 +83,53 @@ def wait_gone(pid: int, timeout: float) -> bool:
         time.sleep(0.05)
     reap(pid)
     return not alive(pid)
+
+
+def start_time(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot: tells a live process from a reused PID."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # fields after the command name start at field 3 (state); starttime is field 22
+    fields = stat.rsplit(")", 1)[1].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def same_process(pid: int, started: int) -> bool:
+    """True while the process that had ``pid`` when it started at ``started`` is still alive."""
+    return alive(pid) and start_time(pid) == started
+
+
+def find_nodes(properties: dict[int, Path]) -> dict[int, int]:
+    """Node id -> PID of every live ``kafka.Kafka`` JVM started with one of these properties files.
+
+    The same proof as :func:`is_our_node`, found through /proc rather than a PID file: it also finds a
+    JVM whose PID file was never written (its launcher died right after starting it).
+    """
+    wanted = {str(path): node_id for node_id, path in properties.items()}
+    found: dict[int, int] = {}
+    try:
+        entries = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return found
+    for pid in entries:
+        args = cmdline(pid)
+        if "kafka.Kafka" not in args:
+            continue
+        for arg in args:
+            if arg in wanted and alive(pid):
+                found[wanted[arg]] = pid
+    return found
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL ``pid`` and, when it leads its own process group (lab JVMs do), the whole group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+            return
+    signal_pid(pid, signal.SIGKILL)

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tui.lab.errors import LabError
-from tui.vocab import LabProfile, SecurityMode, names
+from tui.lab.versions import LEGACY_KAFKA_VERSION
+from tui.vocab import DEFAULT_KAFKA_VERSION, LabProfile, SecurityMode, names
 
 PROFILES = names(LabProfile)
 SECURITY_MODES = names(SecurityMode)
@@ -33,6 +34,8 @@ class LabSpec:
     security: str = "plaintext"
     cluster_id: str = ""
     ports: dict[int, NodePorts] = field(default_factory=dict)
+    kafka_version: str = str(DEFAULT_KAFKA_VERSION)
+    """The Kafka that formatted the storage; one state dir runs one version."""
 
     def node_ids(self) -> list[int]:
         return list(range(1, self.nodes + 1))
@@ -58,6 +61,7 @@ class LabSpec:
     def load(cls, path: Path) -> LabSpec:
         data = json.loads(path.read_text())
         ports = {int(k): NodePorts(**v) for k, v in data.pop("ports").items()}
+        data.setdefault("kafka_version", LEGACY_KAFKA_VERSION)  # written before versions existed
         return cls(ports=ports, **data)
 
 

@@ -25,16 +25,19 @@ TOOL_JVM_FLAGS = ["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                   "-Dlog4j2.level=WARN"]
 
 
-def tool_command(main_class: str, args: list[str], heap: str = "256m") -> list[str]:
-    """The argv that runs one Kafka tool class with the lab's jars."""
+def tool_command(main_class: str, args: list[str], heap: str = "256m",
+                 kafka_version: str | None = None) -> list[str]:
+    """The argv that runs one Kafka tool class with the jars of ``kafka_version`` (default: the
+    lab's default version; pass a lab's ``spec.kafka_version`` for tools only newer Kafkas have)."""
     flags = [f if not f.startswith("-Xmx") else f"-Xmx{heap}" for f in TOOL_JVM_FLAGS]
-    return [java_executable(), *flags, "-cp", classpath(ensure_jars()), main_class, *args]
+    libs = ensure_jars(version=kafka_version)
+    return [java_executable(), *flags, "-cp", classpath(libs), main_class, *args]
 
 
 def run_tool(main_class: str, args: list[str], *, stdin: str | None = None,
-             timeout: float = 120.0) -> str:
+             timeout: float = 120.0, kafka_version: str | None = None) -> str:
     """Run a tool to completion and return its stdout; LabError with its stderr tail on failure."""
-    cmd = tool_command(main_class, args)
+    cmd = tool_command(main_class, args, kafka_version=kafka_version)
     try:
         proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout,
                               check=False)
