@@ -369,3 +369,65 @@ ANOMALY_TITLES: dict[AnomalyKind, str] = {
     AnomalyKind.COMMIT_ANOMALY: "Suspicious offset commit (A14)",
 }
 """One-line human titles for the TUI and reports (every kind has one; a test checks it)."""
+
+
+# ---- browse and fix ---------------------------------------------------------------------------
+
+class StartKind(StrEnum):
+    """Where the record browser starts reading each partition (``--from``)."""
+
+    BEGINNING = "beginning"
+    END = "end"
+    """Only records produced from now on (with follow)."""
+    OFFSET = "offset"
+    """``--from 42``: this offset in every partition read."""
+    TIMESTAMP = "timestamp"
+    """``--from @1733040000000`` or ``@2024-12-01T08:00:00Z``: the first record at or after it."""
+    LAST = "last"
+    """``--from -10``: the last 10 records of each partition."""
+
+
+class ValueFormat(StrEnum):
+    """How the browser decoded a record value."""
+
+    KX = "kx"
+    """kafka-explorer's own test record (``kx|<msg_id>|...``)."""
+    JSON = "json"
+    TEXT = "text"
+    """Valid UTF-8 that is not a JSON object or array."""
+    BINARY = "binary"
+    """Anything else: shown as a hex dump."""
+    EMPTY = "empty"
+    """No value (a tombstone) or zero bytes."""
+
+
+class TimestampType(StrEnum):
+    """A record's timestamp type, named as Kafka's tools print it."""
+
+    CREATE_TIME = "CreateTime"
+    LOG_APPEND_TIME = "LogAppendTime"
+    NOT_AVAILABLE = "NoTimestamp"
+
+
+class BrowseState(StrEnum):
+    OPENING = "opening"
+    """Asking for metadata and start offsets."""
+    READING = "reading"
+    FOLLOWING = "following"
+    """Caught up with every partition; waiting for new records (live tail)."""
+    DONE = "done"
+    """Read up to the end seen at the start (or the record count was reached)."""
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+class ResetKind(StrEnum):
+    """Where ``group reset --to`` moves a group's committed offsets."""
+
+    EARLIEST = "earliest"
+    LATEST = "latest"
+    OFFSET = "offset"
+    TIMESTAMP = "timestamp"
+    """``@<ms or ISO time>``: the first offset at or after it (the end when there is none)."""
+    SHIFT = "shift"
+    """``shift:-N`` / ``shift:+N``: relative to the committed offset."""

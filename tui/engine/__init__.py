@@ -14,6 +14,28 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from tui.engine.admin_ops import (
+        ALTERABLE,
+        AlterResult,
+        AlterTopicConfig,
+        ConfigChange,
+        ConfigEntryView,
+        DeleteGroup,
+        DeleteTopic,
+        DescribeTopicConfig,
+        ResetOffsets,
+        ResetPlan,
+        ResetRow,
+        ResetTarget,
+        TopicConfigView,
+        parse_topic_targets,
+        validate_change,
+    )
+    from tui.engine.browse.browsers import BrowseHandle
+    from tui.engine.browse.commands import BrowseClose, BrowseOpen, BrowsePause, BrowseSeek
+    from tui.engine.browse.filters import RecordFilter, parse_header_filter
+    from tui.engine.browse.start import StartAt, parse_timestamp
+    from tui.engine.browse.views import BrowseRecordView, BrowseView
     from tui.engine.checker.verdict import KIND_TITLES, KINDS, Anomaly, Verdict, VerdictSummary
     from tui.engine.commands import Command, Explain, Judge, LabAction, RunScope
     from tui.engine.consumer.commands import (
@@ -97,6 +119,17 @@ _WHERE: dict[str, str] = {
     # the record format (documented, so other tools can write and read our records)
     "encode_value": "record_format", "headers_for": "record_format", "make_msg_id": "record_format",
     "msg_id_of": "record_format", "parse_msg_id": "record_format",
+    # browse & fix: the record browser, offset resets, deletes, topic configs
+    "BrowseOpen": "browse.commands", "BrowseSeek": "browse.commands", "BrowsePause": "browse.commands",
+    "BrowseClose": "browse.commands", "BrowseHandle": "browse.browsers",
+    "BrowseView": "browse.views", "BrowseRecordView": "browse.views",
+    "RecordFilter": "browse.filters", "parse_header_filter": "browse.filters",
+    "StartAt": "browse.start", "parse_timestamp": "browse.start",
+    "ResetOffsets": "admin_ops", "DeleteGroup": "admin_ops", "DeleteTopic": "admin_ops",
+    "DescribeTopicConfig": "admin_ops", "AlterTopicConfig": "admin_ops", "ResetPlan": "admin_ops",
+    "ResetRow": "admin_ops", "ResetTarget": "admin_ops", "TopicConfigView": "admin_ops",
+    "ConfigEntryView": "admin_ops", "ConfigChange": "admin_ops", "AlterResult": "admin_ops",
+    "ALTERABLE": "admin_ops", "parse_topic_targets": "admin_ops", "validate_change": "admin_ops",
 }
 
 __all__ = [
@@ -112,6 +145,12 @@ __all__ = [
     "TopicError", "TopicSpec", "TopicView", "Verdict", "VerdictSummary", "WatchFilter",
     "WatchGroups", "WatchTopics", "Workload", "WorkloadError", "encode_value", "headers_for",
     "make_msg_id", "msg_id_of", "parse_header", "parse_key_mode", "parse_msg_id", "strategy_info",
+    # browse & fix
+    "ALTERABLE", "AlterResult", "AlterTopicConfig", "BrowseClose", "BrowseHandle", "BrowseOpen",
+    "BrowsePause", "BrowseRecordView", "BrowseSeek", "BrowseView", "ConfigChange", "ConfigEntryView",
+    "DeleteGroup", "DeleteTopic", "DescribeTopicConfig", "RecordFilter", "ResetOffsets", "ResetPlan",
+    "ResetRow", "ResetTarget", "StartAt", "TopicConfigView", "parse_header_filter",
+    "parse_timestamp", "parse_topic_targets", "validate_change",
 ]
 
 

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from tui.engine.admin_ops import run as run_admin
+from tui.engine.browse.browsers import BrowseHandle, Browsers
 from tui.engine.commands import Command, Explain, Judge, LabAction, RunScope
 from tui.engine.consumer.members import GroupMembers
 from tui.engine.context import Connection, EngineContext
@@ -67,6 +69,7 @@ class Engine:
         wf = watch_filter or WatchFilter()
         self.watcher = Watcher(self._ctx, interval=watch_interval, groups=wf.groups, topics=wf.topics,
                                show_internal=wf.show_internal, lag_threshold=lag_threshold)
+        self.browsers = Browsers(self._ctx)
         self._watch = watch
         self._record = RunRecord()
         self._sources = Sources(self._ctx, self.producers, self.members, self._record)
@@ -108,7 +111,7 @@ class Engine:
     def close(self, timeout: float = 10.0) -> None:
         """Stop all runners within about ``timeout`` seconds. Safe to call twice."""
         deadline = time.monotonic() + timeout
-        for part in (self.members, self.producers, self.watcher):
+        for part in (self.members, self.producers, self.watcher, self.browsers):
             try:
                 part.close(max(0.5, deadline - time.monotonic()))
             except Exception as exc:  # closing must go on whatever one part did
@@ -132,6 +135,8 @@ class Engine:
             return self._on_pool(self._judge_pool, cmd, lambda: self.judge(
                 cmd.topics, scope=cmd.scope, timeout=cmd.timeout,
                 ledger_from_audit=cmd.ledger_from_audit))
+        if cmd.target == "admin":  # on the metadata thread: a reset or a delete never holds up commands
+            return self._meta.submit(lambda admin: run_admin(admin, cmd, self._bus.publish))
         future: Future[Any] = Future()
         self._queue.put((cmd, future))
         return future
@@ -167,6 +172,8 @@ class Engine:
             return self.members.handle(cmd)
         if cmd.target == "watcher":
             return self.watcher.handle(cmd)
+        if cmd.target == "browse":
+            return self.browsers.handle(cmd)
         raise ValueError(f"No part of the engine handles {type(cmd).__name__}.")
 
     def _run(self) -> None:
@@ -301,6 +308,10 @@ class Engine:
     def partition_counts(self, topics: Iterable[str], timeout: float = 10.0) -> dict[str, int]:
         """Partitions per topic; ValueError with one sentence for a missing topic."""
         return self._meta.partition_counts(topics, timeout)
+
+    def browser(self, browser_id: int) -> BrowseHandle | None:
+        """An open record browser (what its BrowseOpen resolved with); None once closed."""
+        return self.browsers.get(browser_id)
 
     def wait_producer(self, name: str, timeout: float) -> bool:
         """Wait until producer ``name`` ended; True when every record got a delivery report."""

@@ -57,10 +57,15 @@ class MetadataWorker:
         del admin  # released on this thread
 
     def call(self, fn: Callable[[Any], T], timeout: float) -> T:
+        return self.submit(fn).result(timeout)
+
+    def submit(self, fn: Callable[[Any], T]) -> Future[T]:
+        """Queue ``fn(admin)`` for the metadata thread without waiting (admin commands use it, so a
+        reset or a delete never holds up the engine's command thread)."""
         self._ensure()
         future: Future[T] = Future()
         self._jobs.put((fn, future))
-        return future.result(timeout)
+        return future
 
     def close(self, timeout: float = 5.0) -> None:
         with self._lock:
