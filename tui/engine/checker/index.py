@@ -94,6 +94,17 @@ class Indexes:
     settings: dict[str, ProducerSettings]
     parts: dict[tuple[str, int], PartitionIndex]
     by_topic: dict[str, list[PartitionIndex]]
+    _resends: dict[str, dict[str, list[ProducedRecord]]] = field(default_factory=dict)
+
+    def resends_of(self, topic: str) -> dict[str, list[ProducedRecord]]:
+        """msg_id -> the application's resends of it, for ``topic`` (built on first use)."""
+        found = self._resends.get(topic)
+        if found is None:
+            found = self._resends[topic] = {}
+            for rec in self.ledger.get(topic, {}).values():
+                if rec.resend_of is not None:
+                    found.setdefault(rec.resend_of, []).append(rec)
+        return found
 
     def locate(self, topic: str, msg_id: str, hint: int | None = None) -> tuple[int, int] | None:
         """(partition, lowest offset) of ``msg_id`` in the final re-read of ``topic``, else None."""

@@ -509,9 +509,22 @@ def _gap(ix: Indexes, producer: str, inc: int, topic: str, p: int,
             f"{listed(errors)}): "
             + ("with idempotence, a send that expires (message.timeout.ms) or fails leaves a hole; only "
                "enable.gapless.guarantee would forbid it." if idem else
-               "without idempotence each failed send simply leaves a hole while later sends succeed."))
+               "without idempotence each failed send simply leaves a hole while later sends succeed.")
+            + _resent_holes(ix, topic, {h.msg_id for h in holes}))
     return [Anomaly(kind=PRODUCER_GAP, judgement=EXPECTED, topic=topic, partition=p, offsets=(),
                     msg_ids=tuple(h.msg_id for h in holes), explanation=text, count=len(holes))]
+
+
+def _resent_holes(ix: Indexes, topic: str, holes: set[str]) -> str:
+    """' The application re-sent 1 of them (as m7), so its payload is in the log after all.'"""
+    resends = ix.resends_of(topic)
+    again = [r for mid in sorted(holes) for r in resends.get(mid, ())
+             if ix.locate(topic, r.msg_id, r.partition) is not None]
+    if not again:
+        return ""
+    whose = "its" if len(again) == 1 else "their"
+    return (f" The application re-sent {plural(len(again), 'of them', 'of them')} "
+            f"(as {listed([r.msg_id for r in again])}), so {whose} payload is in the log after all.")
 
 
 # ---------------------------------------------------------------------------------------------- A11

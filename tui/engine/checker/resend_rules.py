@@ -24,7 +24,7 @@ _Copies = tuple[list[ProducedRecord], list[tuple[int, int]]]
 def resend_duplicates(ix: Indexes) -> list[Anomaly]:
     out: list[Anomaly] = []
     for topic, rows in ix.ledger.items():
-        chains = _chains(rows)
+        chains = _chains(rows, [r for found in ix.resends_of(topic).values() for r in found])
         if not chains:
             continue
         buckets: dict[tuple[int | None, str, str], list[_Copies]] = {}
@@ -52,9 +52,8 @@ def resend_duplicates(ix: Indexes) -> list[Anomaly]:
     return out
 
 
-def _chains(rows: dict[str, ProducedRecord]) -> list[list[ProducedRecord]]:
+def _chains(rows: dict[str, ProducedRecord], resends: list[ProducedRecord]) -> list[list[ProducedRecord]]:
     """Each original with its resends, in send order (a resend of a resend joins its root's chain)."""
-    resends = [r for r in rows.values() if r.resend_of is not None]
     if not resends:
         return []
     chains: dict[str, list[ProducedRecord]] = {}

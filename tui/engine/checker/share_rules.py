@@ -168,7 +168,7 @@ def _failure(turn: _Turn) -> str:
     f = turn.failure
     if f is None:
         return ""
-    return f" after failing on it ({f.error or 'error'}" + (f": {f.detail}" if f.detail else "") + ")"
+    return f" after failing on {{it}} ({f.error or 'error'}" + (f": {f.detail}" if f.detail else "") + ")"
 
 
 def _ending(sl: ShareLog, turn: _Turn) -> str:
@@ -178,30 +178,36 @@ def _ending(sl: ShareLog, turn: _Turn) -> str:
 
 
 def _why_again(sl: ShareLog, group: ShareGroup, prev: _Turn) -> tuple[str, str, str]:
-    """(judgement, category, cause) of the acquisition that followed ``prev``."""
+    """(judgement, category, cause) of the acquisition that followed ``prev``; the cause says ``{it}``,
+    ``{they}`` and ``{was}`` for the record(s), and the category names the holder, so one text fits every
+    record of an episode."""
     holder = _who(sl.ev(prev.acquired))
     ack = prev.ack
     if ack is not None and ack.action in (AckType.ACCEPT, AckType.REJECT):
         verb = "accepted" if ack.action == AckType.ACCEPT else "rejected"
         if prev.confirmed:
-            return VIOLATION, f"{verb}-confirmed", (f"{holder} {verb} it and the broker confirmed the "
-                                                    "acknowledgement, yet it was acquired again")
+            return VIOLATION, f"{verb}-confirmed|{holder}", (
+                f"{holder} {verb} {{it}} and the broker confirmed the acknowledgement, yet {{they}} {{was}} "
+                "acquired again")
         if prev.confirmed is False:
-            return EXPECTED, f"{verb}-refused", (f"{holder} {verb} it, but the broker refused the "
-                                                 f"acknowledgement ({prev.error or 'error'})")
+            return EXPECTED, f"{verb}-refused|{holder}", (
+                f"{holder} {verb} {{it}}, but the broker refused the acknowledgement ({prev.error or 'error'})")
         if prev.ended is not None:
-            return EXPECTED, f"{verb}-unsent", (f"{holder} {verb} it, then {_ending(sl, prev)} before the "
-                                                "broker confirmed the acknowledgement")
-        return EXPECTED, f"{verb}-unconfirmed", (
-            f"{holder} {verb} it, but no confirmation of that acknowledgement was recorded (it may have "
+            return EXPECTED, f"{verb}-unsent|{holder}", (
+                f"{holder} {verb} {{it}}, then {_ending(sl, prev)} before the broker confirmed the "
+                "acknowledgement")
+        return EXPECTED, f"{verb}-unconfirmed|{holder}", (
+            f"{holder} {verb} {{it}}, but no confirmation of that acknowledgement was recorded (it may have "
             f"arrived after the acquisition lock of {group.lock_duration_ms} ms expired)")
     if ack is not None and ack.action == AckType.RELEASE:
-        return EXPECTED, "released", f"{holder} released it{_failure(prev)}"
+        return EXPECTED, f"released|{holder}", f"{holder} released {{it}}{_failure(prev)}"
     if prev.ended is not None:
-        return EXPECTED, "died-holding", (f"{holder} {_ending(sl, prev)} holding it without acknowledging, so "
-                                          "the broker released its acquisition lock")
-    return EXPECTED, "lock-expired", (f"{holder} held it without acknowledging for longer than the acquisition "
-                                      f"lock (share.record.lock.duration.ms = {group.lock_duration_ms})")
+        return EXPECTED, f"died-holding|{holder}", (
+            f"{holder} {_ending(sl, prev)} holding {{it}} without acknowledging, so the broker released the "
+            "acquisition lock")
+    return EXPECTED, f"lock-expired|{holder}", (
+        f"{holder} held {{it}} without acknowledging for longer than the acquisition lock "
+        f"(share.record.lock.duration.ms = {group.lock_duration_ms})")
 
 
 def _count_problem(group: ShareGroup, before: ConsumerEvent | None, cur: ConsumerEvent) -> str | None:
@@ -262,13 +268,12 @@ def _again(sl: ShareLog, group: ShareGroup, key: GTPO, turns: list[_Turn], found
     causes: list[tuple[str, str, str]] = []
     first = sl.ev(turns[0].acquired)
     if first.delivery_count is not None and first.delivery_count > 1:
-        causes.append((EXPECTED, "earlier", ("it was first acquired here with delivery count "
-                                             f"{first.delivery_count}: its earlier deliveries are not in this "
-                                             "log")))
+        causes.append((EXPECTED, "earlier", ("{they} {was} first acquired here with a delivery count above 1: "
+                                             "the earlier deliveries are not in this log")))
     for prev, turn in zip(turns, turns[1:], strict=False):
         cur = sl.ev(turn.acquired)
         problem = _count_problem(group, sl.ev(prev.acquired), cur)
-        causes.append((VIOLATION, "count", problem) if problem else _why_again(sl, group, prev))
+        causes.append((VIOLATION, f"count|{problem}", problem) if problem else _why_again(sl, group, prev))
     if not causes:
         return
     judgement, category, text = next((c for c in causes if c[0] == VIOLATION), causes[0])
@@ -287,7 +292,7 @@ def _twice(sl: ShareLog, group: ShareGroup, key: GTPO, turns: list[_Turn], found
         return
     judgement, category, cause = _why_again(sl, group, done[0])
     _add(found, PROCESSED_TWICE, key, judgement, category,
-         f"{cause}, so it was processed again on a later delivery" + (
+         f"{cause}, so {{they}} {{was}} processed again on a later delivery" + (
              "" if judgement == VIOLATION else " (at-least-once: a share group redelivers what was not "
                                                "acknowledged)"), ev)
 
@@ -318,7 +323,7 @@ def _final(sl: ShareLog, group: ShareGroup, key: GTPO, turns: list[_Turn], found
         else ""
     _add(found, ARCHIVED, key, EXPECTED, "limit",
          f"{_who(ev)} {how} at delivery count {count} = share.delivery.count.limit, so the broker archived "
-         f"{{it}}: it will not be delivered again, and no member completed {{it}}{seen}", ev, count)
+         f"{{it}} for good, and no member completed {{it}}{seen}", ev, count)
 
 
 def _anomaly(k: _Key, f: _Found) -> Anomaly:
@@ -336,9 +341,8 @@ def _anomaly(k: _Key, f: _Found) -> Anomaly:
         ARCHIVED: f"{plural(n, 'record')} of {where(topic, p)} ({offsets_phrase(f.offsets)}) "
                   f"{'was' if n == 1 else 'were'} archived by share group {group}",
     }[kind]
-    text = f.text.replace("{it}", it)
-    if kind in (DELIVERED_AGAIN, PROCESSED_TWICE) and n > 1:
-        text = "the first: " + text
+    text = (f.text.replace("{it}", it).replace("{they}", "it" if n == 1 else "they")
+            .replace("{was}", "was" if n == 1 else "were"))
     return Anomaly(kind=kind, judgement=judgement, topic=topic, partition=p, offsets=tuple(f.offsets),
                    msg_ids=tuple(f.msg_ids), explanation=f"{lead}: {text}.", members=tuple(f.members), count=n,
                    group=group)
