@@ -428,7 +428,8 @@ class History:
     isolation: dict[str, str] = field(default_factory=dict)
     """Isolation level per group ('read_committed' / 'read_uncommitted')."""
     group_started_at: dict[str, float] = field(default_factory=dict)
-    """When each group first got an assignment (to label latest-reset skips)."""
+    """When each group first got an assignment (share groups: when their first member subscribed), to
+    label latest-reset skips."""
     reset_policy: dict[str, str] = field(default_factory=dict)
     """auto.offset.reset per group."""
     unclean_topics: frozenset[str] = frozenset()
