@@ -342,6 +342,7 @@ def test_a_crash_loop_is_an_expected_stuck_partition_with_the_failing_record() -
     assert "a crash loop" in a.explanation
     assert "crashed the member 1 time," in a.explanation
     assert verdict.ok
+    assert verdict.headline == "ok so far: 1 record not yet consumed by g; 1 partition stuck"
 
 
 def test_a_partition_paused_by_policy_is_expected_and_its_redelivery_is_the_seek() -> None:

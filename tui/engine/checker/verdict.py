@@ -238,7 +238,8 @@ class Verdict:
 
     @property
     def headline(self) -> str:
-        """One line for people: never plain "ok" while records are unconsumed or unseen.
+        """One line for people: never plain "ok" while records are unconsumed or unseen, or a partition
+        was stuck.
 
         ``ok`` / ``ok so far: 27,940 records not yet consumed by G`` / ``not ok: 2 lost (violations);
         ...``."""
@@ -249,6 +250,9 @@ class Verdict:
                 by_group[a.group or "?"] = by_group.get(a.group or "?", 0) + a.count
         for group, n in sorted(by_group.items()):
             pending.append(f"{n:,} {'record' if n == 1 else 'records'} not yet consumed by {group}")
+        stuck = self.counts[STUCK]
+        if stuck:
+            pending.append(f"{stuck:,} {'partition' if stuck == 1 else 'partitions'} stuck")
         unseen = self.counts[UNSEEN]
         if unseen:
             pending.append(f"{unseen:,} acknowledged {'record' if unseen == 1 else 'records'} not (yet) "
