@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,7 @@ def own(mode: str, state_dir: Path) -> Iterator[LabCluster]:
 
 
 def main(mode: str, state_dir: Path) -> int:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGABRT in a test must not write a core file
     with own(mode, state_dir) as cluster:
         child = None
         if mode == "supervise-fork":

@@ -73,6 +73,7 @@ def _gone_after(pid: int, since: float) -> float:
     ("session", signal.SIGHUP),
     ("session", signal.SIGTERM),
     ("running", signal.SIGKILL),
+    ("running", signal.SIGABRT),  # how a pytest run died, leaving its session labs running
 ], ids=lambda value: value.name if isinstance(value, signal.Signals) else value)
 def test_the_lab_dies_with_its_owner(start_owner: type[Owner], tmp_path: Path, mode: str,
                                      sig: signal.Signals) -> None:
@@ -112,6 +113,25 @@ def test_a_lab_up_lab_survives_its_command(tmp_path: Path) -> None:
         assert cluster.pid(1) == pid
     finally:
         cluster.down(timeout=20)
+
+
+def test_lab_up_takes_over_a_lab_a_program_owns(start_owner: type[Owner], tmp_path: Path) -> None:
+    owner = start_owner("session")  # type: ignore[call-arg]
+    state = tmp_path / "lab"
+    up = subprocess.run([sys.executable, "-m", "tui", "lab", "up", "--nodes", "1", "--state-dir",
+                         str(state)], capture_output=True, text=True, timeout=240, check=False)
+    assert up.returncode == 0, up.stderr
+    assert f"The lab belonged to pid {owner.pid} (lab_owner.py session" in up.stderr
+    assert "it now runs until `lab down`." in up.stderr
+    owner.proc.kill()
+    owner.proc.wait()
+    wait_until(lambda: not process.alive(owner.supervisor), timeout=GONE_WITHIN,
+               message="the old owner's supervisor gone")
+    cluster = LabCluster(state)
+    assert cluster.pid(1) == owner.node  # left running: it is a `lab up` lab now
+    assert cluster.ownership().state == LabOwnerState.NONE
+    assert "left running" in (state / "supervisor.log").read_text()
+    assert cluster.down(timeout=20) == [1]
 
 
 def test_an_orphan_is_reported_and_stopped(start_owner: type[Owner], tmp_path: Path) -> None:
