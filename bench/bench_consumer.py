@@ -10,6 +10,8 @@ Produces ``--count`` records (100-byte values, kafka-explorer's record format) o
   PROCESSED to the parent's consumption log;
 * three members of another fresh group read them (the group's total delivery rate).
 
+Both sides run with librdkafka's defaults except ``fetch.queue.backoff.ms`` (see ``TUNING``).
+The three alternate for ``--rounds`` rounds (best of each) so a noisy neighbour hurts all alike.
 Rates are counted between deliveries: records delivered after the first observed batch, divided by
 the time from that batch to the last delivery (the same rule for the plain loop, whose timestamps
 are taken the same way right after ``consume()`` returns). It also says how long after the last
@@ -44,6 +46,10 @@ from tui.engine import (
     Workload,
 )
 
+TUNING = {"fetch.queue.backoff.ms": "10"}
+"""On both sides. librdkafka's default (1000 ms) postpones a partition's next fetch while its queue is
+over the prefetch thresholds, and a consumer that drains faster than that then waits ~0.5 s: how
+many such waits a run hits, not how fast it consumes, would decide its rate."""
 TARGET = 0.5
 AIM = 0.8
 BATCH = 500
@@ -78,7 +84,7 @@ def produce(engine: Engine, topic: str, count: int) -> None:
 
 def plain_loop(bootstrap: str, topic: str, count: int) -> Rate:
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-plain-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest"})
+                         "auto.offset.reset": "earliest", **TUNING})
     consumer.subscribe([topic])
     seen = 0
     first: tuple[float, int] | None = None
@@ -107,13 +113,19 @@ def _members(engine: Engine, names: list[str]) -> list[MemberView]:
     return [m for m in (view.member(n) for n in names) if m is not None]
 
 
-def explorer(engine: Engine, topic: str, count: int, members: int) -> tuple[Rate, float, int]:
+def explorer(bootstrap: str, topic: str, count: int, members: int) -> tuple[Rate, float, int]:
     """(delivery rate, seconds from the last delivery until the parent had every PROCESSED,
-    log events recorded) for ``members`` members of a fresh group."""
+    log events recorded) for ``members`` members of a fresh group, in an engine of their own."""
+    with Engine(Connection(bootstrap), watch=False) as engine:
+        return _explorer(engine, topic, count, members)
+
+
+def _explorer(engine: Engine, topic: str, count: int, members: int) -> tuple[Rate, float, int]:
     group = f"bench-kx-{uuid.uuid4().hex[:10]}"
     before = engine.snapshot().consumers.log_events
     names = [engine.call(AddMember(MemberSpec(group=group, topics=(topic,), strategy="auto",
-                                              batch_size=BATCH, name=f"{group}-{i}")))
+                                              batch_size=BATCH, name=f"{group}-{i}",
+                                              extra=tuple(TUNING.items()))))
              for i in range(members)]
 
     def first_seen() -> tuple[int, float] | None:
@@ -126,7 +138,7 @@ def explorer(engine: Engine, topic: str, count: int, members: int) -> tuple[Rate
     def all_processed() -> float | None:
         views = _members(engine, names)
         return time.time() if sum(m.processed for m in views) >= count else None
-    recorded_at = wait_for(all_processed, 300, f"{count} records processed", interval=0.01)
+    recorded_at = wait_for(all_processed, 300, f"{count} records processed", interval=0.05)
     views = _members(engine, names)
     delivered = sum(m.delivered for m in views)
     t_last = max(r.ts for m in views for r in m.recent)
@@ -146,24 +158,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--bootstrap", help="use this cluster instead of a lab")
     parser.add_argument("--count", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     n = args.count
-    with bench_cluster(args.bootstrap, "kx-bench-cons-") as bootstrap, \
-            Engine(Connection(bootstrap), watch=False) as engine:
+    labels = ("plain", "1 member", "3 members")
+    best = {label: 0.0 for label in labels}
+    with bench_cluster(args.bootstrap, "kx-bench-cons-") as bootstrap:
         topic = f"bench-consumer-{int(time.time())}-{uuid.uuid4().hex[:6]}"
-        produce(engine, topic, n)
+        with Engine(Connection(bootstrap), watch=False) as engine:
+            produce(engine, topic, n)
         print(f"topic {topic}: {n} records of 100 bytes in {PARTITIONS} partitions", flush=True)
-        plain = plain_loop(bootstrap, topic, n)
-        print(f"plain consumer loop:   {plain.per_s:>9,.0f} rec/s ({plain.records} records in "
-              f"{plain.seconds:.2f} s between deliveries)", flush=True)
-        for members in (1, 3):
-            rate, lag, events = explorer(engine, topic, n, members)
-            ratio = rate.per_s / plain.per_s if plain.per_s else 0.0
-            label = "1 member" if members == 1 else f"{members} members"
-            print(f"explorer, {label:<9}   {rate.per_s:>9,.0f} rec/s ({rate.records} deliveries in "
-                  f"{rate.seconds:.2f} s); the parent had every PROCESSED {lag * 1000:.0f} ms after "
-                  f"the last delivery; {events} log events", flush=True)
-            print(f"  {label}/plain: {ratio:.2f} (target >= {TARGET}, aim {AIM})", flush=True)
+        for round_no in range(1, args.rounds + 1):
+            plain = plain_loop(bootstrap, topic, n)
+            best["plain"] = max(best["plain"], plain.per_s)
+            print(f"round {round_no}: plain consumer loop {plain.per_s:>9,.0f} rec/s "
+                  f"({plain.records} records in {plain.seconds:.2f} s between deliveries)",
+                  flush=True)
+            for members, label in ((1, labels[1]), (3, labels[2])):
+                rate, lag, events = explorer(bootstrap, topic, n, members)
+                best[label] = max(best[label], rate.per_s)
+                print(f"round {round_no}: explorer, {label:<9} {rate.per_s:>9,.0f} rec/s "
+                      f"({rate.records} deliveries in {rate.seconds:.2f} s); every PROCESSED in the "
+                      f"parent's log {lag * 1000:.0f} ms after the last delivery; {events} events",
+                      flush=True)
+        for label in labels[1:]:
+            ratio = best[label] / best["plain"] if best["plain"] else 0.0
+            print(f"{label}/plain: {ratio:.2f} (best {best[label]:,.0f} vs {best['plain']:,.0f} "
+                  f"rec/s; target >= {TARGET}, aim {AIM})", flush=True)
     return 0
 
 

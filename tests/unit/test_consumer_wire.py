@@ -19,6 +19,7 @@ from tui.engine.consumer.wire import (
 )
 from tui.engine.history import ConsumerEvent
 from tui.engine.history import ConsumerEventKind as K
+from tui.engine.record_format import msg_id_of, msg_ids_of
 
 
 def test_frames_round_trip_whatever_the_chunking() -> None:
@@ -29,7 +30,8 @@ def test_frames_round_trip_whatever_the_chunking() -> None:
                                  ["run/p/0/1", None, "run/p/0/2"],
                                  [(1, None, b"\x00\xff"), (2, b"key", long_value)])
     processed = encode_processed(9, 1, [4.0, 4.5])
-    stream = encode_event(event) + delivered + processed
+    at_once = encode_processed(9, 3, 5.0, 7)
+    stream = encode_event(event) + delivered + processed + at_once
     for size in (1, 3, 7, len(stream)):
         reader = FrameReader()
         frames = []
@@ -42,7 +44,8 @@ def test_frames_round_trip_whatever_the_chunking() -> None:
             Delivered(3.25, 9, ["a", "b", "a"], [0, 5, 1], [10, 2**40, 11],
                       ["run/p/0/1", None, "run/p/0/2"],
                       {1: (None, b"\x00\xff"), 2: (b"key", b"v" * PREVIEW)}),
-            Processed(9, 1, [4.0, 4.5]),
+            Processed(9, 1, 2, [4.0, 4.5]),
+            Processed(9, 3, 7, 5.0),
         ]
 
 
@@ -57,7 +60,7 @@ def test_a_single_topic_batch_and_an_unmarshallable_field() -> None:
 def test_a_frame_cut_by_a_kill_is_left_pending_not_decoded() -> None:
     whole = encode_processed(1, 0, [1.0])
     reader = FrameReader()
-    assert reader.feed(whole + whole[:-2]) == [Processed(1, 0, [1.0])]
+    assert reader.feed(whole + whole[:-2]) == [Processed(1, 0, 1, [1.0])]
     assert reader.pending == len(whole) - 2
 
 
@@ -79,7 +82,7 @@ def _kinds(frames: list[object]) -> list[str]:
         if isinstance(f, Delivered):
             out.append(f"D{len(f.offsets)}")
         elif isinstance(f, Processed):
-            out.append(f"P{f.start}+{len(f.stamps)}")
+            out.append(f"P{f.start}+{f.count}")
         else:
             assert isinstance(f, dict)
             out.append(str(f["k"]))
@@ -108,11 +111,33 @@ def test_channel_buffers_evidence_and_writes_it_in_order_before_each_event() -> 
 def test_channel_processed_all_and_a_new_batch_start_new_runs() -> None:
     out = _Out()
     channel = Channel(out)
-    channel.processed_all(1, [1.0, 1.1, 1.2])
+    channel.processed_all(1, 3, 1.0)
     channel.processed(2, 0, 2.0)
     channel.processed(2, 2, 2.2)  # record 1 skipped: a new run
     channel.flush()
     assert _kinds(FrameReader().feed(out.getvalue())) == ["P0+3", "P0+1", "P2+1"]
+
+
+def test_msg_ids_of_a_batch_follow_msg_id_of() -> None:
+    cases: list[tuple[bytes | None, list[tuple[str, str | bytes | None]] | None]] = [
+        (b"kx|r/p/0/1|...", [("kx-id", b"r/p/0/1"), ("kx-run", b"r")]),  # the common case
+        (b"kx|r/p/0/2|...", [("other", b"x"), ("kx-id", b"r/p/0/9")]),  # header wins, not first
+        (b"kx|r/p/0/3|...", None),  # value only
+        (b"kx|r/p/0/4|...", [("kx-id", None), ("kx-id", b"")]),  # empty headers: the value
+        (b"kx|r/p/0/5|...", [("kx-id", b"\xff")]),  # undecodable header: no id
+        (b"plain", [("kx-id", "text")]),  # a non-bytes value is ignored
+        (None, []),
+    ]
+    asked: list[int] = []
+
+    def value_at(i: int) -> bytes | None:
+        asked.append(i)
+        return cases[i][0]
+    got = msg_ids_of([headers for _value, headers in cases], value_at)
+    assert got == [msg_id_of(value, headers) for value, headers in cases]
+    assert got[:5] == ["r/p/0/1", "r/p/0/9", "r/p/0/3", "r/p/0/4", None]
+    assert 0 not in asked  # settled by its first header
+    assert 4 not in asked
 
 
 def test_log_blocks_read_back_as_single_events_in_seq_order() -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 HEADER_ID = "kx-id"
@@ -116,3 +116,26 @@ def msg_id_of(value: bytes | None,
             except UnicodeDecodeError:
                 return None
     return None
+
+
+def msg_ids_of(headers: Sequence[object], value_at: Callable[[int], bytes | None]) -> list[str | None]:
+    """:func:`msg_id_of` for a batch of records (a consumer's), with the same rules. ``headers``: each
+    record's headers as confluent-kafka returns them (anything but a list counts as none);
+    ``value_at(i)`` gives record i's value, asked for only when its headers do not settle it. The
+    common case -- ``kx-id`` is the first header -- costs no function call."""
+    out: list[str | None] = []
+    add = out.append
+    for i, found in enumerate(headers):
+        if not isinstance(found, list):
+            add(msg_id_of(value_at(i)))
+            continue
+        if found:
+            key, raw = found[0]
+            if key == HEADER_ID and raw and isinstance(raw, bytes):
+                try:
+                    add(raw.decode())
+                except UnicodeDecodeError:
+                    add(None)
+                continue
+        add(msg_id_of(value_at(i), found))
+    return out

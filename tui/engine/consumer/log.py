@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
+from operator import lt
 from typing import Any
 
 from tui.engine.history import ConsumerEvent, ConsumerEventKind
@@ -114,6 +116,15 @@ class ConsumptionLog:
                         offsets: Sequence[int]) -> list[bool]:
         """:meth:`note_delivery` for a batch, in order: one flag per record."""
         top = self._delivered_top
+        n = len(offsets)
+        if n and topics.count(topics[0]) == n and partitions.count(partitions[0]) == n \
+                and all(map(lt, offsets, islice(offsets, 1, None))):
+            # the usual batch: one partition, offsets rising -- only its first can be old
+            key = (group, topics[0], partitions[0])
+            with self._lock:
+                if offsets[0] > top.get(key, -1):
+                    top[key] = offsets[-1]
+                    return [False] * n
         flags: list[bool] = []
         flag = flags.append
         with self._lock:

@@ -22,6 +22,7 @@ the kill had come at that point.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
@@ -38,7 +39,7 @@ from tui.engine.consumer import wire
 from tui.engine.consumer.state import RECENT
 from tui.engine.consumer.strategies import strategy_class
 from tui.engine.consumer.strategies.base import Strategy
-from tui.engine.record_format import msg_id_of
+from tui.engine.record_format import msg_ids_of
 from tui.kafka import clients
 
 CRASH_EXIT = 137
@@ -90,11 +91,13 @@ class Channel:
                 self._run_batch, self._run_start = batch, index
             self._stamps.append(ts)
 
-    def processed_all(self, batch: int, stamps: list[float]) -> None:
-        """Buffer: every record of ``batch`` was processed, at these times."""
+    def processed_all(self, batch: int, count: int, ts: float) -> None:
+        """Buffer: all ``count`` records of ``batch`` were processed at ``ts``."""
+        frame = wire.encode_processed(batch, 0, ts, count)
         with self._lock:
             self._seal()
-            self._run_batch, self._run_start, self._stamps = batch, 0, stamps
+            self._frames.append(frame)
+            self._run_batch, self._run_start = batch, count
 
     def flush(self) -> None:
         with self._lock:
@@ -153,6 +156,10 @@ class MemberLoop:
         self.async_pending = 0
         self.processed: dict[tuple[str, int], int] = {}
         self.batch_no = 0
+        topics = list(self.spec["topics"])
+        self._only_topic: str | None = topics[0] if len(topics) == 1 and \
+            not topics[0].startswith("^") else None
+        """The one topic every record comes from (a subscription to one name, not a pattern)."""
         self.cooperative = (self.spec["protocol"] == "consumer"
                             or self.spec["assignor"] == "cooperative-sticky")
         self.log = logging.getLogger(f"kafka_explorer.member.{self.member}")
@@ -400,12 +407,13 @@ class MemberLoop:
                 self._batch(records)
             if time.monotonic() >= next_positions:
                 self._positions()
+                gc.collect()  # automatic collection is off (see main)
                 next_positions = time.monotonic() + 1.0
 
     def _records(self, msgs: list[Message]) -> list[Message]:
+        if not any(map(Message.error, msgs)):
+            return msgs
         out = [msg for msg in msgs if msg.error() is None]
-        if len(out) == len(msgs):
-            return out
         for msg in msgs:
             err = msg.error()
             if err is None:
@@ -429,21 +437,24 @@ class MemberLoop:
                              f"@{first.offset()}")
         self.batch_no += 1
         batch = self.batch_no
-        topics = [msg.topic() or "" for msg in records]
-        parts = [msg.partition() or 0 for msg in records]
-        offsets = [msg.offset() or 0 for msg in records]
+        # a consumed record always has its topic, partition and offset (None is for errors)
+        topics = [self._only_topic] * len(records) if self._only_topic else \
+            cast(list[str], list(map(Message.topic, records)))
+        parts = cast(list[int], list(map(Message.partition, records)))
+        offsets = cast(list[int], list(map(Message.offset, records)))
         n = len(records)
         tail = [(i, records[i].key(), records[i].value()) for i in range(max(0, n - RECENT), n)]
-        self.channel.delivered(wire.encode_delivered(
-            time.time(), batch, topics, parts, offsets,
-            _msg_ids(records), tail))
+        ids = msg_ids_of(list(map(Message.headers, records)), lambda i: records[i].value())
+        self.channel.delivered(wire.encode_delivered(time.time(), batch, topics, parts, offsets,
+                                                     ids, tail))
         strategy = self.strategy()
         strategy.batch_start(self, records)
         record_done = strategy.record_done if _overrides(strategy, "record_done") else None
         now = time.time
         if not (self.processing_ms or self.slow or self.crash_left is not None or record_done):
-            # nothing happens between records (controls are only read while waiting)
-            self.channel.processed_all(batch, [now() for _ in records])
+            # nothing happens between records (controls are only read while waiting): the whole
+            # batch is processed at one moment
+            self.channel.processed_all(batch, n, now())
             self._note_processed(topics, parts, offsets, n)
             strategy.batch_end(self, records)
             return
@@ -469,9 +480,16 @@ class MemberLoop:
 
     def _note_processed(self, topics: list[str], parts: list[int], offsets: list[int],
                         count: int) -> None:
-        """Next offset per partition of the first ``count`` records (what a close commits)."""
-        self.processed.update(zip(zip(topics[:count], parts[:count], strict=True),
-                                  [o + 1 for o in offsets[:count]], strict=True))
+        """Next offset per partition of the first ``count`` records (what a close commits): each
+        partition's last record, as a loop over them would leave it."""
+        if not count:
+            return
+        if topics.count(topics[0]) == len(topics) and parts.count(parts[0]) == len(parts):
+            self.processed[(topics[0], parts[0])] = offsets[count - 1] + 1
+            return
+        last = dict(zip(zip(topics[:count], parts[:count], strict=True), offsets[:count],
+                        strict=True))
+        self.processed.update({key: offset + 1 for key, offset in last.items()})
 
     def _process(self, msg: Message, first: bool) -> None:
         """'Processing' is sleeping: per record, plus one long stall per batch in slow mode."""
@@ -561,14 +579,6 @@ class MemberLoop:
         return 0
 
 
-def _msg_ids(records: list[Message]) -> list[str | None]:
-    out: list[str | None] = []
-    for msg in records:
-        headers = msg.headers()
-        out.append(msg_id_of(msg.value(), headers if isinstance(headers, list) else None))
-    return out
-
-
 def _overrides(strategy: Strategy, hook: str) -> bool:
     """Whether the strategy does something in ``hook`` (the base class's hooks do nothing)."""
     return getattr(type(strategy), hook) is not getattr(Strategy, hook)
@@ -602,6 +612,10 @@ def main() -> int:
     if not init:
         return 2
     loop = MemberLoop(init, channel)
+    # every batch allocates hundreds of messages, which would start a collection every few
+    # batches; nothing the member makes per batch is cyclic, so collect once a second instead
+    gc.freeze()
+    gc.disable()
     threading.Thread(target=_read_controls, args=(loop,), name="member-controls",
                      daemon=True).start()
     try:

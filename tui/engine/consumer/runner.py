@@ -9,6 +9,7 @@ append, one state update, whatever the batch size.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import selectors
@@ -22,11 +23,14 @@ from typing import IO, Any
 
 from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.state import MemberState
-from tui.engine.consumer.views import ConsumedRecordView
 from tui.engine.consumer.wire import Delivered, FrameReader, Processed
 from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEventKind as K
 
+READ_SIZE = 1 << 20
+PIPE_SIZE = 1 << 20
+"""The member's stdout pipe (Linux; 64 KiB otherwise): room for many batches, so the member never
+waits for this thread to catch up."""
 PUBLISH_EVERY = 1.0
 """Seconds between aggregated member.delivered / member.commit bus events."""
 
@@ -74,6 +78,7 @@ class MemberRunner:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tui.engine.consumer.member_main"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+        _grow_pipe(self.proc.stdout)
         init = {"member": self.name, "incarnation": self.incarnation,
                 "conf": self.ctx.connection.client_conf(), "spec": self.spec.to_json(),
                 "crash_after": self.crash_after}
@@ -130,7 +135,7 @@ class MemberRunner:
             while open_streams:
                 for key, _ in sel.select(0.5):
                     stream: IO[bytes] = key.fileobj  # type: ignore[assignment]
-                    chunk = os.read(stream.fileno(), 65536)
+                    chunk = os.read(stream.fileno(), READ_SIZE)
                     if not chunk:
                         sel.unregister(stream)
                         open_streams -= 1
@@ -244,8 +249,8 @@ class MemberRunner:
                                 self.state.strategy, topics, parts, offsets, d.msg_ids)
         again = self.log.note_deliveries(group, topics, parts, offsets)
         per_part = Counter(zip(topics, parts, strict=True))
-        recent = [ConsumedRecordView(d.ts, topics[i], parts[i], offsets[i], d.msg_ids[i], key, value,
-                                     again[i]) for i, (key, value) in sorted(d.previews.items())]
+        recent = [(d.ts, topics[i], parts[i], offsets[i], d.msg_ids[i], key, value, again[i])
+                  for i, (key, value) in sorted(d.previews.items())]
         with self.state.lock:
             st = self.state
             st.delivered += len(offsets)
@@ -265,13 +270,16 @@ class MemberRunner:
             self.ctx.log.warning("member %s: processed records of batch %s, which it never "
                                  "delivered", self.name, p.batch)
             return
-        end = p.start + len(p.stamps)
+        start, end = p.start, p.start + p.count
+        if start == 0 and end == len(d.offsets):  # the whole batch: share its columns
+            columns = (d.topics, d.partitions, d.offsets, d.msg_ids)
+        else:
+            columns = (d.topics[start:end], d.partitions[start:end], d.offsets[start:end],
+                       d.msg_ids[start:end])
         self.log.append_records(K.PROCESSED, p.stamps, self.name, self.incarnation, self.spec.group,
-                                self.state.strategy, d.topics[p.start:end],
-                                d.partitions[p.start:end], d.offsets[p.start:end],
-                                d.msg_ids[p.start:end])
+                                self.state.strategy, *columns)
         with self.state.lock:
-            self.state.processed += len(p.stamps)
+            self.state.processed += p.count
 
     def _ev_commit_req(self, ev: dict[str, Any], ts: float) -> None:
         for topic, pairs in _offsets_by_topic(ev.get("offsets") or []).items():
@@ -378,6 +386,14 @@ def _offsets_by_topic(rows: list[list[Any]]) -> dict[str, tuple[tuple[int, int],
     for topic, p, o in rows:
         out.setdefault(str(topic), []).append((int(p), int(o)))
     return {t: tuple(sorted(v)) for t, v in out.items()}
+
+
+def _grow_pipe(stream: IO[bytes] | None) -> None:
+    try:
+        if stream is not None:
+            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (AttributeError, OSError):  # not Linux, or over the system's pipe-max-size
+        pass
 
 
 def _ranges(per_part: Counter[tuple[str, int]], topics: list[str], parts: list[int],

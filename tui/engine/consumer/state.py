@@ -12,6 +12,9 @@ from tui.engine.consumer.views import ConsumedRecordView, MemberPartitionView, M
 RECENT = 40
 """Recent deliveries kept per member for the view."""
 
+Recent = tuple[float, str, int, int, str | None, bytes | None, bytes | None, bool]
+"""A recent delivery as :class:`ConsumedRecordView`'s fields, made into one only for a view."""
+
 
 @dataclass
 class PartitionState:
@@ -42,7 +45,7 @@ class MemberState:
     processing_ms: int = 0
     slow: bool = False
     member_id: str | None = None
-    recent: deque[ConsumedRecordView] = field(default_factory=lambda: deque(maxlen=RECENT))
+    recent: deque[Recent] = field(default_factory=lambda: deque(maxlen=RECENT))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def part(self, topic: str, partition: int) -> PartitionState:
@@ -70,4 +73,5 @@ class MemberState:
                 processed=self.processed, redelivered=self.redelivered, commits_ok=self.commits_ok,
                 commits_failed=self.commits_failed, last_commit=self.last_commit,
                 last_error=self.last_error, processing_ms=self.processing_ms, slow=self.slow,
-                member_id=self.member_id, recent=tuple(self.recent))
+                member_id=self.member_id,
+                recent=tuple(ConsumedRecordView(*fields) for fields in self.recent))

@@ -12,8 +12,9 @@ Frames (each ``<u32 length><marshal payload>``):
 * ``("D", ts, batch, topics, topic_index, partitions, offsets, msg_ids, previews)``: batch number
   ``batch`` was delivered at ``ts``; ``topic_index`` is None when every record has ``topics[0]``;
   ``previews`` holds (index, key, value) -- bytes capped at 256 -- for the last records only;
-* ``("P", batch, start, stamps)``: records ``start .. start + len(stamps) - 1`` of ``batch`` were
-  processed, at these times.
+* ``("P", batch, start, count, stamps)``: records ``start .. start + count - 1`` of ``batch`` were
+  processed, at these times (packed doubles), or all at one time (a float: a batch whose records
+  need no work of their own is processed in one go).
 """
 
 from __future__ import annotations
@@ -48,11 +49,13 @@ class Delivered:
 
 @dataclass(frozen=True, slots=True)
 class Processed:
-    """Records ``start .. start + len(stamps) - 1`` of batch ``batch`` were processed."""
+    """Records ``start .. start + count - 1`` of batch ``batch`` were processed."""
 
     batch: int
     start: int
-    stamps: list[float]
+    count: int
+    stamps: float | list[float]
+    """When each was processed, or one time for all of them."""
 
 
 Frame = dict[str, Any] | Delivered | Processed
@@ -92,8 +95,14 @@ def encode_delivered(ts: float, batch: int, topics: Sequence[str], partitions: S
                     tuple((i, _cap(k), _cap(v)) for i, k, v in previews)))
 
 
-def encode_processed(batch: int, start: int, stamps: Sequence[float]) -> bytes:
-    return _framed((_PROCESSED, batch, start, array("d", stamps).tobytes()))
+def encode_processed(batch: int, start: int, stamps: Sequence[float] | float,
+                     count: int | None = None) -> bytes:
+    """``stamps``: one time per record, or one float for ``count`` records."""
+    if isinstance(stamps, float):
+        if count is None:
+            raise ValueError("one time for all records needs their count")
+        return _framed((_PROCESSED, batch, start, count, stamps))
+    return _framed((_PROCESSED, batch, start, len(stamps), array("d", stamps).tobytes()))
 
 
 def _cap(data: bytes | None) -> bytes | None:
@@ -118,10 +127,12 @@ def _decode(obj: Any) -> Frame | None:
         return Delivered(float(ts), int(batch), topics, partitions.tolist(), offsets.tolist(),
                          list(ids), {int(i): (k, v) for i, k, v in previews})
     if isinstance(obj, tuple) and obj and obj[0] == _PROCESSED:
-        _, batch, start, raw = obj
+        _, batch, start, count, raw = obj
+        if isinstance(raw, float):
+            return Processed(int(batch), int(start), int(count), raw)
         stamps = array("d")
         stamps.frombytes(raw)
-        return Processed(int(batch), int(start), stamps.tolist())
+        return Processed(int(batch), int(start), int(count), stamps.tolist())
     return None
 
 

@@ -52,6 +52,15 @@ class MemberIO(Protocol):
 
 def next_offsets(records: Sequence[Message]) -> list[TopicPartition]:
     """Per partition, the offset after the highest record: what a commit of these records stores."""
+    if len(records) > 1:  # a consume() batch is mostly one partition: that case without a loop
+        topics = list(map(Message.topic, records))
+        parts = list(map(Message.partition, records))
+        first_topic, first_part = topics[0], parts[0]
+        if first_topic is not None and first_part is not None \
+                and topics.count(first_topic) == len(topics) and parts.count(first_part) == len(parts):
+            offsets = [o for o in map(Message.offset, records) if o is not None]
+            if len(offsets) == len(parts):
+                return [TopicPartition(first_topic, first_part, max(offsets) + 1)]
     top: dict[tuple[str, int], int] = {}
     for msg in records:
         key = (msg.topic() or "", msg.partition() or 0)
