@@ -98,6 +98,7 @@ class Browsers:
                 ended = [b for b in self._open.values() if b.view().final]
                 for old in ended[: len(self._open) - MAX_OPEN + 1]:
                     del self._open[old.browser_id]
+                    old.stop()
                     self._closing.append(old)
             if len(self._open) >= MAX_OPEN:
                 raise ValueError(f"{MAX_OPEN} record browsers are open already; close one first.")

@@ -5,8 +5,9 @@ It never subscribes and never commits: the group id is a throwaway name that is 
 with explicit offsets. So no group appears (``list_consumer_groups``) and nobody's offsets move.
 
 Life: opening (metadata, watermarks, offsets_for_times, assign) -> reading -> following (caught up,
-with follow) or done (the end offsets seen at the open were reached, or the record limit); failed on
-an error it cannot read past; closed on request. Control requests (pause, seek) are queued to the
+with follow) or done (the end offsets seen at the open were reached, or the record limit: the consumer
+stays open, paused, so a seek can read again); failed on an error it cannot read past; closed on
+request. Control requests (pause, seek) are queued to the
 thread; the view is rebuilt after each batch and read by any thread without waiting.
 """
 
@@ -84,6 +85,7 @@ class Browser:
         self._done: set[int] = set()
         self._caught_up: set[int] = set()
         self._error: str | None = None
+        self._idle_paused = False
         self._view = self._build()
         self._thread = threading.Thread(target=self._run, name=f"engine-browse-{browser_id}",
                                         daemon=True)
@@ -148,11 +150,14 @@ class Browser:
         try:
             consumer = clients.consumer(self._conf, logger=LOG)
             self._open(consumer)
-            while not self._stop.is_set() and self._state not in _FINAL:
+            while not self._stop.is_set():
                 self._serve_requests(consumer)
-                if self._state in _FINAL or self._stop.is_set():
+                if self._stop.is_set() or self._state in (BrowseState.FAILED, BrowseState.CLOSED):
                     break
                 room = self._room()
+                if self._state == BrowseState.DONE:
+                    self._idle(consumer)  # stays open so a seek can read again
+                    continue
                 if self._paused or room == 0:
                     with self._cond:
                         self._cond.wait(POLL_S)
@@ -171,6 +176,14 @@ class Browser:
                     LOG.debug("closing browser %d: %s", self.browser_id, exc)
             if self._state not in _FINAL:
                 self._set(BrowseState.CLOSED)
+
+    def _idle(self, consumer: Consumer) -> None:
+        if not self._idle_paused:
+            consumer.pause([TopicPartition(self.spec.topic, p) for p in self._partitions])
+            self._idle_paused = True
+        with self._cond:
+            if not self._requests and not self._stop.is_set():
+                self._cond.wait(POLL_S * 5)
 
     def _room(self) -> int:
         if not self.spec.lossless:
@@ -238,8 +251,8 @@ class Browser:
         self._done = set() if self.spec.follow else {p for p in parts if self._starts[p] >= self._ends[p]}
         assignment = [TopicPartition(topic, p, self._starts[p]) for p in parts]
         consumer.assign(assignment)
-        if self._paused:
-            consumer.pause(assignment)
+        (consumer.pause if self._paused else consumer.resume)(assignment)
+        self._idle_paused = False
         self._check_end()
         if self._state == BrowseState.OPENING:
             self._state = BrowseState.READING
@@ -262,6 +275,7 @@ class Browser:
         self._paused = paused
         assignment = [TopicPartition(self.spec.topic, p) for p in self._partitions]
         (consumer.pause if paused else consumer.resume)(assignment)
+        self._idle_paused = paused
         self._publish()
 
     def _seek(self, consumer: Consumer, start: str | None, filters: RecordFilter | None) -> None:
