@@ -1,8 +1,15 @@
-"""Add-member form and the live strategy picker."""
+"""Add-member form and the live strategy picker.
+
+The form shows what each commit strategy does (the engine's ``strategy_info``) and warns when the
+chosen protocol or assignor differs from the group's current one (the snapshot's groups): a classic
+member whose assignor the group's members do not share cannot join (INCONSISTENT_GROUP_PROTOCOL).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,10 +19,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.engine import MemberSpec
+from tui.engine import AddMember, Command, MemberSpec, MemberView, Snapshot
 from tui.ui import catalog
-from tui.ui.forms.base import FORMS_CSS, Field, FormScreen
-from tui.vocab import Assignor, GroupProtocol, Isolation, OffsetReset, RemoteAssignor, names
+from tui.ui.forms import explain
+from tui.ui.forms.base import FORMS_CSS, Field, FieldError, FormScreen, Note
+from tui.ui.forms.topic import topic_names
+
+MAX_AT_ONCE = 16
 
 
 @dataclass(frozen=True)
@@ -25,67 +35,158 @@ class MemberRequest:
     """How many members with this spec to add (each gets its own name)."""
 
 
+def clone_values(member: MemberView) -> dict[str, Any]:
+    """The form values of an existing member (its name and static id excepted: they are its own)."""
+    protocol, _, assignor = member.protocol.partition("/")
+    values: dict[str, Any] = {"group": member.group, "topics": ", ".join(member.topics),
+                              "strategy": member.strategy, "protocol": protocol or "classic",
+                              "processing": str(member.processing_ms), "count": "1"}
+    if protocol == "consumer":
+        values["remote"] = assignor or "default"
+    elif assignor:
+        values["assignor"] = assignor
+    return values
+
+
 class MemberForm(FormScreen[MemberRequest]):
+    form_id = "member"
     title_text = "Add group members"
     help_text = ("Each member is its own process with one consumer, so a crash is real (no commit, "
-                 "no leave). Crash-after makes the first incarnation die right after processing that "
-                 "many records.")
+                 "no leave).")
+    error_fields = (("group id", "group"), ("topic", "topics"), ("strategy", "strategy"),
+                    ("protocol", "protocol"), ("remote assignor", "remote"),
+                    ("assignor", "assignor"), ("isolation", "isolation"),
+                    ("auto.offset.reset", "reset"), ("batch size", "batch"),
+                    ("processing", "processing"), ("output topic", "output"),
+                    ("crash-after", "crash_after"), ("member name", "name"))
 
-    def __init__(self, group: str = "demo-group", topic: str = "demo") -> None:
-        super().__init__()
-        strategies = catalog.strategy_names()
+    def __init__(self, group: str | None = None, topic: str | None = None, *,
+                 snapshot: Snapshot | None = None, clone: Mapping[str, Any] | None = None,
+                 submits: bool = False) -> None:
+        given = {"group": group, "topics": topic}
+        super().__init__(context={k: v for k, v in given.items() if v is not None}, clone=clone,
+                         submits=submits)
+        self.snapshot = snapshot
+        self.existing = topic_names(snapshot)
+        strategies = explain.strategies()
+        names = catalog.strategy_names()
         self.fields = (
-            Field("group", "Group id", default=group),
-            Field("topics", "Topics", default=topic, help="comma-separated"),
-            Field("count", "How many members", "int", 1),
-            Field("name", "Member name", default="", help="empty: m1, m2, ..."),
+            Field("group", "Group id", default="demo-group",
+                  help="Members of one group share the partitions; another group reads "
+                       "everything again."),
+            Field("topics", "Topics", default="demo", help="Comma-separated topics to subscribe to."),
+            Field("count", "How many members", "int", 1, remember=False,
+                  help=f"Members to add with these settings (1-{MAX_AT_ONCE}), named m1, m2..."),
+            Field("name", "Member name", default="", remember=False,
+                  help="Names one member; empty: m1, m2..."),
             Field("strategy", "Commit strategy", "select",
-                  "sync-per-batch" if "sync-per-batch" in strategies else strategies[0], strategies),
-            Field("protocol", "Group protocol", "select", "classic", names(GroupProtocol),
-                  help="consumer = KIP-848 broker-side assignment"),
-            Field("assignor", "Assignor (classic)", "select", "range", names(Assignor)),
-            Field("remote", "Remote assignor (consumer)", "select", "default",
-                  ("default", *names(RemoteAssignor))),
-            Field("instance", "group.instance.id", default="", help="static membership; empty: off"),
-            Field("processing", "Processing ms per record", "int", 0),
-            Field("batch", "Batch size", "int", 10),
+                  "sync-per-batch" if "sync-per-batch" in names else names[0], strategies,
+                  help="When offsets are committed, so what a crash redelivers or skips;"),
+            Field("protocol", "Group protocol", "select", "classic", explain.PROTOCOL),
+            Field("assignor", "Assignor (classic)", "select", "range", explain.ASSIGNOR,
+                  help="Who gets which partition (classic protocol);"),
+            Field("remote", "Remote assignor", "select", "default", explain.REMOTE_ASSIGNOR,
+                  help="The broker-side assignor (consumer protocol);"),
+            Field("instance", "group.instance.id", default="", remember=False,
+                  help="Static membership: a restart with this id takes its old place without a "
+                       "rebalance; empty: off."),
+            Field("processing", "Processing ms/record", "int", 0,
+                  help="Simulated work: long batches make a crash land mid-batch, and risk "
+                       "max.poll.interval.ms."),
+            Field("batch", "Batch size", "int", 10,
+                  help="Records per consume() call: what a per-batch strategy commits at once."),
             Field("auto_commit", "auto.commit.interval.ms", "int", 1000,
-                  help="auto and auto-stored strategies"),
-            Field("isolation", "Isolation level", "select", "read_committed", names(Isolation)),
-            Field("reset", "auto.offset.reset", "select", "earliest", names(OffsetReset)),
-            Field("crash_after", "Crash after N records", "int", "", help="empty: never"),
-            Field("output", "Output topic (transactional)", default=""),
+                  help="How often auto and auto-stored commit: shorter means less redelivered, "
+                       "more commits."),
+            Field("isolation", "Isolation level", "select", "read_committed", explain.ISOLATION),
+            Field("reset", "auto.offset.reset", "select", "earliest", explain.OFFSET_RESET),
+            Field("crash_after", "Crash after N records", "int", "", remember=False,
+                  help="The first incarnation dies (no commit, no leave) right after processing "
+                       "N records; empty: never."),
+            Field("output", "Output topic", default="",
+                  help="Where the transactional strategy copies records (only it needs one)."),
         )
 
     def build(self) -> MemberRequest:
         protocol = str(self.value("protocol"))
         remote = str(self.value("remote"))
+        count = self.int_value("count", "How many members", required=True, low=1) or 0
+        if count > MAX_AT_ONCE:
+            raise FieldError("count", f"Add between 1 and {MAX_AT_ONCE} members at a time.")
+        name = str(self.value("name")) or None
+        if count > 1 and name:
+            raise FieldError("name", "Leave the member name empty when adding several members.")
         spec = MemberSpec(
             group=str(self.value("group")),
             topics=tuple(t.strip() for t in str(self.value("topics")).split(",") if t.strip()),
             strategy=str(self.value("strategy")),
-            name=str(self.value("name")) or None,
+            name=name,
             protocol=protocol,
             assignor=str(self.value("assignor")),
             remote_assignor=None if remote == "default" else remote,
             group_instance_id=str(self.value("instance")) or None,
-            processing_ms=self.int_value("processing", "Processing ms", 0) or 0,
+            processing_ms=self.int_value("processing", "Processing ms", 0, low=0) or 0,
             isolation_level=str(self.value("isolation")),
             auto_offset_reset=str(self.value("reset")),
-            batch_size=self.int_value("batch", "Batch size", 10) or 0,
+            batch_size=self.int_value("batch", "Batch size", required=True, low=1) or 0,
             auto_commit_interval_ms=self.int_value("auto_commit", "auto.commit.interval.ms",
-                                                   1000) or 0,
+                                                   required=True, low=1) or 0,
             session_timeout_ms=None if protocol == "consumer" else 6000,
             output_topic=str(self.value("output")) or None,
-            crash_after_records=self.int_value("crash_after", "Crash after"),
+            crash_after_records=self.int_value("crash_after", "Crash after", low=1),
         )
         spec.validate()
-        count = self.int_value("count", "How many members", 1) or 0
-        if not 1 <= count <= 16:
-            raise ValueError("Add between 1 and 16 members at a time.")
-        if count > 1 and spec.name:
-            raise ValueError("Leave the member name empty when adding several members.")
         return MemberRequest(spec, count)
+
+    def notes(self) -> dict[str, Note]:
+        notes: dict[str, Note] = {}
+        mismatch = self.group_mismatch()
+        if mismatch is not None:
+            field, sentence = mismatch
+            notes[field] = (sentence, "warning")
+        missing = [t for t in (t.strip() for t in str(self.value("topics")).split(","))
+                   if t and self.existing is not None and t not in self.existing]
+        if missing:
+            notes["topics"] = (f"{', '.join(missing)} does not exist yet: the member waits until "
+                               "it does.", "warning")
+        protocol = str(self.value("protocol"))
+        if protocol == "consumer":
+            notes.setdefault("assignor", ("Not used: the consumer protocol assigns on the broker "
+                                          "(remote assignor).", "info"))
+        else:
+            notes.setdefault("remote", ("Not used: the classic protocol assigns in the client "
+                                        "(assignor).", "info"))
+        return notes
+
+    def group_mismatch(self) -> tuple[str, str] | None:
+        """(field, warning) when the group's live members use another protocol or assignor."""
+        cluster = self.snapshot.cluster if self.snapshot is not None else None
+        group_id = str(self.value("group"))
+        group = cluster.group(group_id) if cluster is not None else None
+        if group is None or not group.members:
+            return None
+        protocol, assignor = str(self.value("protocol")), str(self.value("assignor"))
+        size = f"{len(group.members)} member{'s' if len(group.members) > 1 else ''}"
+        if group.type in ("classic", "consumer") and group.type != protocol:
+            return ("protocol", f"Group {group_id} uses the {group.type} protocol now ({size}); a "
+                                f"{protocol} member joins only if the broker's "
+                                "group.consumer.migration.policy allows mixing them.")
+        if protocol == "classic" and group.assignor and group.assignor != assignor:
+            return ("assignor", f"Group {group_id} uses {group.assignor} now ({size}): a member "
+                                f"asking for {assignor} cannot join it "
+                                "(INCONSISTENT_GROUP_PROTOCOL) until they leave.")
+        return None
+
+    def commands(self, result: MemberRequest) -> Sequence[tuple[Command, str]]:
+        label = f"add member {result.spec.name}" if result.spec.name else "add member"
+        return tuple((AddMember(spec=result.spec), label) for _ in range(result.count))
+
+    def refused(self, error: str, done: int, total: int) -> None:
+        if done:
+            # the first members started: ask only for the rest when OK is pressed again
+            self.set_value("count", str(total - done))
+            error = f"{done} of {total} members were added; the next one failed: {error}"
+        super().refused(error, done, total)
 
 
 class StrategyPicker(ModalScreen[str | None]):
