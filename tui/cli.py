@@ -17,6 +17,7 @@ from types import FrameType
 
 from tui.connect import add_connection_arguments, add_state_dir_argument
 from tui.errors import UserError
+from tui.vocab import DEFAULT_KAFKA_VERSION, KafkaVersion, OrphanPolicy, names
 
 # subcommand -> (module, help); modules keep heavy imports inside run()
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -50,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="leave a lab cluster the explorer started running when it exits")
     ui.add_argument("--nodes", type=int, choices=(1, 3), default=3,
                     help="size of the lab cluster the explorer starts if none runs (default 3)")
+    lab = parser.add_argument_group("the local lab (the explorer and `run`, when they start one)")
+    lab.add_argument("--kafka-version", choices=names(KafkaVersion), default=None,
+                     help=f"Apache Kafka version of a lab started now (default {DEFAULT_KAFKA_VERSION}; "
+                          "an existing lab keeps its own)")
+    lab.add_argument("--orphaned-lab", choices=names(OrphanPolicy), default=OrphanPolicy.REFUSE.value,
+                     help="a lab whose owner died and left it running: stop it, adopt it, or refuse "
+                          "with the commands that do either (default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)

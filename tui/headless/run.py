@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         # for this run (and stopped afterwards unless --keep-lab)
         with lab_session(getattr(args, "state_dir", None), nodes=scenario.cluster.nodes,
                          profile=scenario.cluster.profile, keep=args.keep_lab,
+                         kafka_version=getattr(args, "kafka_version", None),
+                         on_orphan=getattr(args, "orphaned_lab", "refuse"),
                          progress=lambda line: print(line, file=sys.stderr, flush=True)) as session:
             return _run(scenario, session.connection, args)
     except (ConnectError, LabError) as exc:

@@ -50,6 +50,8 @@ def run_explorer(args: argparse.Namespace) -> int:
     state_dir: Path | None = getattr(args, "state_dir", None)
     nodes = int(getattr(args, "nodes", 3) or 3)
     with lab_session(state_dir, nodes=nodes, keep=bool(getattr(args, "keep_lab", False)),
+                     kafka_version=getattr(args, "kafka_version", None),
+                     on_orphan=getattr(args, "orphaned_lab", "refuse"),
                      progress=_say, starter=_startup_screen(nodes, state_dir),
                      properties=parse_properties(getattr(args, "properties", []) or [])) as session:
         try:
