@@ -27,12 +27,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "produce": ("tui.headless.produce", "produce test records with chosen acks, keys and settings"),
     "run": ("tui.headless.run", "run a workshop scenario headless; exit 0 when every expectation holds"),
     "consume": ("tui.headless.consume", "run group members with a commit strategy and get a verdict"),
+    "browse": ("tui.headless.browse", "read records kcat-style (seek, filter, follow); never joins a group "
+                                      "or commits"),
+    "group": ("tui.headless.group", "reset a group's offsets (dry run by default) or delete the group"),
+    "topic": ("tui.headless.topic", "describe a topic's configs, alter a few, or delete it"),
 }
 
 
 # commands that talk to a cluster and accept -b/-X/--profile after their name too
 # (produce declares its own copy of these options)
-CONNECTED_COMMANDS = ("consume", "watch", "run")
+CONNECTED_COMMANDS = ("consume", "watch", "run", "browse", "group", "topic")
 
 
 def build_parser() -> argparse.ArgumentParser:
