@@ -18,6 +18,11 @@ BROKER_STATES = ("up", "unreachable", "fenced-or-missing")
 SECTION_STATES = ("ok", "stale", "forbidden", "unsupported")
 SECTIONS = ("brokers", "topics", "offsets", "groups", "group-details", "group-offsets")
 """Parts of a refresh that succeed or fail on their own (one slow part never blocks the others)."""
+LAG_STATES = ("ok", "lagging", "stalled", "unknown")
+"""Burrow-style status of one group partition: ``ok`` (caught up now and then, or catching up),
+``lagging`` (consuming, but the lag grew over the whole window), ``stalled`` (lag > 0 and the
+committed offset did not move for the stall window: a stopped, stuck or crash-looping consumer),
+``unknown`` (lag unknown)."""
 
 TopicPartitionKey = tuple[str, int]
 GroupPartitionKey = tuple[str, str, int]
@@ -61,6 +66,9 @@ class BrokerView(JsonView):
     leader_count: int
     """Partitions (of the shown topics) this broker leads."""
     rack: str | None = None
+    last_answer_at: float | None = None
+    """Wall time this broker last answered one of our requests (None: not yet). While it is not
+    ``up``, the time since then is how long it has been silent."""
 
     @property
     def is_up(self) -> bool:
@@ -94,16 +102,36 @@ class PartitionView(JsonView):
     produce_rate: float | None
     """Records per second appended, from the high watermark's movement between refreshes."""
     offsets_stale: bool = False
-    """True when this refresh could not read the offsets (previous values kept)."""
+    """True when the offsets are not current: never read (they are None), or their leader did not
+    answer in time (the last values read are kept, see ``stale_since``)."""
     error: str | None = None
     """Partition-level metadata error name, if the metadata reported one."""
+    stale_since: float | None = None
+    """When ``offsets_stale`` and values are shown: wall time of the read they come from."""
+    placement_stale_since: float | None = None
+    """Set when leader, replicas and ISR are the last known rather than confirmed now (the metadata
+    could not be read, or the leader does not answer): wall time since which they are unconfirmed.
+    Whether the partition can be served is then unknown (see ``unknown``)."""
+
+    @property
+    def unknown(self) -> bool:
+        """Availability unknown: the metadata is old or the leader does not answer."""
+        return self.placement_stale_since is not None
+
+    @property
+    def offsets_valid(self) -> bool:
+        """Both log start and high watermark are real offsets (librdkafka answers -1001, 'invalid',
+        while the leader does not answer: that is no offset, and no 'records' either)."""
+        return (self.log_start is not None and self.log_start >= 0
+                and self.high_watermark is not None and self.high_watermark >= 0)
 
     @property
     def records(self) -> int | None:
-        """Records currently in the log (high watermark minus log start)."""
-        if self.high_watermark is None or self.log_start is None:
+        """Records currently in the log (high watermark minus log start); None when unknown."""
+        high, start = self.high_watermark, self.log_start
+        if high is None or start is None or high < 0 or start < 0:
             return None
-        return max(0, self.high_watermark - self.log_start)
+        return max(0, high - start)
 
     @property
     def replication_factor(self) -> int:
@@ -144,6 +172,11 @@ class TopicView(JsonView):
         """Partitions without a leader."""
         return sum(1 for p in self.partitions if p.offline)
 
+    @property
+    def unknown_count(self) -> int:
+        """Partitions whose availability is unknown (old metadata or a leader that does not answer)."""
+        return sum(1 for p in self.partitions if p.unknown)
+
 
 @dataclass(frozen=True, slots=True)
 class GroupMemberView(JsonView):
@@ -175,6 +208,25 @@ class GroupPartitionView(JsonView):
     either side is unknown."""
     member_id: str | None = None
     """Member that owns the partition now, if any."""
+    stale_since: float | None = None
+    """Set when the committed offset or the high watermark shown is not current: wall time of the
+    older of the two reads."""
+    oldest_unconsumed_at: float | None = None
+    """Timestamp (wall time, seconds) of the oldest unconsumed record, the one at the committed
+    offset; None when lag is 0 or it was not read yet (read lazily, a few seconds behind)."""
+    status: str = "ok"
+    """One of :data:`LAG_STATES`."""
+    status_since: float | None = None
+    """Wall time the partition entered ``status`` (None: not known)."""
+
+    def lag_age(self, now: float) -> float | None:
+        """Lag in time at ``now`` (e.g. the view's ``refreshed_at``): the age of the oldest
+        unconsumed record; 0 when caught up; None when unknown."""
+        if self.lag == 0:
+            return 0.0
+        if self.oldest_unconsumed_at is None:
+            return None
+        return max(0.0, now - self.oldest_unconsumed_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,11 +256,28 @@ class GroupView(JsonView):
     """True when this refresh could not describe the group or read its offsets (old data kept)."""
     error: str | None = None
     """Why the group's data is missing or stale (one sentence)."""
+    stale_since: float | None = None
+    """When ``stale``: wall time of the last complete read of the group (None: never)."""
+
+    @property
+    def stalled_count(self) -> int:
+        """Partitions whose status is ``stalled``."""
+        return sum(1 for p in self.partitions if p.status == "stalled")
+
+    @property
+    def oldest_unconsumed_at(self) -> float | None:
+        """Timestamp of the oldest unconsumed record over the group's partitions (see
+        :meth:`GroupPartitionView.lag_age`)."""
+        return min((p.oldest_unconsumed_at for p in self.partitions
+                    if p.oldest_unconsumed_at is not None), default=None)
 
 
 @dataclass(frozen=True, slots=True)
 class SeriesView(JsonView):
-    """Bounded history for sparklines: one value per refresh that read fresh data, oldest first."""
+    """Bounded history for sparklines: one value per fresh read, oldest first.
+
+    On a big cluster idle partitions are read less often than busy ones, and a partition whose high
+    watermark did not move over a whole window has no partition series (idle: nothing to draw)."""
 
     length: int = 0
     """Capacity of each ring buffer."""
@@ -303,8 +372,46 @@ class ClusterView(JsonView):
         """Sections that are not fresh this refresh (stale, forbidden or unsupported)."""
         return tuple(s for s in self.sections if s.state != "ok")
 
+    def section_age(self, name: str, now: float) -> float | None:
+        """Seconds since section ``name`` was last read successfully, when it is not fresh now
+        (None: fresh, or never read)."""
+        status = self.section(name)
+        if status.state == "ok" or status.updated_at is None:
+            return None
+        return max(0.0, now - status.updated_at)
+
+    @property
+    def brokers_answering(self) -> bool:
+        """The brokers section was read this refresh (else every broker state is a memory)."""
+        return self.section("brokers").state == "ok"
+
+    def partition_rate(self, p: PartitionView) -> float | None:
+        """``p.produce_rate`` when it measures appends: None while the offsets are invalid and on
+        the first refresh after they were (a jump from -1,001 to the real offset is no rate)."""
+        if not p.offsets_valid or p.produce_rate is None:
+            return None
+        history = self.series.partition_high_watermark.get((p.topic, p.partition), ())
+        if len(history) >= 2 and history[-2] < 0:
+            return None
+        return p.produce_rate
+
+    def topic_rate(self, topic: TopicView) -> float | None:
+        """Records/s appended to ``topic``: the sum of its partitions' :meth:`partition_rate`."""
+        rates = [r for p in topic.partitions if (r := self.partition_rate(p)) is not None]
+        return sum(rates) if rates else None
+
     # Counting walks every partition (tens of thousands on a big cluster) and a view never changes:
     # count once per view, however many renders read it.
+    @cached_property
+    def all_partitions(self) -> tuple[PartitionView, ...]:
+        """Every shown partition, topic by topic (one flat tuple for tables that show them all)."""
+        return tuple(p for t in self.topics for p in t.partitions)
+
+    @cached_property
+    def offsets_stale_count(self) -> int:
+        """Partitions whose offsets this refresh could not read (previous values kept)."""
+        return sum(1 for p in self.all_partitions if p.offsets_stale)
+
     @cached_property
     def partition_count(self) -> int:
         return sum(len(t.partitions) for t in self.topics)
@@ -318,3 +425,8 @@ class ClusterView(JsonView):
     def offline_count(self) -> int:
         """Partitions without a leader."""
         return sum(t.offline_count for t in self.topics)
+
+    @cached_property
+    def unknown_count(self) -> int:
+        """Partitions whose availability is unknown (old metadata or a leader that does not answer)."""
+        return sum(t.unknown_count for t in self.topics)
