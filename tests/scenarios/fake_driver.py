@@ -115,6 +115,11 @@ class FakeDriver:
     def activity(self) -> int:
         return len(self.calls)
 
+    def reset_offsets(self, group: str, topic: str, to: str,
+                      partition: int | None) -> tuple[tuple[int, int | None, int], ...]:
+        self.calls.append(("reset", group, topic, to, partition))
+        return ((0 if partition is None else partition, self._consumed.get(group), 0),)
+
     def assigned_members(self, group: str) -> int:
         return sum(1 for g in self.members.values() if g == group)
 

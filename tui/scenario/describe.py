@@ -6,6 +6,7 @@ from tui.scenario.model import (
     MemberAction,
     NodeAction,
     Produce,
+    ResetGroupOffsets,
     StartMembers,
     Step,
     StopProducer,
@@ -41,6 +42,9 @@ def describe(step: Step) -> str:
         return f"{a.action} {a.node.describe()}{saved}"
     if isinstance(a, WaitFor):
         return f"wait until {wait_text(a)}"
+    if isinstance(a, ResetGroupOffsets):
+        where = a.topic if a.partition is None else f"{a.topic}/{a.partition}"
+        return f"reset the committed offsets of group {a.group} on {where} to {a.to}"
     if isinstance(a, VerdictStep):
         return "heal the cluster, re-read everything and judge" if a.heal else "re-read and judge"
     return "note"

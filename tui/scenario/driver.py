@@ -107,6 +107,13 @@ class Driver(Protocol):
         (the runner waits for it to stand still before judging)."""
         ...
 
+    def reset_offsets(self, group: str, topic: str, to: str,
+                      partition: int | None) -> tuple[tuple[int, int | None, int], ...]:
+        """Set the group's committed offsets on ``topic`` (one partition, or all) to ``to``; returns
+        (partition, committed before, committed now) per partition. Refused (ValueError) while the
+        group has active members."""
+        ...
+
     def assigned_members(self, group: str) -> int:
         """Members of the group that currently hold at least one partition."""
         ...

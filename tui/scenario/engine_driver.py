@@ -24,6 +24,7 @@ from tui.engine import (
     PartitionMeta,
     ProducerProfile,
     RemoveMember,
+    ResetOffsets,
     RestartMember,
     RunScope,
     SetStrategy,
@@ -176,6 +177,12 @@ class EngineDriver:
         mine = set(self._members)
         return sum(m.delivered + m.processed + m.commits_ok + m.commits_failed
                    for m in self.engine.snapshot().consumers.members if m.name in mine)
+
+    def reset_offsets(self, group: str, topic: str, to: str,
+                      partition: int | None) -> tuple[tuple[int, int | None, int], ...]:
+        target = topic if partition is None else f"{topic}:{partition}"
+        plan = self.engine.call(ResetOffsets(group, (target,), to, execute=True), timeout=40.0)
+        return tuple((r.partition, r.current, r.new) for r in plan.rows)
 
     def assigned_members(self, group: str) -> int:
         return sum(1 for m in self._members_of(group)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tui.engine import TopicSpec
+from tui.engine import ResetTarget, TopicSpec
 from tui.scenario.expect import SUBJECTS, parse_comparison, valid_error_name
 from tui.scenario.model import (
     ClusterNeeds,
@@ -25,6 +25,7 @@ from tui.scenario.model import (
     Note,
     Produce,
     ProducerDecl,
+    ResetGroupOffsets,
     Scenario,
     StartMembers,
     Step,
@@ -75,7 +76,7 @@ WAIT_CONDITIONS = ("isr-size", "high-watermark", "leader", "consumed", "processe
                    "member-state", "seconds")
 STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "restart-member",
               "stop-member", "switch-strategy", *(f"{a}-node" for a in NODE_ACTIONS), "wait", "note",
-              "verdict")
+              "verdict", "reset-offsets")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _KEY_MODE = re.compile(r"^(none|random|fixed:.{1,1024}|cycle:[1-9]\d{0,6}|hot:\d{1,3}(\.\d+)?)$")
 
@@ -339,6 +340,8 @@ class _StepContext:
             return self._wait(w, raw)
         if kind == "note":
             return Note()
+        if kind == "reset-offsets":
+            return self._reset(w, raw)
         data = _mapping(w, raw, kind)
         only(w, data, ("timeout", "heal"), "verdict")
         return VerdictStep(timeout=get_seconds(w, data, "timeout", 60.0, low=1.0, high=600.0),
@@ -454,6 +457,21 @@ class _StepContext:
             self.member_groups[member] = group
         self.groups.add(group)
         return spec
+
+    def _reset(self, w: Where, raw: object) -> ResetGroupOffsets:
+        data = _mapping(w, raw, "reset-offsets")
+        only(w, data, ("group", "topic", "to", "partition"), "reset-offsets")
+        group = get_str(w, data, "group", required=True)
+        if group not in self.groups:
+            w.fail(f"'reset-offsets' names group {group!r}, which no earlier start-members step used.")
+        to = get_str(w, data, "to", "earliest")
+        try:
+            ResetTarget.parse(to)
+        except ValueError as exc:
+            w.fail(f"'to': {exc}")
+        return ResetGroupOffsets(group=group,
+                                 topic=self._topic(w, get_str(w, data, "topic", required=True), "topic"),
+                                 to=to, partition=get_opt_int(w, data, "partition", high=999))
 
     def _member_action(self, w: Where, kind: str, raw: object) -> MemberAction:
         action = kind.removesuffix("-member")

@@ -168,6 +168,19 @@ class WaitFor:
 
 
 @dataclass(frozen=True)
+class ResetGroupOffsets:
+    """Move a group's committed offsets (``reset-offsets``); Kafka refuses while a member of the group
+    runs, so the members stop first."""
+
+    group: str
+    topic: str
+    to: str = "earliest"
+    """earliest, latest, an offset, @TIMESTAMP or shift:±N."""
+    partition: int | None = None
+    """None: every partition of the topic."""
+
+
+@dataclass(frozen=True)
 class Note:
     """A step that only narrates (the instructor talks; nothing happens)."""
 
@@ -180,7 +193,7 @@ class VerdictStep:
 
 
 Action = (Produce | StopProducer | StartMembers | MemberAction | NodeAction | WaitFor | Note
-          | VerdictStep)
+          | VerdictStep | ResetGroupOffsets)
 
 
 @dataclass(frozen=True)

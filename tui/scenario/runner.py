@@ -28,6 +28,7 @@ from tui.scenario.model import (
     NodeRef,
     Note,
     Produce,
+    ResetGroupOffsets,
     Scenario,
     StartMembers,
     Step,
@@ -292,6 +293,8 @@ class ScenarioRun:
             return self._wait(action)
         if isinstance(action, Note):
             return "note"
+        if isinstance(action, ResetGroupOffsets):
+            return self._reset_offsets(action)
         if isinstance(action, VerdictStep):
             return self._verdict(action)
         raise ValueError(f"Unknown step {step.kind}.")
@@ -342,6 +345,12 @@ class ScenarioRun:
                 "restart": "restarted", "start": "started"}[action.action]
         why = "" if action.node.number is not None else f" ({action.node.describe()})"
         return f"{past} node {node}{why}"
+
+    def _reset_offsets(self, action: ResetGroupOffsets) -> str:
+        moved = self.driver.reset_offsets(self._group(action.group), self._topic(action.topic),
+                                          action.to, action.partition)
+        parts = ", ".join(f"p{p} {'-' if old is None else old} → {new}" for p, old, new in moved)
+        return f"offsets of group {action.group} on {action.topic} reset to {action.to}: {parts}"
 
     # ---- waiting -----------------------------------------------------------------------------
 
