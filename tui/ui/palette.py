@@ -1,8 +1,13 @@
-"""Command palette provider: every registry command and every theme (textual's Provider API).
+"""Command palette provider: the explorer's own commands and themes, nothing else.
 
-A hit posts a message (:class:`PaletteCommandChosen`, :class:`ThemeChosen`) that the app handles,
-as Textual's ``examples/color_command.py`` does; the provider reads what it lists through the small
-:class:`PaletteSource` protocol, so it never imports the app.
+The app lists only this provider (``COMMANDS = {ExplorerCommands}``), so Textual's system commands
+(a second "Quit", "Keys", "Maximize", "Screenshot" and Textual's two dozen themes, whose choice was
+not remembered) are not offered. What is listed depends on the screen the palette opened over: the
+live screens get the app-wide and pane commands, a screen with a ``COMMAND_SCOPE`` (the Scenarios
+screen) the app-wide commands and its own. A hit posts a message (:class:`PaletteCommandChosen`,
+:class:`ThemeChosen`) to that screen; what the screen does not handle bubbles to the app (Textual's
+``examples/color_command.py`` habit). The provider reads the app through :class:`PaletteSource`,
+so it never imports it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
 
 from tui.ui.messages import PaletteCommandChosen, ThemeChosen
-from tui.ui.registry import COMMANDS, display_key, effective_key
+from tui.ui.registry import COMMANDS, SCREENS, UICommand, display_key, effective_key
+
+PANE_SCOPES = frozenset(pane for pane, _title in SCREENS)
 
 
 @runtime_checkable
@@ -31,14 +38,27 @@ class PaletteSource(Protocol):
     def theme_names(self) -> list[str]: ...
 
 
+def offered(command: UICommand, screen_scope: str | None, is_lab: bool) -> bool:
+    """Whether the palette offers ``command`` over a screen of ``screen_scope`` (None: the live
+    screens)."""
+    if command.lab_only and not is_lab:
+        return False
+    if command.scope == "app":
+        return True
+    if screen_scope is None:
+        return command.scope in PANE_SCOPES
+    return command.scope == screen_scope
+
+
 class ExplorerCommands(Provider):
     def _entries(self) -> list[tuple[str, str, Message]]:
         source = self.app
         if not isinstance(source, PaletteSource):
             return []
+        scope = getattr(self.screen, "COMMAND_SCOPE", None)
         entries: list[tuple[str, str, Message]] = []
         for command in COMMANDS:
-            if command.lab_only and not source.is_lab:
+            if not offered(command, scope, source.is_lab):
                 continue
             key = display_key(effective_key(command, source.keymap))
             # help is Rich markup in the palette: escape it (key names like "/" or "[")
@@ -51,12 +71,12 @@ class ExplorerCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, message in self._entries():
-            yield DiscoveryHit(title, partial(self.app.post_message, message), help=help_text)
+            yield DiscoveryHit(title, partial(self.screen.post_message, message), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, message in self._entries():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.post_message, message),
+                yield Hit(score, matcher.highlight(title), partial(self.screen.post_message, message),
                           help=help_text)

@@ -1,13 +1,17 @@
 """The Scenarios screen: pick a workshop scenario, then advance it step by step while you talk.
 
-Left: every scenario file with its goal. Right: the selected scenario's steps and the narration
-panel — what the current step does, what to look at and why it happens. Keys: ``enter`` starts the
-selected scenario, ``n``/``space`` runs the next step, ``a`` runs the rest, ``x`` stops the run (and
-heals the cluster), ``escape`` goes back to the live screens while the run stays where it is.
+Left: every scenario file with its goal (those that need more lab nodes than this lab has are
+marked). Right: the selected scenario's steps and the narration panel — what the current step does,
+what to look at and why it happens, and the run's real names (``member m1 (m1-eb8f61)``). Keys come
+from the registry (scope ``scenarios``): ``enter`` starts the highlighted scenario, ``n``/``space``
+runs the next step, ``a`` runs the rest, ``x`` stops the run (and heals the cluster), ``L`` says how
+to get a lab of the size a scenario needs, ``escape`` (or ``1``-``5``) goes back to the live screens
+while the run stays where it is — its narration docked beside them (``f3`` hides it).
 
 The screen never touches Kafka or the engine: the app passes ``start_run(scenario, on_progress)``,
 which returns a run handle (a :class:`tui.scenario.runner.ScenarioRun` in the app). Each step runs on
-a short-lived plain thread that only ``post_message``\\ s back (textual-style.md P2/P4).
+a short-lived plain thread that only ``post_message``\\ s back (textual-style.md P2/P4). The lab's
+size is read from the app's snapshot (``snapshot.lab``), never asked of the cluster.
 """
 
 from __future__ import annotations
@@ -15,55 +19,54 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.scenario.describe import describe
+from tui import paths
+from tui.engine import Snapshot
 from tui.scenario.load import ScenarioError, discover
-from tui.scenario.model import Scenario, Step
+from tui.scenario.model import Scenario
+from tui.ui.messages import PaletteCommandChosen
+from tui.ui.registry import BY_ID, SCREENS, bindings_for, live_key
+from tui.ui.widgets.narration import (
+    NarrationDock,
+    NarrationPanel,
+    RunHandle,
+    detail_text,
+    narration_text,
+    outcome_text,
+    too_big,
+)
 
 if TYPE_CHECKING:  # annotations only: the results module pulls in the scenario driver's clients
-    from tui.scenario.results import ExpectationResult, Progress, StepResult
+    from tui.scenario.results import Progress
+
+__all__ = ["SCENARIOS_CSS", "LabSizeWanted", "NarrationDock", "NarrationPanel", "RunHandle",
+           "ScenariosScreen", "StartRun", "detail_text", "lab_size_advice", "narration_text",
+           "outcome_text"]
 
 MAX_PROGRESS_LINES = 8
 SCENARIOS_CSS = Path(__file__).with_name("scenarios_screen.tcss")
-"""The screen's and the narration panel's look (an app docking the panel lists it in CSS_PATH)."""
-
-
-class RunHandle(Protocol):
-    """What the screen needs from a scenario run (``ScenarioRun`` satisfies it)."""
-
-    steps: tuple[Step, ...]
-    results: list[StepResult]
-    expectation_results: tuple[ExpectationResult, ...]
-    error: str | None
-
-    @property
-    def done(self) -> bool: ...
-
-    @property
-    def passed(self) -> bool: ...
-
-    @property
-    def next(self) -> Step | None: ...
-
-    def next_step(self) -> StepResult | None: ...
-
-    def cancel(self) -> None: ...
-
-    def close(self) -> None: ...
-
+"""The screen's and the narration panels' look (loaded app-wide with the screen, so the dock that
+the screen mounts on the live screens is styled too)."""
 
 StartRun: TypeAlias = "Callable[[Scenario, Callable[[Progress], None]], RunHandle]"
+
+
+@runtime_checkable
+class SnapshotSource(Protocol):
+    """What the screen reads from the app: its newest snapshot (for the lab's size)."""
+
+    snapshot: Snapshot | None
 
 
 class ScenarioProgress(Message):
@@ -82,16 +85,39 @@ class StepsFinished(Message):
         self.error = error
 
 
+class LabSizeWanted(Message):
+    """A scenario needs a lab of ``nodes`` nodes and this one is smaller. Resizing a running lab is
+    the launcher's business (the engine only acts on the nodes it has): ``command`` is what a person
+    runs after quitting."""
+
+    def __init__(self, nodes: int, command: str) -> None:
+        super().__init__()
+        self.nodes = nodes
+        self.command = command
+
+
+def lab_size_advice(needed: int, have: int | None) -> tuple[str, str]:
+    """(explanation, command) for getting a lab of ``needed`` nodes."""
+    target = paths.state_dir() / f"lab{needed}"
+    command = f"kafka-explorer --nodes {needed} --state-dir {target}"
+    size = "of unknown size" if have is None else f"of {have} node{'s' if have != 1 else ''}"
+    return (f"This scenario needs a {needed}-node lab; this one is {size}, and a lab keeps the size "
+            f"it was created with (this app cannot add nodes to it). Quit (q) and start a "
+            f"{needed}-node lab in its own directory:", command)
+
+
 class ScenariosScreen(Screen[None]):
     """Lists scenarios; runs one step by step with narration. See the module doc for the keys."""
 
-    BINDINGS = [
-        Binding("n,space", "next_step", "Next step", id="scenarios.next"),
-        Binding("a", "run_rest", "Run the rest", id="scenarios.rest"),
-        Binding("x", "stop", "Stop run", id="scenarios.stop"),
-        Binding("escape", "back", "Back", id="scenarios.back"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings_for("scenarios"),
+        # the live screens' number keys come back to them (the run carries on)
+        *(Binding(BY_ID[f"screen.{pane}"].key, f"live('{pane}')", show=False, id=f"screen.{pane}")
+          for pane, _title in SCREENS),
     ]
     CSS_PATH = SCENARIOS_CSS
+    COMMAND_SCOPE = "scenarios"
+    """The registry scope the palette offers over this screen (besides the app-wide commands)."""
 
     def __init__(self, start_run: StartRun | None = None, directory: Path | None = None,
                  scenarios: Sequence[tuple[Path, Scenario | ScenarioError]] | None = None) -> None:
@@ -102,22 +128,16 @@ class ScenariosScreen(Screen[None]):
         self.running_scenario: Scenario | None = None
         self._step_thread: threading.Thread | None = None
         self._progress_lines: list[str] = []
+        self._lab_nodes_shown: int | None = None
 
     # ---- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="scn-body"):
-            options = []
-            for index, (path, item) in enumerate(self._scn_entries):
-                if isinstance(item, Scenario):
-                    label = Text(item.title, style="bold")
-                    label.append(f"\n{item.cluster.nodes} node(s)"
-                                 + (f", {item.cluster.profile}" if item.cluster.profile != "default"
-                                    else "") + f", ~{item.duration:.0f} s", style="dim")
-                    options.append(Option(label, id=str(index)))
-                else:
-                    options.append(Option(Text(f"{path.name}: invalid", style="red"), id=str(index)))
-            yield OptionList(*options, id="scn-list")
+            lab = self.lab_nodes()
+            self._lab_nodes_shown = lab
+            yield OptionList(*(Option(self._label(i, lab), id=str(i))
+                               for i in range(len(self._scn_entries))), id="scn-list")
             with Vertical(id="scn-right"):
                 with VerticalScroll(id="scn-detail"):
                     yield Static(Text("Pick a scenario on the left."), id="scn-detail-text")
@@ -127,6 +147,18 @@ class ScenariosScreen(Screen[None]):
                 yield Static(Text(""), id="scn-status")
         yield Footer()
 
+    def _label(self, index: int, lab: int | None) -> Text:
+        path, item = self._scn_entries[index]
+        if not isinstance(item, Scenario):
+            return Text(f"{path.name}: invalid", style="red")
+        label = Text(item.title, style="bold")
+        label.append(f"\n{item.cluster.nodes} node(s)"
+                     + (f", {item.cluster.profile}" if item.cluster.profile != "default" else "")
+                     + f", ~{item.duration:.0f} s", style="dim")
+        if too_big(item, lab):
+            label.append(f" · needs a {item.cluster.nodes}-node lab", style="bold yellow")
+        return label
+
     def on_mount(self) -> None:
         self.query_one("#scn-list", OptionList).border_title = "Scenarios"
         self.query_one("#scn-detail", VerticalScroll).border_title = "Goal and steps"
@@ -134,6 +166,27 @@ class ScenariosScreen(Screen[None]):
         if self._scn_entries:
             self.query_one("#scn-list", OptionList).highlighted = 0
             self._show_detail(0)
+
+    def on_screen_resume(self) -> None:
+        # the lab may have had no snapshot yet when the list was built: mark sizes again
+        lab = self.lab_nodes()
+        if lab != self._lab_nodes_shown:
+            self._lab_nodes_shown = lab
+            listing = self.query_one("#scn-list", OptionList)
+            for index in range(len(self._scn_entries)):
+                listing.replace_option_prompt(str(index), self._label(index, lab))
+            highlighted = listing.highlighted
+            if highlighted is not None:
+                self._show_detail(highlighted)
+        self.query_one("#scn-list", OptionList).focus()
+
+    def lab_nodes(self) -> int | None:
+        """The lab's node count from the app's snapshot (None: unknown, or not a lab)."""
+        app = self.app if self.is_attached else None
+        snapshot = app.snapshot if isinstance(app, SnapshotSource) else None
+        if snapshot is None or not snapshot.connection.is_lab or not snapshot.lab:
+            return None
+        return len(snapshot.lab)
 
     # ---- selection ---------------------------------------------------------------------------
 
@@ -144,7 +197,8 @@ class ScenariosScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#scn-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if self.scenario_run is None and event.option.id is not None:
+        running = self.scenario_run is not None and not self.scenario_run.done
+        if not running and event.option.id is not None:
             self._show_detail(int(event.option.id))
 
     @on(OptionList.OptionSelected, "#scn-list")
@@ -160,14 +214,36 @@ class ScenariosScreen(Screen[None]):
 
     def _show_detail(self, index: int) -> None:
         _path, item = self._scn_entries[index]
-        self.query_one("#scn-detail-text", Static).update(detail_text(item))
+        run = self.scenario_run
+        # the run's own marks when this is the scenario that ran (or runs)
+        with_run = run if run is not None and item is self.running_scenario else None
+        self.query_one("#scn-detail-text", Static).update(
+            detail_text(item, with_run, self.lab_nodes()))
+        if with_run is None and run is not None and run.done:
+            self.query_one("#scn-narration-text", Static).update(
+                Text("Press enter to start the highlighted scenario.", style="italic"))
+        elif with_run is not None:
+            self._render_run()
+
+    def _highlighted_scenario(self) -> Scenario | None:
+        listing = self.query_one("#scn-list", OptionList)
+        index = listing.highlighted
+        if index is None:
+            return None
+        item = self._scn_entries[index][1]
+        return item if isinstance(item, Scenario) else None
 
     # ---- running -----------------------------------------------------------------------------
 
     def start(self, scenario: Scenario) -> None:
         """Prepare a run of ``scenario`` (nothing happens on the cluster until the first step)."""
         if self.scenario_run is not None and not self.scenario_run.done:
-            self.notify("A scenario is running; stop it with x first.", severity="warning")
+            self.notify(f"A scenario is running; stop it with {live_key(self, 'scenarios.stop')} "
+                        "first.", severity="warning")
+            return
+        lab = self.lab_nodes()
+        if too_big(scenario, lab):
+            self._advise_lab_size(scenario.cluster.nodes, lab)
             return
         if self._scn_start_run is None:
             self.notify("Scenarios need the engine; start kafka-explorer on the lab cluster.",
@@ -182,7 +258,8 @@ class ScenariosScreen(Screen[None]):
         self.running_scenario = scenario
         self._progress_lines = []
         self._render_run()
-        self.notify(f"{scenario.title}: press n for the first step.")
+        self.notify(f"{scenario.title}: press {live_key(self, 'scenarios.next')} for the first "
+                    "step.")
 
     def _from_thread(self, progress: Progress) -> None:
         self.post_message(ScenarioProgress(progress))
@@ -225,9 +302,39 @@ class ScenariosScreen(Screen[None]):
         self.scenario_run.cancel()
         self.notify("Stopping the scenario and healing the cluster…")
         self._close_run()
+        self.scenario_run = None
+        self.running_scenario = None
+        self._progress_lines = []
+        self.query_one("#scn-status", Static).update(Text(""))
+        self._update_dock(remove=True)
+        self._after_run()
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_live(self, pane: str) -> None:
+        """Back to the live screens, on ``pane``."""
+        self.app.pop_screen()
+        self.app.call_later(self.app.run_action, f"show_pane('{pane}')")
+
+    def action_lab_size(self) -> None:
+        scenario = self._highlighted_scenario()
+        lab = self.lab_nodes()
+        needed = scenario.cluster.nodes if scenario is not None else 3
+        if scenario is not None and not too_big(scenario, lab):
+            self.notify(f"This lab can run {scenario.title!r} (it needs {needed} node"
+                        f"{'s' if needed != 1 else ''}).")
+            return
+        self._advise_lab_size(needed, lab)
+
+    def _advise_lab_size(self, needed: int, have: int | None) -> None:
+        explanation, command = lab_size_advice(needed, have)
+        text = Text(explanation + "\n\n", style="bold")
+        text.append(f"    {command}\n\n", style="bold yellow")
+        text.append("The lab you have keeps running for the 1-node scenarios.", style="dim")
+        self.query_one("#scn-narration-text", Static).update(text)
+        self.notify(f"Needs a {needed}-node lab: {command}", severity="warning", timeout=10)
+        self.post_message(LabSizeWanted(needed, command))
 
     def _close_run(self) -> None:
         run, thread = self.scenario_run, self._step_thread
@@ -245,6 +352,7 @@ class ScenariosScreen(Screen[None]):
         if self.scenario_run is not None:
             self.scenario_run.cancel()
             self._close_run()
+        self._update_dock(remove=True)
 
     @on(ScenarioProgress)
     def _progress_arrived(self, message: ScenarioProgress) -> None:
@@ -266,108 +374,67 @@ class ScenariosScreen(Screen[None]):
                         f"The scenario did not pass{': ' + run.error if run.error else '.'}",
                         severity="information" if run.passed else "warning")
         self._render_run()
+        if run is not None and run.done:
+            self._after_run()
+
+    def _after_run(self) -> None:
+        """The run ended or was stopped: the list keeps the focus (when this screen is shown) and
+        the detail pane shows the highlighted scenario."""
+        if self.app.screen is self:
+            listing = self.query_one("#scn-list", OptionList)
+            if self.focused is None:
+                listing.focus()
+            if listing.highlighted is not None:
+                self._show_detail(listing.highlighted)
+
+    async def on_palette_command_chosen(self, message: PaletteCommandChosen) -> None:
+        # the palette opened over this screen: its own commands run here, the rest go to the app
+        command = BY_ID.get(message.command_id)
+        if command is None:
+            return
+        pane = command.id.removeprefix("screen.")
+        if command.scope == "scenarios":
+            message.stop()
+            await self.run_action(command.action)
+        elif pane in dict(SCREENS):
+            message.stop()
+            self.action_live(pane)
 
     def _render_run(self) -> None:
         run, scenario = self.scenario_run, self.running_scenario
         if run is None or scenario is None:
             return
         busy = self._step_thread is not None and self._step_thread.is_alive()
-        self.query_one("#scn-detail-text", Static).update(detail_text(scenario, run))
-        self.query_one("#scn-narration-text", Static).update(narration_text(run, busy))
+        if self._highlighted_scenario() is scenario or not run.done:
+            self.query_one("#scn-detail-text", Static).update(
+                detail_text(scenario, run, self.lab_nodes()))
+            self.query_one("#scn-narration-text", Static).update(narration_text(run, busy))
         status = Text()
         for line in self._progress_lines:
             status.append(f"… {line}\n", style="dim")
         if run.done:
             status.append(outcome_text(run))
         self.query_one("#scn-status", Static).update(status)
+        self._update_dock()
 
+    # ---- the narration beside the live screens -----------------------------------------------
 
-class NarrationPanel(Static):
-    """A compact narration view of a run, for the app to dock beside its live panes while a
-    scenario runs (call :meth:`show` whenever the run moved, e.g. on ``ScenarioProgress``).
-    Styled by :data:`SCENARIOS_CSS`."""
-
-    def show(self, run: RunHandle | None, busy: bool = False) -> None:
-        if run is None:
-            self.update(Text("No scenario is running.", style="italic"))
+    def _update_dock(self, remove: bool = False) -> None:
+        """Show the run's narration docked on the live screens (mounted there on the first run)."""
+        if not self.app.screen_stack:
             return
-        text = narration_text(run, busy)
-        if run.done:
-            text.append("\n")
-            text.append(outcome_text(run))
-        self.update(text)
-
-
-# ---- rendering (pure: unit-tested) ----------------------------------------------------------------
-
-
-def detail_text(item: Scenario | ScenarioError, run: RunHandle | None = None) -> Text:
-    """The goal, cluster needs and step list; with a run, each step marked done/failed/next."""
-    if isinstance(item, ScenarioError):
-        return Text(str(item), style="red")
-    text = Text(item.title + "\n", style="bold")
-    text.append(item.goal + "\n\n")
-    text.append(f"Cluster: {item.cluster.nodes} node(s), profile {item.cluster.profile}. "
-                f"About {item.duration:.0f} s.\n", style="dim")
-    if item.topics:
-        text.append("Topics: " + ", ".join(
-            f"{t.name} ({t.partitions}p, RF {t.replication_factor})" for t in item.topics) + "\n",
-            style="dim")
-    text.append("\n")
-    steps = run.steps if run is not None else item.steps
-    results = {r.number: r for r in run.results} if run is not None else {}
-    upcoming = run.next if run is not None else None
-    for step in steps:
-        res = results.get(step.number)
-        if res is not None:
-            mark, style = ("✓ ", "green") if res.ok else ("✗ ", "red")
-        elif upcoming is not None and step.number == upcoming.number:
-            mark, style = ("▶ ", "bold")
-        else:
-            mark, style = ("  ", "")
-        title = step.title or describe(step)
-        text.append(f"{mark}{step.number:>2}. {step.kind}: {title}\n", style=style)
-        if res is not None and res.detail:
-            text.append(f"       {res.detail}\n", style="dim" if res.ok else "red")
-    if item.expectations:
-        text.append("\nExpected: " + ", ".join(f"{e.subject} {e.comparison.text()}"
-                                                 for e in item.expectations) + "\n", style="dim")
-    return text
-
-
-def narration_text(run: RunHandle, busy: bool = False) -> Text:
-    """The narration of the step running now (or just finished), and what comes next."""
-    text = Text()
-    current = run.results[-1] if run.results else None
-    upcoming = run.next
-    if busy and upcoming is not None:
-        text.append(f"Running step {upcoming.number}: {upcoming.title or upcoming.kind}\n\n",
-                    style="bold")
-        text.append((upcoming.narrate or "") + "\n")
-        return text
-    if current is not None:
-        step = next((s for s in run.steps if s.number == current.number), None)
-        text.append(f"Step {current.number} — {current.title}\n", style="bold")
-        text.append(f"{'✓' if current.ok else '✗'} {current.detail}\n\n",
-                    style="green" if current.ok else "red")
-        if step is not None and step.narrate:
-            text.append(step.narrate + "\n\n")
-    if upcoming is not None:
-        text.append(f"Next (n): step {upcoming.number} — {upcoming.title or upcoming.kind}\n",
-                    style="italic")
-    elif run.done:
-        text.append("The run has ended.\n", style="italic")
-    return text
-
-
-def outcome_text(run: RunHandle) -> Text:
-    text = Text()
-    for e in run.expectation_results:
-        actual = "n/a" if e.actual is None else (
-            str(int(e.actual)) if float(e.actual).is_integer() else f"{e.actual:.3g}")
-        text.append(f"{'ok  ' if e.ok else 'FAIL'} {e.subject} {e.expected} (actual {actual})\n",
-                    style="green" if e.ok else "red")
-    if run.error:
-        text.append(f"Failed: {run.error}\n", style="red")
-    text.append("PASSED" if run.passed else "NOT PASSED", style="bold green" if run.passed else "bold red")
-    return text
+        live = self.app.screen_stack[0]
+        docks = list(live.query(NarrationDock))
+        run = self.scenario_run
+        if remove or run is None:
+            for dock in docks:
+                dock.remove()
+            return
+        if not docks:
+            docks = [NarrationDock(id="narration-dock")]
+            live.mount(docks[0])
+        busy = self._step_thread is not None and self._step_thread.is_alive()
+        hint = (f"{live_key(self, 'screen.scenarios')}: the Scenarios screen "
+                f"({live_key(self, 'scenarios.next')} next step) · "
+                f"{live_key(self, 'app.narration')}: hide")
+        docks[0].show_run(run, busy, hint)

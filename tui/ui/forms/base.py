@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import events, on
@@ -45,6 +45,26 @@ the module of the *subclass*)."""
 
 Note = tuple[str, str]
 """(sentence, level) shown under a field: level ``warning`` or ``info``."""
+
+
+class FormInput(Input):
+    """An Input that edits on the key itself, not through a binding: Textual resolves a widget's
+    bindings when the key has bubbled back to the app, by which time a fast typist's enter may have
+    moved the focus on (a backspace meant for the name deleted the next field's digit)."""
+
+    EDIT_KEYS: ClassVar[dict[str, str]] = {
+        "backspace": "delete_left", "delete": "delete_right", "left": "cursor_left",
+        "right": "cursor_right", "home": "home", "end": "end", "ctrl+u": "delete_left_all",
+        "ctrl+k": "delete_right_all", "ctrl+w": "delete_left_word"}
+
+    async def _on_key(self, event: events.Key) -> None:
+        action = self.EDIT_KEYS.get(event.key)
+        if action is None:
+            await super()._on_key(event)
+            return
+        event.stop()
+        event.prevent_default()
+        await self.run_action(action)
 
 
 class FieldError(ValueError):
@@ -84,7 +104,10 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel"),
                 Binding("ctrl+s", "submit", "OK", id="form.submit"),
-                Binding("enter", "next_field", "Next field", show=False, id="form.next")]
+                # priority: the focus moves while enter is handled, so the next key typed lands in
+                # the next field (an Input's own enter posts a message that arrives after it)
+                Binding("enter", "next_field", "Next field", show=False, id="form.next",
+                        priority=True)]
     CSS_PATH = FORMS_CSS
     AUTO_FOCUS = None  # the first field is focused in on_mount, never a scroll container
 
@@ -153,15 +176,15 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
             on_value = value if isinstance(value, bool) else str(value).lower() in ("yes", "true")
             return Choice([("no", False), ("yes", True)], on_value, id=wid)
         restrict = {"int": r"-?\d*", "float": r"-?\d*\.?\d*"}.get(f.kind)
-        return Input(value="" if value is None else str(value), restrict=restrict, compact=True,
-                     id=wid, select_on_focus=True)
+        return FormInput(value="" if value is None else str(value), restrict=restrict,
+                         compact=True, id=wid, select_on_focus=True)
 
     def on_mount(self) -> None:
         form = self.query_one("#form")
         form.border_title = self.title_text
         form.border_subtitle = "enter next field · ctrl+s OK · esc cancel"
         first = self.field_widgets()[0] if self.fields else self.query_one("#ok", Button)
-        first.focus()
+        self.set_focus(first)  # now, not later: a key typed next must land here
         self.check()
         self.call_after_refresh(self._opened)
 
@@ -180,7 +203,8 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         chrome = form.gutter.height + sum(child.outer_size.height for child in form.children
                                           if child is not fields)
         limit = max(3, self.size.height - chrome)
-        if fields.styles.max_height != limit:
+        current = fields.styles.max_height
+        if current is None or current.value != limit:
             fields.styles.max_height = limit
 
     def field_widgets(self) -> list[Widget]:
@@ -321,12 +345,15 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
     def action_next_field(self) -> None:
         widgets = self.field_widgets()
         focused = self.focused
+        if isinstance(focused, Button):
+            focused.press()
+            return
         if focused in widgets:
             index = widgets.index(focused)
             if index + 1 < len(widgets):
-                widgets[index + 1].focus()
+                self.set_focus(widgets[index + 1])  # at once (Widget.focus is deferred)
                 return
-        self.query_one("#ok", Button).focus()
+        self.set_focus(self.query_one("#ok", Button))
 
     def on_key(self, event: events.Key) -> None:
         # a key typed while the form was opening reached the screen before the first field had the
@@ -344,7 +371,7 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         result = self.check()
         if result is None:
             if self._error_field is not None:
-                self.query_one(f"#f-{self._error_field}").focus()
+                self.set_focus(self.query_one(f"#f-{self._error_field}"))
             return
         work = list(self.commands(result)) if self.submits else []
         if not work:
@@ -381,9 +408,13 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
             self._show_help(next(f for f in self.fields if f.name == field), error, None)
         self._status(error, "-error")
         if field is not None:
-            self.query_one(f"#f-{field}").focus()
+            self.set_focus(self.query_one(f"#f-{field}"))
+
+    def finished(self, result: T) -> None:
+        """The form is about to close with ``result`` (accepted by the engine when it submits)."""
 
     def _finish(self, result: T) -> None:
+        self.finished(result)
         if self.form_id:
             store(self.app, self.form_id, {f.name: self.text_of(f.name) for f in self.fields
                                            if f.remember})

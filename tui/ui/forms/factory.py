@@ -22,11 +22,11 @@ def topic_form(snapshot: Snapshot | None) -> TopicForm:
 
 def producer_form(snapshot: Snapshot | None, suggested_topic: str | None = None,
                   clone: RunnerView | None = None) -> ProducerForm:
-    """The topic: the last producer's, else ``suggested_topic`` (selected on the Cluster screen),
-    else the one submitted last time."""
+    """The topic: the last producer's, else the topic created last in this session, else the one
+    submitted last time, else ``suggested_topic`` (highlighted on the Cluster screen)."""
     runners = snapshot.producers.runners if snapshot is not None else ()
-    topic = runners[-1].topic if runners else suggested_topic
-    return ProducerForm(topic=topic, snapshot=snapshot, submits=True,
+    return ProducerForm(topic=runners[-1].topic if runners else None, snapshot=snapshot,
+                        suggested_topic=suggested_topic, submits=True,
                         clone=producer_forms.clone_values(clone) if clone is not None else None)
 
 

@@ -27,7 +27,8 @@ from tui.engine import (
 )
 from tui.ui.forms import explain
 from tui.ui.forms.base import Field, FieldError, FormScreen, Note
-from tui.ui.forms.topic import broker_count, topic_names
+from tui.ui.forms.memory import recall
+from tui.ui.forms.topic import CREATED_TOPIC, broker_count, topic_names
 
 ProducerRequest = tuple[ProducerProfile, Workload]
 CREATE_PARTITIONS = 3
@@ -76,11 +77,13 @@ class ProducerForm(FormScreen[ProducerRequest]):
 
     def __init__(self, name: str | None = None, topic: str | None = None,
                  acks: str | None = None, *, snapshot: Snapshot | None = None,
-                 clone: Mapping[str, Any] | None = None, submits: bool = False) -> None:
+                 suggested_topic: str | None = None, clone: Mapping[str, Any] | None = None,
+                 submits: bool = False) -> None:
         given = {"name": name, "topic": topic, "acks": acks}
         super().__init__(context={k: v for k, v in given.items() if v is not None}, clone=clone,
                          submits=submits)
         self.snapshot = snapshot
+        self.suggested_topic = suggested_topic
         self.brokers = broker_count(snapshot)
         self.existing = topic_names(snapshot)
         self._create_touched = False
@@ -146,6 +149,11 @@ class ProducerForm(FormScreen[ProducerRequest]):
 
     def initial_values(self) -> dict[str, Any]:
         values = super().initial_values()
+        if "topic" not in self._clone and "topic" not in self._given:
+            # no producer ran yet: the topic just created, else last time's, else the highlighted one
+            created = recall(self.app, CREATED_TOPIC).get("name")
+            remembered = recall(self.app, self.form_id).get("topic")
+            values["topic"] = created or remembered or self.suggested_topic or values["topic"]
         # on by default exactly when the topic is not on the cluster (unknown: on, harmless)
         values["create"] = self.existing is None or str(values["topic"]) not in self.existing
         self._create_follows = bool(values["create"])
@@ -228,8 +236,8 @@ class ProducerForm(FormScreen[ProducerRequest]):
                                    "warning")
         elif self.existing is not None:
             count = self._partitions(topic)
-            notes["topic"] = (f"{topic!r} exists ({count} partitions).", "info") if count \
-                else ("Where the records go.", "info")
+            notes["topic"] = (f"{topic!r} exists ({count} partition{'s' if count != 1 else ''}).",
+                              "info") if count else ("Where the records go.", "info")
         return notes
 
     def commands(self, result: ProducerRequest) -> Sequence[tuple[Command, str]]:

@@ -11,6 +11,11 @@ from collections.abc import Sequence
 
 from tui.engine import Command, CreateTopic, Snapshot, TopicSpec
 from tui.ui.forms.base import Field, FieldError, FormScreen, Note
+from tui.ui.forms.memory import store
+
+CREATED_TOPIC = "topic-created"
+"""Memory entry (this session only) naming the topic the form created last: a first producer
+proposes it."""
 
 
 def broker_count(snapshot: Snapshot | None) -> int | None:
@@ -45,7 +50,7 @@ class TopicForm(FormScreen[TopicSpec]):
         rf = min(3, max(1, self.brokers or 1))
         known = f"this cluster has {self.brokers}" if self.brokers else "the broker count is unknown"
         self.fields = (
-            Field("name", "Name", default="demo", remember=False,
+            Field("name", "Name", default=self._free_name("demo"), remember=False,
                   help="Letters, digits, '.', '_' and '-' (1-249)."),
             Field("partitions", "Partitions", "int", 6,
                   help="Units of order and parallelism: a group reads one partition with one "
@@ -59,6 +64,12 @@ class TopicForm(FormScreen[TopicSpec]):
                   help="Lets an out-of-sync replica lead: available again sooner, but "
                        "acknowledged writes can be lost."),
         )
+
+    def _free_name(self, base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``... when the cluster has it already."""
+        taken = self.existing or frozenset()
+        return next(name for name in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3)))
+                    if name not in taken)
 
     def build(self) -> TopicSpec:
         name = str(self.value("name"))
@@ -83,3 +94,6 @@ class TopicForm(FormScreen[TopicSpec]):
 
     def commands(self, result: TopicSpec) -> Sequence[tuple[Command, str]]:
         return ((CreateTopic(spec=result, exists_ok=False), f"create topic {result.name}"),)
+
+    def finished(self, result: TopicSpec) -> None:
+        store(self.app, CREATED_TOPIC, {"name": result.name})
