@@ -17,6 +17,7 @@ from types import FrameType
 
 from tui.connect import add_connection_arguments, add_state_dir_argument
 from tui.errors import UserError
+from tui.serve.namespace import namespace_argument
 from tui.vocab import DEFAULT_KAFKA_VERSION, KafkaVersion, OrphanPolicy, names
 
 # subcommand -> (module, help); modules keep heavy imports inside run()
@@ -31,12 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                       "or commits"),
     "group": ("tui.headless.group", "reset a group's offsets (dry run by default) or delete the group"),
     "topic": ("tui.headless.topic", "describe a topic's configs, alter a few, or delete it"),
+    "serve": ("tui.headless.serve", "the explorer in a browser: loopback, an access token, one explorer "
+                                    "per connection"),
 }
 
 
 # commands that talk to a cluster and accept -b/-X/--profile after their name too
 # (produce declares its own copy of these options)
-CONNECTED_COMMANDS = ("consume", "watch", "run", "browse", "group", "topic")
+CONNECTED_COMMANDS = ("consume", "watch", "run", "browse", "group", "topic", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_connection_arguments(parser)
     ui = parser.add_argument_group("explorer (no subcommand)")
     ui.add_argument("--theme", metavar="NAME", help="colour theme (remembered for next time)")
+    ui.add_argument("--namespace", metavar="NAME", type=namespace_argument,
+                    help="work under this prefix for topics, groups and transactional ids (default: "
+                         "$KX_NAMESPACE; `serve` gives each browser one)")
     ui.add_argument("--keep-lab", action="store_true",
                     help="leave a lab cluster the explorer started running when it exits")
     ui.add_argument("--nodes", type=int, choices=(1, 3), default=3,

@@ -59,9 +59,12 @@ class Engine:
 
     def __init__(self, connection: Connection, *, run_id: str | None = None, watch: bool = True,
                  watch_interval: float = 1.0, watch_filter: WatchFilter | None = None,
-                 lag_threshold: int = 1000) -> None:
+                 lag_threshold: int = 1000, namespace: str | None = None) -> None:
         """``watch_filter`` narrows the watcher from the start (else WatchGroups / WatchTopics /
-        ShowInternal commands do it later). ValueError (one sentence) for a bad interval or name."""
+        ShowInternal commands do it later). ValueError (one sentence) for a bad interval or name.
+        ``namespace``: the prefix for this engine's topics, groups and transactional ids (checked by
+        the caller; shown in the snapshot's connection view)."""
+        self.namespace = namespace
         self._ctx = EngineContext(connection, EventBus(), run_id)
         self._bus = self._ctx.bus
         self.producers = Producers(self._ctx)
@@ -392,7 +395,7 @@ class Engine:
             seq=self._ctx.version,
             ts=time.time(),
             connection=ConnectionView(conn.label or conn.bootstrap, conn.bootstrap,
-                                      self._lab is not None, self._ctx.run_id),
+                                      self._lab is not None, self._ctx.run_id, self.namespace),
             producers=self.producers.view(),
             consumers=self.members.view(),
             cluster=self.watcher.view(),

@@ -41,6 +41,9 @@ class ConnectionView(JsonView):
     bootstrap: str
     is_lab: bool
     run_id: str
+    namespace: str | None = None
+    """The prefix this explorer's topics, groups and transactional ids live under (``--namespace``;
+    one per browser under ``serve``); None: the cluster's plain names."""
 
 
 @dataclass(frozen=True)

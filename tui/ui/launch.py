@@ -3,7 +3,8 @@
 This is the UI's composition root, the one ``tui.ui`` module that builds the engine and touches the
 lab cluster (both imported inside functions). It owns their lifetime through the one lab session
 (start the lab if needed, stop only what it started, unless ``--keep-lab``) and
-``with Engine(connection) as engine: ExplorerApp(engine).run()``. Every failure is a
+``with Engine(connection) as engine: ExplorerApp(engine).run()``. An explorer that ``serve`` started
+for a browser takes ``serve``'s connection from its environment instead. Every failure is a
 :class:`~tui.errors.UserError`: one sentence on stderr and exit 1 (the CLI prints it).
 """
 
@@ -38,6 +39,8 @@ def _say(line: str) -> None:
 def run_explorer(args: argparse.Namespace) -> int:
     from tui.connect import parse_properties, resolve
     from tui.lab.session import lab_session
+    from tui.serve.handoff import take_connection
+    from tui.serve.namespace import namespace_from
     from tui.ui.themes import load_themes
 
     themes = load_themes()
@@ -45,8 +48,12 @@ def run_explorer(args: argparse.Namespace) -> int:
     if requested and themes.resolve(requested) is None:
         names = ", ".join(sorted(themes.themes)) or "none found"
         raise UserError(f"Unknown theme {requested!r}; available themes: {names}.")
+    namespace = namespace_from(getattr(args, "namespace", None))
+    handed = take_connection()
+    if handed is not None:  # a browser's explorer under `serve`: its connection, never a lab start
+        return _run_app(handed, requested, themes, namespace)
     if getattr(args, "bootstrap", None) or getattr(args, "profile", None):
-        return _run_app(resolve(args), requested, themes)
+        return _run_app(resolve(args), requested, themes, namespace)
     state_dir: Path | None = getattr(args, "state_dir", None)
     nodes = int(getattr(args, "nodes", 3) or 3)
     with lab_session(state_dir, nodes=nodes, keep=bool(getattr(args, "keep_lab", False)),
@@ -55,7 +62,7 @@ def run_explorer(args: argparse.Namespace) -> int:
                      progress=_say, starter=_startup_screen(nodes, state_dir),
                      properties=parse_properties(getattr(args, "properties", []) or [])) as session:
         try:
-            return _run_app(session.connection, requested, themes)
+            return _run_app(session.connection, requested, themes, namespace)
         except KeyboardInterrupt:
             raise UserError("interrupted") from None
 
@@ -73,7 +80,8 @@ def _startup_screen(nodes: int, state_dir: Path | None) -> Any:
     return start
 
 
-def _run_app(connection: Connection, theme: str | None, themes: ThemeSet) -> int:
+def _run_app(connection: Connection, theme: str | None, themes: ThemeSet,
+             namespace: str | None = None) -> int:
     from tui.engine import Engine
     from tui.kafka.probe import probe_connection
     from tui.ui.app import ExplorerApp
@@ -85,7 +93,7 @@ def _run_app(connection: Connection, theme: str | None, themes: ThemeSet) -> int
                                timeout=CONNECT_TIMEOUT)
     if problem is not None:
         raise UserError(problem)
-    with Engine(connection) as engine:
+    with Engine(connection, namespace=namespace) as engine:
         problem = _wait_connected(engine, connection.bootstrap)
         if problem is not None:
             raise UserError(problem)
