@@ -130,6 +130,10 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         self._clone = dict(clone or {})
         self._busy: str | None = None
         self._error_field: str | None = None
+        self._checked: tuple[Any, ...] | None = None
+        """The values the last check saw (a change event for the same values is not re-checked)."""
+        self._shown: dict[str, tuple[str, bool, bool]] = {}
+        """Per field: the help line's text and its invalid/warning classes as last shown."""
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -283,6 +287,7 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         result: T | None = None
         error: str | None = None
         field: str | None = None
+        self._checked = self._values()
         try:
             result = self.build()
         except FieldError as exc:
@@ -302,22 +307,27 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         lowered = sentence.lower()
         return next((name for words, name in self.error_fields if words.lower() in lowered), None)
 
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(self.value(f.name) for f in self.fields)
+
     def _show_help(self, f: Field, error: str | None, note: Note | None) -> None:
-        line = self.query_one(f"#h-{f.name}", Static)
-        widget = self.query_one(f"#f-{f.name}")
-        widget.set_class(error is not None, "-invalid")
-        line.set_class(error is not None, "-invalid")
-        line.set_class(error is None and note is not None and note[1] == "warning", "-warning")
         if error is not None:
-            line.update(Text(error))
-            return
-        if note is not None:
-            line.update(Text(note[0]))
-            return
-        text = f.help
-        meaning = f.option_help().get(str(self.value(f.name)))
-        if meaning:
-            text = f"{text} {self.value(f.name)}: {meaning}." if text else f"{meaning}."
+            text = error
+        elif note is not None:
+            text = note[0]
+        else:
+            text = f.help
+            meaning = f.option_help().get(str(self.value(f.name)))
+            if meaning:
+                text = f"{text} {self.value(f.name)}: {meaning}." if text else f"{meaning}."
+        shown = (text, error is not None, error is None and note is not None and note[1] == "warning")
+        if self._shown.get(f.name) == shown:
+            return  # restyling and re-rendering twenty lines per key press is what made typing slow
+        self._shown[f.name] = shown
+        line = self.query_one(f"#h-{f.name}", Static)
+        self.query_one(f"#f-{f.name}").set_class(shown[1], "-invalid")
+        line.set_class(shown[1], "-invalid")
+        line.set_class(shown[2], "-warning")
         line.update(Text(text))
 
     def _status(self, text: str, level: str) -> None:
@@ -329,7 +339,7 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
     @on(Input.Changed)
     @on(Choice.Changed)
     def _changed(self, event: Input.Changed | Choice.Changed) -> None:
-        if self.is_mounted:
+        if self.is_mounted and self._values() != self._checked:
             self.value_changed(event.control.id.removeprefix("f-") if event.control.id else "")
             self.check()
 

@@ -8,11 +8,10 @@ one widget. What the chosen value means is shown by the form under the field (op
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -21,8 +20,9 @@ from textual.widget import Widget
 class Choice(Widget, can_focus=True):
     """Pick one of ``options``: ``(label, value)`` pairs; ``value`` reads and sets the value."""
 
-    BINDINGS = [Binding("left", "step(-1)", "Previous", show=False),
-                Binding("right,space", "step(1)", "Next", show=False)]
+    STEP_KEYS: ClassVar[dict[str, int]] = {"left": -1, "right": 1, "space": 1}
+    """Handled on the key itself, not as bindings: Textual resolves bindings once the key has
+    bubbled back to the app, and a fast enter may have moved the focus by then."""
 
     index: reactive[int] = reactive(0)
     """Position of the chosen option."""
@@ -80,8 +80,14 @@ class Choice(Widget, can_focus=True):
         self.action_step(1)
 
     def on_key(self, event: events.Key) -> None:
+        step = self.STEP_KEYS.get(event.key)
+        if step is not None:
+            event.stop()
+            event.prevent_default()
+            self.action_step(step)
+            return
         # a letter jumps to the next option starting with it (typing "r" twice: range, roundrobin)
-        if not event.is_printable or not event.character or event.character == " ":
+        if not event.is_printable or not event.character:
             return
         event.stop()
         char = event.character.lower()
