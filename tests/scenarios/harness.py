@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.engine.context import Connection
-from tui.engine.engine import Engine
+from tui.engine import Connection, Engine
 from tui.lab import LabCluster
 from tui.scenario import report
 from tui.scenario.load import bundled_dir, load_file
@@ -20,7 +19,7 @@ def run_bundled(slug: str, lab: LabCluster, report_dir: Path | None = None,
     scenario = load_file(bundled_dir() / f"{slug}.yaml")
     connection = Connection(bootstrap=lab.bootstrap, lab_dir=lab.dir, label="scenario test")
     with Engine(connection, watch=False) as engine:
-        run = ScenarioRun(scenario, engine, lab)
+        run = ScenarioRun(scenario, engine)
         try:
             outcome = run.run_all()
         finally:
