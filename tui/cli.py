@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "topic": ("tui.headless.topic", "describe a topic's configs, alter a few, or delete it"),
     "serve": ("tui.headless.serve", "the explorer in a browser: loopback, an access token, one explorer "
                                     "per connection"),
+    "replay": ("tui.recording.launch", "open the explorer on a recorded session (no cluster needed)"),
 }
 
 
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="leave a lab cluster the explorer started running when it exits")
     ui.add_argument("--nodes", type=int, choices=(1, 3), default=3,
                     help="size of the lab cluster the explorer starts if none runs (default 3)")
+    ui.add_argument("--record", type=Path, metavar="FILE",
+                    help="record the session to FILE (replay it with `kafka-explorer replay FILE`)")
     lab = parser.add_argument_group("the local lab (the explorer and `run`, when they start one)")
     lab.add_argument("--kafka-version", choices=names(KafkaVersion), default=None,
                      help=f"Apache Kafka version of a lab started now (default {DEFAULT_KAFKA_VERSION}; "

@@ -148,7 +148,7 @@ def test_reports(tmp_path: Path) -> None:
     run = ScenarioRun(loads(FAILOVER, "f.yaml"), driver=driver, run_suffix="r1")
     outcome = run.run_all()
     written = report.write(outcome, tmp_path / "out")
-    assert sorted(p.name for p in written) == ["out.json", "out.md"]
+    assert sorted(p.name for p in written) == ["out.html", "out.json", "out.md"]
     data = json.loads((tmp_path / "out.json").read_text())
     assert data["passed"] is True
     assert data["names"]["t"] == "t-r1"

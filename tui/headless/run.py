@@ -8,6 +8,7 @@ count and profile when none runs (stopped again at the end unless ``--keep-lab``
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 import textwrap
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from tui.headless.output import emit_json, fail, say
 
 if TYPE_CHECKING:
+    from tui.engine import Event
     from tui.kafka.connection import Connection
     from tui.scenario.model import Scenario, Step
     from tui.scenario.results import RunOutcome
@@ -25,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", metavar="SCENARIO",
                         help="scenario YAML file, or the name of a bundled scenario")
     parser.add_argument("--report", type=Path, metavar="FILE",
-                        help="write a report: FILE.json, FILE.md, or both for any other name")
+                        help="write a report: FILE.html, FILE.json, FILE.md, or all three for any "
+                             "other name")
+    parser.add_argument("--record", type=Path, metavar="FILE", default=argparse.SUPPRESS,
+                        help="record the run to FILE (replay it with `kafka-explorer replay FILE`)")
     parser.add_argument("--json", action="store_true",
                         help="print progress and the result as JSON lines")
     parser.add_argument("--check", action="store_true",
@@ -123,16 +128,32 @@ def _run(scenario: Scenario, connection: Connection, args: argparse.Namespace) -
         if not quiet:
             for line in textwrap.wrap(scenario.goal, 100):
                 say(f"  {line}")
-    with Engine(connection, watch=False) as engine:
-        run = ScenarioRun(scenario, engine, on_progress=progress)
+    from tui.recording.recorder import new_recording, scenario_watch_filter
+
+    record: Path | None = getattr(args, "record", None)
+    timeline: list[Event] = []
+    suffix = secrets.token_hex(3)
+    # a recording gets the watcher's picture of the run's own topics and groups (the Cluster screen)
+    with Engine(connection, watch=record is not None,
+                watch_filter=scenario_watch_filter(scenario, suffix) if record else None) as engine:
+        recorder = new_recording(engine, record, "run", connection).start() if record else None
+        events = engine.subscribe(maxlen=20_000, replay=True) if args.report is not None else None
+        run = ScenarioRun(scenario, engine, on_progress=progress, run_suffix=suffix)
+        if recorder is not None:
+            run.on_progress = recorder.record_progress(scenario, progress, run.outcome)
         steps_by_number.update({s.number: s for s in run.steps})
         try:
             outcome = run.run_all()
         finally:
             run.close()
+            if events is not None:
+                timeline = events.drain()
+                events.close()
+            if recorder is not None:
+                print(f"kafka-explorer: {recorder.close().sentence()}", file=sys.stderr, flush=True)
     if args.report is not None:
         try:
-            for path in report.write(outcome, args.report):
+            for path in report.write(outcome, args.report, timeline):
                 print(f"report written to {path}", file=sys.stderr, flush=True)
         except OSError as exc:
             fail(f"cannot write the report {args.report}: {exc.strerror or exc}")

@@ -1,4 +1,5 @@
-"""Scenario reports: a JSON object (stable keys, for CI) and a Markdown page (for the workshop notes).
+"""Scenario reports: a JSON object (stable keys, for CI), a Markdown page (for the workshop notes) and
+a self-contained HTML page (to hand out after a workshop).
 
 Reports contain names, counts and explanations only: never payload bytes or client properties, so
 no secret can leak into a file someone attaches to a ticket.
@@ -6,13 +7,20 @@ no secret can leak into a file someone attaches to a ticket.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tui.redact import redact_text
+from tui.safe_text import safe_text
 from tui.scenario.results import RunOutcome
+
+if TYPE_CHECKING:
+    from tui.engine import Event
 
 MAX_EXPLANATIONS = 50
 """Anomaly explanations kept per report (the counts are always complete)."""
@@ -100,20 +108,165 @@ def to_markdown(outcome: RunOutcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(outcome: RunOutcome, path: Path) -> list[Path]:
-    """Write ``path`` as JSON (``.json``) or Markdown (``.md``); any other suffix writes both."""
+def write(outcome: RunOutcome, path: Path, timeline: Sequence[Event] = ()) -> list[Path]:
+    """Write ``path`` as JSON (``.json``), Markdown (``.md``) or HTML (``.html``, with ``timeline``);
+    any other suffix writes all three."""
     written = []
     suffix = path.suffix.lower()
-    targets = ([path] if suffix in (".json", ".md")
-               else [path.with_suffix(path.suffix + ".json"), path.with_suffix(path.suffix + ".md")])
+    targets = ([path] if suffix in (".json", ".md", ".html")
+               else [path.with_suffix(path.suffix + ext) for ext in (".html", ".json", ".md")])
     for target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.suffix.lower() == ".json":
+        kind = target.suffix.lower()
+        if kind == ".json":
             target.write_text(json.dumps(to_json(outcome), indent=2, default=str) + "\n")
+        elif kind == ".html":
+            target.write_text(to_html(outcome, timeline), encoding="utf-8")
         else:
             target.write_text(to_markdown(outcome))
         written.append(target)
     return written
+
+
+# ---- HTML: one self-contained page (inline style, no script, nothing fetched) ----------------------
+
+MAX_TIMELINE = 2000
+"""Events listed in the HTML timeline (the newest are kept when there are more)."""
+_CSS = """
+body{font:14px/1.45 system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#1b1f24}
+h1{margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #d0d7de}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d0d7de;padding:.2em .6em;
+text-align:left;vertical-align:top}th{background:#f6f8fa}.num{text-align:right}
+.ok{color:#116329}.bad{color:#a40e26;font-weight:bold}.dim{color:#57606a}
+.banner{padding:.6em 1em;border-radius:6px;font-weight:bold}.banner.ok{background:#dafbe1}
+.banner.bad{background:#ffebe9}blockquote{margin:.2em 0 .2em 1.5em;color:#57606a}
+code{background:#f6f8fa;padding:0 .2em}
+"""
+
+
+def to_html(outcome: RunOutcome, timeline: Sequence[Event] = ()) -> str:
+    """The run as one HTML page: verdict (headline and findings), expectations, steps, the record
+    lane (see :func:`record_lane_section`), the event timeline and producer numbers. Every string
+    from a file, the cluster or a payload is escaped (``safe_text`` then ``html.escape``)."""
+    sc = outcome.scenario
+    result = "PASSED" if outcome.passed else "FAILED"
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        # nothing in the page may load or run anything, whatever a payload smuggled in
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">",
+        f"<title>{_h(sc.title)} — {result}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_h(sc.title)}</h1>",
+        f'<p class="banner {"ok" if outcome.passed else "bad"}">Result: {result}'
+        + (f" — {_h(outcome.error)}" if outcome.error else "") + "</p>",
+        f"<p>{_h(sc.goal, 4000)}</p>",
+        f'<p class="dim">Cluster: {sc.cluster.nodes} node(s), profile {_h(sc.cluster.profile)}. '
+        f"Run {_h(outcome.run_suffix)}, {outcome.finished - outcome.started:.0f} s, started "
+        f"{_iso(outcome.started)}.</p>",
+        _verdict_section(outcome), _expectations_section(outcome), _steps_section(outcome),
+        record_lane_section(outcome), _timeline_section(timeline), _metrics_section(outcome),
+        "</body></html>",
+    ]
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+def record_lane_section(outcome: RunOutcome) -> str:
+    """The record lane of the run's topic (each partition's offsets coloured by fate) as HTML cells.
+
+    A placeholder for now: the record-lane widget's engineer fills it in (issue 16 §1); until then it
+    adds nothing to the page."""
+    return ""
+
+
+def _verdict_section(outcome: RunOutcome) -> str:
+    verdict = outcome.verdict
+    if verdict is None:
+        return "<h2>Verdict</h2><p>No verdict was taken.</p>"
+    headline = verdict.raw.get("headline") if verdict.raw else None
+    ok = bool(verdict.raw.get("ok", True)) if verdict.raw else True
+    lines = ["<h2>Verdict</h2>"]
+    if headline:
+        lines.append(f'<p class="banner {"ok" if ok else "bad"}">{_h(str(headline))}</p>')
+    violations = verdict.raw.get("violations", {}) if verdict.raw else {}
+    counted = sorted(verdict.counts.items(), key=lambda kv: (kv[1] == 0, list(verdict.counts).index(kv[0])))
+    rows = "".join(
+        f'<tr><td>{_h(kind)}</td><td class="num">{count:,}</td>'
+        f'<td class="num{" bad" if violations.get(kind) else ""}">{int(violations.get(kind) or 0):,}</td></tr>'
+        for kind, count in counted if count)
+    zero = [kind for kind, count in counted if not count]
+    lines.append("<table><tr><th>anomaly</th><th>records</th><th>violations</th></tr>"
+                 + (rows or '<tr><td colspan="3">no anomalies</td></tr>') + "</table>")
+    if zero:
+        lines.append(f'<p class="dim">None of: {_h(", ".join(zero), 4000)}.</p>')
+    if verdict.explanations:
+        lines.append("<h3>Findings</h3><ul>")
+        lines += [f"<li><b>{_h(k)}</b> ({_h(j)}): {_h(x, 2000)}</li>"
+                  for k, j, x in verdict.explanations[:MAX_EXPLANATIONS]]
+        lines.append("</ul>")
+        if len(verdict.explanations) > MAX_EXPLANATIONS:
+            lines.append(f'<p class="dim">… and {len(verdict.explanations) - MAX_EXPLANATIONS:,} more '
+                         "findings (counted above).</p>")
+    return "\n".join(lines)
+
+
+def _expectations_section(outcome: RunOutcome) -> str:
+    if not outcome.expectations:
+        return ""
+    rows = "".join(
+        f'<tr><td>{_h(e.subject)}</td><td>{_h(e.expected)}</td>'
+        f'<td class="num">{"n/a" if e.actual is None else _num(e.actual)}</td>'
+        f'<td class="{"ok" if e.ok else "bad"}">{"ok" if e.ok else "FAIL"}</td></tr>'
+        for e in outcome.expectations)
+    return ("<h2>Expectations</h2><table><tr><th>expectation</th><th>expected</th><th>actual</th>"
+            f"<th>result</th></tr>{rows}</table>")
+
+
+def _steps_section(outcome: RunOutcome) -> str:
+    narration = {s.number: s.narrate for s in outcome.scenario.steps}
+    items = []
+    for s in outcome.steps:
+        narrate = s.narrate or narration.get(s.number, "")
+        items.append(f'<li><b>{_h(s.kind)}</b> — {_h(s.title)}: '
+                     f'<span class="{"ok" if s.ok else "bad"}">{"" if s.ok else "failed: "}'
+                     f"{_h(s.detail, 2000)}</span> ({s.seconds:.1f} s)"
+                     + (f"<blockquote>{_h(narrate, 4000)}</blockquote>" if narrate else "") + "</li>")
+    return "<h2>Steps</h2><ol>" + "".join(items) + "</ol>" if items else ""
+
+
+def _timeline_section(timeline: Sequence[Event]) -> str:
+    if not timeline:
+        return ""
+    shown = list(timeline)[-MAX_TIMELINE:]
+    base = shown[0].ts
+    rows = "".join(
+        f'<tr><td class="num">+{e.ts - base:.3f}s</td><td>{_h(e.severity)}</td><td>{_h(e.kind)}</td>'
+        f"<td>{_h(e.source)}</td><td>{_h(redact_text(e.text), 1000)}</td></tr>" for e in shown)
+    skipped = len(timeline) - len(shown)
+    note = f'<p class="dim">The first {skipped:,} events are left out.</p>' if skipped else ""
+    return ("<h2>Timeline</h2>" + note + "<table><tr><th>time</th><th>severity</th><th>event</th>"
+            f"<th>source</th><th>what happened</th></tr>{rows}</table>")
+
+
+def _metrics_section(outcome: RunOutcome) -> str:
+    metrics = outcome.metrics
+    if metrics is None:
+        return ""
+    lines = ["<h2>Producers</h2>",
+             f"<p>{metrics.produced:,} produced, {metrics.acked:,} acknowledged, "
+             f"{metrics.failed_definite:,} failed, {metrics.failed_indefinite:,} indefinite.</p>"]
+    for topic, counts in sorted(metrics.partition_counts.items()):
+        parts = ", ".join(f"{p}: {n:,}" for p, n in sorted(counts.items()))
+        lines.append(f"<p>Acked per partition of {_h(topic)}: {_h(parts, 4000)}</p>")
+    if metrics.errors:
+        lines.append("<table><tr><th>producer error</th><th>count</th></tr>" + "".join(
+            f'<tr><td><code>{_h(k)}</code></td><td class="num">{v:,}</td></tr>'
+            for k, v in sorted(metrics.errors.items())) + "</table>")
+    return "\n".join(lines)
+
+
+def _h(text: object, cap: int = 500) -> str:
+    """Untrusted text for HTML: controls escaped and length capped (safe_text), then HTML-escaped."""
+    return html.escape(safe_text(str(text), cap), quote=True)
 
 
 def _plain(value: Any) -> Any:

@@ -51,9 +51,9 @@ def run_explorer(args: argparse.Namespace) -> int:
     namespace = namespace_from(getattr(args, "namespace", None))
     handed = take_connection()
     if handed is not None:  # a browser's explorer under `serve`: its connection, never a lab start
-        return _run_app(handed, requested, themes, namespace)
+        return _run_app(handed, requested, themes, namespace, getattr(args, "record", None))
     if getattr(args, "bootstrap", None) or getattr(args, "profile", None):
-        return _run_app(resolve(args), requested, themes, namespace)
+        return _run_app(resolve(args), requested, themes, namespace, getattr(args, "record", None))
     state_dir: Path | None = getattr(args, "state_dir", None)
     nodes = int(getattr(args, "nodes", 3) or 3)
     with lab_session(state_dir, nodes=nodes, keep=bool(getattr(args, "keep_lab", False)),
@@ -62,7 +62,8 @@ def run_explorer(args: argparse.Namespace) -> int:
                      progress=_say, starter=_startup_screen(nodes, state_dir),
                      properties=parse_properties(getattr(args, "properties", []) or [])) as session:
         try:
-            return _run_app(session.connection, requested, themes, namespace)
+            return _run_app(session.connection, requested, themes, namespace,
+                            getattr(args, "record", None))
         except KeyboardInterrupt:
             raise UserError("interrupted") from None
 
@@ -81,7 +82,7 @@ def _startup_screen(nodes: int, state_dir: Path | None) -> Any:
 
 
 def _run_app(connection: Connection, theme: str | None, themes: ThemeSet,
-             namespace: str | None = None) -> int:
+             namespace: str | None = None, record: Path | None = None) -> int:
     from tui.engine import Engine
     from tui.kafka.probe import probe_connection
     from tui.ui.app import ExplorerApp
@@ -103,8 +104,18 @@ def _run_app(connection: Connection, theme: str | None, themes: ThemeSet,
 
             return ScenarioRun(scenario, engine, on_progress=on_progress)
 
-        app = ExplorerApp(engine, theme=theme, themes=themes, start_run=start_run)
-        app.run()
+        # --record: the app gets the engine through a recorder, and so do its scenario runs
+        from tui.recording.recorder import RecordingPort, new_recording, recorded_start_run
+
+        recorder = new_recording(engine, record, "explorer", connection).start() if record else None
+        app = ExplorerApp(engine if recorder is None else RecordingPort(engine, recorder), theme=theme,
+                          themes=themes, start_run=start_run if recorder is None
+                          else recorded_start_run(recorder, start_run))
+        try:
+            app.run()
+        finally:
+            if recorder is not None:
+                _say(recorder.close().sentence())
     return app.return_code or 0
 
 
