@@ -155,12 +155,12 @@ def glossary() -> Group:
     return Group(*parts)
 
 
-def files_text(keymap_path: str, log: Path | None) -> Text:
+def files_text(keymap_path: str, log: Path | None, settings: Path | None = None) -> Text:
     text = Text()
     text.append("keymap   ", style="bold")
     text.append(f"{keymap_path}  (remap by command id, e.g. node.kill: ctrl+k)\n")
     text.append("settings ", style="bold")
-    text.append(f"{settings_file()}  (theme and the last form values)\n")
+    text.append(f"{settings or settings_file()}  (theme and the last form values)\n")
     text.append("log      ", style="bold")
     text.append(f"{log}\n" if log is not None else
                 f"not written by this process (the command line writes {paths.log_file()})\n")
@@ -172,12 +172,13 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = Path(__file__).with_name("help.tcss")
 
     def __init__(self, keymap: Mapping[str, str], keymap_path: str, is_lab: bool, *,
-                 log: Path | None = None) -> None:
+                 log: Path | None = None, settings: Path | None = None) -> None:
         super().__init__()
         self.keymap = dict(keymap)
         self.keymap_path = keymap_path
         self.is_lab = is_lab
         self.log_file = log if log is not None else log_path()
+        self.settings_path = settings
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
@@ -195,7 +196,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Text("What the columns mean", style="bold"), classes="help-heading")
                 yield Static(glossary(), id="help-glossary")
                 yield Static(Text("Files", style="bold"), classes="help-heading")
-                yield Static(files_text(self.keymap_path, self.log_file), id="help-files")
+                yield Static(files_text(self.keymap_path, self.log_file, self.settings_path), id="help-files")
             yield Static("escape closes · ↑↓ pgup pgdn scroll", id="help-foot", markup=False)
 
     def on_mount(self) -> None:

@@ -346,6 +346,12 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
     def value_changed(self, name: str) -> None:
         """A field changed (before the form is checked again): e.g. let a default follow it."""
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # the field's explanation (or its error) is under it: keep that line in view too
+        widget_id = event.widget.id or ""
+        if widget_id.startswith("f-"):
+            self.query_one(f"#h-{widget_id.removeprefix('f-')}").scroll_visible(animate=False)
+
     # ---- keys --------------------------------------------------------------------------------
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
