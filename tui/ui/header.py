@@ -50,6 +50,7 @@ class StatusHeader(Static):
         self.update(Content.assemble(
             ("kafka-explorer ", "bold"),
             f"· {conn.label} ({conn.bootstrap}) · ",
+            (f"namespace {conn.namespace} · ", "bold") if conn.namespace else "",
             (f"● {level}", f"bold {colour}" if colour else "bold"),
             f" {sentence}",
             f" · producers {len(snapshot.producers.active)} active",
