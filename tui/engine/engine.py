@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 _STOP = object()
 OUTSIDE_FAULT_GRACE_S = 30.0
 """A broker that goes down within this long after this engine broke it is our fault, not an outside one."""
-_EVIDENCE_KINDS = ("partition.leader-changed", "partition.offline", "partition.online", "broker.down")
+_EVIDENCE_KINDS = ("partition.leader-changed", "partition.offline", "partition.online", "broker.down",
+                   "group.offsets-reset")
 
 
 class Engine:
@@ -217,6 +218,12 @@ class Engine:
     def _take_evidence(self) -> None:
         for event in self._evidence.drain():
             data = event.data
+            if event.kind == "group.offsets-reset":
+                for row in data.get("partitions", ()):
+                    topic, partition, _old, new = row
+                    self._record.add_reset(event.ts, str(data.get("group")), str(topic), int(partition),
+                                           int(new), f"to {data.get('to')}")
+                continue
             if event.kind == "broker.down":
                 node = int(data.get("broker", -1))
                 if node >= 0 and not self._record.recent_fault(node, OUTSIDE_FAULT_GRACE_S):
@@ -348,6 +355,7 @@ class Engine:
         from tui.engine.checker import check
 
         with self._judging:
+            self._take_evidence()  # what happened up to now, even if the command thread is busy
             self._bus.publish("verdict.started", "engine",
                               "Re-reading every partition to judge each record")
             try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from tui.engine.commands import RunScope
@@ -20,6 +20,7 @@ from tui.engine.consumer.drain import drain, final_commits
 from tui.engine.history import (
     AuditLog,
     ConsumerEvent,
+    ConsumerEventKind,
     Fault,
     History,
     LeaderChange,
@@ -45,6 +46,7 @@ class RunRecord:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._leaders: list[LeaderChange] = []
+        self._resets: list[ConsumerEvent] = []
 
     def add_fault(self, fault: Fault) -> None:
         with self._lock:
@@ -53,6 +55,17 @@ class RunRecord:
     def add_leader_change(self, change: LeaderChange) -> None:
         with self._lock:
             self._leaders.append(change)
+
+    def add_reset(self, ts: float, group: str, topic: str, partition: int, offset: int,
+                  detail: str) -> None:
+        """An admin reset of a group's committed offset (as a consumption-log event no member made)."""
+        with self._lock:
+            self._resets.append(ConsumerEvent(0, ts, "", 0, group, topic, ConsumerEventKind.RESET,
+                                              partition=partition, offset=offset, detail=detail))
+
+    def resets(self, since: float | None = None) -> tuple[ConsumerEvent, ...]:
+        with self._lock:
+            return tuple(r for r in self._resets if since is None or r.ts >= since)
 
     def faults(self, since: float | None = None) -> tuple[Fault, ...]:
         with self._lock:
@@ -123,6 +136,8 @@ def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60
     min_insync, unclean = topic_guarantees(conf, all_topics, timeout=min(10.0, max(
         2.0, deadline - time.monotonic())))
     audited = set(all_topics)
+    consumption = _with_resets(consumption, [r for r in src.record.resets(scope.since)
+                                             if r.group in groups or scope.has_group(r.group)])
     transactions = () if members is None else tuple(
         t for t in members.transactions.transactions()
         if scope.has_member(t.member) and scope.has_group(t.group))
@@ -133,6 +148,16 @@ def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60
                    leader_changes=tuple(c for c in src.record.leader_changes(scope.since)
                                         if c.topic in audited),
                    min_insync=min_insync, transactions=transactions)
+
+
+def _with_resets(events: tuple[ConsumerEvent, ...], resets: list[ConsumerEvent]
+                 ) -> tuple[ConsumerEvent, ...]:
+    """The consumption log with admin resets placed where they happened (by time: a reset runs only
+    while the group has no active member, so nothing of the group interleaves with it)."""
+    if not resets:
+        return events
+    merged = sorted([*events, *resets], key=lambda e: (e.ts, e.seq))
+    return tuple(replace(e, seq=i) for i, e in enumerate(merged))
 
 
 def _produced(producers: Producers | None, scope: RunScope

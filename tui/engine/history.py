@@ -124,6 +124,10 @@ class ConsumerEventKind(str, Enum):
     ACK = "ack"
     """Share groups: the member acknowledged one record (ACCEPT / RELEASE / REJECT)."""
     ACK_COMMIT = "ack-commit"
+    RESET = "reset"
+    """An admin reset set the group's committed offset of one partition (``offset`` = the new committed
+    offset, ``detail`` = how, e.g. "to earliest"); no member made it. Gathered from the engine's record,
+    not from a member."""
     """Share groups: the broker's answer to a batch of acknowledgements (commit or its callback)."""
 
 

@@ -167,9 +167,15 @@ def _run(scenario: Scenario, connection: Connection, args: argparse.Namespace) -
 def _print_result(outcome: RunOutcome) -> None:
     say("")
     if outcome.verdict is not None:
-        say("verdict")
-        for kind, count in outcome.verdict.counts.items():
-            say(f"  {kind:<20} {count:>8}")
+        headline = outcome.verdict.raw.get("headline")
+        say(f"verdict: {headline}" if headline else "verdict")
+        violations = outcome.verdict.raw.get("violations")
+        found = {k: v for k, v in outcome.verdict.counts.items() if v}
+        for kind, count in found.items():
+            bad = violations.get(kind, 0) if isinstance(violations, dict) else 0
+            say(f"  {kind:<20} {count:>8}" + (f"  ({bad} violation{'s' if bad != 1 else ''})" if bad else ""))
+        if not found:
+            say("  no findings")
     if outcome.metrics is not None and outcome.metrics.errors:
         say("producer errors")
         for name, count in sorted(outcome.metrics.errors.items()):

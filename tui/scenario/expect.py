@@ -16,6 +16,7 @@ ANOMALY_KINDS: tuple[str, ...] = names(AnomalyKind)
 """The checker's anomaly kinds (the vocabulary's), each a subject an ``expect:`` can count."""
 # numbers measured by the runner itself (producer ledgers, consumption log)
 RUN_METRICS: dict[str, str] = {
+    "violations": "records (units) the verdict judged violations, every kind together",
     "produced": "records handed to produce()",
     "acked": "records acknowledged by the cluster (with or without an offset)",
     "failed-definite": "records that definitely were not written",

@@ -507,6 +507,9 @@ def measure(subject: str, verdict: VerdictFacts, metrics: RunMetrics,
     """The number an expectation subject names, from the verdict and the run's own metrics."""
     if subject in ANOMALY_KINDS:
         return float(verdict.counts.get(subject, 0))
+    if subject == "violations":
+        found = verdict.raw.get("violations")
+        return float(sum(found.values())) if isinstance(found, dict) else 0.0
     if subject.startswith("errors."):
         return float(metrics.errors.get(subject.removeprefix("errors."), 0))
     if subject == "produced":

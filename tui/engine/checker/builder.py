@@ -311,6 +311,14 @@ class HistoryBuilder:
         self._members[member].strategy = strategy
         self._event(member, K.STRATEGY, detail=strategy)
 
+    def reset_offsets(self, group: str, offsets: Mapping[int, int], detail: str = "to earliest",
+                      topic: str | None = None) -> None:
+        """An admin reset of the group's committed offsets (no member makes it)."""
+        for p, off in sorted(offsets.items()):
+            self._events.append(ConsumerEvent(
+                seq=len(self._events), ts=self.tick(), member="", incarnation=0, group=group,
+                topic=topic or self.topic, kind=K.RESET, partition=p, offset=off, detail=detail))
+
     def final_commit(self, group: str, offsets: Mapping[int, int | None], topic: str | None = None) -> None:
         for p, off in offsets.items():
             self._finals.append(GroupCommit(group=group, topic=topic or self.topic, partition=p, offset=off))

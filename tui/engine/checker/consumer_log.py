@@ -35,6 +35,8 @@ MemberKey = tuple[str, int]
 """(member, incarnation)"""
 ENDINGS = frozenset({K.CRASH, K.KICKED, K.LEAVE, K.REVOKE, K.LOST})
 LAZY_COMMIT_MODES = frozenset({"async", "auto", "store"})
+RESET_MODE = "reset"
+"""The ``mode`` of the pseudo-commit an admin offset reset adds to a partition's commit list."""
 _MISSING = object()
 _SEQ = attrgetter("seq")
 
@@ -139,6 +141,8 @@ class ConsumptionLog:
     failed_commits: dict[MemberKey, list[int]] = field(default_factory=dict)
     endings: dict[MemberKey, list[int]] = field(default_factory=dict)
     seeks: dict[MemberKey, list[int]] = field(default_factory=dict)
+    resets: dict[GTP, list[int]] = field(default_factory=dict)
+    """Admin resets of a group's committed offset (group reset, a scenario's reset-offsets step)."""
     odd_deliveries: list[int] = field(default_factory=list)
     """Deliveries whose (partition, offset) holds something else in the final re-read."""
     anomalies: list[Anomaly] = field(default_factory=list)
@@ -340,6 +344,13 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
         for tp in dropped:
             st.assigned.discard(tp)
             st.epochs.pop(tp, None)
+        return
+    if kind is K.RESET:
+        if ev.partition is not None and ev.offset is not None and ev.offset >= 0:
+            gtp = (ev.group, t, ev.partition)
+            log.resets.setdefault(gtp, []).append(idx)
+            log.commits.setdefault(gtp, []).append(
+                Commit(idx, ev.offset, "", 0, RESET_MODE, None))
         return
     if kind is K.SEEK:
         if ev.partition is None or ev.offset is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from tui.engine.checker.consumer_log import GTP, Commit, ConsumptionLog, MemberKey, Redelivery
+from tui.engine.checker.consumer_log import GTP, RESET_MODE, Commit, ConsumptionLog, MemberKey, Redelivery
 from tui.engine.checker.text import offsets_phrase, plural, where
 from tui.engine.checker.verdict import EXPECTED, PROCESSED_TWICE, REDELIVERED, VIOLATION, Anomaly
 from tui.engine.history import ConsumerEventKind
@@ -109,6 +109,12 @@ def _cause(log: ConsumptionLog, rd: Redelivery) -> tuple[int | None, str]:
     seek = _seek_between(log, cmk, rd.prev, rd.cur, topic, p)
     if seek is not None:
         return seek, f"member {cur.member} seeked partition {p} back to offset {events[seek].offset}"
+    reset = next((j for j in reversed(log.resets.get(rd.gtp, ())) if rd.prev < j < rd.cur), None)
+    if reset is not None:
+        rev = events[reset]
+        how = f" ({rev.detail})" if rev.detail else ""
+        return reset, (f"group {rd.gtp[0]}'s committed offset of partition {p} was reset to {rev.offset}"
+                       f"{how} on purpose")
     end = ending(log, pmk, rd.prev, rd.cur, topic, p)
     if end is not None:
         done = log.last_processed.get((prev.member, prev.incarnation, topic, p))
@@ -150,7 +156,8 @@ def _episode_anomalies(log: ConsumptionLog, ep: _Episode) -> list[Anomaly]:
     prev, cur = events[ep.prev], events[ep.cur]
     group, topic, p = ep.gtp
     commit = _last_commit_before(log, ep.gtp, ep.cur)
-    committed = (f"the last successful commit before that was {commit.offset} (member {commit.member}, "
+    committed = ("the group resumed from there" if commit is not None and commit.mode == RESET_MODE else
+                 f"the last successful commit before that was {commit.offset} (member {commit.member}, "
                  f"{commit.mode or 'commit'})" if commit is not None else
                  f"group {group} had no successful commit of partition {p} before that")
     failures = [j for j in log.failed_commits.get((prev.member, prev.incarnation), []) if ep.prev < j < ep.cur]
@@ -238,6 +245,8 @@ def _twice_judgement(log: ConsumptionLog, ep: _Episode, strategy: str | None,
     """kafkatest consumer bounce: after a clean shutdown nothing may be consumed twice, because every
     strategy but ``never`` commits what it processed before leaving. Re-processing after a clean leave
     is then the member's own fault, unless its commit on the way out failed."""
+    if ep.cause_idx is not None and log.events[ep.cause_idx].kind is K.RESET:
+        return EXPECTED, "the group was rewound on purpose, so every record from there is processed again"
     left = ep.cause_idx is not None and log.events[ep.cause_idx].kind is K.LEAVE
     if not left:
         return EXPECTED, "at-least-once: processed, then redelivered before a commit covered it"

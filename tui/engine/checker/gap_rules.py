@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 
-from tui.engine.checker.consumer_log import GTP, GTPO, Commit, ConsumptionLog, FreshStart
+from tui.engine.checker.consumer_log import GTP, GTPO, RESET_MODE, Commit, ConsumptionLog, FreshStart
 from tui.engine.checker.consumer_rules import ending, ending_phrase
 from tui.engine.checker.dlt_rules import DltIndex
 from tui.engine.checker.index import Indexes, PartitionIndex
@@ -254,6 +254,11 @@ class _Partition:
                 return reset
         return None
 
+    def _reset_skip(self, cover: Commit, members: tuple[str, ...]) -> _Found:
+        """Records an admin reset moved the group past: skipped on purpose, not by a member."""
+        text = f" but never processed: {_reset_words(self.log, cover)}, which jumps over them."
+        return ((*self.gtp, "reset", cover.idx), SKIPPED, EXPECTED, "committed past by", text, members)
+
     def _skip_cause(self, o: int, didx: int | None, finder: _CoverFinder, upto: int) -> _Found:
         log = self.log
         group, topic, p = self.gtp
@@ -262,6 +267,8 @@ class _Partition:
             mk = (dev.member, dev.incarnation)
             end = ending(log, mk, didx, None, topic, p)
             cover = finder.find(didx, o)
+            if cover is not None and cover.mode == RESET_MODE:
+                return self._reset_skip(cover, (dev.member,))
             commit_text = _commit_words(cover, upto)
             # the committing member's strategy decides (a timer, close or revoke commit reports mode
             # "auto" under every strategy); without a recorded commit, the receiving member's
@@ -283,11 +290,19 @@ class _Partition:
             return key, SKIPPED, judgement, "committed past by", text, tuple(dict.fromkeys(
                 (dev.member, *((cover.member,) if cover is not None else ()))))
         cover = finder.find(-1, o)
+        if cover is not None and cover.mode == RESET_MODE:
+            return self._reset_skip(cover, ())
         text = (f" but never processed: no member of the group ever received them, yet "
                 f"{_commit_words(cover, upto)}; committing past undelivered records loses them for the group.")
         members = (cover.member,) if cover is not None else ()
         return ((*self.gtp, "undelivered", cover.idx if cover else None), SKIPPED, VIOLATION,
                 "committed past by", text, members)
+
+
+def _reset_words(log: ConsumptionLog, cover: Commit) -> str:
+    ev = log.events[cover.idx]
+    how = f" ({ev.detail})" if ev.detail else ""
+    return f"the group's committed offset was reset to {cover.offset}{how} on purpose"
 
 
 def _dead_letter_note(log: ConsumptionLog, key: GTPO) -> str:
