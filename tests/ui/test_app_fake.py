@@ -31,6 +31,13 @@ def make_app(engine: FakeEngine, **kwargs: object) -> ExplorerApp:
     return ExplorerApp(engine, pump_hz=20, **kwargs)  # type: ignore[arg-type]
 
 
+def cell(table: FastTable, key: str, column: str) -> str:
+    """The text of one cell, by row key and column name (columns move with the layout)."""
+    row = table.row(key)
+    assert row is not None, key
+    return str(row[table.columns.index(column)])
+
+
 async def wait_for(pilot, predicate, tries: int = 100) -> None:  # type: ignore[no-untyped-def]
     for _ in range(tries):
         if predicate():
@@ -83,7 +90,7 @@ async def test_create_topic_form_submits_spec_and_validates() -> None:
         app.query_one("#nodes", FastTable).focus()
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "TopicForm")
-        await pilot.press("end", *["backspace"] * 4, *"orders", "tab", "ctrl+a")
+        await pilot.press("ctrl+u", *"orders", "tab", "ctrl+a")  # the name proposed is free (demo-2 here)
         app.screen.query_one("#f-min_isr").value = "5"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         error = str(app.screen.query_one("#form-error").render())
@@ -165,7 +172,7 @@ async def test_verdict_key_computes_off_thread_and_renders() -> None:
         await wait_for(pilot, lambda: pane.verdict is not None)
         counts = app.query_one("#counts", FastTable)
         assert counts.row("skipped") is not None
-        assert str(counts.row("skipped")[2]) == "7"  # type: ignore[index]
+        assert cell(counts, "skipped", "count") == "7"
         anomalies = app.query_one("#anomalies", FastTable)
         assert anomalies.row_count == 2
         await pilot.click("#counts")  # mouse works on tables
@@ -223,21 +230,29 @@ async def test_palette_runs_a_pane_command_from_another_screen() -> None:
         assert engine.submitted == [CrashMember("m1")]
 
 
-async def test_explain_shows_a_record_timeline_escaped() -> None:
+async def test_explain_opens_a_modal_with_the_record_timeline_escaped() -> None:
+    """e opens the record's timeline where it is seen (a modal that takes focus, at any height);
+    n shows the next record of the same anomaly; escape closes."""
+    from tui.ui.panes.explain import ExplainScreen
+
     engine = FakeEngine([snapshot(1, with_verdict=True)])
     app = make_app(engine)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None)
         await pilot.press("4")
         app.query_one("#anomalies", FastTable).focus()
         await pilot.press("e")
-        detail = app.query_one("#detail")
-        await wait_for(pilot, lambda: "acked at demo[1]@120" in plain(detail))
-        text = plain(detail)
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        text = plain(app.screen.query_one("#explain-lines"))
+        assert "acked at demo[1]@120" in text
         assert "run1/p1/0/0" in text
         assert "\x1b" not in text
-        await pilot.press("e")  # the next record of the same anomaly
-        await wait_for(pilot, lambda: "run1/p1/0/1: sent" in plain(detail))
+        assert app.screen.query_one("#explain-body").has_focus
+        await pilot.press("n")  # the next record of the same anomaly
+        await wait_for(pilot, lambda: isinstance(app.screen, ExplainScreen)
+                       and "run1/p1/0/1: sent" in plain(app.screen.query_one("#explain-lines")))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ExplainScreen))
 
 
 def test_startup_screen_shows_progress_and_returns_outcome() -> None:
@@ -334,13 +349,13 @@ async def test_theme_switch_restyles_cells_and_widgets_without_a_manual_loop() -
         dark_banner = banner.styles.color
         nodes = app.query_one("#nodes", FastTable)
         dark = app.theme_variables["success"]
-        assert _style_of(nodes, "1", "process") == str(Style(color=dark))
+        assert _style_of(nodes, "1", "process") == Style(color=dark)
         await pilot.press("f2")
         await wait_for(pilot, lambda: app.theme != "kx-dark")
-        await wait_for(pilot, lambda: _style_of(nodes, "1", "process") != str(Style(color=dark)))
+        await wait_for(pilot, lambda: _style_of(nodes, "1", "process") != Style(color=dark))
         after = app.theme_variables["success"]
         assert after != dark
-        assert _style_of(nodes, "1", "process") == str(Style(color=after))
+        assert _style_of(nodes, "1", "process") == Style(color=after)
         assert banner.styles.color != dark_banner  # a state class: CSS restyled it
         assert header_level_colour(app) == after.lower()  # a $variable in the header's content
         await pilot.press("2")
@@ -361,13 +376,13 @@ async def test_cluster_highlights_come_from_the_watchers_events() -> None:
         engine.advance()
         app.apply_snapshot(engine.snapshot())
         await pilot.pause()
-        assert str(parts.row("demo\x000")[4]) == "1,3"  # type: ignore[index]
+        assert cell(parts, "demo\x000", "ISR") == "1,3"
         events = engine.subscription.drain()
         assert {e.kind for e in events} >= {"partition.isr-shrunk", "partition.leader-changed"}
         app.post_message(EventsArrived(events, 0))
-        await wait_for(pilot, lambda: "▼" in str(parts.row("demo\x000")[4]))  # type: ignore[index]
-        assert str(parts.row("demo\x001")[2]) == "3 ◆"  # type: ignore[index]
-        assert "▼" not in str(parts.row("demo\x002")[4])  # type: ignore[index]
+        await wait_for(pilot, lambda: "▼" in cell(parts, "demo\x000", "ISR"))
+        assert cell(parts, "demo\x001", "leader") == "3 ◆"
+        assert "▼" not in cell(parts, "demo\x002", "ISR")
 
 
 async def test_an_older_snapshot_is_ignored() -> None:

@@ -89,9 +89,11 @@ def test_registry_actions_exist_on_their_targets() -> None:
     from tui.ui.panes.produce import ProducePane
     from tui.ui.panes.timeline import TimelinePane
     from tui.ui.panes.verdict import VerdictPane
+    from tui.ui.scenarios_screen import ScenariosScreen
 
     targets = {"app": ExplorerApp, "cluster": ClusterPane, "produce": ProducePane,
-               "consumers": ConsumersPane, "verdict": VerdictPane, "timeline": TimelinePane}
+               "consumers": ConsumersPane, "verdict": VerdictPane, "timeline": TimelinePane,
+               "scenarios": ScenariosScreen}
     for command in COMMANDS:
         name = command.action.split("(")[0]
         assert hasattr(targets[command.scope], f"action_{name}"), command.id
@@ -132,6 +134,7 @@ def test_styles_live_in_tcss_files_next_to_the_code() -> None:
     from tui.ui.forms.base import FormScreen
     from tui.ui.forms.member import StrategyPicker
     from tui.ui.help import HelpScreen
+    from tui.ui.panes.explain import ExplainScreen
     from tui.ui.scenarios_screen import ScenariosScreen
     from tui.ui.startup import StartupApp
 
@@ -143,7 +146,8 @@ def test_styles_live_in_tcss_files_next_to_the_code() -> None:
                 inline.append(f"{path.name}:{node.lineno}")
     assert inline == []
     variables = App().get_css_variables()
-    for owner in (ExplorerApp, FormScreen, StrategyPicker, HelpScreen, ScenariosScreen, StartupApp):
+    for owner in (ExplorerApp, FormScreen, StrategyPicker, HelpScreen, ScenariosScreen, StartupApp,
+                  ExplainScreen):
         paths = owner.CSS_PATH if isinstance(owner.CSS_PATH, list) else [owner.CSS_PATH]
         for css in paths:
             assert isinstance(css, Path), css
@@ -152,3 +156,110 @@ def test_styles_live_in_tcss_files_next_to_the_code() -> None:
             sheet = Stylesheet(variables=variables)
             sheet.read(css)
             sheet.parse()
+
+
+def test_offsets_that_are_not_offsets_render_as_a_dash() -> None:
+    assert fmt.offset(-1001) == fmt.UNKNOWN == "–"
+    assert fmt.offset(-1) == "–"
+    assert fmt.offset(None) == "–"
+    assert fmt.offset(0) == "0"
+    assert fmt.offset(15_330) == "15,330"
+    assert fmt.ago(12.2) == "12 s"
+    assert fmt.ago(180) == "3 min"
+
+
+def test_fit_keeps_key_columns_and_hides_the_rightmost_first() -> None:
+    from tui.ui.fast_table import Column, fit
+
+    specs = (Column("name", cut=False, drop=False), Column("count", 6), Column("error", cut=False),
+             Column("text", 10, flex=True), Column("settings", 8))
+    natural = [6, 6, 21, 60, 30]
+    wide = fit(specs, natural, 200)
+    assert wide.shown == (0, 1, 2, 3, 4)
+    assert wide.hidden == 0
+    assert wide.widths[3] == 60
+    narrow = fit(specs, natural, 60)
+    assert narrow.shown[:3] == (0, 1, 2)  # the error name is never cut: others give way
+    assert narrow.widths[2] == 21
+    assert sum(narrow.widths) + narrow.gap * (len(narrow.shown) - 1) <= 60
+    tiny = fit(specs, natural, 36)
+    assert tiny.shown == (0, 1, 2)
+    assert tiny.hidden == 2
+
+
+async def test_fast_table_builds_cells_only_for_visible_rows() -> None:
+    """30,000 rows: a refresh asks for the cells of the rows on screen, not of every row; the
+    filter matches names before any cell is built; the cursor follows its key."""
+    from textual.app import App, ComposeResult
+
+    from tui.ui.fast_table import FastTable, LazyRows
+
+    built: list[int] = []
+
+    def cells(i: int) -> tuple[str, ...]:
+        built.append(i)
+        return (f"t{i % 10}", str(i))
+
+    class TableApp(App[None]):
+        CSS_PATH = [REPO / "tui" / "ui" / "fast_table.tcss"]
+
+        def compose(self) -> ComposeResult:
+            yield FastTable(["topic", "p"], id="t")
+
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(FastTable)
+        items = list(range(30_000))
+        table.set_rows(LazyRows(items, str, cells, name=lambda i: f"t{i % 10}"))
+        await pilot.pause()
+        assert 0 < len(set(built)) <= table.size.height
+        table.move_cursor(5)
+        built.clear()
+        table.set_rows(LazyRows(items, str, cells, name=lambda i: f"t{i % 10}"))  # a refresh
+        await pilot.pause()
+        assert len(set(built)) <= table.size.height
+        built.clear()
+        table.set_filter("^t3$")
+        await pilot.pause()
+        assert table.row_count == 3_000
+        assert table.total == 30_000
+        assert len(set(built)) <= table.size.height
+        assert all(i % 10 == 3 for i in built)
+        table.set_filter("[unclosed")  # not a regex: matched as plain text, said once
+        assert table.filter_problem is not None
+        assert table.row_count == 0
+        table.set_filter("")
+        assert table.row_count == 30_000
+        assert table.selected_key() == "5"  # the cursor stayed on its row through the filters
+
+
+def test_pump_posts_only_when_what_is_shown_moved() -> None:
+    from tests.ui.fakes import FakeEngine, snapshot
+    from tui.ui.bridge import SnapshotPump, SnapshotUpdated, same
+
+    assert same((1, "a"), (1, "a"))
+    assert not same(None, (1,))
+    assert not same((1,), (1, 2))
+    first = snapshot(1)
+    engine = FakeEngine([first, snapshot(2, runners=first.producers.runners,
+                                         members=first.consumers.members)])
+
+    class Target:
+        posted: list[object] = []
+
+        def post_message(self, message: object) -> bool:
+            self.posted.append(message)
+            return True
+
+    target = Target()
+    pump = SnapshotPump(engine, target)  # type: ignore[arg-type]
+    pump.set_selector(lambda s: (s.producers.runners,))
+    pump.pull_once()
+    assert len(target.posted) == 1
+    assert isinstance(target.posted[0], SnapshotUpdated)
+    engine.advance()  # seq 2: the cluster changed, the producers' views are the same objects
+    pump.pull_once()
+    assert len(target.posted) == 1
+    pump.set_selector(lambda s: (s.cluster,))  # another screen: it gets the newest at once
+    pump.pull_once()
+    assert len(target.posted) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tui.engine.checker.verdict import Verdict
-from tui.engine.consumer.views import ConsumersView
+from tui.engine.consumer.views import ConsumersView, MemberView
 from tui.engine.jsonview import JsonView
 from tui.engine.producer.views import ProducersView
 from tui.engine.watcher.views import ClusterView
@@ -69,3 +69,31 @@ class Snapshot(JsonView):
     def lab_down(self) -> tuple[int, ...]:
         """Lab nodes whose process is not running (dead, stopped or paused)."""
         return tuple(n.node_id for n in self.lab if not n.running)
+
+    def node_state(self, node_id: int) -> str:
+        """A lab node's state as a person reads it: the process table's state, except ``starting``
+        while the process runs but its broker has not registered yet (a node just started or
+        restarted is not 'dead', and not yet a broker)."""
+        node = next((n for n in self.lab if n.node_id == node_id), None)
+        if node is None:
+            return "-"
+        if node.state != "running" or self.cluster is None:
+            return node.state
+        broker = self.cluster.broker(node_id)
+        if self.cluster.brokers_answering and (broker is None or broker.state == "fenced-or-missing"):
+            return "starting"
+        return node.state
+
+    def held_by_gone_member(self, member: MemberView) -> tuple[tuple[str, int], ...]:
+        """Partitions the group coordinator still gives to ``member`` after its process ended
+        (crashed): the coordinator reassigns them only when the session times out. Empty for a
+        live member, or when the watcher does not see the member in its group."""
+        if member.active or member.member_id is None or self.cluster is None:
+            return ()
+        group = self.cluster.group(member.group)
+        if group is None:
+            return ()
+        for seen in group.members:
+            if seen.member_id == member.member_id:
+                return seen.assignment
+        return ()

@@ -1,30 +1,38 @@
 """ExplorerApp: the kafka-explorer TUI. It renders pulled snapshots and submits commands; it never
 touches Kafka (the engine does, on its own threads).
 
-Data flow: a :class:`~tui.ui.bridge.SnapshotPump` thread posts ``SnapshotUpdated`` (only when the
-snapshot's ``seq`` moved, older ones replaced) and ``EventsArrived``; the app keeps the snapshot in a
-reactive whose watcher renders the header and the visible pane. Panes ask for things with messages
+Data flow: a :class:`~tui.ui.bridge.SnapshotPump` thread posts ``SnapshotUpdated`` (only when what
+the header or the visible pane shows moved, older ones replaced) and ``EventsArrived``; the app keeps
+the snapshot in a reactive whose watcher renders the header and the visible pane. The pump pulls at
+the rate the visible pane asks for (``Pane.PUMP_HZ``). Panes ask for things with messages
 (``CommandRequested``, ``FormWanted``); a command's future comes back as ``CommandFinished`` via a
 done-callback, so the UI thread never waits on Kafka.
+
+Layout follows the window: the screen gets breakpoint classes (``-narrow`` below 100 columns,
+``-short`` below 32 rows...) that the panes' stylesheets use, and every table fits its columns to
+its width. ``/`` on any table opens one filter bar at the bottom for that table.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.reactive import var
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from tui import paths
 from tui.engine import Snapshot
 from tui.ui.bridge import EventsArrived, SnapshotPump, SnapshotUpdated
 from tui.ui.fast_table import FastTable
-from tui.ui.header import StatusHeader
+from tui.ui.header import StatusHeader, header_key
 from tui.ui.help import HelpScreen
 from tui.ui.messages import (
     CommandFinished,
@@ -32,6 +40,7 @@ from tui.ui.messages import (
     FormWanted,
     PaletteCommandChosen,
     Request,
+    ScenariosWanted,
     ThemeChosen,
     error_sentence,
 )
@@ -40,6 +49,7 @@ from tui.ui.panes.base import Pane
 from tui.ui.panes.cluster import ClusterPane
 from tui.ui.panes.consumers import ConsumersPane
 from tui.ui.panes.produce import ProducePane
+from tui.ui.panes.scenarios_tab import ScenariosTab
 from tui.ui.panes.timeline import TimelinePane
 from tui.ui.panes.verdict import VerdictPane
 from tui.ui.port import EnginePort
@@ -54,14 +64,37 @@ NOTIFY_KINDS_SKIPPED = ("command.failed",)
 """Error events that already reach the user through their command's future."""
 
 
+class TableFilter(Input):
+    """The filter bar of the table that asked for it (``/``): typing filters at once, enter keeps
+    the filter, escape clears it; either way the table gets the focus back."""
+
+    BINDINGS = [Binding("escape", "clear", "Clear filter", show=False)]
+    target: FastTable | None = None
+
+    def action_clear(self) -> None:
+        self.value = ""
+        if self.target is not None:
+            self.target.set_filter("")
+        self.close(keep=False)
+
+    def close(self, keep: bool) -> None:
+        self.remove_class("-open")
+        if self.target is not None:
+            self.target.focus()
+
+
 class ExplorerApp(App[int]):
     """The explorer. ``engine`` is anything satisfying :class:`~tui.ui.port.EnginePort`."""
 
     TITLE = "kafka-explorer"
-    COMMANDS = App.COMMANDS | {ExplorerCommands}
+    COMMANDS = {ExplorerCommands}  # only the explorer's commands and themes (tui/ui/palette.py)
     BINDINGS = bindings_for("app")
     # absolute paths: a subclass elsewhere (bench/bench_ui.py) must find them too
     CSS_PATH = [HERE / "app.tcss", HERE / "fast_table.tcss", HERE / "panes" / "panes.tcss"]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
+    """Screen classes by width: 80 columns is -narrow, 120 -medium, 160 -wide (panes.tcss)."""
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    """Screen classes by height: 24 rows is -short, 40 and 48 are -tall."""
 
     snapshot: var[Snapshot | None] = var(None)
     """The newest snapshot shown (an older one is ignored, P11); setting it renders."""
@@ -88,6 +121,13 @@ class ExplorerApp(App[int]):
         self._render_failed = False
         self._start_run = start_run
         """``start_run(scenario, on_progress)`` for the Scenarios screen (built by the launcher)."""
+        self._last_tab = "cluster"
+        """The live screen shown last (the Scenarios tab returns to it)."""
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # no sliding tab underline or smooth scrolling: each animation frame repaints the
+            # screen, and a live view on a small machine needs those cycles (set
+            # TEXTUAL_ANIMATIONS=full to have them back)
+            self.animation_level = "none"
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -95,13 +135,15 @@ class ExplorerApp(App[int]):
         yield StatusHeader("kafka-explorer · connecting…", id="status")
         panes: dict[str, Pane] = {"cluster": ClusterPane(), "produce": ProducePane(),
                                   "consumers": ConsumersPane(), "verdict": VerdictPane(),
-                                  "timeline": TimelinePane()}
+                                  "timeline": TimelinePane(), "scenarios": ScenariosTab()}
         with TabbedContent(initial="tab-cluster", id="tabs"):
-            for pane_id, title in SCREENS:
+            for pane_id, title in (*SCREENS, ("scenarios", "Scenarios")):
                 key = next(c.key for c in COMMANDS if c.id == f"screen.{pane_id}")
                 with TabPane(f"{self.keymap.get(f'screen.{pane_id}', key)} {title}",
                              id=f"tab-{pane_id}"):
                     yield panes[pane_id]
+        yield TableFilter(placeholder="filter rows: a name or a regular expression "
+                          "(enter: keep · escape: clear)", id="table-filter")
         yield Footer()
 
     @property
@@ -137,7 +179,19 @@ class ExplorerApp(App[int]):
         for problem in [*self.themes.problems, *self.settings.problems, *self._keymap_problems]:
             self.notify(problem, severity="warning", timeout=8)
         if self.pump is not None:
+            self._pump_for(self.active_pane())
             self.pump.start()
+
+    def _pump_for(self, pane: Pane | None) -> None:
+        """Pull at the rate ``pane`` needs, and post only when what it or the header shows moved."""
+        if self.pump is None:
+            return
+        if pane is None:
+            self.pump.set_selector(None)
+            return
+        data_key = pane.data_key
+        self.pump.set_rate(pane.PUMP_HZ)
+        self.pump.set_selector(lambda snapshot: (*header_key(snapshot), *data_key(snapshot)))
 
     def on_unmount(self) -> None:
         if self.pump is not None:
@@ -180,6 +234,9 @@ class ExplorerApp(App[int]):
             self._explorer_ready = True
             if pane is not None:
                 pane.on_explorer_ready()
+            # what exists now (modules, widgets, the engine's set-up) lives as long as the app:
+            # keep it out of the full collections that otherwise pause a key press for ~0.1 s
+            gc.freeze()
 
     def on_events_arrived(self, message: EventsArrived) -> None:
         self.query_one(TimelinePane).add_events(message.events, message.dropped)
@@ -191,11 +248,44 @@ class ExplorerApp(App[int]):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = self.active_pane()
+        if isinstance(pane, ScenariosTab):
+            # the tab is a door: open the Scenarios screen, and come back to the live screen
+            event.tabbed_content.active = f"tab-{self._last_tab}"
+            self.action_scenarios()
+            return
+        if pane is not None:
+            self._last_tab = pane.id or "cluster"
+            self._pump_for(pane)
         if pane is not None and self.snapshot is not None:
             pane.show(self.snapshot)
             focused = self.focused
             if focused is None or pane not in focused.ancestors:
                 pane.on_explorer_ready()  # focus the pane's main table so its keys work
+
+    def on_scenarios_wanted(self, message: ScenariosWanted) -> None:
+        self.action_scenarios()
+
+    # ---- the filter bar ----------------------------------------------------------------------
+
+    def on_fast_table_filter_wanted(self, message: FastTable.FilterWanted) -> None:
+        bar = self.query_one(TableFilter)
+        bar.target = message.table
+        bar.value = message.table.filter_text
+        bar.add_class("-open")
+        bar.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, TableFilter) and event.input.target is not None:
+            event.stop()
+            table = event.input.target
+            table.set_filter(event.value)
+            if table.filter_problem:
+                self.notify(table.filter_problem, severity="warning", timeout=3)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, TableFilter):
+            event.stop()
+            event.input.close(keep=True)
 
     @on(FastTable.Highlighted, "#topics")
     def _topic_highlighted(self, event: FastTable.Highlighted) -> None:

@@ -46,6 +46,29 @@ def num(value: object) -> str:
     return str(value)
 
 
+UNKNOWN = "–"
+"""What an unknown or invalid figure shows (an en dash: never a number that is not one)."""
+
+
+def offset(value: int | None) -> str:
+    """A Kafka offset; negative ones (librdkafka's -1001 'invalid', -1 'end') are not offsets."""
+    if value is None or value < 0:
+        return UNKNOWN
+    return f"{value:,}"
+
+
+def ago(seconds: float | None) -> str:
+    """A short age: '12 s', '3 min', '2 h' (for "stale 12 s", "no answer for 3 min")."""
+    if seconds is None:
+        return "?"
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h"
+
+
 def rate(value: object) -> str:
     if value is None:
         return "-"

@@ -81,3 +81,7 @@ def error_sentence(exc: BaseException) -> str:
     """One sentence for a failed command (ValueError texts are already written for users)."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+class ScenariosWanted(Message):
+    """The Scenarios tab (or its key) wants the Scenarios screen."""

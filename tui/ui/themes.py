@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from textual.color import Color
 from textual.theme import Theme
 
 from tui import paths, yamldoc
@@ -101,3 +102,79 @@ def load_themes(dirs: list[Path] | None = None) -> ThemeSet:
                 continue
             found.themes[theme.name] = theme
     return found
+
+
+# ---- contrast (WCAG 2.x) -------------------------------------------------------------------------
+
+AA_TEXT = 4.5
+"""WCAG AA minimum contrast for normal text."""
+
+CURSOR_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("selected row (table focused)", "block-cursor-foreground", "block-cursor-background"),
+    ("selected row (table not focused)", "block-cursor-blurred-foreground",
+     "block-cursor-blurred-background"),
+)
+"""(what, foreground variable, background variable) of the selected row in a FastTable (its
+stylesheet uses these variables, and the row's own cell colours give way to them)."""
+
+TEXT_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("table text", "foreground", "surface"),
+    ("table text, zebra row", "foreground", "surface-lighten-1"),
+    ("error cell", "error", "surface"),
+    ("warning cell", "warning", "surface"),
+    ("success cell", "success", "surface"),
+)
+"""Other text the tables show, for the report (cell colours come from these theme colours)."""
+
+
+def theme_variables(theme: Theme) -> dict[str, str]:
+    """The CSS variables ``theme`` gives an app (as :meth:`textual.app.App.get_css_variables`)."""
+    return {**theme.to_color_system().generate(), **theme.variables}
+
+
+def resolve_colour(value: str, over: Color | None = None) -> Color:
+    """A CSS colour value (``#RRGGBB``, a name, ``auto 87%``, ``#RRGGBB 30%``) as the opaque colour
+    seen over ``over`` (``auto`` is Textual's contrasting text colour for ``over``)."""
+    parts = value.split()
+    alpha = 1.0
+    if len(parts) == 2 and parts[1].endswith("%"):
+        alpha = float(parts[1][:-1]) / 100.0
+    base = over or Color(0, 0, 0)
+    if parts[0] == "auto":
+        colour = base.get_contrast_text(alpha)
+    else:
+        colour = Color.parse(parts[0])
+        colour = colour.with_alpha(colour.a * alpha)
+    return base + colour if colour.a < 1.0 else colour
+
+
+def relative_luminance(colour: Color) -> float:
+    """WCAG relative luminance of an sRGB colour (0 black .. 1 white)."""
+
+    def channel(value: int) -> float:
+        c = value / 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = colour.rgb
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_ratio(first: Color, second: Color) -> float:
+    """WCAG contrast ratio (1 .. 21) of two opaque colours."""
+    a, b = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def pair_contrast(variables: dict[str, str], fg_name: str, bg_name: str) -> float:
+    """Contrast of variable ``fg_name`` over ``bg_name`` (the background over the theme's
+    surface when it is translucent)."""
+    surface = resolve_colour(variables.get("surface", "#000000"),
+                             resolve_colour(variables.get("background", "#000000")))
+    background = resolve_colour(variables[bg_name], surface)
+    return contrast_ratio(resolve_colour(variables[fg_name], background), background)
+
+
+def contrast_report(theme: Theme) -> list[tuple[str, float]]:
+    """(what, ratio) for the selected row and the tables' text in ``theme``."""
+    variables = theme_variables(theme)
+    return [(what, pair_contrast(variables, fg, bg)) for what, fg, bg in CURSOR_PAIRS + TEXT_PAIRS]

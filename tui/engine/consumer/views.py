@@ -91,6 +91,12 @@ class MemberView(JsonView):
         crashed or stopped one is gone)."""
         return self.state in _ACTIVE_STATES
 
+    @property
+    def crashed(self) -> bool:
+        """Its process ended without leaving the group (the coordinator learns it only when the
+        session times out)."""
+        return self.state == MemberState.CRASHED
+
 
 @dataclass(frozen=True)
 class ConsumersView(JsonView):

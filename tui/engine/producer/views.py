@@ -110,6 +110,12 @@ class RunnerView(JsonView):
     def active(self) -> bool:
         return self.state in ("starting", "running", "draining", "stopping")
 
+    @property
+    def acknowledged(self) -> bool:
+        """Brokers acknowledge this producer's records (acks=1 or all). With acks=0 a delivery
+        report only says librdkafka sent the record: no offset, no acknowledgement, no ack latency."""
+        return self.acks != "0"
+
 
 @dataclass(frozen=True)
 class ProducersView(JsonView):

@@ -1,6 +1,12 @@
 """Consumers screen: group members (strategy switchable live; add / remove / crash / restart), the
 assignment map (member × partition, moves highlighted), offsets per partition with lag sparklines,
-and the selected member's latest deliveries (untrusted bytes escaped and capped)."""
+and the selected member's latest deliveries (untrusted bytes escaped and capped).
+
+A crashed member does not leave its group: the coordinator keeps its partitions until the session
+times out, and only then reassigns them. That gap is shown, not hidden: the member's row, the map
+(``×``) and the offsets table say the partitions are "owned by a dead member until the session
+times out" for as long as the watcher sees the coordinator say so.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from tui.engine import (
-    AddMember,
     Command,
     CrashMember,
     GroupPartitionView,
@@ -28,49 +33,80 @@ from tui.engine import (
     SetStrategy,
     Snapshot,
 )
-from tui.ui.fast_table import FastTable
-from tui.ui.fmt import num, payload, short, sparkline
-from tui.ui.forms.member import MemberForm, MemberRequest, StrategyPicker
-from tui.ui.panes.base import Pane
+from tui.ui.fast_table import Column, FastTable, LazyRows
+from tui.ui.fmt import UNKNOWN, ago, num, offset, payload, short, sparkline
+from tui.ui.forms.factory import member_form
+from tui.ui.forms.member import StrategyPicker
+from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
 
 MOVE_SECONDS = 20.0
 """How long an assignment move stays highlighted."""
 MAP_COLUMNS = 32
 """Partitions shown in the assignment map (the offsets table lists every partition)."""
+HELD = "owned by a dead member until the session times out"
 
 OwnerKey = tuple[str, str, int]
 """(group, topic, partition)."""
 
+MEMBER_ACTIONS = (("member.add", "add"), ("member.remove", "remove"), ("member.crash", "crash"),
+                  ("member.restart", "restart"), ("member.strategy", "strategy"),
+                  ("member.pause", "pause"), ("member.resume", "resume"))
+
+MEMBER_COLUMNS = (
+    Column("member", cut=False, drop=False), Column("state", 8, cut=False),
+    Column("assigned", 8, cut=False), Column("delivered", right=True),
+    Column("processed", right=True), Column("redelivered", right=True),
+    Column("commits ok/failed", right=True), Column("last error", 10, flex=True),
+    Column("last commit", 12), Column("group", 8), Column("strategy", 8), Column("protocol", 8),
+    Column("inc", right=True), Column("assign #", right=True))
+OFFSET_COLUMNS = (
+    Column("topic", 8, flex=True, drop=False), Column("p", 3, right=True),
+    Column("member", 6, cut=False), Column("lag", 6, right=True),
+    Column("lag age", 7, right=True), Column("status", 7, cut=False),
+    Column("committed", 9, right=True), Column("position", 9, right=True),
+    Column("high wm", 9, right=True), Column("stale", 5, cut=False), Column("lag history", 16),
+    Column("group", 8))
+"""lag age: how old the oldest unconsumed record is; status: ok, lagging or stalled (Burrow's
+rules, from the watcher); stale: since when the row's offsets are a memory."""
+STATUS_COLOURS = {"lagging": "warning", "stalled": "error"}
+RECENT_COLUMNS = (Column("offset", 7, right=True), Column("p", 3, right=True),
+                  Column("topic", 8), Column("again"), Column("msg id", 12, cut=False),
+                  Column("key", 8), Column("value", 12, flex=True))
+
 
 class ConsumersPane(Pane):
     BINDINGS = bindings_for("consumers")
+    PUMP_HZ = 4.0
 
     def __init__(self) -> None:
         super().__init__(id="consumers")
         self._rows: tuple[MemberView, ...] = ()
+        self._held: dict[str, tuple[tuple[str, int], ...]] = {}
+        """Member name -> partitions the coordinator still gives it after it crashed."""
         self._owner: dict[OwnerKey, str] = {}
         self._moves: dict[tuple[str, str, int], tuple[str, float]] = {}
         """(member, topic, partition) -> ("in" | "out", when)."""
 
+    @staticmethod
+    def data_key(snapshot: Snapshot) -> DataKey:
+        return (snapshot.consumers, snapshot.cluster)
+
     def compose(self) -> ComposeResult:
-        yield Label("Members  (a add · d remove · c crash · r restart · s strategy · p/u pause/resume)",
-                    classes="title")
-        yield FastTable(["member", "group", "inc", "state", "strategy", "protocol", "gen", "assigned",
-                         "delivered", "processed", "redelivered", "commits ok/failed", "last commit",
-                         "last error"], id="members")
+        yield Label("Members", classes="title", id="members-title")
+        yield FastTable(MEMBER_COLUMNS, id="members")
+        yield Static("", id="member-hint")
         with Horizontal(id="consumers-middle"):
             with Vertical(id="map-box"):
-                yield Label("Assignment map  (+ moved in · − moved out, highlighted 20 s)",
-                            classes="title")
+                yield Label("Assignment map  + in · − out (20 s) · × held by a dead member",
+                            classes="title", id="map-title")
                 with VerticalScroll():
                     yield Static("", id="map")
             with Vertical(id="offsets-box"):
-                yield Label("Offsets per partition", classes="title")
-                yield FastTable(["group", "topic", "p", "member", "committed", "position", "high wm",
-                                 "lag", "lag history"], id="offsets")
+                yield Label("Offsets per partition", classes="title", id="offsets-title")
+                yield FastTable(OFFSET_COLUMNS, id="offsets")
         yield Label("Latest deliveries of the selected member", classes="title", id="recent-title")
-        yield FastTable(["topic", "p", "offset", "again", "msg id", "key", "value"], id="recent")
+        yield FastTable(RECENT_COLUMNS, id="recent")
 
     def on_mount(self) -> None:
         self.members_table = self.query_one("#members", FastTable)
@@ -80,29 +116,45 @@ class ConsumersPane(Pane):
     # ---- rendering ---------------------------------------------------------------------------
 
     def show(self, snapshot: Snapshot) -> None:
+        if not self.changed(snapshot):
+            return
         self.last = snapshot
         self._rows = snapshot.consumers.members
-        self.members_table.update([(m.name, self._member_cells(m)) for m in self._rows])
+        self._held = {m.name: held for m in self._rows
+                      if (held := snapshot.held_by_gone_member(m))}
+        self.members_table.set_rows(LazyRows(self._rows, lambda m: m.name, self._member_cells,
+                                             name=lambda m: f"{m.name} {m.group}"))
+        title = f"Members  {self.keys_hint(*MEMBER_ACTIONS)}"
+        if not self.fits(title, "members-title"):
+            title = f"Members  {self.keys_hint(*MEMBER_ACTIONS[:5])}"
+        self.query_one("#members-title", Label).update(title)
         self._track_moves()
         self._render_map()
         self._render_offsets(snapshot)
-        self._render_recent(self.selected())
+        self._render_selected(self.selected())
+
+    @staticmethod
+    def _parts(assignment: tuple[tuple[str, int], ...]) -> str:
+        multi = len({t for t, _ in assignment}) > 1
+        return ",".join(f"{t}:{p}" if multi else str(p) for t, p in assignment)
 
     def _member_cells(self, m: MemberView) -> tuple[RenderableType, ...]:
         state_colour = {"running": "success", "crashed": "error", "kicked": "error",
                         "paused": "warning", "joining": "warning"}.get(m.state)
         strategy = m.strategy + (f" → {m.pending_strategy}" if m.pending_strategy else "")
-        assigned = ",".join(f"{t}:{p}" if len({t for t, _ in m.assignment}) > 1 else str(p)
-                            for t, p in m.assignment) or "∅"
+        held = self._held.get(m.name)
+        if held:
+            assigned = Text(f"{self._parts(held)} (dead, held)", style=self.colour("warning"))
+        else:
+            assigned = Text(short(self._parts(m.assignment) or "∅", 24))
         commits = Text(f"{num(m.commits_ok)}/{num(m.commits_failed)}",
                        style=self.colour("error") if m.commits_failed else "")
-        return (m.name, Text(m.group), num(m.incarnation),
-                Text(m.state, style=self.colour(state_colour) if state_colour else ""),
-                Text(strategy), Text(m.protocol), num(m.generation), Text(short(assigned, 24)),
-                num(m.delivered), num(m.processed),
+        return (m.name, Text(m.state, style=self.colour(state_colour) if state_colour else ""),
+                assigned, num(m.delivered), num(m.processed),
                 Text(num(m.redelivered), style=self.colour("warning") if m.redelivered else ""),
-                commits, Text(short(m.last_commit or "", 40)),
-                Text(short(payload(m.last_error or "", 80), 40), style=self.colour("error")))
+                commits, Text(payload(m.last_error or "", 200), style=self.colour("error")),
+                Text(short(m.last_commit or "", 40)), Text(m.group), Text(strategy),
+                Text(m.protocol), num(m.incarnation), num(m.generation))
 
     def _track_moves(self) -> None:
         # who owns what is our own members' state (not the watcher's): a move is a change of owner
@@ -127,10 +179,12 @@ class ConsumersPane(Pane):
     def _render_map(self) -> None:
         parts = sorted({(t, p) for m in self._rows for t, p in m.assignment}
                        | {(t, p) for (_, t, p) in self._owner}
+                       | {tp for held in self._held.values() for tp in held}
                        | {(k[1], k[2]) for k in self._moves})[:MAP_COLUMNS]
         static = self.query_one("#map", Static)
         if not self._rows:
-            static.update(Text("No members yet: press a to add one."))
+            static.update(Text(f"No members yet: press {self.key('member.add')} to add one.",
+                               style=self.colour("accent")))
             return
         multi_topic = len({t for t, _ in parts}) > 1
         table = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
@@ -140,16 +194,20 @@ class ConsumersPane(Pane):
                              justify="center")
         moved_in = Style.combine([self.colour("success"), Style(bold=True, reverse=True)])
         moved_out = Style.combine([self.colour("error"), Style(bold=True)])
+        held_style = Style.combine([self.colour("warning"), Style(bold=True)])
         for m in self._rows:
             cells: list[RenderableType] = [Text(m.name, style="" if m.state == "running"
                                                 else self.colour("warning"))]
             owned = set(m.assignment)
+            held = set(self._held.get(m.name, ()))
             for topic, partition in parts:
                 move = self._moves.get((m.name, topic, partition))
                 if (topic, partition) in owned:
                     cells.append(Text("+" if move and move[0] == "in" else "●",
                                       style=moved_in if move and move[0] == "in" else
                                       self.colour("primary")))
+                elif (topic, partition) in held:
+                    cells.append(Text("×", style=held_style))
                 elif move and move[0] == "out":
                     cells.append(Text("−", style=moved_out))
                 else:
@@ -161,17 +219,37 @@ class ConsumersPane(Pane):
         cluster = snapshot.cluster
         ours = {m.group for m in self._rows}
         watched: dict[OwnerKey, GroupPartitionView] = {}
+        stale_groups: set[str] = set()
+        by_member_id = {m.member_id: m for m in self._rows if m.member_id}
         if cluster is not None:
             for g in cluster.groups:
                 if g.group_id in ours:
                     watched.update({(g.group_id, o.topic, o.partition): o for o in g.partitions})
+                    if g.stale:
+                        stale_groups.add(g.group_id)
         lag_series = cluster.series.group_partition_lag if cluster is not None else {}
         positions: dict[OwnerKey, MemberPartitionView] = {}
         for m in self._rows:
             for part in m.partitions:
                 positions[(m.group, part.topic, part.partition)] = part
-        rows = []
-        for key in sorted(set(positions) | set(watched)):
+        held_by = {(m.group, t, p): m.name for m in self._rows
+                   for t, p in self._held.get(m.name, ())}
+        age = None
+        now = cluster.refreshed_at if cluster is not None else snapshot.ts
+        if cluster is not None:
+            ages = [a for name in ("groups", "group-offsets")
+                    if (a := cluster.section_age(name, snapshot.ts)) is not None]
+            age = max(ages) if ages else None
+
+        def owner_cell(key: OwnerKey, seen: GroupPartitionView | None) -> Text:
+            if key in held_by:
+                return Text(f"{held_by[key]} (dead)", style=self.colour("warning"))
+            name = self._owner.get(key)
+            if name is None and seen is not None and seen.member_id in by_member_id:
+                name = by_member_id[seen.member_id].name
+            return Text(name or "-")
+
+        def cells(key: OwnerKey) -> tuple[RenderableType, ...]:
             group, topic, partition = key
             seen, mine = watched.get(key), positions.get(key)
             # the coordinator's numbers where the watcher has them, else what the member saw
@@ -180,24 +258,61 @@ class ConsumersPane(Pane):
             high = seen.high_watermark if seen and seen.high_watermark is not None \
                 else (mine.high if mine else None)
             lag = seen.lag if seen and seen.lag is not None else (mine.lag if mine else None)
+            if lag is not None and lag < 0:
+                lag = None
             series = lag_series.get(key, ()) if seen else ()
-            rows.append((f"{group}\x00{topic}\x00{partition}", (
-                Text(group), Text(topic), str(partition), self._owner.get(key, "-"), num(committed),
-                num(mine.position if mine else None), num(high),
-                Text(num(lag), style=self.colour("warning") if lag else ""),
-                Text(sparkline(series, 16), style=self.colour("accent")))))
-        self.offsets.update(rows)
+            stale_since = seen.stale_since if seen is not None else None
+            dim = Style(dim=age is not None or group in stale_groups or stale_since is not None)
+            lag_age = seen.lag_age(now) if seen is not None else None
+            status = seen.status if seen is not None else ""
+            return (Text(topic, style=dim), str(partition), owner_cell(key, seen),
+                    Text(offset(lag), style=(self.colour("warning") if lag else Style()) + dim),
+                    Text(ago(lag_age) if lag_age is not None else UNKNOWN, style=dim),
+                    Text(status, style=(self.colour(STATUS_COLOURS[status])
+                                        if status in STATUS_COLOURS else Style()) + dim),
+                    Text(offset(committed), style=dim),
+                    Text(offset(mine.position if mine else None)),
+                    Text(offset(high), style=dim),
+                    Text(ago(now - stale_since) if stale_since is not None else "",
+                         style=self.colour("warning")),
+                    Text(sparkline(series, 16), style=self.colour("accent") + dim), Text(group))
 
-    def _render_recent(self, member: MemberView | None) -> None:
+        keys = sorted(set(positions) | set(watched) | set(held_by))
+        self.offsets.set_rows(LazyRows(keys, lambda k: "\x00".join(map(str, k)), cells,
+                                       name=lambda k: f"{k[0]} {k[1]}"))
+        title = Text("Offsets per partition")
+        title.append_text(self.stale_mark(age, "group offsets stale"))
+        if stale_groups and age is None:
+            title.append(f"  ⚠ dimmed: {', '.join(sorted(stale_groups))} not read this refresh",
+                         style=self.colour("warning"))
+        title.append("  committed: the coordinator's · position: the member's")
+        self.query_one("#offsets-title", Label).update(title)
+
+    def _render_selected(self, member: MemberView | None) -> None:
+        hint = self.query_one("#member-hint", Static)
         if member is None:
+            hint.update(Text("No members yet: press " f"{self.key('member.add')} to add one."
+                             if not self._rows else "", style=self.colour("accent")))
             self.recent.update([])
             return
+        held = self._held.get(member.name)
+        if held:
+            gone = "crashed" if member.crashed else member.state
+            hint.update(Text(f"{member.name} {gone}: partitions {self._parts(held)} are {HELD} "
+                             "(session.timeout.ms); then the coordinator gives them to the others.",
+                             style=self.colour("warning")))
+        elif member.last_error:
+            hint.update(Text(f"{member.name}: {payload(member.last_error, 300)}",
+                             style=self.colour("error")))
+        else:
+            hint.update(Text(f"{member.name}: {member.state} in {member.group} · {member.strategy}"
+                             f" · {member.protocol} · incarnation {member.incarnation}"))
         self.query_one("#recent-title", Label).update(
             f"Latest deliveries of {member.name} (incarnation {member.incarnation})")
         rows: list[tuple[str, tuple[RenderableType, ...]]] = []
         for d in reversed(member.recent):
             rows.append((f"{d.topic}\x00{d.partition}\x00{d.offset}\x00{len(rows)}", (
-                Text(d.topic), num(d.partition), num(d.offset),
+                num(d.offset), num(d.partition), Text(d.topic),
                 Text("yes" if d.redelivered else "", style=self.colour("warning")),
                 Text(payload(d.msg_id, 40)), Text(payload(d.key, 24)), Text(payload(d.value, 48)))))
         self.recent.update(rows)
@@ -208,7 +323,7 @@ class ConsumersPane(Pane):
 
     def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
         if event.table.id == "members":
-            self._render_recent(self.selected())
+            self._render_selected(self.selected())
 
     # ---- actions -----------------------------------------------------------------------------
 
@@ -218,22 +333,20 @@ class ConsumersPane(Pane):
             self.app.notify("Select a member in the Members table first.", severity="warning")
         return member
 
-    def action_add_member(self) -> None:
-        runners = self.last.producers.runners if self.last is not None else ()
-        topic = (runners[-1].topic if runners else "") or "demo"
-        group = (self._rows[-1].group if self._rows else "") or "demo-group"
-
-        def then(request: MemberRequest | None) -> None:
-            if request is not None:
-                for _ in range(request.count):
-                    self.submit(AddMember(spec=request.spec), "add member")
-
+    def action_add_member(self, clone: bool = False) -> None:
+        # the form adds the members itself and stays open on a refusal
+        model = self._need_member() if clone else None
+        if clone and model is None:
+            return
         try:
-            form = MemberForm(group=group, topic=topic)
+            form = member_form(self.last, clone=model)
         except Exception as exc:  # strategies unavailable: say so instead of crashing
             self.app.notify(f"Cannot add members: {exc}", severity="error")
             return
-        self.open_form(form, then)
+        self.open_form(form, lambda _request: None)
+
+    def action_clone_member(self) -> None:
+        self.action_add_member(clone=True)
 
     def action_member(self, action: str) -> None:
         member = self._need_member()

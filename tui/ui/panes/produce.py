@@ -1,9 +1,15 @@
 """Produce screen: producer profiles side by side with live counts and latency percentiles; for the
-selected one, records per partition (bar chart), errors by class and a tail of delivery reports."""
+selected one, records per partition (bar chart), errors by class and a tail of delivery reports.
+
+Columns put the figures first (sent, acked, failures, latency) and the settings last, so a narrow
+window hides settings, never counts. An acks=0 producer gets no acknowledgement: its records read
+"no ack" and it has no ack latency (its delivery reports only say librdkafka sent them).
+"""
 
 from __future__ import annotations
 
 from rich.console import RenderableType
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,12 +17,26 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Label, Static
 
-from tui.engine import ProducerProfile, RunnerView, Snapshot, StartProducer, StopProducer, Workload
-from tui.ui.fast_table import FastTable
-from tui.ui.fmt import bar, ms, num, payload, rate
-from tui.ui.forms.producer import ProducerForm
-from tui.ui.panes.base import Pane
+from tui.engine import RunnerView, Snapshot, StopProducer
+from tui.ui.fast_table import Column, FastTable, LazyRows
+from tui.ui.fmt import UNKNOWN, bar, ms, num, offset, payload, rate
+from tui.ui.forms.factory import producer_form
+from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
+
+PRODUCER_COLUMNS = (
+    Column("name", cut=False, drop=False), Column("state", 8, cut=False),
+    Column("sent", 7, right=True), Column("acked", 7, right=True),
+    Column("fail def", right=True), Column("fail indef", right=True),
+    Column("pending", right=True), Column("p50", 7, right=True), Column("p99", 7, right=True),
+    Column("acks/s", 7, right=True), Column("max", 7, right=True), Column("p90", 7, right=True),
+    Column("unknown", right=True), Column("batch", right=True), Column("topic", 8),
+    Column("keys", 8), Column("settings", 12, flex=True))
+TAIL_COLUMNS = (Column("p", 3, right=True), Column("offset", 7, right=True),
+                Column("latency", 8, right=True), Column("outcome", cut=False),
+                Column("key", 8, flex=True))
+CHART_ROWS = 40
+"""Partitions drawn in the bar chart (the count of the others is given)."""
 
 
 def _ms(seconds: float | None) -> str:
@@ -26,6 +46,7 @@ def _ms(seconds: float | None) -> str:
 
 class ProducePane(Pane):
     BINDINGS = bindings_for("produce")
+    PUMP_HZ = 8.0  # counters move with every delivery report
 
     def __init__(self) -> None:
         super().__init__(id="produce")
@@ -34,12 +55,13 @@ class ProducePane(Pane):
         """The topic a new producer writes to when no producer ran yet (the app sets it to the
         topic selected on the Cluster screen)."""
 
+    @staticmethod
+    def data_key(snapshot: Snapshot) -> DataKey:
+        return (snapshot.producers,)
+
     def compose(self) -> ComposeResult:
-        yield Label("Producers  (n: new · x: stop · one row per profile run; latencies in ms)",
-                    classes="title")
-        yield FastTable(["name", "state", "settings", "topic", "keys", "sent", "acked",
-                         "fail def", "fail indef", "pending", "unknown", "acks/s", "p50",
-                         "p90", "p99", "max", "batch"], id="producers")
+        yield Label("Producers", classes="title", id="producers-title")
+        yield FastTable(PRODUCER_COLUMNS, id="producers")
         yield Static("", id="produce-hint")
         with Horizontal(id="produce-bottom"):
             with Vertical(id="chart-box"):
@@ -50,24 +72,22 @@ class ProducePane(Pane):
                 yield Static("", id="errors")
             with Vertical(id="tail-box"):
                 yield Label("Latest delivery reports", classes="title")
-                yield FastTable(["partition", "offset", "latency", "outcome", "key"], id="deliveries")
+                yield FastTable(TAIL_COLUMNS, id="deliveries")
 
     def on_mount(self) -> None:
         self.table = self.query_one("#producers", FastTable)
         self.tail = self.query_one("#deliveries", FastTable)
 
     def show(self, snapshot: Snapshot) -> None:
+        if not self.changed(snapshot):
+            return
         self.last = snapshot
         self._rows = snapshot.producers.runners
-        self.table.update([(self._key(r), self._cells(r)) for r in self._rows])
-        selected = self.selected()
-        hint = ""
-        if not self._rows:
-            hint = "No producers yet: press n to start one (create a topic first on the Cluster screen)."
-        elif selected is not None and selected.message:
-            hint = f"{selected.name}: {selected.message}"
-        self.query_one("#produce-hint", Static).update(Text(hint))
-        self._render_detail(selected)
+        self.table.set_rows(LazyRows(self._rows, self._key, self._cells, name=lambda r: r.name))
+        self.query_one("#producers-title", Label).update(
+            f"Producers  {self.keys_hint(('producer.new', 'new'), ('producer.stop', 'stop'))}"
+            " · latency = send → ack")
+        self._render_detail(self.selected())
 
     @staticmethod
     def _key(r: RunnerView) -> str:
@@ -76,14 +96,21 @@ class ProducePane(Pane):
     def _cells(self, r: RunnerView) -> tuple[RenderableType, ...]:
         state_style = {"running": self.colour("success"), "failed": self.colour("error"),
                        "draining": self.colour("warning"), "stopping": self.colour("warning")}
-        return (r.name, Text(r.state, style=state_style.get(r.state, "")), Text(r.summary),
-                Text(r.topic), Text(r.key_mode), num(r.sent), num(r.acked),
+        no_ack = Style(dim=True)
+        if r.acknowledged:
+            acked: Text = Text(num(r.acked))
+            latencies = [_ms(r.latency_p50), _ms(r.latency_p99), rate(r.ack_rate),
+                         _ms(r.latency_max), _ms(r.latency_p90)]
+        else:
+            acked = Text("no ack", style=no_ack)
+            latencies = [UNKNOWN] * 5
+        return (r.name, Text(r.state, style=state_style.get(r.state, "")), num(r.sent), acked,
                 Text(num(r.failed_definite), style=self.colour("error") if r.failed_definite else ""),
                 Text(num(r.failed_indefinite),
                      style=self.colour("warning") if r.failed_indefinite else ""),
-                num(r.pending), num(r.unknown), rate(r.ack_rate), _ms(r.latency_p50),
-                _ms(r.latency_p90), _ms(r.latency_p99), _ms(r.latency_max),
-                num(r.avg_batch_records))
+                num(r.pending), latencies[0], latencies[1], latencies[2], latencies[3],
+                latencies[4], num(r.unknown), num(r.avg_batch_records), Text(r.topic),
+                Text(r.key_mode), Text(r.summary))
 
     def selected(self) -> RunnerView | None:
         key = self.table.selected_key()
@@ -92,7 +119,23 @@ class ProducePane(Pane):
                 return row
         return self._rows[-1] if self._rows and key is None else None
 
+    def _hint(self, row: RunnerView | None) -> Text:
+        if not self._rows:
+            return Text(f"No producers yet: press {self.key('producer.new')} to start one "
+                        f"(create a topic first on the Cluster screen, "
+                        f"{self.key('screen.cluster')}).", style=self.colour("accent"))
+        if row is None:
+            return Text("")
+        if row.message:
+            return Text(f"{row.name}: {row.message}", style=self.colour("warning"))
+        if not row.acknowledged:
+            return Text(f"{row.name}: acks=0 — sent (no ack): no broker confirms a record, so "
+                        "there is no offset and no ack latency; the verdict's re-read tells which "
+                        "were written.")
+        return Text(f"{row.name}: {row.summary}")
+
     def _render_detail(self, row: RunnerView | None) -> None:
+        self.query_one("#produce-hint", Static).update(self._hint(row))
         chart = self.query_one("#chart", Static)
         errors = self.query_one("#errors", Static)
         if row is None:
@@ -100,39 +143,44 @@ class ProducePane(Pane):
             errors.update("")
             self.tail.update([])
             return
-        self.query_one("#chart-title", Label).update(
-            f"Records per partition — {row.name} ({num(row.acked)} acked)")
+        counted = f"{num(row.acked)} acked" if row.acknowledged else \
+            f"{num(row.sent)} sent, no ack"
+        self.query_one("#chart-title", Label).update(f"Per partition — {row.name} ({counted})")
         per_partition = row.partitions
         top = max((c for _, c in per_partition), default=0)
         grid = Table.grid(padding=(0, 1))
         grid.add_column(justify="right")
         grid.add_column()
         grid.add_column(justify="right")
-        for partition, count in per_partition[:40]:
-            grid.add_row(f"p{partition}", Text(bar(count, top, 30), style=self.colour("primary")),
-                         num(count))
-        if len(per_partition) > 40:
-            grid.add_row("…", f"{len(per_partition) - 40} more partitions", "")
-        chart.update(grid if per_partition else Text("no acknowledged records yet"))
+        # the bar takes what the box leaves beside the partition and the count
+        width = max(4, min(40, self.query_one("#chart").size.width - 16))
+        for partition, count in per_partition[:CHART_ROWS]:
+            grid.add_row(f"p{partition}", Text(bar(count, top, width),
+                                               style=self.colour("primary")), num(count))
+        if len(per_partition) > CHART_ROWS:
+            grid.add_row("…", f"{len(per_partition) - CHART_ROWS} more partitions", "")
+        chart.update(grid if per_partition else Text("no records reported yet"))
         if row.errors:
             etable = Table.grid(padding=(0, 1))
-            etable.add_column()
-            etable.add_column()
+            etable.add_column()  # error names wrap, never cut (issue 17)
             etable.add_column(justify="right")
             for e in row.errors:
-                colour = self.colour("error") if e.outcome == "fail-definite" else self.colour("warning")
-                etable.add_row(Text(payload(e.error, 48), style=colour), Text(e.outcome),
+                colour = self.colour("error") if e.outcome == "fail-definite" else \
+                    self.colour("warning")
+                etable.add_row(Text.assemble((payload(e.error, 64), colour), f"\n  {e.outcome}"),
                                num(e.count))
             errors.update(etable)
         else:
             errors.update(Content.styled("none", "$success"))
         rows = []
         for d in reversed(row.recent):
-            outcome_style = self.colour("success") if d.outcome.startswith("ok") else \
-                self.colour("error")
+            ok = d.outcome.startswith("ok")
+            outcome_style = self.colour("success") if ok else self.colour("error")
+            outcome = "sent (no ack)" if ok and not row.acknowledged else (d.error or d.outcome)
             rows.append((f"{d.msg_id}|{d.partition}|{d.offset}", (
-                num(d.partition), num(d.offset), _ms(d.latency),
-                Text(d.error or d.outcome, style=outcome_style), Text(payload(d.key, 40)))))
+                num(d.partition), offset(d.offset),
+                _ms(d.latency) if row.acknowledged else UNKNOWN,
+                Text(outcome, style=outcome_style), Text(payload(d.key, 40)))))
         self.tail.update(rows)
 
     def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
@@ -142,16 +190,16 @@ class ProducePane(Pane):
     # ---- actions -----------------------------------------------------------------------------
 
     def action_new_producer(self) -> None:
-        # default topic: the one the last producer used, else the one selected on the Cluster screen
-        topic = self._rows[-1].topic if self._rows else (self.suggested_topic or "demo")
+        # the form starts the producer itself (creating a missing topic first) and stays open on a
+        # refusal; its topic: the last producer's, else the one selected on the Cluster screen
+        self.open_form(producer_form(self.last, self.suggested_topic), lambda _result: None)
 
-        def then(result: tuple[ProducerProfile, Workload] | None) -> None:
-            if result is not None:
-                profile, workload = result
-                self.submit(StartProducer(profile=profile, workload=workload),
-                            f"start producer {profile.name}")
-
-        self.open_form(ProducerForm(name=f"p{len(self._rows) + 1}", topic=topic), then)
+    def action_clone_producer(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.app.notify("Select a producer to clone first.", severity="warning")
+            return
+        self.open_form(producer_form(self.last, clone=row), lambda _result: None)
 
     def action_stop_producer(self) -> None:
         row = self.selected()

@@ -11,9 +11,9 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
 from tui.engine import SEVERITIES, Event, Snapshot
-from tui.ui.fast_table import FastTable
-from tui.ui.fmt import clock, short
-from tui.ui.panes.base import Pane
+from tui.ui.fast_table import Column, FastTable
+from tui.ui.fmt import clock, payload
+from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
 
 KEEP = 20_000
@@ -21,10 +21,19 @@ KEEP = 20_000
 SHOWN = 2_000
 """Rows kept in the table (oldest dropped)."""
 LEVELS = ("info", "notice", "warning", "error")
+EVENT_COLUMNS = (Column("time", 8, cut=False, drop=False), Column("severity", 7, cut=False),
+                 Column("what happened", 30, flex=True, drop=False), Column("kind", 12),
+                 Column("source", 10))
+"""What happened comes before its kind and source: at 80 columns the sentence is what counts."""
 
 
 class TimelinePane(Pane):
     BINDINGS = bindings_for("timeline")
+    PUMP_HZ = 4.0
+
+    @staticmethod
+    def data_key(snapshot: Snapshot) -> DataKey:
+        return ()  # events arrive on their own (add_events); snapshots change nothing here
 
     def __init__(self) -> None:
         super().__init__(id="timeline")
@@ -41,7 +50,8 @@ class TimelinePane(Pane):
             yield Input(placeholder="filter: kind, source or text (e.g. member.  broker:2  isr)",
                         id="timeline-filter")
             yield Label("", id="timeline-info")
-        yield FastTable(["time", "severity", "kind", "source", "what happened"], id="events")
+        # its own filter bar matches kind, source and text (the table's generic `/` stays off)
+        yield FastTable(EVENT_COLUMNS, id="events", filterable=False)
 
     def on_mount(self) -> None:
         self._rows: deque[tuple[str, tuple[Text, ...]]] = deque(maxlen=SHOWN)
@@ -79,8 +89,8 @@ class TimelinePane(Pane):
         style = {"error": self.colour("error"), "warning": self.colour("warning"),
                  "notice": self.colour("accent")}.get(event.severity)
         return (str(event.seq), (Text(clock(event.ts)), Text(event.severity, style=style or ""),
-                                 Text(event.kind), Text(event.source),
-                                 Text(short(event.text, 300))))
+                                 Text(payload(event.text, 300)), Text(event.kind),
+                                 Text(event.source)))
 
     def _publish(self) -> None:
         table = self.query_one("#events", FastTable)

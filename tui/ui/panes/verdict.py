@@ -1,6 +1,12 @@
-"""Verdict screen: counts per anomaly class, the anomalies, and a drill-down to the records and the
-explanation of the selected one. ``v`` asks the engine to judge (``Judge``: it re-reads the topics
-and runs the checker on its own thread); ``e`` asks it to explain a record (``Explain``)."""
+"""Verdict screen: the verdict's headline, counts per anomaly class, the anomalies, and a drill-down
+to the records and the explanation of the selected one. ``v`` asks the engine to judge (``Judge``:
+it re-reads the topics and runs the checker on its own thread); ``e`` asks it to explain a record
+(``Explain``) and opens the answer in a modal.
+
+The headline is the verdict's own (``Verdict.headline``): never a plain "no violations" while records
+were not consumed. Findings the run did not finish (``unconsumed``, a liveness finding) come first,
+then violations, then what the settings allow.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +22,26 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from tui.engine import KIND_TITLES, Anomaly, Explain, Judge, Snapshot, Verdict, VerdictSummary
-from tui.ui.fast_table import FastTable
+from tui.ui.fast_table import Column, FastTable, LazyRows
 from tui.ui.fmt import num, payload, short
-from tui.ui.panes.base import Pane
+from tui.ui.panes.base import DataKey, Pane
+from tui.ui.panes.explain import NEXT, ExplainScreen
 from tui.ui.registry import bindings_for
 
 DETAIL_ITEMS = 200
 """Offsets / msg_ids listed in the drill-down (the count says how many there are)."""
 
-BANNER_STATES = ("-computing", "-ok", "-violations")
+BANNER_STATES = ("-computing", "-ok", "-pending", "-violations")
 """CSS classes of the banner (panes.tcss colours them from the theme)."""
+
+LIVENESS = "liveness"
+UNCONSUMED = "unconsumed"
+
+COUNT_COLUMNS = (Column("anomaly", cut=False, drop=False), Column("count", 6, right=True),
+                 Column("violations", right=True), Column("what it means", 12, flex=True))
+ANOMALY_COLUMNS = (Column("kind", cut=False, drop=False), Column("records", 7, right=True),
+                   Column("judgement", cut=False), Column("topic", 8), Column("p", 3, right=True),
+                   Column("members", 6), Column("explanation", 16, flex=True))
 
 
 def summary_pairs(summary: VerdictSummary) -> list[tuple[str, str]]:
@@ -43,8 +59,32 @@ def _flat(value: object) -> str:
     return "-" if value is None else str(value)
 
 
+def _order(a: Anomaly) -> int:
+    """Unfinished business first (liveness), then broken promises, then allowed anomalies."""
+    if a.judgement == LIVENESS or a.kind == UNCONSUMED:
+        return 0
+    return 1 if a.judgement == "violation" else 2
+
+
+def banner(verdict: Verdict | None, computing: bool) -> tuple[str, str]:
+    """(state class, text) of the verdict banner."""
+    if computing:
+        return "-computing", ("Computing the verdict: re-reading every partition and checking "
+                              "each record…")
+    if verdict is None:
+        return "", ("No verdict yet. Produce (and consume), then press v: the topics are re-read "
+                    "and every record is judged.")
+    headline = verdict.headline
+    if not verdict.ok:
+        return "-violations", f"✘ {headline} — a promise of the chosen settings was broken."
+    if headline != "ok":
+        return "-pending", f"◐ {headline} — not a clean result yet."
+    return "-ok", "✔ ok: every record accounted for, every anomaly allowed by the settings used."
+
+
 class VerdictPane(Pane):
     BINDINGS = bindings_for("verdict")
+    PUMP_HZ = 2.0
 
     def __init__(self) -> None:
         super().__init__(id="verdict")
@@ -55,20 +95,23 @@ class VerdictPane(Pane):
         self._redrawn = False
         self._explain_of: Anomaly | None = None
         self._explain_index = 0
-        self._explained: tuple[str, tuple[str, ...]] | None = None
+        self._sorted: tuple[Anomaly, ...] = ()
+
+    @staticmethod
+    def data_key(snapshot: Snapshot) -> DataKey:
+        return (snapshot.verdict,)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="verdict-banner")
+        yield Static("", id="verdict-facts")
         with Horizontal(id="verdict-top"):
             with Vertical(id="counts-box"):
-                yield FastTable(["anomaly", "what it means", "count", "violations"], id="counts")
+                yield FastTable(COUNT_COLUMNS, id="counts")
             with VerticalScroll(id="summary-box"):
                 yield Label("Summary", classes="title")
                 yield Static("", id="summary")
-        yield Label("Anomalies  (enter on a count: only that kind)", classes="title",
-                    id="anomalies-title")
-        yield FastTable(["kind", "judgement", "topic", "p", "records", "members",
-                         "explanation"], id="anomalies")
+        yield Label("Anomalies", classes="title", id="anomalies-title")
+        yield FastTable(ANOMALY_COLUMNS, id="anomalies")
         with VerticalScroll(id="detail-box"):
             yield Static("", id="detail")
 
@@ -102,24 +145,29 @@ class VerdictPane(Pane):
     # ---- rendering ---------------------------------------------------------------------------
 
     def _anomalies(self) -> tuple[Anomaly, ...]:
-        return self.verdict.anomalies if self.verdict is not None else ()
+        return self._sorted
 
     def _shown(self) -> list[Anomaly]:
-        return [a for a in self._anomalies() if self._kind_filter in (None, a.kind)]
+        return [a for a in self._sorted if self._kind_filter in (None, a.kind)]
 
     def _redraw(self) -> None:
         self._shown_verdict = self.verdict
         self._redrawn = True
-        self._render_banner()
         verdict = self.verdict
+        self._sorted = tuple(sorted(verdict.anomalies, key=_order)) if verdict is not None else ()
+        self._render_banner()
         rows = []
         if verdict is not None:
-            for kind, count in verdict.counts.items():
+            # kinds that occurred first (in the vocabulary's order: unconsumed leads), zeros after
+            kinds = sorted(verdict.counts, key=lambda k: (verdict.counts[k] == 0,
+                                                          k != UNCONSUMED))
+            for kind in kinds:
+                count = verdict.counts[kind]
                 bad = verdict.violations.get(kind, 0)
                 style = self.colour("error") if bad else (self.colour("warning") if count else "")
-                rows.append((kind, (Text(kind, style=style), Text(KIND_TITLES.get(kind, "")),
-                                    Text(num(count), style=style),
-                                    Text(num(bad), style=self.colour("error") if bad else ""))))
+                rows.append((kind, (Text(kind, style=style), Text(num(count), style=style),
+                                    Text(num(bad), style=self.colour("error") if bad else ""),
+                                    Text(KIND_TITLES.get(kind, "")))))
         self.counts.update(rows)
         summary = Table.grid(padding=(0, 1))
         summary.add_column(style="bold")
@@ -128,44 +176,45 @@ class VerdictPane(Pane):
             for label, value in summary_pairs(verdict.summary):
                 summary.add_row(label, Text(short(value, 200)))
         self.query_one("#summary", Static).update(summary if verdict is not None else "")
+        self.query_one("#verdict-facts", Static).update(self._facts(verdict))
         shown = self._shown()
-        self.table.update([(str(i), self._anomaly_cells(a)) for i, a in enumerate(shown)])
+        self.table.set_rows(LazyRows(tuple(range(len(shown))), str,
+                                     lambda i: self._anomaly_cells(shown[i]),
+                                     name=lambda i: f"{shown[i].kind} {shown[i].topic}"))
         title = f"Anomalies ({len(shown)})"
         if self._kind_filter:
             title += f" of kind {self._kind_filter}  (enter on it again: all kinds)"
         else:
-            title += "  (enter on a count: only that kind)"
+            title += "  enter on a count: only that kind · " \
+                     f"{self.key('verdict.explain')}: a record's timeline"
         self.query_one("#anomalies-title", Label).update(title)
         self._render_detail()
 
+    @staticmethod
+    def _facts(verdict: Verdict | None) -> Text:
+        if verdict is None:
+            return Text("")
+        s = verdict.summary
+        parts = [f"produced {num(s.produced)}", f"acked {num(s.acked)}",
+                 f"re-read {num(s.audited)}", f"delivered {num(s.delivered)}",
+                 f"processed {num(s.processed)}"]
+        if verdict.unconsumed:
+            parts.append(f"not consumed {num(verdict.unconsumed)}")
+        return Text(" · ".join(parts))
+
     def _render_banner(self) -> None:
-        banner = self.query_one("#verdict-banner", Static)
-        if self.computing:
-            state = "-computing"
-            text = ("Computing the verdict: re-reading every partition and checking each "
-                    "record…")
-        elif self.verdict is None:
-            state = ""
-            text = ("No verdict yet. Produce (and consume), then press v: the topics are re-read "
-                    "and every record is judged.")
-        elif self.verdict.ok:
-            state = "-ok"
-            text = ("✔ No violations: every anomaly found is allowed by the settings used (press v "
-                    "to recompute).")
-        else:
-            state = "-violations"
-            text = ("✘ Violations found: a promise of the chosen settings was broken (press v to "
-                    "recompute).")
+        state, text = banner(self.verdict, self.computing)
+        widget = self.query_one("#verdict-banner", Static)
         for name in BANNER_STATES:
-            banner.set_class(name == state, name)
-        banner.update(Text(text))
+            widget.set_class(name == state, name)
+        widget.update(Text(text))
 
     def _anomaly_cells(self, a: Anomaly) -> tuple[RenderableType, ...]:
         style = self.colour("error") if a.judgement == "violation" else (
-            self.colour("warning") if a.judgement == "expected" else "")
-        return (Text(a.kind, style=style), Text(a.judgement, style=style), Text(a.topic),
-                num(a.partition), num(len(a.offsets) or len(a.msg_ids)),
-                Text(",".join(a.members)), Text(short(a.explanation, 120)))
+            self.colour("warning") if a.judgement in ("expected", LIVENESS) else "")
+        return (Text(a.kind, style=style), num(a.count), Text(a.judgement, style=style),
+                Text(a.topic), num(a.partition), Text(",".join(a.members) or (a.group or "")),
+                Text(short(a.explanation, 300)))
 
     def _selected(self) -> Anomaly | None:
         key = self.table.selected_key()
@@ -183,6 +232,7 @@ class VerdictPane(Pane):
             return
         head = Text.assemble((f"{a.kind}", "bold"), f" ({a.judgement}) in {a.topic}",
                              f" partition {a.partition}" if a.partition is not None else "",
+                             f" · group {a.group}" if a.group else "",
                              f" · members {', '.join(a.members)}" if a.members else "")
         parts: list[RenderableType] = [head, Text(a.explanation)]
         if a.offsets:
@@ -193,12 +243,8 @@ class VerdictPane(Pane):
             more = f" … (+{len(a.msg_ids) - DETAIL_ITEMS})" if len(a.msg_ids) > DETAIL_ITEMS else ""
             parts.append(Text(f"records ({len(a.msg_ids)}): "
                               + ", ".join(payload(m, 80) for m in a.msg_ids[:DETAIL_ITEMS]) + more))
-        if self._explained is not None and self._explained[0] in a.msg_ids:
-            msg_id, lines = self._explained
-            parts.append(Text(f"timeline of {payload(msg_id, 80)} (e: next record):", style="bold"))
-            parts.extend(Text("  " + payload(line, 300)) for line in lines[:40])
-        else:
-            parts.append(Text("e: show the recorded timeline of a record", style="dim"))
+            parts.append(Text(f"{self.key('verdict.explain')}: the recorded timeline of a record",
+                              style="dim"))
         detail.update(Group(*parts))
 
     # ---- interaction -------------------------------------------------------------------------
@@ -234,15 +280,21 @@ class VerdictPane(Pane):
             return
         if self._explain_of != a:
             self._explain_of, self._explain_index = a, 0
-        else:
-            self._explain_index = (self._explain_index + 1) % len(a.msg_ids)
-        msg_id = a.msg_ids[self._explain_index]
+        self._explain(a)
+
+    def _explain(self, a: Anomaly) -> None:
+        index = self._explain_index % len(a.msg_ids)
+        msg_id = a.msg_ids[index]
+
+        def closed(result: str | None) -> None:
+            if result == NEXT and self._explain_of is a:
+                self._explain_index = index + 1
+                self._explain(a)
 
         def explained(lines: Any, error: str | None) -> None:
             if error is None:
-                self._explained = (msg_id, tuple(str(line) for line in lines or ())
-                                   or ("(nothing recorded)",))
-                self._render_detail()
+                text = tuple(str(line) for line in lines or ())
+                self.open_form(ExplainScreen(msg_id, text, index, len(a.msg_ids), a.kind), closed)
 
         self.submit(Explain(msg_id), "explain", done=explained, announce=False)
 
