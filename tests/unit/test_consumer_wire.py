@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.member_main import Channel
 from tui.engine.consumer.wire import (
     PREVIEW,
     Delivered,
     FrameReader,
+    MsgIds,
     Processed,
     encode_delivered,
     encode_event,
@@ -19,7 +22,7 @@ from tui.engine.consumer.wire import (
 )
 from tui.engine.history import ConsumerEvent
 from tui.engine.history import ConsumerEventKind as K
-from tui.engine.record_format import msg_id_of, msg_ids_of
+from tui.engine.record_format import decode_msg_id, msg_id_of, raw_msg_ids_of
 
 
 def test_frames_round_trip_whatever_the_chunking() -> None:
@@ -27,7 +30,7 @@ def test_frames_round_trip_whatever_the_chunking() -> None:
              "error": "REBALANCE_IN_PROGRESS", "fatal": None}
     long_value = b"v" * 1000
     delivered = encode_delivered(3.25, 9, ["a", "b", "a"], [0, 5, 1], [10, 2**40, 11],
-                                 ["run/p/0/1", None, "run/p/0/2"],
+                                 [b"run/p/0/1", None, b"run/p/0/2"],
                                  [(1, None, b"\x00\xff"), (2, b"key", long_value)])
     processed = encode_processed(9, 1, [4.0, 4.5])
     at_once = encode_processed(9, 3, 5.0, 7)
@@ -39,22 +42,41 @@ def test_frames_round_trip_whatever_the_chunking() -> None:
             frames += reader.feed(stream[i:i + size])
         assert reader.pending == 0
         assert reader.bad == 0
-        assert frames == [
-            event,
-            Delivered(3.25, 9, ["a", "b", "a"], [0, 5, 1], [10, 2**40, 11],
-                      ["run/p/0/1", None, "run/p/0/2"],
-                      {1: (None, b"\x00\xff"), 2: (b"key", b"v" * PREVIEW)}),
-            Processed(9, 1, 2, [4.0, 4.5]),
-            Processed(9, 3, 7, 5.0),
-        ]
+        first, batch, *rest = frames
+        assert first == event
+        assert isinstance(batch, Delivered)
+        assert _columns(batch) == (3.25, 9, ["a", "b", "a"], [0, 5, 1], [10, 2**40, 11],
+                                   ["run/p/0/1", None, "run/p/0/2"])
+        assert batch.previews == {1: (None, None, b"\x00\xff"),
+                                  2: ("run/p/0/2", b"key", b"v" * PREVIEW)}
+        assert rest == [Processed(9, 1, 2, [4.0, 4.5]), Processed(9, 3, 7, 5.0)]
 
 
 def test_a_single_topic_batch_and_an_unmarshallable_field() -> None:
     reader = FrameReader()
     frames = reader.feed(encode_delivered(1.0, 1, ["t"] * 3, [2, 2, 2], [5, 6, 7], [None] * 3, [])
                          + encode_event({"k": "error", "ts": 1.0, "text": ValueError("boom")}))
-    assert frames[0] == Delivered(1.0, 1, ["t"] * 3, [2, 2, 2], [5, 6, 7], [None] * 3, {})
+    assert isinstance(frames[0], Delivered)
+    assert _columns(frames[0]) == (1.0, 1, ["t"] * 3, [2, 2, 2], [5, 6, 7], [None] * 3)
+    assert frames[0].previews == {}
     assert frames[1] == {"k": "error", "ts": 1.0, "text": "boom"}
+
+
+def _columns(d: Delivered) -> tuple[object, ...]:
+    return d.ts, d.batch, d.topics, d.partitions.tolist(), d.offsets.tolist(), list(d.msg_ids)
+
+
+def test_msg_ids_are_read_lazily_and_slice_like_lists() -> None:
+    ids = MsgIds.of([b"a", None, b"c", b"\xff"])
+    assert len(ids) == 4
+    assert ids[-1] is None  # not UTF-8: no id, as msg_id_of says
+    middle = ids[1:3]
+    assert isinstance(middle, MsgIds)
+    assert list(middle) == [None, "c"]
+    assert middle[1:] == ["c"]
+    assert ids[5:] == []
+    with pytest.raises(IndexError):
+        middle[2]
 
 
 def test_a_frame_cut_by_a_kill_is_left_pending_not_decoded() -> None:
@@ -118,7 +140,7 @@ def test_channel_processed_all_and_a_new_batch_start_new_runs() -> None:
     assert _kinds(FrameReader().feed(out.getvalue())) == ["P0+3", "P0+1", "P2+1"]
 
 
-def test_msg_ids_of_a_batch_follow_msg_id_of() -> None:
+def test_raw_msg_ids_of_a_batch_follow_msg_id_of() -> None:
     cases: list[tuple[bytes | None, list[tuple[str, str | bytes | None]] | None]] = [
         (b"kx|r/p/0/1|...", [("kx-id", b"r/p/0/1"), ("kx-run", b"r")]),  # the common case
         (b"kx|r/p/0/2|...", [("other", b"x"), ("kx-id", b"r/p/0/9")]),  # header wins, not first
@@ -133,11 +155,22 @@ def test_msg_ids_of_a_batch_follow_msg_id_of() -> None:
     def value_at(i: int) -> bytes | None:
         asked.append(i)
         return cases[i][0]
-    got = msg_ids_of([headers for _value, headers in cases], value_at)
+    got = [decode_msg_id(raw) for raw in raw_msg_ids_of([h for _v, h in cases], value_at)]
     assert got == [msg_id_of(value, headers) for value, headers in cases]
     assert got[:5] == ["r/p/0/1", "r/p/0/9", "r/p/0/3", "r/p/0/4", None]
     assert 0 not in asked  # settled by its first header
     assert 4 not in asked
+
+
+def test_a_batch_of_kx_records_is_read_in_one_go() -> None:
+    headers = [[("kx-id", f"r/p/0/{i}".encode()), ("kx-run", b"r")] for i in range(5)]
+
+    def no_value(i: int) -> bytes | None:
+        raise AssertionError("the headers settle every record")
+    assert raw_msg_ids_of(headers, no_value) == [f"r/p/0/{i}".encode() for i in range(5)]
+    headers[3] = []  # one record without headers: the value decides it
+    assert raw_msg_ids_of(headers, lambda i: b"kx|r/p/0/3|..") == [
+        f"r/p/0/{i}".encode() for i in range(5)]
 
 
 def test_log_blocks_read_back_as_single_events_in_seq_order() -> None:

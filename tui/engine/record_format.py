@@ -23,6 +23,7 @@ import secrets
 import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 HEADER_ID = "kx-id"
 HEADER_RUN = "kx-run"
@@ -101,41 +102,54 @@ def msg_id_of(value: bytes | None,
     """Recover the msg_id from headers, else from the value prefix; None for foreign records.
 
     ``headers`` as confluent-kafka returns them (values that are not bytes are ignored)."""
+    return decode_msg_id(raw_msg_id_of(value, headers))
+
+
+def raw_msg_id_of(value: bytes | None,
+                  headers: Iterable[tuple[str, str | bytes | None]] | None = None) -> bytes | None:
+    """The rules of :func:`msg_id_of`, stopping short of decoding: the first non-empty ``kx-id``
+    header's bytes, else the id in the value prefix; :func:`decode_msg_id` finishes the job."""
     if headers:
         for key, raw in headers:
             if key == HEADER_ID and raw and isinstance(raw, bytes):
-                try:
-                    return raw.decode()
-                except UnicodeDecodeError:
-                    return None
+                return raw
     if value and value.startswith(VALUE_PREFIX):
         end = value.find(b"|", _PREFIX_LEN)
         if end > 0:
-            try:
-                return value[_PREFIX_LEN:end].decode()
-            except UnicodeDecodeError:
-                return None
+            return value[_PREFIX_LEN:end]
     return None
 
 
-def msg_ids_of(headers: Sequence[object], value_at: Callable[[int], bytes | None]) -> list[str | None]:
-    """:func:`msg_id_of` for a batch of records (a consumer's), with the same rules. ``headers``: each
-    record's headers as confluent-kafka returns them (anything but a list counts as none);
-    ``value_at(i)`` gives record i's value, asked for only when its headers do not settle it. The
-    common case -- ``kx-id`` is the first header -- costs no function call."""
-    out: list[str | None] = []
-    add = out.append
+def decode_msg_id(raw: bytes | None) -> str | None:
+    """A raw msg_id as text; None when there is none or it is not UTF-8."""
+    if raw is None:
+        return None
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+
+
+def raw_msg_ids_of(headers: Sequence[object],
+                   value_at: Callable[[int], bytes | None]) -> list[bytes | None]:
+    """:func:`raw_msg_id_of` for a batch of records (a consumer's). ``headers``: each record's
+    headers as confluent-kafka returns them (anything but a list counts as none); ``value_at(i)``
+    gives record i's value, asked for only when its headers do not settle it. The usual batch --
+    every record's first header a non-empty ``kx-id`` -- is read without a Python loop."""
+    try:
+        firsts = list(map(_FIRST, headers))  # type: ignore[arg-type]  # TypeError when not lists
+        if list(map(_FIRST, firsts)).count(HEADER_ID) == len(firsts):
+            raws = list(map(_SECOND, firsts))
+            if all(raws) and set(map(type, raws)) <= {bytes}:
+                return raws
+    except (IndexError, KeyError, TypeError):
+        pass  # some record has no headers, or not as a list: one at a time
+    out: list[bytes | None] = []
     for i, found in enumerate(headers):
-        if not isinstance(found, list):
-            add(msg_id_of(value_at(i)))
-            continue
-        if found:
-            key, raw = found[0]
-            if key == HEADER_ID and raw and isinstance(raw, bytes):
-                try:
-                    add(raw.decode())
-                except UnicodeDecodeError:
-                    add(None)
-                continue
-        add(msg_id_of(value_at(i), found))
+        raw = raw_msg_id_of(None, found) if isinstance(found, list) else None
+        out.append(raw if raw is not None else raw_msg_id_of(value_at(i)))
     return out

@@ -8,6 +8,7 @@ reader pays for the events new since the last read, once. Other events are store
 from __future__ import annotations
 
 import threading
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -49,6 +50,25 @@ class _Block:
                 for seq, ts, topic, p, o, mid in zip(range(self.seq, self.seq + n), stamps,
                                                      self.topics, self.partitions, self.offsets,
                                                      self.msg_ids, strict=True)]
+
+
+def rising_run(topics: Sequence[str], partitions: Sequence[int], offsets: Sequence[int]) -> bool:
+    """Whether a batch is the usual one: every record from one partition, offsets rising. Columns
+    may be lists or arrays; consecutive offsets in an array are recognised without boxing them."""
+    n = len(offsets)
+    if not n or topics.count(topics[0]) != n:
+        return False
+    if isinstance(partitions, array):
+        raw = partitions.tobytes()
+        if raw != raw[:partitions.itemsize] * n:
+            return False
+    elif partitions.count(partitions[0]) != n:
+        return False
+    first = offsets[0]
+    if offsets[-1] - first == n - 1 and isinstance(offsets, array) \
+            and offsets == array(offsets.typecode, range(first, first + n)):
+        return True
+    return all(map(lt, offsets, islice(offsets, 1, None)))
 
 
 class ConsumptionLog:
@@ -113,13 +133,15 @@ class ConsumptionLog:
         return self.note_deliveries(group, (topic,), (partition,), (offset,))[0]
 
     def note_deliveries(self, group: str, topics: Sequence[str], partitions: Sequence[int],
-                        offsets: Sequence[int]) -> list[bool]:
-        """:meth:`note_delivery` for a batch, in order: one flag per record."""
+                        offsets: Sequence[int], rising: bool | None = None) -> list[bool]:
+        """:meth:`note_delivery` for a batch, in order: one flag per record. ``rising``: what
+        :func:`rising_run` says of these columns, when the caller knows."""
         top = self._delivered_top
         n = len(offsets)
-        if n and topics.count(topics[0]) == n and partitions.count(partitions[0]) == n \
-                and all(map(lt, offsets, islice(offsets, 1, None))):
-            # the usual batch: one partition, offsets rising -- only its first can be old
+        if rising is None:
+            rising = rising_run(topics, partitions, offsets)
+        if rising:
+            # the usual batch -- only its first record can be one the group already got
             key = (group, topics[0], partitions[0])
             with self._lock:
                 if offsets[0] > top.get(key, -1):

@@ -39,7 +39,7 @@ from tui.engine.consumer import wire
 from tui.engine.consumer.state import RECENT
 from tui.engine.consumer.strategies import strategy_class
 from tui.engine.consumer.strategies.base import Strategy
-from tui.engine.record_format import msg_ids_of
+from tui.engine.record_format import raw_msg_ids_of
 from tui.kafka import clients
 
 CRASH_EXIT = 137
@@ -444,7 +444,7 @@ class MemberLoop:
         offsets = cast(list[int], list(map(Message.offset, records)))
         n = len(records)
         tail = [(i, records[i].key(), records[i].value()) for i in range(max(0, n - RECENT), n)]
-        ids = msg_ids_of(list(map(Message.headers, records)), lambda i: records[i].value())
+        ids = raw_msg_ids_of(list(map(Message.headers, records)), lambda i: records[i].value())
         self.channel.delivered(wire.encode_delivered(time.time(), batch, topics, parts, offsets,
                                                      ids, tail))
         strategy = self.strategy()

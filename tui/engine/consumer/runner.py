@@ -17,11 +17,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from tui.engine.consumer.log import ConsumptionLog
+from tui.engine.consumer.log import ConsumptionLog, rising_run
 from tui.engine.consumer.state import MemberState
 from tui.engine.consumer.wire import Delivered, FrameReader, Processed
 from tui.engine.context import EngineContext
@@ -131,19 +130,21 @@ class MemberRunner:
         sel.register(proc.stdout, selectors.EVENT_READ, "out")
         sel.register(proc.stderr, selectors.EVENT_READ, "err")
         open_streams = 2
+        buffer = bytearray(READ_SIZE)
         try:
             while open_streams:
                 for key, _ in sel.select(0.5):
                     stream: IO[bytes] = key.fileobj  # type: ignore[assignment]
-                    chunk = os.read(stream.fileno(), READ_SIZE)
-                    if not chunk:
+                    size = os.readv(stream.fileno(), [buffer])  # no allocation per read
+                    if not size:
                         sel.unregister(stream)
                         open_streams -= 1
                         continue
                     if key.data == "err":
-                        self._stderr_tail = (self._stderr_tail + chunk)[-2000:]
+                        self._stderr_tail = (self._stderr_tail + buffer[:size])[-2000:]
                         continue
-                    frames = self._reader.feed(chunk)
+                    with memoryview(buffer) as view:
+                        frames = self._reader.feed(view[:size])
                     for frame in frames:
                         self._frame(frame)
                     if frames:
@@ -247,20 +248,21 @@ class MemberRunner:
         group, topics, parts, offsets = self.spec.group, d.topics, d.partitions, d.offsets
         self.log.append_records(K.DELIVER, d.ts, self.name, self.incarnation, group,
                                 self.state.strategy, topics, parts, offsets, d.msg_ids)
-        again = self.log.note_deliveries(group, topics, parts, offsets)
-        per_part = Counter(zip(topics, parts, strict=True))
-        recent = [(d.ts, topics[i], parts[i], offsets[i], d.msg_ids[i], key, value, again[i])
-                  for i, (key, value) in sorted(d.previews.items())]
+        rising = rising_run(topics, parts, offsets)
+        again = self.log.note_deliveries(group, topics, parts, offsets, rising)
+        per_part = _per_partition(topics, parts, offsets, rising)
+        recent = [(d.ts, topics[i], parts[i], offsets[i], msg_id, key, value, again[i])
+                  for i, (msg_id, key, value) in sorted(d.previews.items())]
         with self.state.lock:
             st = self.state
             st.delivered += len(offsets)
             st.redelivered += sum(again)
-            for (topic, p), n in per_part.items():
+            for (topic, p), (n, _low, _high) in per_part.items():
                 st.part(topic, p).delivered += n
             st.recent.extend(recent)
         self._delivered_since += len(offsets)
         ranges = self._delivered_range
-        for key, (low, high) in _ranges(per_part, topics, parts, offsets).items():
+        for key, (_n, low, high) in per_part.items():
             old = ranges.get(key)
             ranges[key] = (low, high) if old is None else (min(old[0], low), max(old[1], high))
 
@@ -396,16 +398,24 @@ def _grow_pipe(stream: IO[bytes] | None) -> None:
         pass
 
 
-def _ranges(per_part: Counter[tuple[str, int]], topics: list[str], parts: list[int],
-            offsets: list[int]) -> dict[tuple[str, int], tuple[int, int]]:
-    """Lowest and highest offset per partition of a batch (usually a single partition)."""
-    if len(per_part) == 1:
-        return {next(iter(per_part)): (min(offsets), max(offsets))}
-    out: dict[tuple[str, int], tuple[int, int]] = {}
+def _per_partition(topics: Sequence[str], parts: Sequence[int], offsets: Sequence[int],
+                   rising: bool) -> dict[tuple[str, int], tuple[int, int, int]]:
+    """(count, lowest offset, highest offset) per partition of a batch -- usually one partition
+    with rising offsets (``rising``), which takes no Python loop."""
+    n = len(offsets)
+    if not n:
+        return {}
+    if rising:
+        return {(topics[0], parts[0]): (n, offsets[0], offsets[-1])}
+    out: dict[tuple[str, int], list[int]] = {}
     for key, o in zip(zip(topics, parts, strict=True), offsets, strict=True):
         seen = out.get(key)
         if seen is None:
-            out[key] = (o, o)
-        elif o < seen[0] or o > seen[1]:
-            out[key] = (min(seen[0], o), max(seen[1], o))
-    return out
+            out[key] = [1, o, o]
+            continue
+        seen[0] += 1
+        if o < seen[1]:
+            seen[1] = o
+        elif o > seen[2]:
+            seen[2] = o
+    return {key: (c, low, high) for key, (c, low, high) in out.items()}

@@ -11,7 +11,10 @@ Frames (each ``<u32 length><marshal payload>``):
 * an event: a dict ``{"k": kind, "ts": seconds, ...fields}`` (assign, commit-req, crash, ...);
 * ``("D", ts, batch, topics, topic_index, partitions, offsets, msg_ids, previews)``: batch number
   ``batch`` was delivered at ``ts``; ``topic_index`` is None when every record has ``topics[0]``;
-  ``previews`` holds (index, key, value) -- bytes capped at 256 -- for the last records only;
+  ``msg_ids`` (still UTF-8 bytes, :func:`tui.engine.record_format.raw_msg_id_of`) is itself a
+  marshal blob, which the parent keeps as it is until someone reads the log (the verdict, mostly): a
+  batch costs the parent no object per record; ``previews`` holds (index, raw msg_id, key, value) --
+  bytes capped at 256 -- for the last records only;
 * ``("P", batch, start, count, stamps)``: records ``start .. start + count - 1`` of ``batch`` were
   processed, at these times (packed doubles), or all at one time (a float: a batch whose records
   need no work of their own is processed in one go).
@@ -21,16 +24,79 @@ from __future__ import annotations
 
 import marshal
 import struct
+import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
+
+from tui.engine.record_format import decode_msg_id
 
 HEADER = struct.Struct("<I")
 PREVIEW = 256
 """Key/value bytes sent to the parent for the recent-deliveries tail."""
 _DELIVERED = "D"
 _PROCESSED = "P"
+
+
+class _IdBlob:
+    """A batch's msg_ids as the member sent them; unmarshalled once, on first read."""
+
+    __slots__ = ("_blob", "_ids", "_lock")
+
+    def __init__(self, blob: bytes) -> None:
+        self._blob = blob
+        self._ids: tuple[str | None, ...] | None = None
+        self._lock = threading.Lock()
+
+    def ids(self) -> tuple[str | None, ...]:
+        with self._lock:
+            if self._ids is None:
+                self._ids = tuple(map(decode_msg_id, marshal.loads(self._blob)))
+                self._blob = b""
+            return self._ids
+
+
+class MsgIds(Sequence[str | None]):
+    """Records ``start .. stop - 1`` of a batch's msg_ids, decoded when first read."""
+
+    __slots__ = ("_source", "_start", "_stop")
+
+    def __init__(self, source: _IdBlob, start: int, stop: int) -> None:
+        self._source, self._start, self._stop = source, start, stop
+
+    @classmethod
+    def of(cls, raw_ids: Sequence[bytes | None]) -> MsgIds:
+        return cls(_IdBlob(marshal.dumps(tuple(raw_ids))), 0, len(raw_ids))
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    @overload
+    def __getitem__(self, index: int) -> str | None: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> MsgIds: ...
+
+    def __getitem__(self, index: int | slice) -> str | None | MsgIds:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError("MsgIds slices have no step")
+            return MsgIds(self._source, self._start + start, self._start + max(start, stop))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._source.ids()[self._start + index]
+
+    def __iter__(self) -> Iterator[str | None]:
+        return iter(self._source.ids()[self._start:self._stop])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +106,11 @@ class Delivered:
     ts: float
     batch: int
     topics: list[str]
-    partitions: list[int]
-    offsets: list[int]
-    msg_ids: list[str | None]
-    previews: dict[int, tuple[bytes | None, bytes | None]]
-    """Index in the batch -> (key, value) previews, for the last records of the batch only."""
+    partitions: array[int]
+    offsets: array[int]
+    msg_ids: MsgIds
+    previews: dict[int, tuple[str | None, bytes | None, bytes | None]]
+    """Index in the batch -> (msg_id, key, value), for the last records of the batch only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +149,18 @@ def _plain(value: Any) -> bool:
 
 
 def encode_delivered(ts: float, batch: int, topics: Sequence[str], partitions: Sequence[int],
-                     offsets: Sequence[int], msg_ids: Sequence[str | None],
+                     offsets: Sequence[int], msg_ids: Sequence[bytes | None],
                      previews: Sequence[tuple[int, bytes | None, bytes | None]]) -> bytes:
+    """``msg_ids`` raw (:func:`~tui.engine.record_format.raw_msg_id_of`); ``previews``: (index in the
+    batch, key, value) of the last records."""
     names = tuple(dict.fromkeys(topics))
     index = None
     if len(names) > 1:
         where = {name: i for i, name in enumerate(names)}
         index = array("H", [where[t] for t in topics]).tobytes()
     return _framed((_DELIVERED, ts, batch, names, index, array("i", partitions).tobytes(),
-                    array("q", offsets).tobytes(), tuple(msg_ids),
-                    tuple((i, _cap(k), _cap(v)) for i, k, v in previews)))
+                    array("q", offsets).tobytes(), marshal.dumps(tuple(msg_ids)),
+                    tuple((i, msg_ids[i], _cap(k), _cap(v)) for i, k, v in previews)))
 
 
 def encode_processed(batch: int, start: int, stamps: Sequence[float] | float,
@@ -124,8 +192,9 @@ def _decode(obj: Any) -> Frame | None:
             which = array("H")
             which.frombytes(index)
             topics = [names[i] for i in which]
-        return Delivered(float(ts), int(batch), topics, partitions.tolist(), offsets.tolist(),
-                         list(ids), {int(i): (k, v) for i, k, v in previews})
+        return Delivered(float(ts), int(batch), topics, partitions, offsets,
+                         MsgIds(_IdBlob(ids), 0, len(offsets)),
+                         {int(i): (decode_msg_id(mid), k, v) for i, mid, k, v in previews})
     if isinstance(obj, tuple) and obj and obj[0] == _PROCESSED:
         _, batch, start, count, raw = obj
         if isinstance(raw, float):
@@ -144,7 +213,7 @@ class FrameReader:
         self.bad = 0
         """Frames that could not be decoded (skipped)."""
 
-    def feed(self, chunk: bytes) -> list[Frame]:
+    def feed(self, chunk: bytes | memoryview) -> list[Frame]:
         buf = self._buf
         buf += chunk
         out: list[Frame] = []

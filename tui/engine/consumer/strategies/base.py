@@ -9,7 +9,7 @@ store offsets (``auto``, ``auto-stored``) give it something to commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
 from confluent_kafka import Message, TopicPartition
 
@@ -58,9 +58,9 @@ def next_offsets(records: Sequence[Message]) -> list[TopicPartition]:
         first_topic, first_part = topics[0], parts[0]
         if first_topic is not None and first_part is not None \
                 and topics.count(first_topic) == len(topics) and parts.count(first_part) == len(parts):
-            offsets = [o for o in map(Message.offset, records) if o is not None]
-            if len(offsets) == len(parts):
-                return [TopicPartition(first_topic, first_part, max(offsets) + 1)]
+            offsets = list(map(Message.offset, records))
+            if None not in offsets:
+                return [TopicPartition(first_topic, first_part, max(cast(list[int], offsets)) + 1)]
     top: dict[tuple[str, int], int] = {}
     for msg in records:
         key = (msg.topic() or "", msg.partition() or 0)
