@@ -30,6 +30,7 @@ class FakeDriver:
         self.producers: dict[str, Produce] = {}
         self.profile = profile
         self.closed = False
+        self.namespace: str | None = None
         self.events: list[tuple[str, str]] = []
 
     # lab
@@ -62,6 +63,9 @@ class FakeDriver:
                 self.parts[key] = PartitionMeta(leader, st.replicas, isr or (node,))
 
     # topics
+    def resource_name(self, name: str) -> str:
+        return f"{self.namespace}.{name}" if self.namespace else name
+
     def create_topic(self, spec: TopicSpec) -> None:
         self.calls.append(("topic", spec.name))
         ids = sorted(self.nodes)

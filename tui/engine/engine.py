@@ -31,6 +31,7 @@ from tui.engine.events import EventBus, Subscription
 from tui.engine.evidence import EVERYTHING, RunRecord, Sources, gather_history
 from tui.engine.history import Fault, History, LeaderChange
 from tui.engine.metadata import MetadataWorker
+from tui.engine.namespace import Namespace
 from tui.engine.producer.producers import Producers
 from tui.engine.producer.views import DeliveryReportView
 from tui.engine.snapshot import ConnectionView, LabNodeView, PartitionMeta, Snapshot
@@ -63,9 +64,11 @@ class Engine:
                  lag_threshold: int = 1000, namespace: str | None = None) -> None:
         """``watch_filter`` narrows the watcher from the start (else WatchGroups / WatchTopics /
         ShowInternal commands do it later). ValueError (one sentence) for a bad interval or name.
-        ``namespace``: the prefix for this engine's topics, groups and transactional ids (checked by
-        the caller; shown in the snapshot's connection view)."""
+        ``namespace``: every topic and group this engine writes, commits in or deletes must start with
+        ``<namespace>.`` (commands outside it are refused; see :mod:`tui.engine.namespace`); shown in
+        the snapshot's connection view."""
         self.namespace = namespace
+        self._space = Namespace(namespace) if namespace else None
         self._ctx = EngineContext(connection, EventBus(), run_id)
         self._bus = self._ctx.bus
         self.producers = Producers(self._ctx)
@@ -133,6 +136,13 @@ class Engine:
 
     def submit(self, cmd: Command) -> Future[Any]:
         """Queue a command; the returned future resolves with its result or its error."""
+        if self._space is not None:
+            try:
+                self._space.check(cmd)
+            except ValueError as exc:
+                refused: Future[Any] = Future()
+                refused.set_exception(exc)
+                return refused
         if isinstance(cmd, LabAction):
             return self._on_pool(self._lab_pool, cmd, lambda: self._node_action(cmd))
         if isinstance(cmd, Judge):
@@ -381,6 +391,10 @@ class Engine:
         if self._history is None:
             return ()
         return tuple(explain_record(self._history, msg_id))
+
+    def in_namespace(self, resource: str) -> str:
+        """``resource`` as this engine names it: inside its namespace, if it has one."""
+        return self._space.apply(resource) if self._space is not None else resource
 
     @property
     def watch_failure(self) -> str | None:

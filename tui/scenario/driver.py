@@ -60,6 +60,10 @@ class Driver(Protocol):
         """kill, stop, pause, resume, restart (waits until ready) or start."""
         ...
 
+    def resource_name(self, name: str) -> str:
+        """A topic or group name as the engine names it (inside its namespace, if it has one)."""
+        ...
+
     def create_topic(self, spec: TopicSpec) -> None:
         """Create the topic as specified (its real name, configs included)."""
         ...

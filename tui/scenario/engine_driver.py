@@ -76,6 +76,9 @@ class EngineDriver:
 
     # ---- topics and metadata -----------------------------------------------------------------
 
+    def resource_name(self, name: str) -> str:
+        return self.engine.in_namespace(name)
+
     def create_topic(self, spec: TopicSpec) -> None:
         self.engine.call(CreateTopic(spec, exists_ok=False, timeout=10.0), timeout=20.0)
 

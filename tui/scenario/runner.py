@@ -105,7 +105,9 @@ class ScenarioRun:
         self._closed = False
         self._cancel = threading.Event()
         self._st = _State()
-        self._st.topics = {t.name: f"{t.name}-{self.suffix}" for t in scenario.topics}
+        # fresh real names per run, inside the engine's namespace when it has one (a shared cluster)
+        self._st.topics = {t.name: self.driver.resource_name(f"{t.name}-{self.suffix}")
+                           for t in scenario.topics}
 
     # ---- public API --------------------------------------------------------------------------
 
@@ -259,7 +261,7 @@ class ScenarioRun:
         return self._st.topics.get(logical, logical)
 
     def _group(self, logical: str) -> str:
-        return self._st.groups.setdefault(logical, f"{logical}-{self.suffix}")
+        return self._st.groups.setdefault(logical, self.driver.resource_name(f"{logical}-{self.suffix}"))
 
     def _member(self, logical: str) -> str:
         if logical not in self._st.members:
