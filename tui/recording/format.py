@@ -35,14 +35,13 @@ workshop replays -- is never lost.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import math
 import os
 import re
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -110,6 +109,7 @@ class LineWriter:
         self.path = path
         self.max_bytes = max_bytes
         self.lines = 0
+        self._unflushed = 0
         self.full = False
         """The cap was reached: nothing more is written."""
         try:
@@ -123,17 +123,27 @@ class LineWriter:
 
     @property
     def size(self) -> int:
-        """Compressed bytes written so far (what the cap counts)."""
+        """Compressed bytes in the file so far (zlib may still hold some: see :meth:`_over`)."""
         return self._raw.tell()
+
+    def _over(self, cap: int) -> bool:
+        # the compressor keeps output back; bytes written since the last flush bound it from above,
+        # and when that bound says "over", a flush gives the exact size
+        if self._raw.tell() + self._unflushed < cap:
+            return False
+        self.flush()
+        return self._raw.tell() >= cap
 
     def write(self, obj: dict[str, Any], limit: int | None = None, force: bool = False) -> bool:
         """Write one line unless the file reached ``limit`` (default: the cap); False when not.
         ``force`` writes anyway (the one short line that closes the file)."""
         cap = self.max_bytes if limit is None else min(limit, self.max_bytes)
-        if not force and (self.full or self.size >= cap):
-            self.full = self.full or self.size >= self.max_bytes
+        if not force and (self.full or self._over(cap)):
+            self.full = self.full or self._raw.tell() >= self.max_bytes
             return False
-        self._gz.write(dumps(obj).encode("ascii") + b"\n")
+        data = dumps(obj).encode("ascii") + b"\n"
+        self._gz.write(data)
+        self._unflushed += len(data)
         self.lines += 1
         return True
 
@@ -141,6 +151,7 @@ class LineWriter:
         """Make what was written readable now (a sync flush; costs a little compression)."""
         self._gz.flush(zlib.Z_SYNC_FLUSH)
         self._raw.flush()
+        self._unflushed = 0
 
     def close(self) -> int:
         """Finish the file; returns its size in bytes."""
@@ -151,35 +162,31 @@ class LineWriter:
 
 
 def read_lines(path: Path) -> tuple[list[dict[str, Any]], bool]:
-    """Every line of a recording, and whether the file was cut short (a crash, a full disk).
-    Raises :class:`RecordingError` with one sentence when it is no recording at all."""
+    """Every line of a recording, and whether the file was cut short (a crash, a full disk): the
+    lines before the cut are kept. Raises :class:`RecordingError` (one sentence) when it is no
+    recording at all."""
     lines: list[dict[str, Any]] = []
     truncated = False
+    inflate = zlib.decompressobj(wbits=31)  # gzip framing
+    pending = b""
     try:
-        raw_file = path.open("rb")
-    except OSError as exc:
-        raise RecordingError(f"Cannot read the recording {path}: {exc.strerror or exc}.") from exc
-    with raw_file, gzip.GzipFile(fileobj=raw_file, mode="rb") as handle:
-        stream: Iterator[bytes] = iter(io.BufferedReader(handle))  # type: ignore[arg-type]
-        try:
-            for raw in stream:
-                if not raw.endswith(b"\n"):
-                    truncated = True  # a line cut in half: the rest of the file is gone
-                    break
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 16):
                 try:
-                    item = json.loads(raw)
-                except ValueError:
+                    pending += inflate.decompress(chunk)
+                except zlib.error:
                     truncated = True
                     break
-                if isinstance(item, dict):
-                    lines.append(item)
-        except (EOFError, zlib.error):
-            truncated = True
-        except OSError as exc:  # gzip.BadGzipFile: not gzip at all
-            if not lines:
-                raise RecordingError(f"{path} is not a kafka-explorer recording (not a gzip file).") \
-                    from exc
-            truncated = True
+                *complete, pending = pending.split(b"\n")
+                if not _parse(complete, lines):
+                    truncated = True
+                    break
+                if inflate.eof:
+                    break
+    except OSError as exc:
+        raise RecordingError(f"Cannot read the recording {path}: {exc.strerror or exc}.") from exc
+    if not inflate.eof or pending:
+        truncated = True  # the end of the stream is missing; a half line at the cut is dropped
     if not lines or lines[0].get("t") != "header" or lines[0].get("format") != FORMAT:
         raise RecordingError(f"{path} is not a kafka-explorer recording.")
     version = lines[0].get("version")
@@ -187,3 +194,16 @@ def read_lines(path: Path) -> tuple[list[dict[str, Any]], bool]:
         raise RecordingError(f"{path} was written by a newer kafka-explorer (recording format "
                              f"{version}); this one reads format {VERSION}.")
     return lines, truncated
+
+
+def _parse(raw_lines: list[bytes], into: list[dict[str, Any]]) -> bool:
+    """Append each line's object; False at the first line that is no JSON object."""
+    for raw in raw_lines:
+        try:
+            item = json.loads(raw)
+        except ValueError:
+            return False
+        if not isinstance(item, dict):
+            return False
+        into.append(item)
+    return True

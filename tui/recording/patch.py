@@ -55,11 +55,6 @@ def _dict_diff(old: dict[str, Any], new: dict[str, Any]) -> Any:
 
 
 def _list_diff(old: list[Any], new: list[Any]) -> Any:
-    if old and not isinstance(old[0], dict | list):  # ring buffers hold numbers
-        for k in range(1, min(MAX_SHIFT, len(old)) + 1):
-            kept = len(old) - k
-            if kept <= len(new) and _same_scalars(old[k:], new[:kept]):
-                return ["<", k, new[kept:]]
     changed: dict[str, Any] = {}
     for index, value in enumerate(new):
         if index < len(old):
@@ -70,6 +65,11 @@ def _list_diff(old: list[Any], new: list[Any]) -> Any:
             changed[str(index)] = ["=", value]
     if not changed and len(old) == len(new):
         return None
+    if old and not isinstance(old[0], dict | list):  # ring buffers of numbers move along
+        for k in range(1, min(MAX_SHIFT, len(old) - 1) + 1):
+            kept = len(old) - k
+            if kept <= len(new) and _same_scalars(old[k:], new[:kept]):
+                return ["<", k, new[kept:]]
     replaced = sum(1 for patch in changed.values() if patch[0] == "=")
     if replaced * 2 > len(new):  # mostly new items: the list itself is smaller
         return ["=", new]

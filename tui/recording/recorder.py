@@ -184,6 +184,8 @@ class Recorder:
         self._notice_seq = itertools.count(1_000_000_000)
         self.notices: list[Event] = []
         """Events for the explorer's subscriptions (the cap was reached)."""
+        self.samples = 0
+        """Snapshots looked at (written or not)."""
         self.snapshots = 0
         self.events = 0
         self.explained = 0
@@ -324,6 +326,7 @@ class Recorder:
 
     def _sample(self) -> None:
         snapshot = self._engine.snapshot()
+        self.samples += 1
         if snapshot.verdict is not None and snapshot.verdict is not self._last_verdict:
             self._last_verdict = snapshot.verdict
             self._pending = explain_targets(snapshot.verdict)
