@@ -163,6 +163,7 @@ RESERVED_KEYS: dict[str, str] = {
     "up": "moves in tables", "down": "moves in tables", "left": "scrolls tables",
     "right": "scrolls tables", "pageup": "pages tables", "pagedown": "pages tables",
     "home": "jumps to the first row", "end": "jumps to the last row",
+    "slash": "filters a table's rows",
 }
 """Keys Textual or the tables already use: a command remapped onto one hides that behaviour."""
 
@@ -239,7 +240,7 @@ def key_conflicts(keymap: Mapping[str, str]) -> list[KeyConflict]:
     for command in remapped:
         for key in keys_of(command, keymap):
             shown = display_key(key)
-            if key in RESERVED_KEYS:
+            if key in RESERVED_KEYS and key not in command.key.split(","):
                 found.append(KeyConflict(key, command.scope, command.id, None,
                                          f"{command.id}: {shown} {RESERVED_KEYS[key]}; remapping "
                                          f"{command.title} onto it hides that."))
