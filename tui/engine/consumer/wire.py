@@ -67,7 +67,7 @@ class MsgIds(Sequence[str | None]):
 
     @classmethod
     def of(cls, raw_ids: Sequence[bytes | None]) -> MsgIds:
-        return cls(_IdBlob(marshal.dumps(tuple(raw_ids))), 0, len(raw_ids))
+        return cls(_IdBlob(marshal.dumps(list(raw_ids), _VERSION)), 0, len(raw_ids))
 
     def __len__(self) -> int:
         return self._stop - self._start
@@ -127,8 +127,12 @@ class Processed:
 Frame = dict[str, Any] | Delivered | Processed
 
 
+_VERSION = 2
+"""marshal format 2: no back-references, so writing does not track every object it has seen."""
+
+
 def _framed(obj: Any) -> bytes:
-    data = marshal.dumps(obj)
+    data = marshal.dumps(obj, _VERSION)
     return HEADER.pack(len(data)) + data
 
 
@@ -153,13 +157,16 @@ def encode_delivered(ts: float, batch: int, topics: Sequence[str], partitions: S
                      previews: Sequence[tuple[int, bytes | None, bytes | None]]) -> bytes:
     """``msg_ids`` raw (:func:`~tui.engine.record_format.raw_msg_id_of`); ``previews``: (index in the
     batch, key, value) of the last records."""
-    names = tuple(dict.fromkeys(topics))
+    if topics and topics.count(topics[0]) == len(topics):  # one topic (one str object: quick)
+        names: tuple[str, ...] = (topics[0],)
+    else:
+        names = tuple(dict.fromkeys(topics))
     index = None
     if len(names) > 1:
         where = {name: i for i, name in enumerate(names)}
         index = array("H", [where[t] for t in topics]).tobytes()
     return _framed((_DELIVERED, ts, batch, names, index, array("i", partitions).tobytes(),
-                    array("q", offsets).tobytes(), marshal.dumps(tuple(msg_ids)),
+                    array("q", offsets).tobytes(), marshal.dumps(list(msg_ids), _VERSION),
                     tuple((i, msg_ids[i], _cap(k), _cap(v)) for i, k, v in previews)))
 
 
