@@ -163,6 +163,13 @@ async def test_keys_typed_fast_after_opening_land_in_the_form_not_the_pane() -> 
             app.post_message(events.Key(key, char))
         await until(pilot, lambda: value(form, "topic") == "z")
         assert value(form, "name") == "fast"
+        # a missing topic, then at once to 'Create if missing' and off: the person's choice wins
+        # over the form's own following of the topic (whose change messages come later)
+        for key, char in (("z", "z"), ("enter", "\r"), ("left", None)):
+            app.post_message(events.Key(key, char))
+        await until(pilot, lambda: value(form, "topic") == "zz")
+        await pilot.pause(0.2)
+        assert value(form, "create") is False
 
 
 async def test_producer_form_creates_a_missing_topic_or_refuses_it_by_name() -> None:
@@ -177,12 +184,13 @@ async def test_producer_form_creates_a_missing_topic_or_refuses_it_by_name() -> 
         await pilot.press("ctrl+u", *"fresh")
         assert value(form, "create") is True  # follows the topic until set by hand
         assert "created first (3 partitions, RF 3)" in field_help(form, "topic")
-        form.query_one("#f-create", Choice).value = False
-        await pilot.pause()
+        await pilot.press("enter", "left")  # to 'Create if missing', and off by hand
+        assert value(form, "create") is False
         assert "Topic 'fresh' does not exist" in error_line(form)
         await pilot.press("ctrl+s")
         assert engine.submitted == []
         assert app.screen is form
+        form.set_focus(form.query_one("#f-topic"))
         await pilot.press("ctrl+u", *"fresher")
         assert value(form, "create") is False  # set by hand: it stays
         form.query_one("#f-create", Choice).value = True

@@ -1,4 +1,5 @@
-"""A one-line choice for forms: ``◂ all ▸``; ←/→ or space cycle, a letter jumps, a click cycles.
+"""A one-line choice for forms: ``◂ all ▸``; ←/→ step (no wrap: on a yes/no choice ← is no and → is
+yes), space and a click cycle, a letter jumps.
 
 Textual's ``Select`` costs about ten widgets and a dropdown overlay each, which made the forms slow
 to open (keys typed meanwhile were lost); a choice among three to eight values needs one line and
@@ -20,7 +21,9 @@ from textual.widget import Widget
 class Choice(Widget, can_focus=True):
     """Pick one of ``options``: ``(label, value)`` pairs; ``value`` reads and sets the value."""
 
-    STEP_KEYS: ClassVar[dict[str, int]] = {"left": -1, "right": 1, "space": 1}
+    STEP_KEYS: ClassVar[dict[str, tuple[int, bool]]] = {"left": (-1, False), "right": (1, False),
+                                                         "space": (1, True)}
+    """key -> (step, wraps)."""
     """Handled on the key itself, not as bindings: Textual resolves bindings once the key has
     bubbled back to the app, and a fast enter may have moved the focus by then."""
 
@@ -45,6 +48,8 @@ class Choice(Widget, can_focus=True):
             raise ValueError("A choice needs at least one option.")
         super().__init__(id=id)
         self.options = tuple(options)
+        self.touched = False
+        """Changed by a person (key or click), not by the program: a form lets such a choice be."""
         self.set_reactive(Choice.index, self._index_of(value) if value is not None else 0)
 
     def _index_of(self, value: Any) -> int:
@@ -73,8 +78,10 @@ class Choice(Widget, can_focus=True):
         if old != new:
             self.post_message(self.Changed(self, self.value))
 
-    def action_step(self, delta: int) -> None:
-        self.index = (self.index + delta) % len(self.options)
+    def action_step(self, delta: int, wrap: bool = True) -> None:
+        self.touched = True
+        index = self.index + delta
+        self.index = index % len(self.options) if wrap else max(0, min(len(self.options) - 1, index))
 
     def on_click(self, event: events.Click) -> None:
         self.action_step(1)
@@ -84,7 +91,7 @@ class Choice(Widget, can_focus=True):
         if step is not None:
             event.stop()
             event.prevent_default()
-            self.action_step(step)
+            self.action_step(*step)
             return
         # a letter jumps to the next option starting with it (typing "r" twice: range, roundrobin)
         if not event.is_printable or not event.character:
@@ -95,5 +102,6 @@ class Choice(Widget, can_focus=True):
         for step in range(1, count + 1):
             index = (self.index + step) % count
             if self.options[index][0].lower().startswith(char):
+                self.touched = True
                 self.index = index
                 return

@@ -27,6 +27,7 @@ from tui.engine import (
 )
 from tui.ui.forms import explain
 from tui.ui.forms.base import Field, FieldError, FormScreen, Note
+from tui.ui.forms.choice import Choice
 from tui.ui.forms.memory import recall
 from tui.ui.forms.topic import CREATED_TOPIC, broker_count, topic_names
 
@@ -86,9 +87,6 @@ class ProducerForm(FormScreen[ProducerRequest]):
         self.suggested_topic = suggested_topic
         self.brokers = broker_count(snapshot)
         self.existing = topic_names(snapshot)
-        self._create_touched = False
-        self._create_follows: bool | None = None
-        """What the form last set 'create if missing' to by itself (a different value: by hand)."""
         self.fields = (
             Field("name", "Profile name", default=next_name(snapshot), remember=False,
                   help="Names this producer in the tables, the timeline and the verdict."),
@@ -156,17 +154,14 @@ class ProducerForm(FormScreen[ProducerRequest]):
             values["topic"] = created or remembered or self.suggested_topic or values["topic"]
         # on by default exactly when the topic is not on the cluster (unknown: on, harmless)
         values["create"] = self.existing is None or str(values["topic"]) not in self.existing
-        self._create_follows = bool(values["create"])
         return values
 
     def value_changed(self, name: str) -> None:
-        if name == "create" and self.value("create") != self._create_follows:
-            self._create_touched = True
-        elif name == "topic" and not self._create_touched:
-            # until the choice is made by hand, it follows whether the topic exists
-            self._create_follows = self.existing is None or str(self.value("topic")) not in \
-                self.existing
-            self.set_value("create", self._create_follows)
+        create = self.query_one("#f-create", Choice)
+        if name == "topic" and not create.touched:
+            # until a person sets it, it follows whether the topic exists (a flag on the widget,
+            # not a later change message: those arrive after keys typed meanwhile)
+            create.value = self.existing is None or str(self.value("topic")) not in self.existing
 
     def build(self) -> ProducerRequest:
         txn = str(self.value("txn")) or None
