@@ -12,7 +12,8 @@ from tests.recording.test_recorder import record
 from tests.ui import fakes
 from tui.engine import Explain, Judge, LabAction, StartProducer
 from tui.recording.reader import Recording, load
-from tui.recording.replay import RECORDING, ReplayClock, ReplayEngine
+from tui.recording.replay import RECORDING, ReplayClock, ReplayedRun, ReplayEngine
+from tui.ui.scenarios_screen import RunHandle
 
 
 class FakeTime:
@@ -126,3 +127,7 @@ def test_a_recording_without_snapshots_still_opens(tmp_path: Path) -> None:
     assert snap.cluster is None
     assert snap.connection.label.startswith("replay of")
     assert engine.snapshot() is snap
+
+
+def _a_replayed_run_is_a_run_handle(run: ReplayedRun) -> RunHandle:
+    return run  # mypy checks that the Scenarios screen can drive a replayed run

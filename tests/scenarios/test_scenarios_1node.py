@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scenarios.harness import explain, run_bundled
+from tests.scenarios.harness import assert_replays, explain, run_bundled
 from tui.lab import LabCluster
 from tui.scenario.load import bundled_dir, load_file
 
@@ -30,7 +30,8 @@ def test_the_one_node_set_is_complete() -> None:
 
 @pytest.mark.parametrize("slug", ONE_NODE)
 def test_scenario(slug: str, lab1: LabCluster, tmp_path: Path) -> None:
-    outcome = run_bundled(slug, lab1, tmp_path)
+    outcome = run_bundled(slug, lab1, tmp_path, record=tmp_path / f"{slug}.kxr")
     assert outcome.passed, explain(outcome)
     assert outcome.verdict is not None
     assert all(step.ok for step in outcome.steps)
+    assert_replays(outcome, tmp_path / f"{slug}.kxr")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scenarios.harness import explain, run_bundled
+from tests.scenarios.harness import assert_replays, explain, run_bundled
 from tui.lab import LabCluster
 from tui.scenario.load import bundled_dir, load_file
 
@@ -27,8 +27,9 @@ def test_the_three_node_set_is_complete() -> None:
 
 @pytest.mark.parametrize("slug", THREE_NODE)
 def test_scenario(slug: str, healthy_lab3: LabCluster, tmp_path: Path) -> None:
-    outcome = run_bundled(slug, healthy_lab3, tmp_path)
+    outcome = run_bundled(slug, healthy_lab3, tmp_path, record=tmp_path / f"{slug}.kxr")
     assert outcome.passed, explain(outcome)
+    assert_replays(outcome, tmp_path / f"{slug}.kxr")
 
 
 @pytest.fixture(scope="module")
@@ -41,5 +42,7 @@ def slow_lab3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabCluster]:
 
 @pytest.mark.parametrize("slug", SLOW)
 def test_slow_replication_scenario(slug: str, slow_lab3: LabCluster, tmp_path: Path) -> None:
-    outcome = run_bundled(slug, slow_lab3, tmp_path, heal=False)  # the cluster goes away next
+    outcome = run_bundled(slug, slow_lab3, tmp_path, heal=False,  # the cluster goes away next
+                          record=tmp_path / f"{slug}.kxr")
     assert outcome.passed, explain(outcome)
+    assert_replays(outcome, tmp_path / f"{slug}.kxr")

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from tui.scenario.model import Scenario, Step
     from tui.scenario.results import ExpectationResult, Progress, StepResult
 
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+SPEED_RANGE = (1 / 16, 1024.0)
 RECORDING = "This is a recording"
 
 
@@ -118,10 +118,9 @@ class ReplayClock:
             self._speed = speed
 
     def faster(self, up: bool = True) -> float:
-        """The next speed of :data:`SPEEDS` up (or down); returns it."""
-        current = self._speed
-        options = [s for s in SPEEDS if (s > current if up else s < current)]
-        chosen = (min(options) if up else max(options)) if options else current
+        """Twice (or half) the speed, within :data:`SPEED_RANGE`; returns it."""
+        low, high = SPEED_RANGE
+        chosen = min(high, self._speed * 2) if up else max(low, self._speed / 2)
         self.set_speed(chosen)
         return chosen
 
@@ -259,6 +258,7 @@ class ReplayedRun:
         self._engine = engine
         self._record = record
         self._on_progress = on_progress
+        self.scenario = scenario
         self.steps: tuple[Step, ...]
         self._results: tuple[StepResult, ...]
         self.steps, self._results = recorded_steps(scenario, record)
@@ -282,6 +282,11 @@ class ReplayedRun:
             return None
         number = self._results[len(self.results)].number
         return next((s for s in self.steps if s.number == number), None)
+
+    def names(self) -> dict[str, str]:
+        """Logical name -> real name of the recorded run (as its report has them)."""
+        report = self._record.report or {}
+        return {str(k): str(v) for k, v in (report.get("names") or {}).items()}
 
     def next_step(self) -> StepResult | None:
         from tui.recording.outcome import expectation_results
