@@ -1,6 +1,6 @@
 """Group member delivery rate versus a plain confluent-kafka consumer loop on the same topic.
 
-Produces ``--count`` records (100-byte values, kafka-explorer's record format) once into a
+Produces ``--count`` records (300,000; 100-byte values, kafka-explorer's record format) once into a
 3-partition topic, then in one run:
 
 * a plain ``Consumer.consume(500)`` loop with a fresh group reads them all (checking each message's
@@ -162,7 +162,7 @@ def _explorer(engine: Engine, topic: str, count: int, members: int) -> tuple[Rat
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--bootstrap", help="use this cluster instead of a lab")
-    parser.add_argument("--count", type=int, default=200_000)
+    parser.add_argument("--count", type=int, default=300_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     n = args.count
