@@ -43,8 +43,16 @@ def run_tool(main_class: str, *args: str) -> str:
 
 
 def create_topic(bootstrap: str, name: str, partitions: int) -> None:
+    """Create a topic and wait until the broker's metadata lists every partition with a leader
+    (KRaft answers CreateTopics before the broker has applied it)."""
     admin = clients.admin({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(name, partitions, 1)], operation_timeout=15)[name].result(30)
+
+    def listed() -> bool:
+        topic = admin.list_topics(name, timeout=5).topics.get(name)
+        return topic is not None and topic.error is None and len(topic.partitions) == partitions \
+            and all(p.leader >= 0 for p in topic.partitions.values())
+    wait_until(listed, 30, message=f"topic {name} in the metadata")
 
 
 def produce(bootstrap: str, topic: str, per_partition: int, partitions: int) -> None:

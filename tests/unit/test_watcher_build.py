@@ -106,6 +106,8 @@ def _fetcher(now: float) -> Fetcher:
     f.outcomes[("offsets", 1)] = Outcome("ok", "", now)
     f.outcomes[("offsets", 2)] = Outcome("stale", "offsets of partitions led by broker 2 timed out",
                                          now, unreachable=True)
+    f.health.answered(1, now)
+    f.health.no_answer(2, now - 10)  # silent for 10 s: past its budget
     f.descriptions["g"] = GroupDescription(
         "g", "consumer", "Stable", "uniform", False, 1,
         (MemberRaw("m1", "c1", "/1.2.3.4", None, (("t", 0),), (("t", 0), ("t", 1))),), now)

@@ -4,7 +4,12 @@ Kinds (stable names): ``broker.down`` / ``broker.up``, ``cluster.controller-chan
 ``topic.created`` / ``topic.deleted``, ``partition.leader-changed``, ``partition.isr-shrunk`` /
 ``partition.isr-expanded``, ``partition.offline`` / ``partition.online``, ``group.appeared`` /
 ``group.gone``, ``group.state-changed``, ``group.member-joined`` / ``group.member-left``,
-``group.rebalanced``, ``group.committed``, ``group.lag-high`` / ``group.lag-recovered``.
+``group.rebalanced``, ``group.committed``, ``group.lag-high`` / ``group.lag-recovered``,
+``group.partition-stalled`` / ``group.partition-recovered`` (once per episode; many partitions of
+one group flipping together make one event naming them all).
+
+Views the builder reused unchanged are the same objects: they are skipped by identity, so a diff of
+two 30,000-partition views costs what changed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from tui.engine.watcher.views import ClusterView, GroupView, PartitionView
 
 MAX_EVENTS = 500
 """At most this many events per diff; the rest is summarised by one ``watcher.events-truncated``."""
+STALL_EVENTS_PER_GROUP = 5
+"""More partitions of one group stalling (or recovering) in one refresh make one event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +97,20 @@ def _partitions(prev: ClusterView, cur: ClusterView) -> list[Change]:
                               "notice", {"topic": name}))
     for topic in cur.topics:
         old = old_topics.get(topic.name)
+        if old is topic:
+            continue  # reused unchanged by the builder
         if old is None:
             if prev.filter == cur.filter and prev.section("topics").updated_at is not None:
                 out.append(Change("topic.created", f"topic:{topic.name}",
                                   f"topic {topic.name} was created with {len(topic.partitions)} "
                                   f"partitions", "info",
                                   {"topic": topic.name, "partitions": len(topic.partitions)}))
+            continue
+        if len(old.partitions) == len(topic.partitions):
+            # the builder reuses unchanged partition views: compare only the new ones
+            for was, now in zip(old.partitions, topic.partitions, strict=True):
+                if was is not now and was.partition == now.partition:
+                    out += _partition(was, now)
             continue
         before = {p.partition: p for p in old.partitions}
         for p in topic.partitions:
@@ -159,6 +174,8 @@ def _groups(prev: ClusterView, cur: ClusterView, threshold: int) -> list[Change]
                               "notice", {"group": gid}))
     for g in cur.groups:
         old = before.get(g.group_id)
+        if old is g:
+            continue  # reused unchanged by the builder
         if old is None:
             # prev keeps the last listed groups even while the list is stale: not there = new
             if same_filter and prev.section("groups").updated_at is not None:
@@ -215,6 +232,7 @@ def _group(old: GroupView, g: GroupView, threshold: int) -> list[Change]:
                           f"group {gid} committed {moved} more records on {parts} "
                           f"partition{'s' if parts != 1 else ''}", "debug",
                           {**base, "records": moved, "partitions": parts}))
+    out += _stalls(old, g)
     if g.total_lag is not None and g.total_lag > threshold and \
             (old.total_lag is None or old.total_lag <= threshold):
         out.append(Change("group.lag-high", source,
@@ -225,6 +243,37 @@ def _group(old: GroupView, g: GroupView, threshold: int) -> list[Change]:
         out.append(Change("group.lag-recovered", source,
                           f"group {gid} lag is back to {g.total_lag} records (threshold {threshold})",
                           "info", {**base, "lag": g.total_lag, "threshold": threshold}))
+    return out
+
+
+def _stalls(old: GroupView, g: GroupView) -> list[Change]:
+    was = {(p.topic, p.partition): p.status for p in old.partitions}
+    stalled = [p for p in g.partitions if p.status == "stalled"
+               and was.get((p.topic, p.partition), "stalled") != "stalled"]
+    recovered = [p for p in g.partitions if p.status != "stalled"
+                 and was.get((p.topic, p.partition)) == "stalled"]
+    gid = g.group_id
+    source = f"group:{gid}"
+    out: list[Change] = []
+    for kind, parts, severity, one, many in (
+            ("group.partition-stalled", stalled, "warning", "is stalled", "are stalled"),
+            ("group.partition-recovered", recovered, "notice", "moves again", "move again")):
+        if not parts:
+            continue
+        if len(parts) <= STALL_EVENTS_PER_GROUP:
+            for p in parts:
+                detail = (f": committed offset {p.committed} has not moved, lag {p.lag}"
+                          if p.status == "stalled" else f", lag {p.lag}")
+                out.append(Change(kind, source, f"group {gid}: {_tp(p.topic, p.partition)} {one}"
+                                  f"{detail}", severity,
+                                  {"group": gid, "topic": p.topic, "partition": p.partition,
+                                   "committed": p.committed, "lag": p.lag}))
+        else:
+            names = [_tp(p.topic, p.partition) for p in parts]
+            out.append(Change(kind, source, f"group {gid}: {len(parts)} partitions {many} "
+                              f"({', '.join(names[:3])}...)", severity,
+                              {"group": gid, "partitions": names, "count": len(parts),
+                               "lag": sum(p.lag or 0 for p in parts)}))
     return out
 
 

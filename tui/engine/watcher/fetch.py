@@ -2,8 +2,15 @@
 
 Calls are keyed (``offsets`` per leader broker, ``describe`` per coordinator, ``commits`` per group,
 ``groups``, ``probe`` per broker). A call still in flight when a refresh ends is *not* issued again:
-its key stays pending until its own request timeout, so a paused broker never piles up requests and
-never holds the refresh beyond its deadline; the part it covers keeps its previous data, marked stale.
+its key stays pending until it ends, so a paused broker never piles up requests and never holds the
+refresh beyond its deadline; the part it covers keeps its previous data, marked stale once the call
+is later than its answer budget (which grows with the request's size).
+
+Every call names the broker it goes to, and its end tells :class:`~health.BrokerHealth` whether that
+broker answered. Coordinator calls (group descriptions and offsets) get a long request timeout: a
+librdkafka coordinator request that times out while its coordinator is unreachable can crash the
+process when the coordinator returns (librdkafka #4605), so they are never left to time out — the
+watcher holds new ones back while the coordinator is silent and replaces the client instead.
 
 Runs only on the watcher thread (the one that owns the AdminClient): nothing here is locked.
 """
@@ -14,7 +21,7 @@ import concurrent.futures
 import importlib
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,131 +37,40 @@ from confluent_kafka.admin._config import ConfigResource
 from confluent_kafka.admin._listoffsets import OffsetSpec as _OffsetSpec
 from confluent_kafka.admin._resource import ResourceType
 
+from tui.engine.watcher.health import BrokerHealth, answer_budget
+from tui.engine.watcher.raw import (
+    TP,
+    GroupDescription,
+    GroupListing,
+    MemberRaw,
+    Metadata,
+    Outcome,
+    PartitionMeta,
+    PartitionOffsets,
+    broker_sent,
+    classify,
+    kafka_error,
+    no_answer,
+    state_name,
+    tps_of,
+    type_name,
+)
+
+__all__ = ["TP", "Fetcher", "GroupDescription", "GroupListing", "MemberRaw", "Metadata", "Outcome",
+           "PartitionMeta", "PartitionOffsets", "classify", "list_offsets", "no_answer"]
+
 OffsetSpec: Any = _OffsetSpec  # its factory methods are untyped
 _cimpl: Any = importlib.import_module("confluent_kafka.cimpl")
 
 OFFSETS_CHUNK = 250
 """Partitions per ``list_offsets`` call: librdkafka's cost per call grows faster than linearly
 (3,000 partitions in one call: ~0.35 s; in 250-partition calls: ~0.1 s on the 1-node lab)."""
-
-TP = tuple[str, int]
-
-_FORBIDDEN = {
-    KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED,
-    KafkaError.CLUSTER_AUTHORIZATION_FAILED, KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-}
-_UNSUPPORTED = {KafkaError.UNSUPPORTED_VERSION, KafkaError._UNSUPPORTED_FEATURE,
-                KafkaError.UNSUPPORTED_FOR_MESSAGE_FORMAT}
-_TIMEOUTS = {KafkaError._TIMED_OUT, KafkaError.REQUEST_TIMED_OUT, KafkaError._TIMED_OUT_QUEUE}
-_NO_ANSWER = _TIMEOUTS | {KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
-                          KafkaError.NETWORK_EXCEPTION, KafkaError._DESTROY}
-
-STATE_NAMES = {
-    "PREPARING_REBALANCING": "PreparingRebalance", "COMPLETING_REBALANCING": "CompletingRebalance",
-    "STABLE": "Stable", "DEAD": "Dead", "EMPTY": "Empty", "UNKNOWN": "Unknown",
-    "ASSIGNING": "Assigning", "RECONCILING": "Reconciling",
-}
-
-
-def kafka_error(exc: BaseException) -> KafkaError | None:
-    if isinstance(exc, KafkaException) and exc.args and isinstance(exc.args[0], KafkaError):
-        return exc.args[0]
-    if isinstance(exc, KafkaError):
-        return exc
-    return None
-
-
-def no_answer(exc: BaseException | KafkaError) -> bool:
-    """Whether a failure means the other side did not answer at all."""
-    err = exc if isinstance(exc, KafkaError) else kafka_error(exc)
-    if err is None:
-        return isinstance(exc, concurrent.futures.TimeoutError | TimeoutError)
-    return err.code() in _NO_ANSWER
-
-
-def classify(exc: BaseException | KafkaError, what: str) -> tuple[str, str]:
-    """(section state, one sentence) for a failed read of ``what``."""
-    err = exc if isinstance(exc, KafkaError) else kafka_error(exc)
-    if err is None:
-        if isinstance(exc, concurrent.futures.TimeoutError | TimeoutError):
-            return "stale", f"{what} timed out"
-        return "stale", f"{what} failed: {exc}"
-    code = err.code()
-    if code in _FORBIDDEN:
-        return "forbidden", f"{what} is not allowed for this principal ({err.name()})"
-    if code in _UNSUPPORTED:
-        return "unsupported", f"{what} is not supported by this cluster ({err.name()})"
-    if code in _TIMEOUTS:
-        return "stale", f"{what} timed out"
-    return "stale", f"{what} failed: {err.str() or err.name()}"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How the last completed call for one key ended."""
-
-    state: str
-    message: str = ""
-    at: float = 0.0
-    """Wall time the call was issued (so results can be ordered)."""
-    unreachable: bool = False
-    """The failure says the broker did not answer (timeout, connection refused)."""
-
-
-@dataclass(slots=True)
-class PartitionMeta:
-    leader: int
-    replicas: tuple[int, ...]
-    isr: tuple[int, ...]
-    error: str | None
-
-
-@dataclass(slots=True)
-class Metadata:
-    cluster_id: str | None
-    brokers: dict[int, tuple[str, int]]
-    topics: dict[str, dict[int, PartitionMeta]]
-    topic_errors: dict[str, str]
-    at: float
-
-
-@dataclass(slots=True)
-class PartitionOffsets:
-    log_start: int | None = None
-    high_watermark: int | None = None
-    last_stable: int | None = None
-    at: float = 0.0
-    """Wall time of the call that read these values."""
-
-
-@dataclass(slots=True)
-class GroupListing:
-    group_id: str
-    type: str
-    state: str
-    simple: bool
-
-
-@dataclass(slots=True)
-class MemberRaw:
-    member_id: str
-    client_id: str
-    host: str
-    instance_id: str | None
-    assignment: tuple[TP, ...]
-    target: tuple[TP, ...] | None
-
-
-@dataclass(slots=True)
-class GroupDescription:
-    group_id: str
-    type: str
-    state: str
-    assignor: str
-    simple: bool
-    coordinator: int | None
-    members: tuple[MemberRaw, ...]
-    at: float
+COORDINATOR_TIMEOUT = 3600.0
+"""Request timeout of coordinator calls: longer than any outage (see the module docstring)."""
+STUCK_AFTER = 20.0
+"""Seconds a coordinator call may stay unanswered while other calls are answered before the client
+counts as wedged (librdkafka can lose its coordinator after a broker restart, for minutes)."""
+COORDINATOR_KINDS = frozenset({"describe", "commits"})
 
 
 @dataclass(slots=True)
@@ -162,26 +78,17 @@ class _Call:
     key: tuple[Any, ...]
     futures: list[concurrent.futures.Future[Any]]
     issued_at: float
-    on_done: Callable[[_Call], None]
+    on_done: Callable[[_Call], bool | None]
+    """Applies the results; returns whether the broker answered (None: cannot tell)."""
     context: Any = None
+    broker: int = -1
+    """The broker the call goes to (-1: any or unknown)."""
+    items: int = 0
+    """Partitions or groups the call carries (for its answer budget)."""
     issued_mono: float = field(default_factory=time.monotonic)
 
     def done(self) -> bool:
         return all(f.done() for f in self.futures)
-
-
-def _state_name(state: Any) -> str:
-    name = getattr(state, "name", None) or str(state or "UNKNOWN")
-    return STATE_NAMES.get(name.upper(), name.title().replace("_", ""))
-
-
-def _type_name(kind: Any) -> str:
-    name = (getattr(kind, "name", None) or str(kind or "UNKNOWN")).lower()
-    return name if name in ("classic", "consumer") else "unknown"
-
-
-def _tps(items: Iterable[Any] | None) -> tuple[TP, ...]:
-    return tuple(sorted((tp.topic, tp.partition) for tp in items or ()))
 
 
 class Fetcher:
@@ -190,6 +97,7 @@ class Fetcher:
     def __init__(self, admin: AdminClient, request_timeout: float = 5.0) -> None:
         self.admin = admin
         self.request_timeout = request_timeout
+        self.health = BrokerHealth()
         self.metadata: Metadata | None = None
         self.metadata_outcome = Outcome("stale", "not read yet")
         self.offsets: dict[TP, PartitionOffsets] = {}
@@ -199,8 +107,17 @@ class Fetcher:
         self.commits_at: dict[str, float] = {}
         self.outcomes: dict[tuple[Any, ...], Outcome] = {}
         self.pending: dict[tuple[Any, ...], _Call] = {}
+        self.held: dict[tuple[Any, ...], str] = {}
+        """Keys deliberately not asked in this refresh, with the reason (a silent coordinator)."""
         self.calls_issued = 0
         """Admin calls issued in the current refresh (list_topics and every chunk included)."""
+        # what changed since the builder last looked (it clears these)
+        self.changed_offsets: set[TP] = set()
+        self.changed_groups: set[str] = set()
+        self.commits_version = 0
+        """Bumped when the set of partitions some group committed on changes."""
+        self.offsets_failed: set[TP] = set()
+        """Partitions whose last offsets read failed or gave no valid offset (values kept, stale)."""
         self._issued_this_tick: set[tuple[Any, ...]] = set()
         self._tick_start = 0.0
 
@@ -209,6 +126,7 @@ class Fetcher:
     def begin_tick(self, now: float) -> None:
         self._tick_start = now
         self._issued_this_tick = set()
+        self.held = {}
         self.calls_issued = 0
 
     def issued(self, key: tuple[Any, ...]) -> bool:
@@ -222,9 +140,15 @@ class Fetcher:
     def collect(self) -> int:
         """Apply every finished call; returns how many finished."""
         finished = [c for c in self.pending.values() if c.done()]
+        now = time.time()
         for call in finished:
             del self.pending[call.key]
-            call.on_done(call)
+            answered = call.on_done(call)
+            if call.broker >= 0 and answered is not None:
+                if answered:
+                    self.health.answered(call.broker, now)
+                else:
+                    self.health.no_answer(call.broker, call.issued_at, call.items)
         return len(finished)
 
     def wait(self, deadline: float) -> None:
@@ -236,7 +160,8 @@ class Fetcher:
                                     return_when=concurrent.futures.FIRST_COMPLETED)
 
     def _issue(self, key: tuple[Any, ...], make: Callable[[], list[concurrent.futures.Future[Any]]],
-               on_done: Callable[[_Call], None], context: Any = None) -> bool:
+               on_done: Callable[[_Call], bool | None], context: Any = None, broker: int = -1,
+               items: int = 0) -> bool:
         if key in self.pending or key in self._issued_this_tick:
             return False
         self._issued_this_tick.add(key)
@@ -248,73 +173,136 @@ class Fetcher:
             state, message = classify(exc, "request")
             self.outcomes[key] = Outcome(state, message, issued_at)
             return False
-        self.pending[key] = _Call(key, futures, issued_at, on_done, context)
+        self.pending[key] = _Call(key, futures, issued_at, on_done, context, broker, items)
+        self.health.asked(broker, issued_at, items)
         return True
 
-    def _fail(self, call: _Call, exc: BaseException, what: str) -> None:
+    def _fail(self, call: _Call, exc: BaseException, what: str) -> bool:
+        """Record a failed call; returns whether the broker answered (it sent the error)."""
         state, message = classify(exc, what)
-        self.outcomes[call.key] = Outcome(state, message, call.issued_at, no_answer(exc))
+        silent = no_answer(exc)
+        self.outcomes[call.key] = Outcome(state, message, call.issued_at, silent)
+        return broker_sent(exc)
+
+    def hold(self, key: tuple[Any, ...], why: str) -> None:
+        """Do not ask ``key`` in this refresh, and say why in its section."""
+        self.held[key] = why
+        self._issued_this_tick.add(key)
 
     def overdue(self, key: tuple[Any, ...]) -> float | None:
         """Seconds a still-pending call for ``key`` has been in flight, else None."""
         call = self.pending.get(key)
         return None if call is None else time.monotonic() - call.issued_mono
 
+    def late(self, key: tuple[Any, ...]) -> float | None:
+        """Seconds in flight of a pending call past its answer budget, else None."""
+        call = self.pending.get(key)
+        if call is None:
+            return None
+        age = time.monotonic() - call.issued_mono
+        return age if age > answer_budget(call.items) else None
+
+    def stuck(self) -> tuple[Any, ...] | None:
+        """A coordinator call unanswered for :data:`STUCK_AFTER` s although a broker answered
+        something sent after it (the client lost its coordinator: replace the client)."""
+        now = time.monotonic()
+        latest = max(self.health.last_answer.values(), default=float("-inf"))
+        for key, call in self.pending.items():
+            if key[0] in COORDINATOR_KINDS and now - call.issued_mono > STUCK_AFTER \
+                    and latest > call.issued_at + 1.0:
+                return key
+        return None
+
+    def coordinator_calls_to(self, broker: int) -> list[tuple[Any, ...]]:
+        return [k for k, c in self.pending.items() if k[0] in COORDINATOR_KINDS and c.broker == broker]
+
+    def replace_admin(self, admin: AdminClient) -> list[tuple[Any, ...]]:
+        """Use ``admin`` from now on; forget the calls in flight on the old client (their futures
+        fail when it is collected). Returns the forgotten keys."""
+        dropped = list(self.pending)
+        self.pending.clear()
+        self.admin = admin
+        return dropped
+
     # ---- metadata (blocking, bounded) ---------------------------------------------------------
 
     def read_metadata(self, timeout: float) -> None:
         issued_at = time.time()
         self.calls_issued += 1
+        previous = self.metadata
+        only = next(iter(previous.brokers)) if previous is not None and len(previous.brokers) == 1 \
+            else None
         try:
             md = self.admin.list_topics(timeout=max(0.05, timeout))
         except Exception as exc:  # KafkaException(_TRANSPORT / _TIMED_OUT) when nobody answers
             state, message = classify(exc, "cluster metadata")
             self.metadata_outcome = Outcome(state, message, issued_at, no_answer(exc))
+            if only is not None and no_answer(exc):  # the one broker there is did not answer
+                self.health.no_answer(only, issued_at)
             return
+        old_topics = previous.topics if previous is not None else {}
         topics: dict[str, dict[int, PartitionMeta]] = {}
         errors: dict[str, str] = {}
+        changed: set[str] = set()
         for name, topic in md.topics.items():
             if topic.error is not None and not topic.partitions:
                 errors[name] = topic.error.name()
-                topics[name] = {}
-                continue
-            topics[name] = {
-                pid: PartitionMeta(p.leader, tuple(p.replicas), tuple(p.isrs),
-                                   p.error.name() if p.error is not None else None)
-                for pid, p in topic.partitions.items()}
-        self.metadata = Metadata(md.cluster_id, {b.id: (b.host or "", b.port)
-                                                 for b in md.brokers.values()},
-                                 topics, errors, issued_at)
+                parts: dict[int, PartitionMeta] = {}
+            else:
+                parts = {pid: PartitionMeta(p.leader, tuple(p.replicas), tuple(p.isrs),
+                                            p.error.name() if p.error is not None else None)
+                         for pid, p in topic.partitions.items()}
+            old = old_topics.get(name)
+            if old is not None and old == parts:
+                parts = old  # unchanged: the same object, so the builder can skip the topic
+            else:
+                changed.add(name)
+            topics[name] = parts
+        changed.update(n for n in old_topics if n not in topics)
+        brokers = {b.id: (b.host or "", b.port) for b in md.brokers.values()}
+        self.metadata = Metadata(md.cluster_id, brokers, topics, errors, issued_at,
+                                 frozenset(changed) if previous is not None else None)
         if len(self.offsets) > sum(len(parts) for parts in topics.values()):
             # a topic was deleted (or shrank away): forget its offsets
             for key in [k for k in self.offsets if k[1] not in topics.get(k[0], {})]:
                 del self.offsets[key]
+                self.offsets_failed.discard(key)
         self.metadata_outcome = Outcome("ok", "", issued_at)
+        if len(brokers) == 1:  # on a 1-node cluster the answer can only come from that node
+            self.health.answered(next(iter(brokers)), time.time())
 
     # ---- offsets per leader ----------------------------------------------------------------
 
-    def issue_offsets(self, leader: int, tps: list[TP], log_start: bool = True) -> None:
-        """High watermark, last stable offset (and log start, if asked) of ``tps``, all led by
-        ``leader``."""
-        if not tps:
+    def issue_offsets(self, leader: int, high: list[TP], stable: list[TP] | None = None,
+                      start: list[TP] | None = None) -> None:
+        """High watermarks of ``high``, last stable offsets of ``stable`` and log starts of
+        ``start`` (``None``: the same partitions as ``high``), all led by ``leader``."""
+        stable = high if stable is None else stable
+        start = high if start is None else start
+        specs: list[tuple[str, Any, IsolationLevel, list[TP]]] = [
+            ("high_watermark", OffsetSpec.latest(), IsolationLevel.READ_UNCOMMITTED, high),
+            ("last_stable", OffsetSpec.latest(), IsolationLevel.READ_COMMITTED, stable),
+            ("log_start", OffsetSpec.earliest(), IsolationLevel.READ_UNCOMMITTED, start)]
+        work = [(name, spec, iso, tps[i:i + OFFSETS_CHUNK]) for name, spec, iso, tps in specs
+                for i in range(0, len(tps), OFFSETS_CHUNK)]
+        if not work:
             return
-        specs: tuple[tuple[str, Any, IsolationLevel], ...] = (
-            ("high_watermark", OffsetSpec.latest(), IsolationLevel.READ_UNCOMMITTED),
-            ("last_stable", OffsetSpec.latest(), IsolationLevel.READ_COMMITTED))
-        if log_start or any((o := self.offsets.get(tp)) is None or o.log_start is None for tp in tps):
-            specs += (("log_start", OffsetSpec.earliest(), IsolationLevel.READ_UNCOMMITTED),)
         timeout = self.request_timeout
-        chunks = [tps[i:i + OFFSETS_CHUNK] for i in range(0, len(tps), OFFSETS_CHUNK)]
 
         def make() -> list[concurrent.futures.Future[Any]]:
             return [list_offsets(self.admin, chunk, spec, iso, timeout)
-                    for _name, spec, iso in specs for chunk in chunks]
+                    for _name, spec, iso, chunk in work]
 
-        names = [name for name, _spec, _iso in specs for _chunk in chunks]
-        self._issue(("offsets", leader), make, self._offsets_done, names)
+        names = [name for name, _spec, _iso, _chunk in work]
+        self._issue(("offsets", leader), make, self._offsets_done, names, broker=leader,
+                    items=sum(len(chunk) for *_rest, chunk in work))
 
-    def _offsets_done(self, call: _Call) -> None:
+    def _offsets_done(self, call: _Call) -> bool | None:
         failures: list[BaseException] = []
+        answered = False
+        valid = 0
+        offsets, changed, failed = self.offsets, self.changed_offsets, self.offsets_failed
+        issued_at = call.issued_at
         for name, future in zip(call.context, call.futures, strict=True):
             exc = future.exception()
             if exc is not None:
@@ -326,20 +314,59 @@ class Fetcher:
                     value = value.exception() or value.result()
                 if isinstance(value, KafkaError):
                     value = KafkaException(value)
+                key = (tp.topic, tp.partition)
                 if isinstance(value, BaseException):
                     failures.append(value)
+                    answered = answered or broker_sent(value)
+                    if key not in failed:
+                        failed.add(key)
+                        changed.add(key)
                     continue
-                key = (tp.topic, tp.partition)
-                entry = self.offsets.get(key)
+                offset = value.offset
+                if offset < 0:  # a sentinel (-1, -1001) instead of an offset: nothing was read
+                    if key not in failed:
+                        failed.add(key)
+                        changed.add(key)
+                    continue
+                valid += 1
+                entry = offsets.get(key)
                 if entry is None:
-                    entry = self.offsets[key] = PartitionOffsets()
-                if entry.at <= call.issued_at:
-                    setattr(entry, name, value.offset)
-                    entry.at = call.issued_at
-        if failures:
-            self._fail(call, failures[0], f"offsets of partitions led by broker {call.key[1]}")
+                    entry = offsets[key] = PartitionOffsets()
+                    changed.add(key)
+                if name == "high_watermark":
+                    if entry.at <= issued_at:
+                        old = entry.high_watermark
+                        if old != offset:
+                            entry.moved_from = (entry.at, old) if old is not None else None
+                            entry.high_watermark = offset
+                            changed.add(key)
+                        entry.at = issued_at
+                        if key in failed:
+                            failed.discard(key)
+                            changed.add(key)
+                elif name == "log_start":
+                    if entry.log_start_at <= issued_at:
+                        if entry.log_start != offset:
+                            entry.log_start = offset
+                            changed.add(key)
+                        entry.log_start_at = issued_at
+                elif entry.last_stable != offset:
+                    entry.last_stable = offset
+                    changed.add(key)
+        what = f"offsets of partitions led by broker {call.key[1]}"
+        if failures and not valid:
+            return self._fail(call, failures[0], what) or answered
+        if not valid:  # only sentinels: librdkafka made them up, the broker said nothing
+            self.outcomes[call.key] = Outcome("stale", f"{what}: no valid offset in the answer",
+                                              issued_at, True)
+            return answered or None
+        if failures:  # some partitions answered: they are fresh, the others marked one by one
+            _state, message = classify(failures[0], f"offsets of {len(failures)} partitions led "
+                                                    f"by broker {call.key[1]}")
+            self.outcomes[call.key] = Outcome("ok", message, issued_at)
         else:
-            self.outcomes[call.key] = Outcome("ok", "", call.issued_at)
+            self.outcomes[call.key] = Outcome("ok", "", issued_at)
+        return True
 
     # ---- broker probe ---------------------------------------------------------------------
 
@@ -350,14 +377,14 @@ class Fetcher:
             return list(self.admin.describe_configs([resource],
                                                     request_timeout=self.request_timeout).values())
 
-        self._issue(("probe", broker), make, self._probe_done)
+        self._issue(("probe", broker), make, self._probe_done, broker=broker)
 
-    def _probe_done(self, call: _Call) -> None:
+    def _probe_done(self, call: _Call) -> bool | None:
         exc = call.futures[0].exception()
         if exc is None:
             self.outcomes[call.key] = Outcome("ok", "", call.issued_at)
-        else:
-            self._fail(call, exc, f"broker {call.key[1]}")
+            return True
+        return self._fail(call, exc, f"broker {call.key[1]}")
 
     # ---- groups ---------------------------------------------------------------------------
 
@@ -367,25 +394,26 @@ class Fetcher:
 
         self._issue(("groups",), make, self._group_list_done)
 
-    def _group_list_done(self, call: _Call) -> None:
+    def _group_list_done(self, call: _Call) -> bool | None:
         exc = call.futures[0].exception()
         if exc is not None:
             self._fail(call, exc, "the group list")
-            return
+            return None
         result = call.futures[0].result()
-        listing = {g.group_id: GroupListing(g.group_id, _type_name(g.type), _state_name(g.state),
+        listing = {g.group_id: GroupListing(g.group_id, type_name(g.type), state_name(g.state),
                                             bool(g.is_simple_consumer_group))
                    for g in result.valid or ()}
         errors = list(result.errors or ())
         if errors and not listing:
             self._fail(call, errors[0], "the group list")
-            return
+            return None
         self.group_list = listing
         if errors:
             state, message = classify(errors[0], "groups of some brokers")
             self.outcomes[call.key] = Outcome(state, message, call.issued_at)
         else:
             self.outcomes[call.key] = Outcome("ok", "", call.issued_at)
+        return None
 
     def still_empty(self, group_id: str, max_age: float) -> bool:
         """The group list (last read OK) and our description both say Empty, and the description is
@@ -409,59 +437,75 @@ class Fetcher:
             return
 
         def make() -> list[concurrent.futures.Future[Any]]:
-            result = self.admin.describe_consumer_groups(groups, request_timeout=self.request_timeout)
+            result = self.admin.describe_consumer_groups(groups, request_timeout=COORDINATOR_TIMEOUT)
             return [result[g] for g in groups]
 
-        if self._issue(("describe", coordinator), make, self._describe_done, groups):
+        if self._issue(("describe", coordinator), make, self._describe_done, groups,
+                       broker=coordinator, items=len(groups)):
             self._issued_this_tick.update(("describe-group", g) for g in groups)
 
-    def _describe_done(self, call: _Call) -> None:
+    def _describe_done(self, call: _Call) -> bool | None:
         first_error: BaseException | None = None
+        answered = False
         for group_id, future in zip(call.context, call.futures, strict=True):
             exc = future.exception()
             key = ("describe-group", group_id)
             if exc is not None:
                 first_error = first_error or exc
+                answered = answered or broker_sent(exc)
                 err = kafka_error(exc)
-                if err is not None and err.code() == KafkaError.GROUP_ID_NOT_FOUND:
-                    self.descriptions.pop(group_id, None)  # gone (a KIP-848 group deleted itself)
+                if err is not None and err.code() == KafkaError.GROUP_ID_NOT_FOUND \
+                        and self.descriptions.pop(group_id, None) is not None:
+                    self.changed_groups.add(group_id)  # gone (a KIP-848 group deleted itself)
                 state, message = classify(exc, f"group {group_id}")
                 self.outcomes[key] = Outcome(state, message, call.issued_at)
                 continue
+            answered = True
             d = future.result()
             coordinator = getattr(d.coordinator, "id", None)
             members = tuple(
                 MemberRaw(m.member_id, m.client_id or "", m.host or "", m.group_instance_id or None,
-                          _tps(m.assignment.topic_partitions if m.assignment else ()),
-                          _tps(m.target_assignment.topic_partitions)
+                          tps_of(m.assignment.topic_partitions if m.assignment else ()),
+                          tps_of(m.target_assignment.topic_partitions)
                           if getattr(m, "target_assignment", None) else None)
                 for m in d.members or ())
-            self.descriptions[group_id] = GroupDescription(
-                group_id, _type_name(d.type), _state_name(d.state), d.partition_assignor or "",
+            desc = GroupDescription(
+                group_id, type_name(d.type), state_name(d.state), d.partition_assignor or "",
                 bool(d.is_simple_consumer_group), coordinator if coordinator is not None
                 and coordinator >= 0 else None, tuple(sorted(members, key=lambda m: m.member_id)),
                 call.issued_at)
+            old = self.descriptions.get(group_id)
+            if old is None or (old.type, old.state, old.assignor, old.simple, old.coordinator,
+                               old.members) != (desc.type, desc.state, desc.assignor, desc.simple,
+                                                desc.coordinator, desc.members):
+                self.changed_groups.add(group_id)
+            self.descriptions[group_id] = desc
             self.outcomes[key] = Outcome("ok", "", call.issued_at)
         if first_error is not None:
             self._fail(call, first_error, "group descriptions")
         else:
             self.outcomes[call.key] = Outcome("ok", "", call.issued_at)
+        return answered or (first_error is not None and broker_sent(first_error))
+
+    def coordinator_of(self, group_id: str) -> int:
+        desc = self.descriptions.get(group_id)
+        return desc.coordinator if desc is not None and desc.coordinator is not None else -1
 
     def issue_commits(self, group_id: str) -> None:
         def make() -> list[concurrent.futures.Future[Any]]:
             request = [ConsumerGroupTopicPartitions(group_id)]
             result = self.admin.list_consumer_group_offsets(request,
-                                                            request_timeout=self.request_timeout)
+                                                            request_timeout=COORDINATOR_TIMEOUT)
             return list(result.values())
 
-        self._issue(("commits", group_id), make, self._commits_done)
+        self._issue(("commits", group_id), make, self._commits_done,
+                    broker=self.coordinator_of(group_id), items=len(self.commits.get(group_id, ())))
 
-    def _commits_done(self, call: _Call) -> None:
+    def _commits_done(self, call: _Call) -> bool | None:
         group_id = call.key[1]
         exc = call.futures[0].exception()
         if exc is not None:
-            self._fail(call, exc, f"offsets of group {group_id}")
-            return
+            return self._fail(call, exc, f"offsets of group {group_id}")
         result = call.futures[0].result()
         commits: dict[TP, int | None] = {}
         for tp in result.topic_partitions or ():
@@ -469,14 +513,22 @@ class Fetcher:
                 continue
             commits[(tp.topic, tp.partition)] = tp.offset if tp.offset >= 0 else None
         if self.commits_at.get(group_id, 0.0) <= call.issued_at:
+            old = self.commits.get(group_id)
+            if old != commits:
+                self.changed_groups.add(group_id)
+                if old is None or old.keys() != commits.keys():
+                    self.commits_version += 1
             self.commits[group_id] = commits
             self.commits_at[group_id] = call.issued_at
         self.outcomes[call.key] = Outcome("ok", "", call.issued_at)
+        return True
 
     def forget_group(self, group_id: str) -> None:
+        self.commits_version += 1
         self.descriptions.pop(group_id, None)
         self.commits.pop(group_id, None)
         self.commits_at.pop(group_id, None)
+        self.changed_groups.add(group_id)
         for key in (("describe-group", group_id), ("commits", group_id)):
             if key not in self.pending:
                 self.outcomes.pop(key, None)

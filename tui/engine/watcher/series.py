@@ -2,6 +2,9 @@
 
 Memory is bounded twice: each buffer holds at most ``length`` points and a family holds at most
 ``max_keys`` buffers (keys beyond it are not recorded). Keys that disappear are pruned.
+
+Freezing is incremental: a key's tuple is rebuilt only when a point was added since the last
+freeze, so a snapshot costs a dict copy plus the keys that moved (30,000 partitions, few busy).
 """
 
 from __future__ import annotations
@@ -26,9 +29,16 @@ class SeriesFamily(Generic[K]):
         self.length = length
         self.max_keys = max_keys
         self._buffers: dict[K, deque[float]] = {}
+        self._frozen: dict[K, tuple[float, ...]] = {}
+        self._dirty: set[K] = set()
+        self._removed = False
+        self._last_freeze: Mapping[K, tuple[float, ...]] = MappingProxyType({})
 
     def __len__(self) -> int:
         return len(self._buffers)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._buffers
 
     def add(self, key: K, value: float) -> None:
         buf = self._buffers.get(key)
@@ -37,6 +47,7 @@ class SeriesFamily(Generic[K]):
                 return  # capped: a huge cluster must not grow memory without bound
             buf = self._buffers[key] = deque(maxlen=self.length)
         buf.append(value)
+        self._dirty.add(key)
 
     def last(self, key: K) -> float | None:
         buf = self._buffers.get(key)
@@ -46,15 +57,35 @@ class SeriesFamily(Generic[K]):
         buf = self._buffers.get(key)
         return tuple(buf) if buf else ()
 
+    def flat(self, key: K) -> bool:
+        """A full buffer whose points are all equal (nothing to draw)."""
+        buf = self._buffers.get(key)
+        return buf is not None and len(buf) == self.length and min(buf) == max(buf)
+
+    def discard(self, key: K) -> None:
+        if self._buffers.pop(key, None) is not None:
+            self._frozen.pop(key, None)
+            self._dirty.discard(key)
+            self._removed = True
+
     def prune(self, keep: Iterable[K]) -> None:
         """Forget every key not in ``keep`` (partitions deleted, groups gone)."""
-        wanted = set(keep)
+        wanted = keep if isinstance(keep, set | frozenset) else set(keep)
         for key in [k for k in self._buffers if k not in wanted]:
-            del self._buffers[key]
+            self.discard(key)
 
     def freeze(self) -> Mapping[K, tuple[float, ...]]:
-        """An immutable copy for a snapshot."""
-        return MappingProxyType({k: tuple(v) for k, v in self._buffers.items()})
+        """An immutable copy for a snapshot (the previous one again when nothing changed)."""
+        if not self._dirty and not self._removed:
+            return self._last_freeze
+        for key in self._dirty:
+            buf = self._buffers.get(key)
+            if buf is not None:
+                self._frozen[key] = tuple(buf)
+        self._dirty.clear()
+        self._removed = False
+        self._last_freeze = MappingProxyType(dict(self._frozen))
+        return self._last_freeze
 
 
 class RateTracker(Generic[K]):
@@ -88,7 +119,7 @@ class RateTracker(Generic[K]):
         return self._rate.get(key)
 
     def prune(self, keep: Iterable[K]) -> None:
-        wanted = set(keep)
+        wanted = keep if isinstance(keep, set | frozenset) else set(keep)
         for store in (self._last, self._rate):
             for key in [k for k in store if k not in wanted]:
                 del store[key]

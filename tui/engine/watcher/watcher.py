@@ -1,10 +1,17 @@
 """Watcher: one AdminClient on one thread, refreshing a ClusterView and emitting change events.
 
-Every ``interval`` seconds the ``watcher`` thread runs one refresh (see ``fetch.py``): the group
-calls and the per-leader ``list_offsets`` calls go out together, each with its own request timeout;
-the refresh waits for them at most ~80 % of the interval. Whatever did not answer keeps its previous
-data, marked stale, and is not asked again until its call ends, so a paused or dead broker neither
-stalls the snapshots nor piles up requests.
+Every ``interval`` seconds the ``watcher`` thread runs one refresh (see ``fetch.py``): the metadata
+first (blocking, bounded), then the group calls and the per-leader ``list_offsets`` calls together,
+each with its own timeout; the refresh waits for them at most ~80 % of the interval. Whatever did
+not answer keeps its previous data, marked stale once it is later than its answer budget, and is
+not asked again until its call ends, so a paused or dead broker neither stalls the snapshots nor
+piles up requests. ``schedule.py`` decides what a refresh reads on a big cluster.
+
+The client is replaced (and the old one dropped) when librdkafka loses its group coordinators: when
+a broker stops answering while coordinator calls to it are in flight, when a broker that was down
+answers again, and when a coordinator call stays unanswered while others are answered. (After a
+broker restart librdkafka 2.x can leave an AdminClient's coordinator requests unanswered for minutes;
+a fresh client is fine.)
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 
 from tui.engine.commands import Command
 from tui.engine.context import EngineContext
-from tui.engine.watcher.build import Plan, ViewBuilder, shown_topics
+from tui.engine.watcher.build import Plan, ViewBuilder, describe_key, shown_topics
 from tui.engine.watcher.commands import (
     RefreshNow,
     SetInterval,
@@ -29,18 +36,22 @@ from tui.engine.watcher.commands import (
     check_names,
 )
 from tui.engine.watcher.diff import CommitCoalescer, diff
-from tui.engine.watcher.fetch import TP, Fetcher
+from tui.engine.watcher.fetch import STUCK_AFTER, Fetcher
+from tui.engine.watcher.lagtime import LagClock
+from tui.engine.watcher.raw import TP
+from tui.engine.watcher.schedule import Scheduler
 from tui.engine.watcher.views import ClusterView, WatchFilter
 
 LOG = logging.getLogger("kafka_explorer.watcher")
 METADATA_TIMEOUT = 3.0
 """Longest a metadata request may block the watcher thread (the refresh deadline usually cuts it)."""
-LOG_START_EVERY = 5
-"""Refreshes between reads of the log start offsets (only retention and deletions move them)."""
 DESCRIBE_EMPTY_EVERY = 30.0
 """Seconds between describes of a group the group list keeps reporting as Empty."""
 CONTROLLER_EVERY = 5.0
 """Seconds between reads of the lab's logs for the active controller (they can be megabytes)."""
+LAG_CLOCK_BUDGET = 0.15
+"""Longest a refresh waits for record timestamps (lag in time) after its admin calls."""
+_IDLE_STATES = frozenset({"Empty", "Dead", "Unknown"})
 
 
 class Watcher:
@@ -49,7 +60,8 @@ class Watcher:
     def __init__(self, ctx: EngineContext, interval: float = 1.0, *, groups: tuple[str, ...] = (),
                  topics: tuple[str, ...] = (), show_internal: bool = False,
                  lag_threshold: int = 1000, publish: bool = True, commit_window: float = 5.0,
-                 series_length: int = 60, admin_conf: dict[str, Any] | None = None) -> None:
+                 series_length: int = 60, admin_conf: dict[str, Any] | None = None,
+                 lag_in_time: bool = True) -> None:
         self.ctx = ctx
         self.interval = check_interval(interval)
         self.lag_threshold = lag_threshold
@@ -57,22 +69,35 @@ class Watcher:
         self._filter = WatchFilter(check_names(groups, "group"), check_names(topics, "topic"),
                                    show_internal)
         self._admin_conf = dict(admin_conf or {})
+        self._lag_in_time = lag_in_time
         self._view: ClusterView | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._builder = ViewBuilder(series_length)
+        self._scheduler = Scheduler()
         self._coalescer = CommitCoalescer(commit_window)
         self._seq = 0
         self._known_brokers: dict[int, tuple[str, int]] = {}
         self._controller: int | None = None
         self._controller_at = float("-inf")
         self._lab: Any = None
+        self._conf: dict[str, Any] = {}
+        self._clock: LagClock | None = None
+        self._wanted: tuple[tuple[object, ...], set[TP], frozenset[int]] | None = None
+        self._md_version = 0
+        self._md_seen: object = None
+        self._replaced_for_down: set[int] = set()
+        self._stuck_replaced_at = float("-inf")
+        self._commit_pick: set[str] = set()
+        self._groups_seen: set[str] = set()
         self.refresh_times: list[float] = []
         """Monotonic start time of the last refreshes (bounded; for tests and benchmarks)."""
         self.fetcher: Fetcher | None = None
         self.last_error: str | None = None
+        self.clients_replaced: list[str] = []
+        """Why the admin client was replaced, oldest first (bounded; for tests and the log)."""
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -128,32 +153,42 @@ class Watcher:
     # ---- the thread ----------------------------------------------------------------------------
 
     def _run(self) -> None:
-        from tui.kafka import clients
-
-        conf = self.ctx.connection.client_conf({
+        self._conf = self.ctx.connection.client_conf({
             # fail fast on dead brokers and keep reconnect attempts cheap
             "socket.timeout.ms": 5000, "reconnect.backoff.max.ms": 1000,
             "socket.connection.setup.timeout.ms": 5000, **self._admin_conf})
         try:
-            admin = clients.admin(conf, error_cb=self._on_error, logger=LOG)
+            admin = self._new_admin()
         except Exception as exc:  # a property librdkafka rejects: say it once, stay alive
             self.last_error = f"cannot create the admin client: {exc}"
             self.ctx.bus.publish("watcher.failed", "watcher", self.last_error, "error")
             return
-        self.fetcher = Fetcher(admin)
+        self.fetcher = f = Fetcher(admin)
+        if self._lag_in_time:
+            self._clock = LagClock(self.ctx.connection.client_conf(self._admin_conf), logger=LOG)
         if self.ctx.connection.lab_dir is not None:
             self._lab = self._open_lab(self.ctx.connection.lab_dir)
-        while not self._stop.is_set():
-            started = time.monotonic()
-            try:
-                self._refresh(self.fetcher)
-            except Exception as exc:  # never let one bad refresh end the watcher
-                LOG.exception("refresh failed")
-                self.ctx.bus.publish("watcher.error", "watcher", f"refresh failed: {exc}", "error")
-            admin.poll(0)  # serve logs and error_cb
-            self._wake.clear()
-            self._wake.wait(max(0.0, started + self.interval - time.monotonic()))
-        admin.poll(0)
+        try:
+            while not self._stop.is_set():
+                started = time.monotonic()
+                try:
+                    self._refresh(f)
+                except Exception as exc:  # never let one bad refresh end the watcher
+                    LOG.exception("refresh failed")
+                    self.ctx.bus.publish("watcher.error", "watcher", f"refresh failed: {exc}",
+                                         "error")
+                f.admin.poll(0)  # serve logs and error_cb
+                self._wake.clear()
+                self._wake.wait(max(0.0, started + self.interval - time.monotonic()))
+            f.admin.poll(0)
+        finally:
+            if self._clock is not None:
+                self._clock.close()
+
+    def _new_admin(self) -> Any:
+        from tui.kafka import clients
+
+        return clients.admin(self._conf, error_cb=self._on_error, logger=LOG)
 
     def _on_error(self, err: Any) -> None:
         LOG.info("admin client: %s", err)
@@ -184,6 +219,42 @@ class Watcher:
         except Exception:
             self._controller = None
 
+    # ---- replacing a client that lost its coordinators --------------------------------------
+
+    def _heal(self, f: Fetcher) -> None:
+        now = time.time()
+        reason = None
+        brokers = set(self._known_brokers) | set(f.metadata.brokers if f.metadata else ())
+        for broker in sorted(brokers):
+            if not f.health.down(broker, now):
+                self._replaced_for_down.discard(broker)
+            elif broker not in self._replaced_for_down and (
+                    f.coordinator_calls_to(broker) or f.coordinator_calls_to(-1)):
+                self._replaced_for_down.add(broker)
+                reason = f"broker {broker} stopped answering with group requests in flight"
+        if f.health.recovered:
+            names = ", ".join(str(b) for b in sorted(f.health.recovered))
+            reason = f"broker {names} answers again"
+            f.health.recovered.clear()
+        stuck = f.stuck()
+        if stuck is not None and time.monotonic() - self._stuck_replaced_at >= STUCK_AFTER:
+            self._stuck_replaced_at = time.monotonic()
+            reason = f"{describe_key(stuck)} got no answer for {STUCK_AFTER:.0f} s while the " \
+                     "cluster answered other requests"
+        if reason is None:
+            return
+        try:
+            admin = self._new_admin()
+        except Exception as exc:
+            LOG.warning("cannot replace the admin client (%s): %s", reason, exc)
+            return
+        dropped = f.replace_admin(admin)
+        LOG.info("admin client replaced: %s (%d calls in flight dropped)", reason, len(dropped))
+        self.clients_replaced.append(reason)
+        del self.clients_replaced[:-100]
+
+    # ---- one refresh ---------------------------------------------------------------------------
+
     def _refresh(self, f: Fetcher) -> None:
         with self._lock:
             interval, filt, threshold = self.interval, self._filter, self.lag_threshold
@@ -196,29 +267,41 @@ class Watcher:
         f.request_timeout = min(30.0, max(5.0, 2 * interval))
         f.begin_tick(tick)
         f.collect()
+        self._heal(f)
         plan = Plan(tick)
 
-        self._issue_groups(f, plan, filt)
-        # blocking call: bounded so close() is never held for long by a dead cluster
-        f.read_metadata(min(deadline - time.monotonic(), METADATA_TIMEOUT))
-        self._issue_offsets(f, plan, filt)
+        # metadata first: a cluster that does not answer gets no coordinator requests (see fetch)
+        if self._scheduler.metadata_due(f.metadata, tick, f.metadata_outcome.state != "ok"):
+            # blocking call: bounded so close() is never held for long by a dead cluster
+            f.read_metadata(min(deadline - time.monotonic(), METADATA_TIMEOUT))
+        self._commit_pick = set()
+        self._issue_groups(f, plan, filt, first=True)
+        self._issue_offsets(f, plan, filt, interval)
+        clock = self._clock
+        if clock is not None:
+            clock.begin(self._builder.lag_wanted(), tick)  # its fetches overlap the admin calls
         while time.monotonic() < deadline and not self._stop.is_set():
             mine = [c for c in f.pending.values() if c.issued_at >= tick]
             if not mine:
                 break
             f.wait(min(deadline, time.monotonic() + 0.5))
             if f.collect():
-                self._issue_groups(f, plan, filt)  # groups the list just revealed (offsets of
-                # topics only their commits reveal follow in the next refresh)
+                self._issue_groups(f, plan, filt, first=False)  # groups the list just revealed
+                # (offsets of topics only their commits reveal follow in the next refresh)
+        if clock is not None:
+            clock.finish(min(LAG_CLOCK_BUDGET, max(0.02, deadline - time.monotonic())))
         self._learn_controller()
         if f.metadata is not None:
             for node_id, addr in f.metadata.brokers.items():
                 self._known_brokers[node_id] = addr
         self._seq += 1
+        changed_groups = set(f.changed_groups)
         view = self._builder.build(f, plan, filt, seq=self._seq, interval=interval,
                                    known_brokers=dict(self._known_brokers),
                                    controller=self._controller, lag_threshold=threshold,
-                                   requests=f.calls_issued, cpu_start=cpu0)
+                                   requests=f.calls_issued, cpu_start=cpu0, lag_clock=clock)
+        self._scheduler.busy(self._builder.moving, time.time())
+        self._scheduler.commits_moved(changed_groups, time.time())
         previous = self._view
         self._view = view
         self.ctx.bump()
@@ -234,7 +317,26 @@ class Watcher:
             return sorted(f.group_list)
         return sorted(f.descriptions)
 
-    def _issue_groups(self, f: Fetcher, plan: Plan, filt: WatchFilter) -> None:
+    def _holding(self, f: Fetcher, coordinator: int, now: float) -> int | None:
+        """The silent broker to wait for before asking ``coordinator`` (-1: unknown), else None."""
+        if coordinator >= 0:
+            return coordinator if f.health.holding(coordinator, now) else None
+        md = f.metadata
+        brokers = list(md.brokers) if md is not None else []
+        if brokers and all(f.health.holding(b, now) for b in brokers):
+            return brokers[0]
+        return None
+
+    @staticmethod
+    def _active(f: Fetcher, gid: str) -> bool:
+        """A group with members (its commits can move at any time)."""
+        desc = f.descriptions.get(gid)
+        if desc is not None and desc.members:
+            return True
+        listed = (f.group_list or {}).get(gid)
+        return listed is not None and listed.state not in _IDLE_STATES
+
+    def _issue_groups(self, f: Fetcher, plan: Plan, filt: WatchFilter, first: bool) -> None:
         f.issue_group_list()
         groups = self._groups_to_show(f, filt)
         listed = f.group_list
@@ -242,6 +344,7 @@ class Watcher:
             for gone in [g for g in set(f.descriptions) | set(f.commits) if g not in listed]:
                 f.forget_group(gone)
         plan.groups = groups
+        now = time.time()
         by_coordinator: dict[int, list[str]] = {}
         for gid in groups:
             if f.issued(("describe-group", gid)):
@@ -250,24 +353,47 @@ class Watcher:
                 # an empty group has no members to show; describing it costs ~4 requests
                 f.reuse_description(gid)
                 continue
-            desc = f.descriptions.get(gid)
-            coord = desc.coordinator if desc is not None and desc.coordinator is not None else -1
-            by_coordinator.setdefault(coord, []).append(gid)
+            by_coordinator.setdefault(f.coordinator_of(gid), []).append(gid)
         for coord, ids in sorted(by_coordinator.items()):
             key = ("describe", coord)
-            f.issue_describe(coord, ids)
+            silent = self._holding(f, coord, now)
+            if silent is not None:
+                f.hold(key, f"not asked while broker {silent} does not answer")
+            else:
+                f.issue_describe(coord, ids)
             if key not in plan.describe_keys and (f.issued(key) or key in f.pending):
                 plan.describe_keys.append(key)
+        # offsets of groups: busy ones every refresh, idle ones in rotation on a big cluster
+        if first:
+            self._groups_seen = set(groups)
+            self._commit_pick = set(self._scheduler.commit_groups(
+                groups, {g for g in groups if self._active(f, g)}, now))
         for gid in groups:
-            f.issue_commits(gid)
             commit_key = ("commits", gid)
             if commit_key not in plan.commit_keys:
                 plan.commit_keys.append(commit_key)
+            if gid not in self._commit_pick and (first or gid in self._groups_seen):
+                continue  # not this refresh's turn (later calls only add groups just revealed)
+            silent = self._holding(f, f.coordinator_of(gid), now)
+            if silent is not None:
+                f.hold(commit_key, f"not asked while broker {silent} does not answer")
+                continue
+            f.issue_commits(gid)
+            self._commit_pick.add(gid)
 
-    def _issue_offsets(self, f: Fetcher, plan: Plan, filt: WatchFilter) -> None:
+    def _wanted_partitions(self, f: Fetcher, plan: Plan,
+                           filt: WatchFilter) -> tuple[tuple[object, ...], set[TP], frozenset[int]]:
+        """Partitions to know the offsets of (shown topics, and what shown groups read), cached
+        while the topic list, the filter, the groups and their committed partitions stay the same."""
         md = f.metadata
-        if md is None:
-            return
+        assert md is not None
+        if md is not self._md_seen:
+            if md.changed is None or md.changed:
+                self._md_version += 1
+            self._md_seen = md
+        key = (self._md_version, filt, tuple(plan.groups), f.commits_version)
+        if self._wanted is not None and self._wanted[0] == key:
+            return self._wanted
         wanted: set[TP] = set()
         for name in shown_topics(md.topics, filt):
             wanted.update((name, p) for p in md.topics[name])
@@ -275,17 +401,26 @@ class Watcher:
             for tp in f.commits.get(gid, {}):
                 if tp[0] in md.topics:
                     wanted.add(tp)
+        leaders = frozenset(meta.leader for t, parts in md.topics.items() for meta in parts.values()
+                            if meta.leader >= 0)
+        self._wanted = (key, wanted, leaders)
+        return self._wanted
+
+    def _issue_offsets(self, f: Fetcher, plan: Plan, filt: WatchFilter, interval: float) -> None:
+        md = f.metadata
+        if md is None:
+            return
+        key, wanted, leaders = self._wanted_partitions(f, plan, filt)
         plan.wanted_tps = wanted
-        by_leader: dict[int, list[TP]] = {}
-        for tp in wanted:
-            meta = md.topics[tp[0]].get(tp[1])
-            if meta is not None and meta.leader >= 0:
-                by_leader.setdefault(meta.leader, []).append(tp)
-        for leader, tps in sorted(by_leader.items()):
-            f.issue_offsets(leader, sorted(tps), log_start=self._seq % LOG_START_EVERY == 0)
-            key = ("offsets", leader)
-            if key not in plan.offsets_keys:
-                plan.offsets_keys.append(key)
+        owned = {tp for d in f.descriptions.values() for m in d.members for tp in m.assignment}
+        reads = self._scheduler.offsets(wanted, key, md, f.offsets, owned, time.time(), interval)
+        for leader in sorted(set(reads) | leaders):
+            if ("offsets", leader) not in plan.offsets_keys and (
+                    leader in reads or ("offsets", leader) in f.pending
+                    or ("offsets", leader) in f.outcomes):
+                plan.offsets_keys.append(("offsets", leader))
+        for leader, r in sorted(reads.items()):
+            f.issue_offsets(leader, r.high, r.stable, r.start)
         for broker in md.brokers:  # brokers that lead nothing shown: ask them directly
-            if broker not in by_leader:
+            if broker not in reads:
                 f.issue_probe(broker)
