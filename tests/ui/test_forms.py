@@ -303,10 +303,10 @@ async def test_every_form_fits_80x24_with_one_line_inputs_and_ok_visible() -> No
             await pilot.pause()
             assert form.open_ms is not None
             assert form.open_ms < 2000, form.open_ms  # about 70-300 ms on a busy 2-core box
-            screen = form.region
+            inside = form.query_one("#form").content_region  # within the border, not on it
             for widget_id in ("#ok", "#cancel", "#form-error"):
                 region = form.query_one(widget_id).region
-                assert screen.contains_region(region), (name, widget_id, region)
+                assert inside.contains_region(region), (name, widget_id, region)
             assert form.query_one("#form").region.width <= 80
             for widget in form.query("FormInput, Choice"):
                 assert widget.region.height in (0, 1), (name, widget.id)  # 0: scrolled away
@@ -315,3 +315,17 @@ async def test_every_form_fits_80x24_with_one_line_inputs_and_ok_visible() -> No
                 await pilot.press("enter")
             await pilot.pause()
             assert app.focused is form.query_one("#ok", Button)
+
+
+async def test_a_long_refusal_never_pushes_ok_off_the_screen() -> None:
+    app = make_app(FakeEngine([snapshot(1, runners=())]))
+    async with app.run_test(size=SMALL) as pilot:
+        form = await open_form(pilot, app, "2", "n", "ProducerForm")
+        form.set_focus(form.query_one("#f-topic"))
+        await pilot.press("ctrl+u", *"a-topic-name-long-enough-to-wrap-the-sentence", "enter",
+                          "left")
+        await until(pilot, lambda: "does not exist on this cluster" in error_line(form))
+        await pilot.pause(0.1)
+        assert form.query_one("#form-error").region.height >= 2
+        inside = form.query_one("#form").content_region  # within the border, not on it
+        assert inside.contains_region(form.query_one("#ok").region)

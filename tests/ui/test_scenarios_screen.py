@@ -114,7 +114,7 @@ async def test_a_scenario_too_big_for_the_lab_is_marked_and_explained() -> None:
         _explanation, command = lab_size_advice(3, 1)
         assert command in text_of(screen, "#scn-narration-text")
         assert "--nodes 3" in command
-        assert any("Needs a 3-node lab" in n.message for n in app._notifications)
+        assert any("needs a 3-node lab" in n.message for n in app._notifications)
         assert wanted
         assert wanted[0].nodes == 3
         assert wanted[0].command == command

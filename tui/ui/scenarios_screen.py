@@ -329,11 +329,14 @@ class ScenariosScreen(Screen[None]):
 
     def _advise_lab_size(self, needed: int, have: int | None) -> None:
         explanation, command = lab_size_advice(needed, have)
-        text = Text(explanation + "\n\n", style="bold")
-        text.append(f"    {command}\n\n", style="bold yellow")
+        # the command first: at 80×24 the narration box shows about six lines
+        text = Text(f"{command}\n\n", style="bold yellow")
+        text.append(explanation.rstrip(":") + ".\n", style="bold")
         text.append("The lab you have keeps running for the 1-node scenarios.", style="dim")
         self.query_one("#scn-narration-text", Static).update(text)
-        self.notify(f"Needs a {needed}-node lab: {command}", severity="warning", timeout=10)
+        self.query_one("#scn-narration", VerticalScroll).scroll_home(animate=False)
+        self.notify(f"This scenario needs a {needed}-node lab: the narration says how to get "
+                    "one.", severity="warning", timeout=6)
         self.post_message(LabSizeWanted(needed, command))
 
     def _close_run(self) -> None:

@@ -67,6 +67,16 @@ class FormInput(Input):
         await self.run_action(action)
 
 
+class StatusLine(Static):
+    """The form's error (or progress) line; when a sentence changes its height, the fields give or
+    take the lines, so OK stays on the screen."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        screen = self.screen
+        if isinstance(screen, FormScreen):
+            screen.call_after_refresh(screen.fit_fields)
+
+
 class FieldError(ValueError):
     """A value is refused; ``field`` names the form field it belongs to."""
 
@@ -165,7 +175,7 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
                         yield Label(f.label, classes="form-label")
                         yield self._widget(f, values.get(f.name, f.default))
                     yield Static("", id=f"h-{f.name}", classes="form-field-help", markup=False)
-            yield Static("", id="form-error", markup=False)
+            yield StatusLine("", id="form-error", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("OK", id="ok", variant="primary", compact=True)
@@ -194,12 +204,12 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
 
     def _opened(self) -> None:
         self.open_ms = (time.perf_counter() - self.created_at) * 1000
-        self._fit()
+        self.fit_fields()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self._fit)
+        self.call_after_refresh(self.fit_fields)
 
-    def _fit(self) -> None:
+    def fit_fields(self) -> None:
         # the fields take what the title, help, error line and buttons leave of the screen (CSS
         # cannot say "auto, but at most the rest"), so OK stays visible and the fields scroll
         form = self.query_one("#form")
@@ -334,7 +344,9 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         line = self.query_one("#form-error", Static)
         for cls in ("-error", "-busy"):
             line.set_class(cls == level, cls)
-        line.update(Text(text))
+        if self._shown.get("") != (text, False, False):
+            self._shown[""] = (text, False, False)
+            line.update(Text(text))
 
     @on(Input.Changed)
     @on(Choice.Changed)
