@@ -87,11 +87,11 @@ class Choice(Widget, can_focus=True):
         self.action_step(1)
 
     def on_key(self, event: events.Key) -> None:
-        step = self.STEP_KEYS.get(event.key)
-        if step is not None:
+        stepping = self.STEP_KEYS.get(event.key)
+        if stepping is not None:
             event.stop()
             event.prevent_default()
-            self.action_step(*step)
+            self.action_step(*stepping)
             return
         # a letter jumps to the next option starting with it (typing "r" twice: range, roundrobin)
         if not event.is_printable or not event.character:
