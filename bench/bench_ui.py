@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import NewTopic
 from textual import events
 from textual.widgets import TabbedContent
@@ -106,7 +106,11 @@ class Shape:
             batch = [NewTopic(t, n, 1) for t, n in zip(self.topics[start:start + 50],
                                                        self.sizes[start:start + 50], strict=True)]
             for future in self.admin.create_topics(batch, operation_timeout=60).values():
-                future.result(120)
+                try:
+                    future.result(120)
+                except KafkaException as exc:  # left by an interrupted run: reuse it
+                    if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                        raise
         futures: list[Any] = []
         for i, group in enumerate(self.groups):
             topic = self.topics[i % len(self.topics)]

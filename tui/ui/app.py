@@ -25,6 +25,7 @@ from typing import Any
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
@@ -217,7 +218,10 @@ class ExplorerApp(App[int]):
         if snapshot is None:
             return
         started = time.perf_counter()
-        pane = self.active_pane()
+        try:
+            pane = self.active_pane()
+        except NoMatches:
+            return  # shutting down
         try:
             self.query_one(StatusHeader).show(snapshot)
             if pane is not None:
@@ -239,8 +243,12 @@ class ExplorerApp(App[int]):
             gc.freeze()
 
     def on_events_arrived(self, message: EventsArrived) -> None:
-        self.query_one(TimelinePane).add_events(message.events, message.dropped)
-        self.query_one(ClusterPane).add_events(message.events)
+        try:
+            timeline, cluster = self.query_one(TimelinePane), self.query_one(ClusterPane)
+        except NoMatches:
+            return  # shutting down: the panes are gone, and so is whoever would read the events
+        timeline.add_events(message.events, message.dropped)
+        cluster.add_events(message.events)
         for event in message.events:
             if event.severity == "error" and event.kind not in NOTIFY_KINDS_SKIPPED:
                 self.notify(event.text, title=event.kind, severity="error", timeout=6)

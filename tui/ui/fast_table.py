@@ -379,6 +379,8 @@ class FastTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._reset_widths()
         self.refresh()
+        # a table moved its cursor while hidden (size 0): bring the cursor into view now
+        self.call_after_refresh(self.scroll_to_cursor)
 
     def _visible(self) -> Sequence[int]:
         top = int(self.scroll_offset.y)
@@ -440,14 +442,17 @@ class FastTable(ScrollView, can_focus=True):
     def _header(self, layout: Layout, width: int) -> Strip:
         style = self._paint[0] + self.get_component_rich_style("fast-table--header")
         line = self._line([Text(c.name) for c in self.specs], layout)
-        notes = []
-        if self._filter:
-            notes.append(f"/{self._filter} {len(self._view):,}/{len(self._source):,}")
-        if layout.hidden:
-            notes.append(f"+{layout.hidden}›")  # columns that did not fit (a wider window shows them)
-        if notes:
-            marker = Text(" " + " ".join(notes),
-                          style=self.get_component_rich_style("fast-table--marker"))
+        # the header's right end says what the rows do not: a filter, columns that did not fit;
+        # in the free room if there is some (the longest form that fits), else over the last names
+        hidden = f"+{layout.hidden}›" if layout.hidden else ""
+        counts = f"{len(self._view):,}/{len(self._source):,}"
+        forms = [" ".join(n for n in (f"/{self._filter} {counts}", hidden) if n),
+                 " ".join(n for n in (f"/ {counts}", hidden) if n)] if self._filter else [hidden]
+        forms = [f for f in forms if f]
+        if forms:
+            free = width - line.cell_len - 1
+            note = next((f for f in forms if len(f) + 1 <= free), forms[-1])
+            marker = Text(" " + note, style=self.get_component_rich_style("fast-table--marker"))
             room = width - marker.cell_len
             if line.cell_len > room:
                 line.truncate(max(0, room))
@@ -515,6 +520,11 @@ class FastTable(ScrollView, can_focus=True):
             self._strips = {k: v for k, v in self._strips.items() if not k[1]}
             self.refresh()
             self.post_message(self.Highlighted(self, self._selected))
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self) -> None:
+        """Scroll so the cursor row is on screen."""
+        row = self.cursor
         body = max(1, self.size.height - 1)
         if row < self.scroll_y:
             self.scroll_to(y=row, animate=False)
@@ -562,8 +572,8 @@ def fit(specs: Sequence[Column], natural: Sequence[int], width: int) -> Layout:
         return sum(widths[c] for c in shown) + gap * max(0, len(shown) - 1)
 
     gap = 2 if total(2) <= width else 1
-    # 1. flex columns give way down to their minimum
-    for c in shown:
+    # 1. flex columns give way down to their minimum, rightmost first (less important)
+    for c in reversed(shown):
         if specs[c].flex and total(gap) > width:
             widths[c] = max(specs[c].least, widths[c] - (total(gap) - width))
     # 2. then long cells of columns that may be cut, longest first, down to twice their minimum

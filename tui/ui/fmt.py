@@ -98,17 +98,19 @@ def ids(values: Iterable[object] | None) -> str:
 
 
 def sparkline(series: Sequence[float | int] | None, width: int = 16) -> str:
-    """Unicode block sparkline of the last ``width`` points (scaled to their own max)."""
+    """Unicode block sparkline of the last ``width`` points, scaled from their lowest to their
+    highest point (a high watermark that did not move is a flat low line, not a full bar)."""
     if not series:
         return ""
     # negative or non-finite points (unknown offsets, gaps) show as the lowest block
     points = [max(0.0, float(p)) if math.isfinite(float(p)) else 0.0
               for p in list(series)[-width:]]
-    top = max(points)
-    if top <= 0:
+    low = min(points)
+    span = max(points) - low
+    if span <= 0:
         return _SPARK[0] * len(points)
-    return "".join(_SPARK[max(0, min(len(_SPARK) - 1, int(p / top * (len(_SPARK) - 1) + 0.5)))]
-                   for p in points)
+    top = len(_SPARK) - 1
+    return "".join(_SPARK[max(0, min(top, int((p - low) / span * top + 0.5)))] for p in points)
 
 
 def bar(value: float, top: float, width: int = 30) -> str:

@@ -22,8 +22,8 @@ SHOWN = 2_000
 """Rows kept in the table (oldest dropped)."""
 LEVELS = ("info", "notice", "warning", "error")
 EVENT_COLUMNS = (Column("time", 8, cut=False, drop=False), Column("severity", 7, cut=False),
-                 Column("what happened", 30, flex=True, drop=False), Column("kind", 12),
-                 Column("source", 10))
+                 Column("what happened", 44, flex=True, drop=False),
+                 Column("kind", 12, flex=True), Column("source", 10, flex=True))
 """What happened comes before its kind and source: at 80 columns the sentence is what counts."""
 
 

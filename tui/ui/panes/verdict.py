@@ -78,7 +78,7 @@ def banner(verdict: Verdict | None, computing: bool) -> tuple[str, str]:
     if not verdict.ok:
         return "-violations", f"✘ {headline} — a promise of the chosen settings was broken."
     if headline != "ok":
-        return "-pending", f"◐ {headline} — not a clean result yet."
+        return "-pending", f"◐ {headline}"
     return "-ok", "✔ ok: every record accounted for, every anomaly allowed by the settings used."
 
 
