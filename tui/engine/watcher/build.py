@@ -174,10 +174,11 @@ class ViewBuilder:
     def build(self, fetcher: Fetcher, plan: Plan, filt: WatchFilter, *, seq: int, interval: float,
               known_brokers: dict[int, tuple[str, int]], controller: int | None,
               lag_threshold: int, requests: int, cpu_start: float | None = None,
-              lag_clock: LagClock | None = None) -> ClusterView:
+              lag_clock: LagClock | None = None, now: float | None = None) -> ClusterView:
+        """The view of this refresh (``now``: wall time to judge silences at; tests pass one)."""
         f = fetcher
         tick = plan.tick_start
-        now = time.time()
+        now = time.time() if now is None else now
         md = f.metadata
         md_out = f.metadata_outcome
         md_stale = md is None or md_out.state != "ok"
