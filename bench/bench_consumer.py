@@ -38,6 +38,7 @@ from tui.engine import (
     AddMember,
     Connection,
     CreateTopic,
+    DeleteTopic,
     Engine,
     MemberSpec,
     MemberView,
@@ -165,37 +166,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=300_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    n = args.count
-    labels = ("plain", "plain+headers", "1 member", "3 members")
-    best = {label: 0.0 for label in labels}
     with bench_cluster(args.bootstrap, "kx-bench-cons-") as bootstrap:
         topic = f"bench-consumer-{int(time.time())}-{uuid.uuid4().hex[:6]}"
         with Engine(Connection(bootstrap), watch=False) as engine:
-            produce(engine, topic, n)
-        print(f"topic {topic}: {n} records of 100 bytes in {PARTITIONS} partitions", flush=True)
-        for round_no in range(1, args.rounds + 1):
-            for label, with_headers in (("plain", False), ("plain+headers", True)):
-                plain = plain_loop(bootstrap, topic, n, with_headers)
-                best[label] = max(best[label], plain.per_s)
-                print(f"round {round_no}: {label:<18} {plain.per_s:>9,.0f} rec/s "
-                      f"({plain.records} records in {plain.seconds:.2f} s between deliveries)",
-                      flush=True)
-            for members, label in ((1, labels[2]), (3, labels[3])):
-                rate, lag, events = explorer(bootstrap, topic, n, members)
-                best[label] = max(best[label], rate.per_s)
-                print(f"round {round_no}: explorer {label:<9} {rate.per_s:>9,.0f} rec/s "
-                      f"({rate.records} deliveries in {rate.seconds:.2f} s); every PROCESSED in the "
-                      f"parent's log {lag * 1000:.0f} ms after the last delivery; {events} events",
-                      flush=True)
-        for label in labels[2:]:
-            ratio = best[label] / best["plain"] if best["plain"] else 0.0
-            print(f"{label}/plain: {ratio:.2f} (best {best[label]:,.0f} vs {best['plain']:,.0f} "
-                  f"rec/s; target >= {TARGET}, aim {AIM})", flush=True)
-            ratio = best[label] / best["plain+headers"] if best["plain+headers"] else 0.0
-            print(f"{label}/plain+headers: {ratio:.2f} (reference: a loop that reads each "
-                  f"record's headers, where its msg_id is)", flush=True)
+            produce(engine, topic, args.count)
+            try:
+                measure(args, bootstrap, topic)
+            finally:  # a reused lab keeps nothing of a run
+                engine.call(DeleteTopic(topic))
     return 0
 
+
+def measure(args: argparse.Namespace, bootstrap: str, topic: str) -> None:
+    """The rounds and the ratios."""
+    n = args.count
+    labels = ("plain", "plain+headers", "1 member", "3 members")
+    best = {label: 0.0 for label in labels}
+    print(f"topic {topic}: {n} records of 100 bytes in {PARTITIONS} partitions", flush=True)
+    for round_no in range(1, args.rounds + 1):
+        for label, with_headers in (("plain", False), ("plain+headers", True)):
+            plain = plain_loop(bootstrap, topic, n, with_headers)
+            best[label] = max(best[label], plain.per_s)
+            print(f"round {round_no}: {label:<18} {plain.per_s:>9,.0f} rec/s "
+                  f"({plain.records} records in {plain.seconds:.2f} s between deliveries)",
+                  flush=True)
+        for members, label in ((1, labels[2]), (3, labels[3])):
+            rate, lag, events = explorer(bootstrap, topic, n, members)
+            best[label] = max(best[label], rate.per_s)
+            print(f"round {round_no}: explorer {label:<9} {rate.per_s:>9,.0f} rec/s "
+                  f"({rate.records} deliveries in {rate.seconds:.2f} s); every PROCESSED in the "
+                  f"parent's log {lag * 1000:.0f} ms after the last delivery; {events} events",
+                  flush=True)
+    for label in labels[2:]:
+        ratio = best[label] / best["plain"] if best["plain"] else 0.0
+        print(f"{label}/plain: {ratio:.2f} (best {best[label]:,.0f} vs {best['plain']:,.0f} "
+              f"rec/s; target >= {TARGET}, aim {AIM})", flush=True)
+        ratio = best[label] / best["plain+headers"] if best["plain+headers"] else 0.0
+        print(f"{label}/plain+headers: {ratio:.2f} (reference: a loop that reads each "
+              f"record's headers, where its msg_id is)", flush=True)
 
 if __name__ == "__main__":
     sys.exit(main())

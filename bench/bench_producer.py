@@ -40,6 +40,7 @@ from bench.common import bench_cluster
 from tui.engine import (
     Connection,
     CreateTopic,
+    DeleteTopic,
     Engine,
     ProducerProfile,
     StartProducer,
@@ -160,46 +161,54 @@ def main(argv: list[str] | None = None) -> int:
                         help="records of the tracemalloc run")
     parser.add_argument("--no-java", action="store_true", help="skip ProducerPerformance")
     args = parser.parse_args(argv)
-    n, size = args.count, args.value_size
     with bench_cluster(args.bootstrap, "kx-bench-prod-") as bootstrap, \
             Engine(Connection(bootstrap), watch=False) as engine:
         topic = f"bench-producer-{int(time.time())}-{uuid.uuid4().hex[:6]}"
         engine.call(CreateTopic(TopicSpec(topic, partitions=3)))
-        labels = ("raw-constant", "raw-same-records", "raw-tight", "engine")
-        best = {label: 0.0 for label in labels}
-        cpu_best = {label: float("inf") for label in labels}
-        for round_no in range(args.rounds):
-            for label in labels:
-                if label == "engine":
-                    secs, cpu, acked = engine_run(engine, topic, n, size, args.acks,
-                                                  f"bench{round_no}")
-                else:
-                    secs, cpu, acked = raw_loop(bootstrap, topic, n, size, args.acks,
-                                                unique_ids=label != "raw-constant",
-                                                tight=label == "raw-tight")
-                if acked != n:
-                    print(f"  warning: {label} acked {acked} of {n}")
-                rate = acked / secs
-                best[label] = max(best[label], rate)
-                cpu_best[label] = min(cpu_best[label], cpu / n * 1e6)
-                print(f"round {round_no + 1}: {label:<16} {acked} acked in {secs:.2f} s = "
-                      f"{rate:,.0f} rec/s wall; {cpu / n * 1e6:.2f} us CPU per record", flush=True)
-        for base in ("raw-same-records", "raw-tight", "raw-constant"):
-            ratio = best["engine"] / best[base] if best[base] else 0.0
-            cpu_ratio = cpu_best[base] / cpu_best["engine"]
-            target = f"; target >= {TARGET}" if base == "raw-same-records" else " (reference)"
-            print(f"engine/{base}: wall throughput ratio {ratio:.2f} (best {best['engine']:,.0f} vs "
-                  f"{best[base]:,.0f} rec/s); CPU-bound throughput ratio {cpu_ratio:.2f} "
-                  f"({cpu_best['engine']:.2f} vs {cpu_best[base]:.2f} us CPU per record){target}",
-                  flush=True)
-        per_record = engine_memory(engine, topic, args.memory_count, size, args.acks)
-        print(f"engine memory: {per_record:.0f} bytes kept per record sent = {per_record:.0f} MB "
-              f"per million (tracemalloc, {args.memory_count} records); target <= "
-              f"{MEMORY_TARGET_MB} MB", flush=True)
-        if not args.no_java:
-            print(f"ProducerPerformance (Java, acks={args.acks}, linger.ms=5): "
-                  f"{java_perf(bootstrap, topic, n, size, args.acks)}", flush=True)
+        try:
+            run(args, engine, bootstrap, topic)
+        finally:  # a reused lab keeps nothing of a run (millions of records)
+            engine.call(DeleteTopic(topic))
     return 0
+
+
+def run(args: argparse.Namespace, engine: Engine, bootstrap: str, topic: str) -> None:
+    """The rounds, the ratios, the memory and Kafka's own tool, on ``topic``."""
+    n, size = args.count, args.value_size
+    labels = ("raw-constant", "raw-same-records", "raw-tight", "engine")
+    best = {label: 0.0 for label in labels}
+    cpu_best = {label: float("inf") for label in labels}
+    for round_no in range(args.rounds):
+        for label in labels:
+            if label == "engine":
+                secs, cpu, acked = engine_run(engine, topic, n, size, args.acks,
+                                              f"bench{round_no}")
+            else:
+                secs, cpu, acked = raw_loop(bootstrap, topic, n, size, args.acks,
+                                            unique_ids=label != "raw-constant",
+                                            tight=label == "raw-tight")
+            if acked != n:
+                print(f"  warning: {label} acked {acked} of {n}")
+            rate = acked / secs
+            best[label] = max(best[label], rate)
+            cpu_best[label] = min(cpu_best[label], cpu / n * 1e6)
+            print(f"round {round_no + 1}: {label:<16} {acked} acked in {secs:.2f} s = "
+                  f"{rate:,.0f} rec/s wall; {cpu / n * 1e6:.2f} us CPU per record", flush=True)
+    for base in ("raw-same-records", "raw-tight", "raw-constant"):
+        ratio = best["engine"] / best[base] if best[base] else 0.0
+        cpu_ratio = cpu_best[base] / cpu_best["engine"]
+        target = f"; target >= {TARGET}" if base == "raw-same-records" else " (reference)"
+        print(f"engine/{base}: wall throughput ratio {ratio:.2f} (best {best['engine']:,.0f} vs "
+              f"{best[base]:,.0f} rec/s); CPU-bound throughput ratio {cpu_ratio:.2f} "
+              f"({cpu_best['engine']:.2f} vs {cpu_best[base]:.2f} us CPU per record){target}",
+              flush=True)
+    per_record = engine_memory(engine, topic, args.memory_count, size, args.acks)
+    print(f"engine memory: {per_record:.0f} bytes kept per record sent = {per_record:.0f} MB "
+          f"per million (tracemalloc, {args.memory_count} records); target <= "
+          f"{MEMORY_TARGET_MB} MB", flush=True)
+    if not args.no_java:
+        print(f"ProducerPerformance (Java, acks={args.acks}, linger.ms=5): "
+              f"{java_perf(bootstrap, topic, n, size, args.acks)}", flush=True)
 
 
 if __name__ == "__main__":
