@@ -32,7 +32,7 @@ import types
 import typing
 from collections.abc import Mapping
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from tui.engine import Snapshot
@@ -153,6 +153,9 @@ class Decoder:
         self._expect(isinstance(value, list), None, tp, value, where)
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
+            bulk = _bulk(args[0], value)  # sparklines: thousands of numbers per snapshot
+            if bulk is not None:
+                return bulk
             return tuple(self.decode(args[0], v, where) for v in value)
         if len(args) != len(value):
             raise DecodeError(f"{where or 'value'}: expected {len(args)} items, got {len(value)}")
@@ -197,6 +200,22 @@ class Decoder:
         return result
 
 
+def _bulk(item: Any, values: list[Any]) -> tuple[Any, ...] | None:
+    """A tuple of plain numbers or strings in one pass (None: decode item by item)."""
+    if item is float and all(type(v) is float or type(v) is int or v is None for v in values):
+        return tuple(math.nan if v is None else float(v) for v in values)
+    if item is int and all(type(v) is int for v in values):
+        return tuple(values)
+    if item is str and all(type(v) is str for v in values):
+        return tuple(values)
+    return None
+
+
+@lru_cache(maxsize=65_536)
+def _literal(key: str) -> Any:
+    return ast.literal_eval(key)
+
+
 def _key(tp: Any, key: str, decoder: Decoder, where: str) -> Any:
     """A mapping key back from the string ``to_json`` made of it."""
     if tp is str or tp is Any:
@@ -209,7 +228,7 @@ def _key(tp: Any, key: str, decoder: Decoder, where: str) -> Any:
     if tp is float:
         return float(key)
     try:
-        parsed = ast.literal_eval(key)  # "['orders', 0]": str() of the key's JSON list
+        parsed = _literal(key)  # "['orders', 0]": str() of the key's JSON list (the same every frame)
     except (ValueError, SyntaxError) as exc:
         raise DecodeError(f"{where}: cannot read the key {key[:40]!r}") from exc
     return decoder.decode(tp, parsed, where)
