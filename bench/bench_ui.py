@@ -29,6 +29,7 @@ import contextlib
 import os
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,6 +144,20 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds per Python thread of this process (from /proc; empty where it is missing)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for thread in threading.enumerate():
+        try:
+            fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1]
+        except (OSError, IndexError):
+            continue
+        parts = fields.split()
+        found[thread.name] = found.get(thread.name, 0.0) + (int(parts[11]) + int(parts[12])) / ticks
+    return found
+
+
 def rss_mib() -> float | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -181,11 +196,16 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
 
         # 1. idle: the Cluster screen, nothing produced or consumed
         renders_before, pulls_before = app.renders, app.pump.pulls if app.pump else 0
+        threads0 = thread_cpu()
         wall0, proc0, ui0 = time.monotonic(), time.process_time(), time.thread_time()
         await asyncio.sleep(args.idle)
         idle_wall = time.monotonic() - wall0
+        threads = {name: (cpu - threads0.get(name, 0.0)) / idle_wall * 100
+                   for name, cpu in thread_cpu().items()}
         idle = {"process": (time.process_time() - proc0) / idle_wall * 100,
                 "ui": (time.thread_time() - ui0) / idle_wall * 100,
+                "threads": sorted(((n, c) for n, c in threads.items() if c >= 0.5),
+                                  key=lambda item: -item[1]),
                 "renders": app.renders - renders_before,
                 "pulls": (app.pump.pulls if app.pump else 0) - pulls_before,
                 "seconds": idle_wall}
@@ -233,6 +253,9 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
           f"{idle['process']:.1f} % of one core, UI thread {idle['ui']:.1f} %; "
           f"{idle['renders']} renders, {idle['pulls']} snapshot pulls  "
           f"(target <= {IDLE_CPU_TARGET:.0f} % at 30,000 partitions and 1,000 groups: {met} here)")
+    if idle["threads"]:
+        print("idle CPU by thread: " + ", ".join(f"{name} {cpu:.1f} %"
+                                                 for name, cpu in idle["threads"]))
     lat = result["latencies"]
     p90 = pct(lat, 0.9)
     met = "met" if p90 <= KEY_P90_TARGET_MS else "MISSED"

@@ -85,10 +85,11 @@ class Snapshot(JsonView):
         return node.state
 
     def held_by_gone_member(self, member: MemberView) -> tuple[tuple[str, int], ...]:
-        """Partitions the group coordinator still gives to ``member`` after its process ended
-        (crashed): the coordinator reassigns them only when the session times out. Empty for a
-        live member, or when the watcher does not see the member in its group."""
-        if member.active or member.member_id is None or self.cluster is None:
+        """Partitions the group coordinator still gives to ``member`` after it crashed (no
+        LeaveGroup): the coordinator reassigns them only when the session times out. Empty for any
+        other member (a clean leave hands them over at once), or when the watcher does not see the
+        member in its group."""
+        if not member.crashed or member.member_id is None or self.cluster is None:
             return ()
         group = self.cluster.group(member.group)
         if group is None:
