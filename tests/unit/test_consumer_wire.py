@@ -143,33 +143,33 @@ def test_channel_processed_all_and_a_new_batch_start_new_runs() -> None:
 def test_raw_msg_ids_of_a_batch_follow_msg_id_of() -> None:
     cases: list[tuple[bytes | None, list[tuple[str, str | bytes | None]] | None]] = [
         (b"kx|r/p/0/1|...", [("kx-id", b"r/p/0/1"), ("kx-run", b"r")]),  # the common case
-        (b"kx|r/p/0/2|...", [("other", b"x"), ("kx-id", b"r/p/0/9")]),  # header wins, not first
         (b"kx|r/p/0/3|...", None),  # value only
-        (b"kx|r/p/0/4|...", [("kx-id", None), ("kx-id", b"")]),  # empty headers: the value
-        (b"kx|r/p/0/5|...", [("kx-id", b"\xff")]),  # undecodable header: no id
-        (b"plain", [("kx-id", "text")]),  # a non-bytes value is ignored
+        (b"{\"json\": 1}", [("other", b"x"), ("kx-id", b"r/p/0/9")]),  # no prefix: the header, not first
+        (None, [("kx-id", b"r/p/0/4")]),  # a tombstone: the header
+        (b"plain", [("kx-id", b"\xff")]),  # undecodable header: no id
+        (b"plain", [("kx-id", "text")]),  # a non-bytes header value is ignored
         (None, []),
     ]
     asked: list[int] = []
 
-    def value_at(i: int) -> bytes | None:
+    def headers_at(i: int) -> object:
         asked.append(i)
-        return cases[i][0]
-    got = [decode_msg_id(raw) for raw in raw_msg_ids_of([h for _v, h in cases], value_at)]
+        return cases[i][1]
+    got = [decode_msg_id(raw) for raw in raw_msg_ids_of([v for v, _h in cases], headers_at)]
     assert got == [msg_id_of(value, headers) for value, headers in cases]
-    assert got[:5] == ["r/p/0/1", "r/p/0/9", "r/p/0/3", "r/p/0/4", None]
-    assert 0 not in asked  # settled by its first header
-    assert 4 not in asked
+    assert got[:5] == ["r/p/0/1", "r/p/0/3", "r/p/0/9", "r/p/0/4", None]
+    assert 0 not in asked  # settled by its value: its headers were never built
+    assert 1 not in asked
 
 
 def test_a_batch_of_kx_records_is_read_in_one_go() -> None:
-    headers = [[("kx-id", f"r/p/0/{i}".encode()), ("kx-run", b"r")] for i in range(5)]
+    values = [f"kx|r/p/0/{i}|....".encode() for i in range(5)]
 
-    def no_value(i: int) -> bytes | None:
-        raise AssertionError("the headers settle every record")
-    assert raw_msg_ids_of(headers, no_value) == [f"r/p/0/{i}".encode() for i in range(5)]
-    headers[3] = []  # one record without headers: the value decides it
-    assert raw_msg_ids_of(headers, lambda i: b"kx|r/p/0/3|..") == [
+    def no_headers(i: int) -> object:
+        raise AssertionError("the values settle every record")
+    assert raw_msg_ids_of(values, no_headers) == [f"r/p/0/{i}".encode() for i in range(5)]
+    values[3] = b"poison"  # one record without the prefix: its header decides it
+    assert raw_msg_ids_of(values, lambda i: [("kx-id", b"r/p/0/3")]) == [
         f"r/p/0/{i}".encode() for i in range(5)]
 
 

@@ -19,11 +19,11 @@ input and ``kx-txn`` = the transaction it was written in (``<transactional.id>/<
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 
 HEADER_ID = "kx-id"
 HEADER_RUN = "kx-run"
@@ -99,7 +99,8 @@ def headers_for(msg_id: str, run: str, seq: int) -> list[tuple[str, bytes]]:
 
 def msg_id_of(value: bytes | None,
               headers: Iterable[tuple[str, str | bytes | None]] | None = None) -> str | None:
-    """Recover the msg_id from headers, else from the value prefix; None for foreign records.
+    """Recover the msg_id from the value prefix, else from the ``kx-id`` header (records whose value
+    carries no prefix: poison records, JSON values); None for foreign records.
 
     ``headers`` as confluent-kafka returns them (values that are not bytes are ignored)."""
     return decode_msg_id(raw_msg_id_of(value, headers))
@@ -107,16 +108,18 @@ def msg_id_of(value: bytes | None,
 
 def raw_msg_id_of(value: bytes | None,
                   headers: Iterable[tuple[str, str | bytes | None]] | None = None) -> bytes | None:
-    """The rules of :func:`msg_id_of`, stopping short of decoding: the first non-empty ``kx-id``
-    header's bytes, else the id in the value prefix; :func:`decode_msg_id` finishes the job."""
-    if headers:
-        for key, raw in headers:
-            if key == HEADER_ID and raw and isinstance(raw, bytes):
-                return raw
+    """The rules of :func:`msg_id_of`, stopping short of decoding: the id in the value prefix, else
+    the first non-empty ``kx-id`` header's bytes; :func:`decode_msg_id` finishes the job. (Every record
+    kafka-explorer writes with both carries the same id in both; the value comes first because reading
+    it costs nothing, while a consumer builds a list for a record's headers.)"""
     if value and value.startswith(VALUE_PREFIX):
         end = value.find(b"|", _PREFIX_LEN)
         if end > 0:
             return value[_PREFIX_LEN:end]
+    if headers:
+        for key, raw in headers:
+            if key == HEADER_ID and raw and isinstance(raw, bytes):
+                return raw
     return None
 
 
@@ -130,26 +133,24 @@ def decode_msg_id(raw: bytes | None) -> str | None:
         return None
 
 
-_FIRST = itemgetter(0)
-_SECOND = itemgetter(1)
+_VALUE_ID = re.compile(re.escape(VALUE_PREFIX) + rb"([^|]+)\|")
 
 
-def raw_msg_ids_of(headers: Sequence[object],
-                   value_at: Callable[[int], bytes | None]) -> list[bytes | None]:
-    """:func:`raw_msg_id_of` for a batch of records (a consumer's). ``headers``: each record's
-    headers as confluent-kafka returns them (anything but a list counts as none); ``value_at(i)``
-    gives record i's value, asked for only when its headers do not settle it. The usual batch --
-    every record's first header a non-empty ``kx-id`` -- is read without a Python loop."""
-    try:
-        firsts = list(map(_FIRST, headers))  # type: ignore[arg-type]  # TypeError when not lists
-        if list(map(_FIRST, firsts)).count(HEADER_ID) == len(firsts):
-            raws = list(map(_SECOND, firsts))
-            if all(raws) and set(map(type, raws)) <= {bytes}:
-                return raws
-    except (IndexError, KeyError, TypeError):
-        pass  # some record has no headers, or not as a list: one at a time
+def raw_msg_ids_of(values: Sequence[bytes | None],
+                   headers_at: Callable[[int], object]) -> list[bytes | None]:
+    """:func:`raw_msg_id_of` for a batch of records (a consumer's). ``values``: each record's value;
+    ``headers_at(i)`` gives record i's headers as confluent-kafka returns them, asked for only when its
+    value carries no id (building a record's header list is the costly part of reading it)."""
+    try:  # the usual batch: every value a kx value, read in one pass
+        quick = [m.group(1) if (m := _VALUE_ID.match(v)) else None for v in values]  # type: ignore[arg-type]
+    except TypeError:  # a None value (tombstone): one at a time
+        quick = [raw_msg_id_of(v) for v in values]
+    if None not in quick:
+        return quick
     out: list[bytes | None] = []
-    for i, found in enumerate(headers):
-        raw = raw_msg_id_of(None, found) if isinstance(found, list) else None
-        out.append(raw if raw is not None else raw_msg_id_of(value_at(i)))
+    for i, raw in enumerate(quick):
+        if raw is None:
+            found = headers_at(i)
+            raw = raw_msg_id_of(None, found) if isinstance(found, list) else None  # type: ignore[arg-type]
+        out.append(raw)
     return out

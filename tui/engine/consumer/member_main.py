@@ -444,7 +444,7 @@ class MemberLoop:
         offsets = cast(list[int], list(map(Message.offset, records)))
         n = len(records)
         tail = [(i, records[i].key(), records[i].value()) for i in range(max(0, n - RECENT), n)]
-        ids = raw_msg_ids_of(list(map(Message.headers, records)), lambda i: records[i].value())
+        ids = raw_msg_ids_of(list(map(Message.value, records)), lambda i: records[i].headers())
         self.channel.delivered(wire.encode_delivered(time.time(), batch, topics, parts, offsets,
                                                      ids, tail))
         strategy = self.strategy()
