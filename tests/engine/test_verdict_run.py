@@ -77,9 +77,11 @@ def test_a_scoped_verdict_judges_only_its_own_run(lab1: LabCluster) -> None:
     with Engine(Connection(lab1.bootstrap), watch=False) as engine:
         a = engine.call(StartProducer(ProducerProfile("pa", acks="all"), Workload(first, count=7)))
         b = engine.call(StartProducer(ProducerProfile("pb", acks="all"), Workload(second, count=5)))
-        assert engine.wait_producer(a, 30) and engine.wait_producer(b, 30)
+        assert engine.wait_producer(a, 30)
+        assert engine.wait_producer(b, 30)
         scoped = engine.judge(scope=RunScope(topics=(second,), producers=(b,)), timeout=30)
         everything = engine.judge(timeout=30)
     assert (scoped.summary.produced, scoped.summary.audited) == (5, 5)
     assert (everything.summary.produced, everything.summary.audited) == (12, 12)
-    assert scoped.ok and everything.ok
+    assert scoped.ok
+    assert everything.ok

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 
+import pytest
+
 import tui.engine as engine
 
 
@@ -15,9 +17,5 @@ def test_every_public_name_is_listed_once_and_resolves() -> None:
 
 
 def test_unknown_names_are_refused() -> None:
-    try:
+    with pytest.raises(AttributeError, match="NoSuchThing"):
         engine.NoSuchThing  # noqa: B018
-    except AttributeError as exc:
-        assert "NoSuchThing" in str(exc)
-    else:
-        raise AssertionError("an unknown public name resolved")

@@ -9,8 +9,8 @@ from tui.engine.consumer.commands import MemberSpec
 from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.strategies import STRATEGIES, STRATEGY_NAMES, strategy_class
 from tui.engine.consumer.strategies.base import first_offsets, next_offsets
-from tui.engine.history import AuditLog, AuditPartition, ConsumerEventKind, Outcome
 from tui.engine.evidence import ledger_from_audit_log
+from tui.engine.history import AuditLog, AuditPartition, ConsumerEventKind, Outcome
 
 
 def test_strategy_names_are_the_stable_eight() -> None:
