@@ -203,6 +203,20 @@ class FailureKind(StrEnum):
     TRANSIENT = "transient"
     """An injected failure that succeeds after k attempts."""
 
+class ValueContent(StrEnum):
+    """What a produced record's value holds (``produce --value-content``): it decides what compression
+    can do. The msg_id stays recoverable in every mode (value prefix, else the ``kx-id`` header)."""
+
+    KX = "kx"
+    """``kx|<msg_id>|`` padded with dots: compresses absurdly well."""
+    RANDOM = "random"
+    """``kx|<msg_id>|`` then random bytes: incompressible."""
+    TEXT = "text"
+    """``kx|<msg_id>|`` then English-like words: compresses like prose (3-5x)."""
+    JSON = "json"
+    """``{"msg_id": ..., "seq": ..., "payload": ...}``: repeated field names (the header carries the id)."""
+
+
 
 class AckType(StrEnum):
     """A share-group member's acknowledgement of one record (KIP-932)."""

@@ -104,7 +104,9 @@ def test_acks0_reports_have_no_offset(engine: Engine) -> None:
     assert len({r.partition for r in records}) == 1  # one key, one partition
     view = engine.snapshot().producers.get("fire")
     assert view is not None
-    assert (view.acked, view.acked_no_offset, view.state) == (300, 300, "done")
+    # sent, never acknowledged: not "acked", and no ack latency
+    assert (view.acked, view.sent_unacknowledged, view.state) == (0, 300, "done")
+    assert view.latency.count == 0 and view.latency_p50 is None
     assert all(d.offset is None for d in view.recent)
 
 

@@ -59,6 +59,10 @@ if TYPE_CHECKING:
     from tui.engine.producer.profile import ProducerProfile, ProfileError
     from tui.engine.producer.views import DeliveryReportView, ErrorCount, ProducersView, RunnerView
     from tui.engine.producer.workload import KeyMode, Workload, WorkloadError, parse_header, parse_key_mode
+    # producers: value content, poison records, client statistics, latency summaries
+    from tui.engine.latency import LatencySummary
+    from tui.engine.producer.views import ProducerStats, StatLine
+    from tui.engine.producer.workload import PoisonSpec, parse_poison
     from tui.engine.record_format import encode_value, headers_for, make_msg_id, msg_id_of, parse_msg_id
     from tui.engine.snapshot import ConnectionView, LabNodeView, PartitionMeta, Snapshot
     from tui.engine.topics import CreateTopic, TopicError, TopicSpec
@@ -130,6 +134,9 @@ _WHERE: dict[str, str] = {
     "ResetRow": "admin_ops", "ResetTarget": "admin_ops", "TopicConfigView": "admin_ops",
     "ConfigEntryView": "admin_ops", "ConfigChange": "admin_ops", "AlterResult": "admin_ops",
     "ALTERABLE": "admin_ops", "parse_topic_targets": "admin_ops", "validate_change": "admin_ops",
+    # producers: value content, poison records, client statistics, latency summaries
+    "LatencySummary": "latency", "ProducerStats": "producer.views", "StatLine": "producer.views",
+    "PoisonSpec": "producer.workload", "parse_poison": "producer.workload",
 }
 
 __all__ = [
@@ -151,6 +158,8 @@ __all__ = [
     "DeleteGroup", "DeleteTopic", "DescribeTopicConfig", "RecordFilter", "ResetOffsets", "ResetPlan",
     "ResetRow", "ResetTarget", "StartAt", "TopicConfigView", "parse_header_filter",
     "parse_timestamp", "parse_topic_targets", "validate_change",
+    # producers: value content, poison records, client statistics, latency summaries
+    "LatencySummary", "PoisonSpec", "ProducerStats", "StatLine", "parse_poison",
 ]
 
 

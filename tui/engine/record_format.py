@@ -12,6 +12,18 @@ It travels twice, so a record is matched whether the reader sees headers or only
 * header ``kx-id`` = the msg_id in UTF-8 (plus ``kx-run`` and ``kx-seq`` for other tools);
 * the value starts with ``kx|<msg_id>|`` followed by filler up to the chosen value size.
 
+The filler is the value *content* (:class:`tui.vocab.ValueContent`), which decides what compression can
+do: ``kx`` dots (compress absurdly well), ``random`` bytes (incompressible), ``text`` (English-like words,
+compress like prose). ``json`` values are an object ``{"msg_id": "<msg_id>", "seq": <seq>, "payload":
+"<words>"}`` instead (no prefix: readers take the id from the ``kx-id`` header). Values keep the chosen
+size (never shorter than their identity).
+
+A *poison* record (``produce --poison``, :class:`tui.vocab.PoisonKind`) carries the usual headers plus
+``kx-poison`` = its kind, and a value that breaks a consumer: ``invalid-json`` (a cut-off object),
+``missing-field`` (``{"seq": <seq>}``: valid JSON without msg_id or payload), ``tombstone`` (no value),
+``oversized`` (a kx value larger than the topic's max.message.bytes: the producer itself refuses it).
+An application-level resend carries ``kx-resend-of`` = the msg_id it re-sends.
+
 A copy written by a group member's ``transactional`` strategy keeps the input's key, value and
 headers (so its msg_id is the input's) and adds ``kx-src`` = ``<topic>/<partition>/<offset>`` of the
 input and ``kx-txn`` = the transaction it was written in (``<transactional.id>/<incarnation>/<n>``).
@@ -19,6 +31,7 @@ input and ``kx-txn`` = the transaction it was written in (``<transactional.id>/<
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import string
@@ -32,6 +45,8 @@ HEADER_SRC = "kx-src"
 """On a transactional copy: where its input record was (``<topic>/<partition>/<offset>``)."""
 HEADER_TXN = "kx-txn"
 """On a transactional copy: the transaction that wrote it."""
+HEADER_POISON = "kx-poison"
+"""On a poison record: its :class:`tui.vocab.PoisonKind` value."""
 HEADER_RESEND_OF = "kx-resend-of"
 """On an application-level resend (a new produce() with its own msg_id): the msg_id it re-sends."""
 # A dead-letter record keeps the source's key, value and headers (kx-id included, so its msg_id is the
@@ -91,6 +106,94 @@ def encode_value(msg_id: str, size: int) -> bytes:
     """The record value: prefix + msg_id + '|' padded with '.' to ``size`` bytes (never truncated)."""
     head = VALUE_PREFIX + msg_id.encode() + b"|"
     return head + b"." * max(0, size - len(head))
+
+
+_POOL_BYTES = 4 << 20
+"""Filler pool of the random and text contents: larger than any batch (batch.size is at most 1 MB by
+default), so no batch holds the same filler twice and compression finds only what the content offers."""
+_WORDS_TEXT = (
+    "the of and to in is that it was for on are as with his they at be this from have or by one had not "
+    "but what all were when we there can an your which their said if do will each about how up out them "
+    "then she many some so these would other into has more her two like him see time could no make than "
+    "first been its who now people my made over did down only way find use may water long little very "
+    "after words called just where most know get through back much before go good new write our used me "
+    "man too any day same right look think also around another came come work three word must because "
+    "does part even place well such here take why things help put years different away again off went "
+    "old number great tell men say small every found still between name should home big give air line "
+    "set own under read last never us left end along while might next sound below saw something thought "
+    "both few those always looked show large often together asked house world going want school important "
+    "until form food keep children feet land side without boy once animals life enough took sometimes "
+    "four head above kind began almost live page got earth need far hand high year mother light parts "
+    "country father let night following picture being study second eyes soon times story boys since "
+    "white days ever paper hard near sentence better best across during today others however sure means "
+    "knew try told young miles sun ways thing whole hear example heard several change answer room sea "
+    "against top turned learn point city play toward five using himself usually money seen car morning "
+    "broker partition offset replica leader record batch topic consumer producer commit latency")
+
+
+@functools.lru_cache(maxsize=4)
+def _pool(content: str, seed: int) -> bytes:
+    import random
+
+    rng = random.Random(seed)
+    if content == "random":
+        return rng.randbytes(_POOL_BYTES)
+    words = _WORDS_TEXT.encode().split()
+    # about 5.5 bytes per word and its space
+    text = b" ".join(rng.choices(words, k=_POOL_BYTES // 5 + 1))
+    return text[:_POOL_BYTES]
+
+
+class ValueMaker:
+    """Builds record values of one content mode (:class:`tui.vocab.ValueContent`) and size.
+
+    ``value(msg_id, seq, slot)`` is called once per record: it slices a prebuilt pool at a place
+    chosen by ``slot`` (default: ``seq``), so consecutive records carry different filler and a resend
+    (the same slot as the record it re-sends) carries the same payload. No per-record random numbers.
+    """
+
+    __slots__ = ("content", "size", "_pool", "_limit", "_dots")
+
+    def __init__(self, content: str, size: int, seed: int = 0) -> None:
+        if content not in ("kx", "random", "text", "json"):
+            raise ValueError(f"Unknown value content {content!r}; use kx, random, text or json.")
+        self.content = content
+        self.size = size
+        self._pool = _pool(content, seed) if content in ("random", "text", "json") else b""
+        self._limit = max(1, len(self._pool) - max(size, 1))
+        self._dots = b"." * size
+
+    def _filler(self, n: int, slot: int) -> bytes:
+        if n <= 0:
+            return b""
+        if not self._pool:
+            return self._dots[:n] if n <= len(self._dots) else b"." * n
+        pos = (slot * self.size) % self._limit
+        chunk = self._pool[pos:pos + n]
+        return chunk if len(chunk) == n else chunk + b"." * (n - len(chunk))
+
+    def value(self, msg_id: bytes, seq: int, slot: int | None = None) -> bytes:
+        where = seq if slot is None else slot
+        if self.content == "json":
+            head = b'{"msg_id":"' + msg_id + b'","seq":%d,"payload":"' % seq
+            return head + self._filler(self.size - len(head) - 2, where) + b'"}'
+        head = VALUE_PREFIX + msg_id + b"|"
+        return head + self._filler(self.size - len(head), where)
+
+
+def poison_value(kind: str, msg_id: bytes, seq: int, oversize: int) -> bytes | None:
+    """The value of a poison record of ``kind`` (:class:`tui.vocab.PoisonKind`); ``oversize``: the size
+    of an ``oversized`` one (above the topic's max.message.bytes)."""
+    if kind == "invalid-json":
+        return b'{"msg_id":"' + msg_id + b'","seq":%d,"payload":' % seq
+    if kind == "missing-field":
+        return b'{"seq":%d}' % seq
+    if kind == "tombstone":
+        return None
+    if kind == "oversized":
+        head = VALUE_PREFIX + msg_id + b"|"
+        return head + b"." * max(0, oversize - len(head))
+    raise ValueError(f"Unknown poison kind {kind!r}.")
 
 
 def headers_for(msg_id: str, run: str, seq: int) -> list[tuple[str, bytes]]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
+_VALUE_CONTENTS = ("kx", "random", "text", "json")  # tui.vocab.ValueContent (checked by Workload)
 _CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "ssl_", "socket.", "client.", "reconnect.",
                         "broker.address.", "api.version", "metadata.", "enable.ssl.", "https.",
                         "bootstrap.", "connections.", "ssl.endpoint")
@@ -47,10 +48,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="librdkafka partitioner (default murmur2_random = Java's key placement)")
     prof.add_argument("--message-timeout-ms", type=int, default=15_000, metavar="N",
                       help="give up on a record after this long (default 15000)")
+    prof.add_argument("--resend", type=int, nargs="?", const=3, default=0, metavar="MAX",
+                      help="application-level resend: send a record again (a new record, its own "
+                           "msg_id) when its delivery failed or timed out, up to MAX times (default 3)")
     work = parser.add_argument_group("records")
     work.add_argument("--key-mode", default="none", metavar="MODE",
                       help="none | fixed:K | cycle:N | random | hot:P (default none)")
     work.add_argument("--value-size", type=int, default=100, metavar="BYTES")
+    work.add_argument("--value-content", choices=_VALUE_CONTENTS, default="kx", metavar="MODE",
+                      help="kx (dots: compresses absurdly well) | random (incompressible) | text "
+                           "(words) | json (an object with msg_id, seq, payload); default kx")
+    work.add_argument("--poison", default=None, metavar="KIND[:every=N|at=S,...]",
+                      help="inject bad records: invalid-json, missing-field, tombstone or oversized "
+                           "(every 100th when no spec is given)")
     work.add_argument("--header", action="append", default=[], metavar="K=V",
                       help="extra header on every record (repeatable)")
     work.add_argument("--partition", type=int, default=None, metavar="P",
@@ -106,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         WorkloadError,
         parse_header,
         parse_key_mode,
+        parse_poison,
     )
 
     if isinstance(getattr(args, "config", None), str):
@@ -117,11 +128,12 @@ def run(args: argparse.Namespace) -> int:
             name=args.name or f"acks{acks}", acks=acks, idempotence=args.idempotence,
             retries=args.retries, max_in_flight=args.max_in_flight, linger_ms=args.linger_ms,
             batch_size=args.batch_size, compression=args.compression, partitioner=args.partitioner,
-            message_timeout_ms=args.message_timeout_ms, extra=props).validate()
+            message_timeout_ms=args.message_timeout_ms, resend=args.resend, extra=props).validate()
         workload = Workload(topic=args.topic, count=args.count, rate=args.rate,
                             key_mode=parse_key_mode(args.key_mode), value_size=args.value_size,
                             headers=tuple(parse_header(h) for h in args.header),
-                            partition=args.partition).validate()
+                            partition=args.partition, value_content=args.value_content,
+                            poison=parse_poison(args.poison) if args.poison else None).validate()
     except (ProfileError, WorkloadError, connect.ConnectError) as exc:
         return _usage(str(exc))
     # every -X goes to the producer; only connection-level ones (security...) also reach the
@@ -174,6 +186,7 @@ def _produce(connection: Connection, profile: ProducerProfile, workload: Workloa
                     text = (f"Topic {workload.topic!r} does not exist; create it first or add "
                             "--create-topic.")
                 return fail(text)
+        workload = _sized_poison(engine, workload)
         try:
             name = engine.call(StartProducer(profile, workload), timeout=30)
         except ValueError as exc:
@@ -213,6 +226,26 @@ def _produce(connection: Connection, profile: ProducerProfile, workload: Workloa
     return 0
 
 
+def _sized_poison(engine: Engine, workload: Workload) -> Workload:
+    """An oversized poison record is larger than the topic's max.message.bytes: read it when we can."""
+    import dataclasses
+
+    from tui.engine import DescribeTopicConfig
+
+    poison = workload.poison
+    if poison is None or poison.kind != "oversized":
+        return workload
+    try:
+        config = engine.call(DescribeTopicConfig(workload.topic, include_defaults=True), timeout=20)
+        entry = config.get("max.message.bytes")
+        limit = int(entry.value) if entry is not None and entry.value else None
+    except (ValueError, TypeError, TimeoutError):
+        limit = None
+    if limit is None:
+        return workload
+    return dataclasses.replace(workload, poison=dataclasses.replace(poison, oversize_bytes=limit + 1024))
+
+
 def _view(engine: Engine, name: str) -> RunnerView:
     view = engine.snapshot().producers.get(name)
     assert view is not None  # the producer was started by this command
@@ -228,42 +261,64 @@ def _summary(view: RunnerView, as_json: bool, final: bool, interrupted: bool = F
         emit_json(_summary_json(view, final, interrupted))
         return
     failed = f"failed {view.failed_definite}  maybe-written {view.failed_indefinite}"
-    line = (f"{view.name} [{view.state}] sent {view.sent}  acked {view.acked}  {failed}  "
-            f"pending {view.pending}")
+    # acks=0: nothing acknowledges a record, so it is "sent (no ack)" and has no ack latency
+    got = f"acked {view.acked}" if view.acknowledged else f"sent (no ack) {view.sent_unacknowledged}"
+    line = f"{view.name} [{view.state}] sent {view.sent}  {got}  {failed}  pending {view.pending}"
+    lat = view.latency
     if final:
-        line += (f"  unknown {view.unknown}  avg {view.avg_rate:.0f}/s  latency p50 "
-                 f"{_ms(view.latency_p50)} p90 {_ms(view.latency_p90)} p99 {_ms(view.latency_p99)} "
-                 f"max {_ms(view.latency_max)}")
+        line += f"  unknown {view.unknown}  avg {view.avg_rate:.0f}/s"
+        if view.acknowledged:
+            line += (f"  send→ack p50 {_ms(lat.p50)} p90 {_ms(lat.p90)} p99 {_ms(lat.p99)} "
+                     f"p99.9 {_ms(lat.p999)} max {_ms(lat.max)}")
     else:
-        line += f"  {view.ack_rate:.0f}/s  p50 {_ms(view.latency_p50)} p99 {_ms(view.latency_p99)}"
+        line += f"  {view.ack_rate:.0f}/s {view.ack_mb_rate:.2f} MB/s"
+        if view.acknowledged:
+            line += f"  p50 {_ms(lat.p50)} p99 {_ms(lat.p99)}"
     say(line)
     if final:
         if view.partitions:
             say("  per partition: " + ", ".join(f"{p}:{n}" for p, n in view.partitions))
-        if view.errors:
-            say("  errors: " + ", ".join(f"{e.error} x{e.count} ({e.outcome})" for e in view.errors))
-        if view.avg_batch_records is not None:
-            say(f"  batches: {view.avg_batch_records:.1f} records, "
-                f"{view.avg_batch_bytes:.0f} bytes on average")
+        for e in view.errors:
+            say(f"  error {e.error} x{e.count} ({e.outcome}): {e.explanation}")
+        if view.poisoned:
+            say(f"  poison records sent: {view.poisoned} ({view.poison})")
+        if view.resend:
+            say(f"  application-level resends: {view.resent} (at most {view.resend} per record)")
+        if view.stats is not None:
+            for stat in view.stats.lines:
+                say(f"  {stat.name}: {stat.value} — {stat.explanation}")
+
+
+def _latency_ms(view: RunnerView) -> dict[str, float | None]:
+    lat = view.latency
+    return {k: None if v is None else round(v * 1000, 3) for k, v in (
+        ("p50", lat.p50), ("p90", lat.p90), ("p99", lat.p99), ("p99.9", lat.p999), ("max", lat.max))}
 
 
 def _summary_json(view: RunnerView, final: bool, interrupted: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": "final" if final else "progress", "name": view.name, "topic": view.topic,
         "state": view.state, "profile": view.summary, "sent": view.sent, "acked": view.acked,
-        "acked_no_offset": view.acked_no_offset, "failed_definite": view.failed_definite,
+        "acked_no_offset": view.acked_no_offset, "sent_unacknowledged": view.sent_unacknowledged,
+        "failed_definite": view.failed_definite,
         "failed_indefinite": view.failed_indefinite, "pending": view.pending,
         "unknown": view.unknown, "send_rate": round(view.send_rate, 1),
         "ack_rate": round(view.ack_rate, 1), "avg_rate": round(view.avg_rate, 1),
-        "latency_ms": {k: None if v is None else round(v * 1000, 3) for k, v in (
-            ("p50", view.latency_p50), ("p90", view.latency_p90), ("p99", view.latency_p99),
-            ("max", view.latency_max))},
-        "errors": {e.error: {"count": e.count, "outcome": e.outcome} for e in view.errors},
+        "send_mb_rate": round(view.send_mb_rate, 3), "ack_mb_rate": round(view.ack_mb_rate, 3),
+        "latency_ms": _latency_ms(view),
+        "errors": {e.error: {"count": e.count, "outcome": e.outcome, "explanation": e.explanation}
+                   for e in view.errors},
         "partitions": {str(p): n for p, n in view.partitions},
     }
     if final:
         out["avg_batch_records"] = view.avg_batch_records
         out["avg_batch_bytes"] = view.avg_batch_bytes
+        out["value_content"] = view.value_content
+        out["poison"] = view.poison
+        out["poisoned"] = view.poisoned
+        out["resent"] = view.resent
+        out["stats"] = None if view.stats is None else {
+            **view.stats.to_json(), "lines": [line.to_json() for line in view.stats.lines]}
         out["interrupted"] = interrupted
         out["message"] = view.message
     return out

@@ -102,13 +102,18 @@ def _order(a: Anomaly) -> tuple[int, int, str, str, int, int]:
 def _summary(history: History, ix: Indexes, log: ConsumptionLog, share: ShareLog,
              committed: dict[GTP, int | None], lag: Lag) -> VerdictSummary:
     outcomes = [r.outcome for r in history.produced]
+    # acks=0 successes were sent, never acknowledged: counted apart from acked (lost/unseen unchanged)
+    no_ack_producers = {s.name for s in history.producers if s.acks == "0"}
+    no_ack = sum(1 for r in history.produced
+                 if r.outcome is Outcome.OK_NO_OFFSET and r.producer in no_ack_producers)
     by_group: dict[str, dict[str, int | None]] = {}
     for (group, topic, p), off in sorted(committed.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
         if group in log.groups:
             by_group.setdefault(group, {})[f"{topic}/{p}"] = off
     return VerdictSummary(
         produced=len(outcomes),
-        acked=sum(1 for o in outcomes if o in ACKED),
+        acked=len(outcomes) - no_ack - sum(1 for o in outcomes if o not in ACKED),
+        sent_no_ack=no_ack,
         failed_definite=outcomes.count(Outcome.FAIL_DEFINITE),
         failed_indefinite=outcomes.count(Outcome.FAIL_INDEFINITE),
         unknown=outcomes.count(Outcome.UNKNOWN),

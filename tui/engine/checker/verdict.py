@@ -125,7 +125,8 @@ class VerdictSummary:
 
     produced: int = 0
     acked: int = 0
-    """OK with or without an offset."""
+    """Acknowledged by the cluster: OK, and OK_NO_OFFSET of acks=1/all producers (duplicate-sequence
+    acks); acks=0 records are ``sent_no_ack`` instead."""
     failed_definite: int = 0
     failed_indefinite: int = 0
     unknown: int = 0
@@ -160,11 +161,14 @@ class VerdictSummary:
     """Share groups: ACK events per acknowledgement type (accept / release / reject)."""
     remarks: tuple[str, ...] = ()
     """What the verdict does not judge, and why (e.g. no ordering findings for share groups)."""
+    sent_no_ack: int = 0
+    """acks=0 records librdkafka reported sent: no broker acknowledged them (OK_NO_OFFSET)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "produced": self.produced,
             "acked": self.acked,
+            "sent_no_ack": self.sent_no_ack,
             "failed_definite": self.failed_definite,
             "failed_indefinite": self.failed_indefinite,
             "unknown": self.unknown,

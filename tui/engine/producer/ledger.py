@@ -19,6 +19,15 @@ keeps consistent enough for a live view; ``records()`` is meant for after the ru
 Encoding: a report row's ``rep_latency`` is -1 unless the report was a success, ``rep_offset`` is -1
 when there is none (acks=0, failures), ``rep_partition`` is -1 when the record never reached one.
 ``done`` is appended last, so ``len(done)`` counts complete rows.
+
+Counting: *acked* means acknowledged by the cluster with an offset (acks=1/all). An acks=0 success is
+*sent, unacknowledged* (its report only says librdkafka wrote it to a socket): it is never counted as
+acked and adds no ack latency to the histogram. A DUPLICATE_SEQUENCE ack (an idempotent retry of a
+record the broker already had) is *acked without offset*.
+
+Resends: with ``resend_max`` > 0 a failed delivery puts its seq on :attr:`Ledger.to_resend` (unless
+re-sending cannot help: an oversized record); the runner sends it again as a new record (the next seq)
+and :meth:`Ledger.resent` notes which record it re-sends.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from tui.engine.producer.outcomes import (
     CODE_OK_NO_OFFSET,
     CODE_UNKNOWN,
     DUPLICATE_SEQUENCE_NUMBER,
+    MSG_SIZE_TOO_LARGE,
     OUTCOMES,
     definite_codes,
     error_name,
@@ -59,7 +69,8 @@ Deliver = Callable[[int, Any, Any], None]
 class Ledger:
     def __init__(self, run_id: str, producer: str, incarnation: int, topic: str,
                  key_mode: KeyMode, fixed_partition: int | None = None,
-                 offsets_expected: bool = True, retries: int | None = None) -> None:
+                 offsets_expected: bool = True, retries: int | None = None,
+                 resend_max: int = 0) -> None:
         self.run_id = run_id
         self.producer = producer
         self.incarnation = incarnation
@@ -98,8 +109,18 @@ class Ledger:
         self._by_partition: Counter[int] = Counter()
         self._failed_by_partition: Counter[int] = Counter()
         self._failed_since_absorb = 0
+        self._dup_acks = 0
         self._absorbed = 0
         self.histogram = LatencyHistogram()
+        """Send -> ack latencies of acknowledged records (none for acks=0)."""
+        # application-level resends (rare: plain dicts)
+        self.resend_max = resend_max
+        self.to_resend: list[int] = []
+        """Seqs whose delivery failed and that the runner should send again (runner thread only)."""
+        self.resend_of: dict[int, int] = {}
+        """Resend seq -> the seq it re-sends."""
+        self._depth: dict[int, int] = {}
+        """Resend seq -> how many resends lead to it (1 for a resend of an original)."""
 
     # ---- writer side (the runner thread) ---------------------------------------------------
 
@@ -170,11 +191,15 @@ class Ledger:
         self.errors[error_code] = self.errors.get(error_code, 0) + 1
         if error_code == DUPLICATE_SEQUENCE_NUMBER:  # librdkafka: a success without offset
             code = CODE_OK_NO_OFFSET
+            self._dup_acks += 1
         else:
             code = CODE_DEFINITE if error_code in self.definite else CODE_INDEFINITE
             self._errors_total += 1
             if partition is not None and partition >= 0:
                 self._failed_by_partition[partition] += 1
+            if self.resend_max and error_code != MSG_SIZE_TOO_LARGE \
+                    and self._depth.get(seq, 0) < self.resend_max:
+                self.to_resend.append(seq)
         self.outcome[seq] = code
         self.counts[code] += 1
         self._failed_since_absorb += 1
@@ -182,6 +207,16 @@ class Ledger:
         self.rep_offset.append(-1)
         self.rep_latency.append(-1.0)
         self.done.append(seq)
+
+    def refused(self, seq: int, err: Any) -> None:
+        """Record ``seq`` as failed without a delivery report: produce() itself refused it (e.g. a
+        record above message.max.bytes)."""
+        self._failed(seq, err, None)
+
+    def resent(self, seq: int, original: int) -> None:
+        """Record ``seq`` (just sent) as the application's resend of record ``original``."""
+        self.resend_of[seq] = original
+        self._depth[seq] = self._depth.get(original, 0) + 1
 
     def deliver(self, seq: int, err: Any, msg: Any) -> None:
         """Fill row ``seq`` from a delivery report (convenience; the runner uses make_deliver)."""
@@ -197,10 +232,11 @@ class Ledger:
             return 0
         start, self._absorbed = self._absorbed, end
         failed, self._failed_since_absorb = self._failed_since_absorb, 0
-        # the histogram buckets are the latencies' high 16 bits (failures carry -1.0: skipped)
-        with memoryview(self.rep_latency) as raw, raw.cast("B").cast("H") as halves:
-            keys = halves[2 * start + _HIGH_HALF:2 * end:2].tolist()
-        self.histogram.record_keys(keys, max(self.rep_latency[start:end]))
+        if self.offsets_expected:  # acks=0 reports carry no ack latency (nothing acknowledged them)
+            # the histogram buckets are the latencies' high 16 bits (failures carry -1.0: skipped)
+            with memoryview(self.rep_latency) as raw, raw.cast("B").cast("H") as halves:
+                keys = halves[2 * start + _HIGH_HALF:2 * end:2].tolist()
+            self.histogram.record_keys(keys, max(self.rep_latency[start:end]))
         self._by_partition.update(self.rep_partition[start:end])
         successes = end - start - failed
         self.counts[CODE_OK if self.offsets_expected else CODE_OK_NO_OFFSET] += successes
@@ -223,8 +259,27 @@ class Ledger:
 
     @property
     def acked(self) -> int:
-        """Reports without error (live; includes acks without offset)."""
+        """Records acknowledged with an offset (live): successes of an acks=1/all producer."""
+        if not self.offsets_expected:
+            return 0
+        return len(self.done) - self._errors_total - self._dup_acks
+
+    @property
+    def acked_no_offset(self) -> int:
+        """Acknowledged without an offset: DUPLICATE_SEQUENCE acks of an idempotent producer."""
+        return self._dup_acks if self.offsets_expected else 0
+
+    @property
+    def sent_unacknowledged(self) -> int:
+        """acks=0: records librdkafka reported sent (no broker acknowledged them; live)."""
+        if self.offsets_expected:
+            return 0
         return len(self.done) - self._errors_total
+
+    @property
+    def resends(self) -> int:
+        """Application-level resends sent so far."""
+        return len(self.resend_of)
 
     @property
     def failed_definite(self) -> int:
@@ -314,7 +369,8 @@ class Ledger:
             t_send=t_send, outcome=outcome,
             offset=offset if outcome is Outcome.OK else None,
             t_ack=t_send + latency if latency >= 0.0 else None,
-            error=error_name(error_code) if error_code else None)
+            error=error_name(error_code) if error_code else None,
+            resend_of=self.msg_id(self.resend_of[seq]) if seq in self.resend_of else None)
 
     def records(self) -> Iterator[ProducedRecord]:
         for seq in range(self.sent):

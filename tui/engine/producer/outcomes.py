@@ -88,6 +88,53 @@ def classify_code(error_code: int | None, offset: int | None, retries: int | Non
     return CODE_DEFINITE if error_code in definite_codes(retries) else CODE_INDEFINITE
 
 
+# ---- what an error means, in one line ----------------------------------------------------------
+# Each is "what happened; the likely cause / which setting moves it". Causes the runner found out
+# itself (the topic does not exist, no broker answers) replace the generic cause.
+CAUSE_NO_TOPIC = "the topic does not exist"
+CAUSE_NO_BROKER = "no broker was reachable"
+_EXPLAIN: dict[int, str] = {
+    MSG_TIMED_OUT: "not acknowledged within message.timeout.ms={timeout}; {cause}",
+    TIMED_OUT: "the request timed out; the broker may have written it",
+    TIMED_OUT_QUEUE: "waited in the client's queue past message.timeout.ms={timeout}; never sent",
+    TRANSPORT: "the connection broke mid-request; the broker may have written it",
+    PURGE_QUEUE: "still queued in the client when it was closed or purged; never sent",
+    PURGE_INFLIGHT: "in flight when the client was closed; the broker may have written it",
+    UNKNOWN_TOPIC: "the topic does not exist (or this client may not see it); create it first",
+    UNKNOWN_PARTITION: "the partition does not exist; the topic has fewer partitions",
+    UNKNOWN_TOPIC_OR_PART: "the broker does not host this topic or partition (it does not exist, or "
+                           "the leader moved)",
+    NOT_LEADER_FOR_PARTITION: "the broker is no longer the partition's leader (a fail-over); retries "
+                              "follow the new leader",
+    REQUEST_TIMED_OUT: "the broker did not answer within request.timeout.ms; it may have written it",
+    MSG_SIZE_TOO_LARGE: "larger than the topic's max.message.bytes (or the client's message.max.bytes): "
+                        "refused before it was written",
+    RECORD_LIST_TOO_LARGE: "a batch larger than the broker accepts; lower batch.size",
+    NOT_ENOUGH_REPLICAS: "fewer in-sync replicas than min.insync.replicas: the leader refused the write",
+    NOT_ENOUGH_REPLICAS_AFTER_APPEND: "the leader wrote it, then the ISR fell below "
+                                      "min.insync.replicas before the followers copied it",
+    INVALID_REQUIRED_ACKS: "the broker refused the acks setting",
+    TOPIC_AUTHORIZATION_FAILED: "this client may not write to the topic (ACLs)",
+    OUT_OF_ORDER_SEQUENCE_NUMBER: "the broker saw a gap in an idempotent producer's sequence numbers",
+    DUPLICATE_SEQUENCE_NUMBER: "the broker already had it (an idempotent retry): written once, no "
+                               "offset reported",
+    INVALID_PRODUCER_EPOCH: "another producer with the same transactional.id took over (fenced)",
+    INVALID_RECORD: "the broker rejected the record (e.g. a compacted topic needs a key)",
+    PRODUCER_FENCED: "another producer with the same transactional.id took over (fenced)",
+}
+_GENERIC_TIMEOUT_CAUSE = "the leader was slow, unreachable or moving (paused, overloaded or failing over)"
+
+
+def explain_error(error_code: int, timeout_ms: int | None = None, cause: str | None = None) -> str:
+    """One line: what this delivery error means and its likely cause (``cause``: one the runner found
+    out itself, e.g. :data:`CAUSE_NO_TOPIC`)."""
+    text = _EXPLAIN.get(error_code)
+    if text is None:
+        return cause or f"librdkafka error {error_name(error_code)}"
+    return text.format(timeout="?" if timeout_ms is None else timeout_ms,
+                       cause=cause or _GENERIC_TIMEOUT_CAUSE)
+
+
 def error_name(error_code: int) -> str:
     """librdkafka's name for a code (``NOT_ENOUGH_REPLICAS``, ``_MSG_TIMED_OUT``)."""
     from confluent_kafka import KafkaError

@@ -47,6 +47,10 @@ class ProducerProfile:
     """murmur2_random puts keys where Java clients put them (librdkafka's default does not)."""
     message_timeout_ms: int = 15_000
     transactional_id: str | None = None
+    resend: int = 0
+    """Application-level resends: re-send a record whose delivery failed or timed out, up to this many
+    times per record (0: never). A resend is a new produce() with its own msg_id, so idempotence cannot
+    de-duplicate it."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Raw ``-X key=value`` librdkafka properties; they win over the fields above."""
 
@@ -108,7 +112,8 @@ class ProducerProfile:
         for label, value, low in (("retries", self.effective_retries, 0),
                                   ("max in-flight", self.effective_max_in_flight, 1),
                                   ("linger.ms", self.linger_ms, 0), ("batch.size", self.batch_size, 1),
-                                  ("message.timeout.ms", self.message_timeout_ms, 0)):
+                                  ("message.timeout.ms", self.message_timeout_ms, 0),
+                                  ("resend", self.resend, 0)):
             if value < low:
                 raise ProfileError(f"{label} must be at least {low}, not {value}.")
         if self.effective_idempotence:
@@ -152,7 +157,7 @@ class ProducerProfile:
         """What the checker needs to judge this producer's records."""
         return ProducerSettings(self.name, self.effective_acks, self.effective_idempotence,
                                 self.effective_retries, self.effective_max_in_flight,
-                                self.effective_transactional_id is not None)
+                                self.effective_transactional_id is not None, resend=self.resend > 0)
 
     def summary(self) -> str:
         """A one-line description, e.g. ``acks=all idempotent in-flight=5 linger=5ms lz4``."""
@@ -165,6 +170,8 @@ class ProducerProfile:
             parts.append(self.compression)
         if self.effective_retries == 0:
             parts.append("no-retries")
+        if self.resend:
+            parts.append(f"resend<={self.resend}")
         return " ".join(parts)
 
 

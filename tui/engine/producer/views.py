@@ -6,9 +6,10 @@ display is the renderer's job (they are untrusted when the user typed them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tui.engine.jsonview import JsonView
+from tui.engine.latency import LatencySummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,140 @@ class ErrorCount(JsonView):
     outcome: str
     """fail-definite or fail-indefinite (or ok-no-offset for DUPLICATE_SEQUENCE_NUMBER)."""
     count: int
+    explanation: str = ""
+    """One line: what it means and the likely cause, e.g. ``not acknowledged within
+    message.timeout.ms=15000; the topic does not exist``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatLine(JsonView):
+    """One client-internal figure as shown: a label, its value, what it means and what moves it."""
+
+    name: str
+    value: str
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerStats(JsonView):
+    """What librdkafka's statistics (``statistics.interval.ms``) say about one producer, accumulated
+    over every emission (their histograms are per-interval windows: counts and sums are added up,
+    percentiles merged approximately from each window's quantiles).
+
+    Bytes: ``txmsg_bytes`` is the records' key+value bytes before compression; batch sizes are wire
+    bytes (after compression). Latencies in seconds.
+    """
+
+    emissions: int = 0
+    batches: int = 0
+    records_per_batch: float | None = None
+    records_per_batch_p99: float | None = None
+    batch_bytes: float | None = None
+    """Wire bytes per batch (after compression), average."""
+    batch_bytes_p99: float | None = None
+    batch_size: int = 0
+    """The producer's batch.size setting."""
+    batch_fill: float | None = None
+    """Uncompressed bytes per batch / batch.size (0..1)."""
+    linger_ms: int = 0
+    compression: str = "none"
+    compression_ratio: float | None = None
+    """Uncompressed record bytes / wire batch bytes (txmsg_bytes / sum of batchsize)."""
+    txmsgs: int = 0
+    txmsg_bytes: int = 0
+    tx_bytes: int = 0
+    """Bytes sent to brokers, request headers included."""
+    rtt_avg: float | None = None
+    rtt_p99: float | None = None
+    queue_latency_avg: float | None = None
+    """int_latency: produce() until the record is in a request being built."""
+    queue_latency_p99: float | None = None
+    outbuf_latency_avg: float | None = None
+    """A request waiting in the broker connection's output buffer."""
+    in_flight: int = 0
+    """Requests sent and awaiting a response, now (all brokers)."""
+    in_flight_max: int = 0
+    max_in_flight: int = 0
+    """The producer's max.in.flight setting."""
+    throttle_avg: float | None = None
+    throttle_max: float | None = None
+    queued: int = 0
+    """Records in the client's queue now (msg_cnt)."""
+
+    @property
+    def lines(self) -> tuple[StatLine, ...]:
+        """Every figure with a one-line explanation and, where the numbers call for it, advice."""
+        out: list[StatLine] = []
+        if self.records_per_batch is not None:
+            out.append(StatLine(
+                "records/batch", f"{self.records_per_batch:,.1f} avg, {_num(self.records_per_batch_p99)} p99",
+                "records per produce batch; linger.ms and batch.size let batches grow"))
+        if self.batch_bytes is not None:
+            out.append(StatLine(
+                "bytes/batch", f"{_bytes(self.batch_bytes)} avg, {_bytes(self.batch_bytes_p99)} p99",
+                "wire bytes per batch after compression"))
+        if self.batch_fill is not None:
+            pct = self.batch_fill * 100.0
+            if pct < 50.0 and self.linger_ms < 100:
+                advice = (f"batches end before they fill (linger.ms={self.linger_ms}): raise linger.ms "
+                          "to fill batches, at the cost of latency")
+            elif pct >= 90.0:
+                advice = "batches are full: raise batch.size for bigger requests"
+            else:
+                advice = "how full a batch is when sent; linger.ms and the send rate fill it"
+            out.append(StatLine("batch fill", f"{pct:.0f} % of batch.size={self.batch_size:,}", advice))
+        if self.compression_ratio is not None:
+            ratio = self.compression_ratio
+            if self.compression == "none":
+                advice = "compression.type=none: wire bytes = record bytes plus batch framing"
+            elif ratio < 1.2:
+                advice = (f"{self.compression} barely shrinks these values (random or already "
+                          "compressed data): it costs CPU for nothing")
+            else:
+                advice = f"{self.compression} shrinks what is sent and stored; bigger batches compress better"
+            out.append(StatLine("compression", f"{ratio:.2f}x", advice))
+        if self.rtt_avg is not None:
+            out.append(StatLine(
+                "broker rtt", f"{_ms(self.rtt_avg)} avg, {_ms(self.rtt_p99)} p99",
+                "request to response at the broker: acks=all waits for the followers; "
+                "a slow or remote broker raises it"))
+        if self.queue_latency_avg is not None:
+            out.append(StatLine(
+                "queue time", f"{_ms(self.queue_latency_avg)} avg, {_ms(self.queue_latency_p99)} p99",
+                "produce() until the record is in a request: linger.ms adds to it, and so does a "
+                "full pipeline (max.in.flight reached)"))
+        if self.outbuf_latency_avg is not None:
+            out.append(StatLine("output buffer", _ms(self.outbuf_latency_avg),
+                                "a request waiting to be written to the socket: the network or the "
+                                "broker is not keeping up"))
+        out.append(StatLine(
+            "in flight", f"{self.in_flight} now, {self.in_flight_max} max of {self.max_in_flight}",
+            "requests awaiting a response; at max.in.flight the producer waits (1 keeps order without "
+            "idempotence, but serialises every request)"))
+        if self.throttle_max:
+            out.append(StatLine("throttle", f"{_ms(self.throttle_avg)} avg, {_ms(self.throttle_max)} max",
+                                "the broker delayed answers to enforce a quota"))
+        else:
+            out.append(StatLine("throttle", "none", "the broker delays answers when a quota is exceeded"))
+        return tuple(out)
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000.0:.1f} ms"
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _bytes(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.2f} MB"
+    if value >= 1_000:
+        return f"{value / 1_000:.1f} kB"
+    return f"{value:.0f} B"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +204,10 @@ class RunnerView(JsonView):
     sent: int
     """produce() calls accepted by librdkafka."""
     acked: int
-    """Delivery reports without error (including acked_no_offset)."""
+    """Acknowledged by the cluster with an offset (acks=1/all). acks=0 records are never counted here:
+    see ``sent_unacknowledged``."""
     acked_no_offset: int
-    """Acked without an offset (acks=0)."""
+    """Acknowledged without an offset: DUPLICATE_SEQUENCE acks of an idempotent producer's retries."""
     failed_definite: int
     failed_indefinite: int
     pending: int
@@ -81,9 +217,9 @@ class RunnerView(JsonView):
     send_rate: float
     """Records/s sent over the last ~2 s."""
     ack_rate: float
-    """Delivery reports/s over the last ~2 s."""
+    """Records/s acknowledged (successes only; for acks=0: reported sent) over the last ~2 s."""
     avg_rate: float
-    """Acked records/s from first send to last ack (or now)."""
+    """Acked (acks=0: reported sent) records/s from first send to the last report (or now)."""
     latency_p50: float | None
     latency_p90: float | None
     latency_p99: float | None
@@ -101,10 +237,40 @@ class RunnerView(JsonView):
     ended_at: float | None
     message: str | None
     """Why it failed or stopped early, one sentence; None otherwise."""
+    sent_unacknowledged: int = 0
+    """acks=0: records librdkafka reported sent; no broker acknowledged them, they have no offset and
+    no ack latency (the verdict's re-read tells which were written)."""
+    latency: LatencySummary = field(default_factory=LatencySummary)
+    """Send -> acknowledged latency (librdkafka's per-message latency; empty for acks=0)."""
+    send_mb_rate: float = 0.0
+    """MB/s of record bytes (key + value, before compression) sent over the last ~2 s."""
+    ack_mb_rate: float = 0.0
+    """MB/s of record bytes acknowledged over the last ~2 s."""
+    avg_record_bytes: float | None = None
+    """Key + value bytes per record sent (from the statistics)."""
+    value_content: str = "kx"
+    value_size: int = 100
+    poison: str | None = None
+    """The poison spec (``invalid-json:every=100``), None when none is injected."""
+    poisoned: int = 0
+    """Poison records sent."""
+    resend: int = 0
+    """Resends allowed per record (0: no application-level resends)."""
+    resent: int = 0
+    """Application-level resends sent."""
+    cpu_seconds: float = 0.0
+    """CPU time of the runner thread (librdkafka's own threads not included)."""
+    stats: ProducerStats | None = None
+    """librdkafka's statistics, once the first emission arrived."""
 
     @property
     def failed(self) -> int:
         return self.failed_definite + self.failed_indefinite
+
+    @property
+    def reported_ok(self) -> int:
+        """Successful delivery reports: acked, acked without offset, or (acks=0) sent."""
+        return self.acked + self.acked_no_offset + self.sent_unacknowledged
 
     @property
     def active(self) -> bool:

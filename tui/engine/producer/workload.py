@@ -1,4 +1,4 @@
-"""What a producer sends: topic, count, rate, keys, value size, headers.
+"""What a producer sends: topic, count, rate, keys, value size and content, poison records, headers.
 
 Key modes (parsed from the strings users type):
 
@@ -18,10 +18,18 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tui.vocab import PoisonKind, ValueContent, names
+
 NO_KEY = -1
 HOT_KEY = -2
 MAX_VALUE_SIZE = 1_000_000
 _MAX_HEADER_BYTES = 64 * 1024
+VALUE_CONTENTS = names(ValueContent)
+POISON_KINDS = names(PoisonKind)
+DEFAULT_POISON_EVERY = 100
+DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
+"""Kafka's default max.message.bytes (an oversized poison record is larger than the topic's)."""
+_MAX_POISON_AT = 10_000
 
 
 class WorkloadError(ValueError):
@@ -129,6 +137,70 @@ def parse_key_mode(text: str) -> KeyMode:
 
 
 @dataclass(frozen=True)
+class PoisonSpec:
+    """Poison records to inject: of ``kind``, every ``every``-th record (seqs every-1, 2*every-1, ...)
+    and/or at the sequence numbers in ``at``."""
+
+    kind: str
+    every: int | None = None
+    at: tuple[int, ...] = ()
+    oversize_bytes: int = DEFAULT_MAX_MESSAGE_BYTES + 1024
+    """Value size of an ``oversized`` record: above the topic's max.message.bytes (the caller sets it
+    from the topic's config when it knows it)."""
+
+    def __str__(self) -> str:
+        parts = [f"every={self.every}"] if self.every else []
+        if self.at:
+            parts.append("at=" + ",".join(str(s) for s in self.at))
+        return f"{self.kind}:{'|'.join(parts)}" if parts else self.kind
+
+    def first_from(self, seq: int) -> int:
+        """The first poison seq >= ``seq`` (-1 when there is none)."""
+        best = -1
+        if self.every:
+            best = seq + (-(seq + 1)) % self.every
+        for s in self.at:  # at is sorted
+            if s >= seq:
+                best = s if best < 0 else min(best, s)
+                break
+        return best
+
+
+def parse_poison(text: str) -> PoisonSpec:
+    """``KIND``, ``KIND:every=N``, ``KIND:at=S,S,...`` or both joined by ``|`` (``KIND`` alone: every
+    100th record); raises WorkloadError with one sentence otherwise."""
+    kind, sep, rest = text.strip().partition(":")
+    kind = kind.strip().lower()
+    if kind not in POISON_KINDS:
+        raise WorkloadError(f"Unknown poison kind {kind!r}; use one of {', '.join(POISON_KINDS)}.")
+    if not sep:
+        return PoisonSpec(kind, every=DEFAULT_POISON_EVERY)
+    every: int | None = None
+    at: list[int] = []
+    for part in rest.split("|"):
+        name, eq, value = part.strip().partition("=")
+        name = name.strip().lower()
+        if not eq or name not in ("every", "at"):
+            raise WorkloadError(f"A poison spec looks like {kind}:every=N or {kind}:at=S,S,..., not "
+                                f"{text!r}.")
+        try:
+            numbers = [int(v) for v in value.split(",") if v.strip()]
+        except ValueError:
+            raise WorkloadError(f"{name}= needs whole numbers, not {value!r}.") from None
+        if name == "every":
+            if len(numbers) != 1 or numbers[0] < 1:
+                raise WorkloadError(f"every=N needs one whole number >= 1, not {value!r}.")
+            every = numbers[0]
+        else:
+            if not numbers or min(numbers) < 0:
+                raise WorkloadError(f"at= needs sequence numbers >= 0, not {value!r}.")
+            at.extend(numbers)
+    if len(at) > _MAX_POISON_AT:
+        raise WorkloadError(f"at= may list at most {_MAX_POISON_AT} sequence numbers.")
+    return PoisonSpec(kind, every=every, at=tuple(sorted(set(at))))
+
+
+@dataclass(frozen=True)
 class Workload:
     """What to send. ``count=None`` sends until stopped; ``rate=None`` sends as fast as possible."""
 
@@ -143,6 +215,9 @@ class Workload:
     """Extra user headers, added after the kx-* identity headers."""
     partition: int | None = None
     """Send every record to this partition instead of letting the partitioner choose."""
+    value_content: str = "kx"
+    """A :class:`tui.vocab.ValueContent`: kx, random, text or json."""
+    poison: PoisonSpec | None = None
 
     def validate(self) -> Workload:
         if not self.topic or len(self.topic) > 249:
@@ -160,12 +235,21 @@ class Workload:
             raise WorkloadError("The extra headers may total at most 64 KiB.")
         if any(k.startswith("kx-") for k, _ in self.headers):
             raise WorkloadError("Header names starting with 'kx-' are reserved for record identity.")
+        if self.value_content not in VALUE_CONTENTS:
+            raise WorkloadError(f"Unknown value content {self.value_content!r}; use one of "
+                                f"{', '.join(VALUE_CONTENTS)}.")
+        if self.poison is not None and self.poison.kind not in POISON_KINDS:
+            raise WorkloadError(f"Unknown poison kind {self.poison.kind!r}; use one of "
+                                f"{', '.join(POISON_KINDS)}.")
         return self
 
     def describe(self) -> str:
         count = "until stopped" if self.count is None else f"{self.count} records"
         rate = "as fast as possible" if self.rate is None else f"{self.rate:g}/s"
-        return f"{count} to {self.topic}, {rate}, keys {self.key_mode}, {self.value_size} B values"
+        content = "" if self.value_content == "kx" else f" {self.value_content}"
+        poison = "" if self.poison is None else f", poison {self.poison}"
+        return (f"{count} to {self.topic}, {rate}, keys {self.key_mode}, {self.value_size} B{content} "
+                f"values{poison}")
 
 
 def parse_header(text: str) -> tuple[str, bytes]:
