@@ -1,6 +1,6 @@
 """Pilot tests of the Browse screen and the browse-and-fix dialogs with the REAL engine on the lab.
 
-The explorer app gets the Browse tab the way its wiring adds it (a TabPane holding BrowsePane, the
+The explorer app shows the Browse tab (key 7; a TabPane holding BrowsePane, the
 screen's stylesheet in CSS_PATH); keys open, seek, filter, follow and pause the reader; the dialogs
 plan and execute an offset reset, delete by typed name and alter a topic config. Assertions read
 what the screen shows and what the cluster holds.
@@ -16,7 +16,7 @@ import pytest
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import NewTopic
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, Static, TabbedContent, TabPane
+from textual.widgets import Button, Input, Static, TabbedContent
 
 from tests.helpers import unique
 from tests.ui.fakes import plain
@@ -71,10 +71,10 @@ def _produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes
 
 async def _open_app(pilot: Pilot[Any], app: ExplorerApp) -> BrowsePane:
     await until(pilot, lambda: app.snapshot, 30, "the first snapshot")  # the watcher is not needed
-    pane = BrowsePane()
-    await app.query_one("#tabs", TabbedContent).add_pane(TabPane("7 Browse", pane, id="tab-browse"))
-    app.query_one("#tabs", TabbedContent).active = "tab-browse"
-    await pilot.pause()
+    await pilot.press("7")  # the app's own Browse tab
+    await until(pilot, lambda: app.query_one("#tabs", TabbedContent).active == "tab-browse", 10,
+                "the Browse screen")
+    pane = app.query_one(BrowsePane)
     pane.table.focus()
     await pilot.pause()
     return pane

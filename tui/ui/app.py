@@ -32,7 +32,10 @@ from textual.widgets import Footer, Input, TabbedContent, TabPane
 from tui import paths
 from tui.engine import Snapshot
 from tui.ui.bridge import EventsArrived, SnapshotPump, SnapshotUpdated
+from tui.ui.browse.keys import BrowseWanted
+from tui.ui.browse.pane import BROWSE_CSS, BrowsePane
 from tui.ui.fast_table import FastTable
+from tui.ui.forms.memory import FormValuesRemembered
 from tui.ui.header import StatusHeader, header_key
 from tui.ui.help import HelpScreen
 from tui.ui.messages import (
@@ -91,7 +94,7 @@ class ExplorerApp(App[int]):
     COMMANDS = {ExplorerCommands}  # only the explorer's commands and themes (tui/ui/palette.py)
     BINDINGS = bindings_for("app")
     # absolute paths: a subclass elsewhere (bench/bench_ui.py) must find them too
-    CSS_PATH = [HERE / "app.tcss", HERE / "fast_table.tcss", HERE / "panes" / "panes.tcss"]
+    CSS_PATH = [HERE / "app.tcss", HERE / "fast_table.tcss", HERE / "panes" / "panes.tcss", BROWSE_CSS]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     """Screen classes by width: 80 columns is -narrow, 120 -medium, 160 -wide (panes.tcss)."""
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -136,9 +139,11 @@ class ExplorerApp(App[int]):
         yield StatusHeader("kafka-explorer · connecting…", id="status")
         panes: dict[str, Pane] = {"cluster": ClusterPane(), "produce": ProducePane(),
                                   "consumers": ConsumersPane(), "verdict": VerdictPane(),
-                                  "timeline": TimelinePane(), "scenarios": ScenariosTab()}
+                                  "timeline": TimelinePane(), "scenarios": ScenariosTab(),
+                                  "browse": BrowsePane()}
+        live = [s for s in SCREENS if s[0] != "browse"]
         with TabbedContent(initial="tab-cluster", id="tabs"):
-            for pane_id, title in (*SCREENS, ("scenarios", "Scenarios")):
+            for pane_id, title in (*live, ("scenarios", "Scenarios"), ("browse", "Browse")):
                 key = next(c.key for c in COMMANDS if c.id == f"screen.{pane_id}")
                 with TabPane(f"{self.keymap.get(f'screen.{pane_id}', key)} {title}",
                              id=f"tab-{pane_id}"):
@@ -352,7 +357,19 @@ class ExplorerApp(App[int]):
             self.push_screen("scenarios")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.keymap, str(self._keymap_path), self.is_lab))
+        self.push_screen(HelpScreen(self.keymap, str(self._keymap_path), self.is_lab,
+                                    settings=self._settings_path))
+
+    def on_browse_wanted(self, message: BrowseWanted) -> None:
+        """A topic row, a verdict finding or a timeline event asked to read records."""
+        self.action_show_pane("browse")
+        self.query_one(BrowsePane).open_at(message.topic, message.partition, message.offset)
+
+    def on_form_values_remembered(self, message: FormValuesRemembered) -> None:
+        if self._remember:  # producer/member/topic forms' last values go to settings.yaml
+            problem = save_settings(self.settings, self._settings_path)
+            if problem:
+                self.notify(problem, severity="warning")
 
     def action_next_theme(self) -> None:
         names = self.theme_names

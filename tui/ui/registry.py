@@ -18,6 +18,8 @@ from typing import Protocol, runtime_checkable
 
 from textual.binding import Binding, BindingType
 
+from tui.ui.browse.keys import BROWSE_KEYS
+
 
 @dataclass(frozen=True)
 class UICommand:
@@ -39,8 +41,9 @@ SCREENS: tuple[tuple[str, str], ...] = (
     ("consumers", "Consumers"),
     ("verdict", "Verdict"),
     ("timeline", "Timeline"),
+    ("browse", "Browse"),
 )
-"""(pane id, tab title) in tab order."""
+"""(pane id, tab title) of the live screens (the Scenarios tab sits between Timeline and Browse)."""
 
 COMMANDS: tuple[UICommand, ...] = (
     # app-wide
@@ -56,6 +59,9 @@ COMMANDS: tuple[UICommand, ...] = (
               "show_pane('timeline')", show=False),
     UICommand("screen.scenarios", "6", "Scenarios screen",
               "Workshop scenarios: run one step by step with narration.", "scenarios", show=False),
+    UICommand("screen.browse", "7", "Browse screen",
+              "Read any topic's records (seek, filter, follow) without joining a group or committing.",
+              "show_pane('browse')", show=False),
     UICommand("app.help", "f1,question_mark", "Help", "Every command and its key.", "help"),
     UICommand("app.theme", "f2", "Next theme", "Switch to the next theme (remembered).",
               "next_theme"),
@@ -64,6 +70,14 @@ COMMANDS: tuple[UICommand, ...] = (
               "Show or hide the running scenario's narration beside the live screens.",
               "toggle_class('NarrationDock', '-hidden')"),
     # cluster
+    UICommand("topic.browse", "b", "Browse topic", "Read the selected topic's records on the Browse screen.",
+              "browse_topic", scope="cluster"),
+    UICommand("topic.configs", "c", "Topic configs",
+              "Every non-default config of the selected topic with its source; alter retention, min ISR, "
+              "unclean election, max message size.", "topic_configs", scope="cluster"),
+    UICommand("topic.delete", "D", "Delete topic",
+              "Delete the selected topic after typing its name (never an internal topic).",
+              "delete_topic", scope="cluster", show=False),
     UICommand("topic.create", "n", "Create topic",
               "Create a topic: partitions, replication factor, min.insync.replicas, unclean election.",
               "create_topic", scope="cluster"),
@@ -139,6 +153,18 @@ COMMANDS: tuple[UICommand, ...] = (
     UICommand("scenarios.back", "escape", "Live screens",
               "Back to the live screens; the run stays where it is (f3 shows its narration).",
               "back", scope="scenarios"),
+    UICommand("group.reset", "R", "Reset offsets",
+              "Plan new committed offsets for the selected member's group, then execute them (only while "
+              "no member of it runs).", "reset_offsets", scope="consumers"),
+    UICommand("group.delete", "D", "Delete group",
+              "Delete the selected member's group after typing its name (no active member).",
+              "delete_group", scope="consumers", show=False),
+    UICommand("verdict.browse", "b", "Browse record",
+              "Open the Browse screen at the selected finding's first offset.", "browse_record",
+              scope="verdict"),
+    # browse: the pane binds the same rows (tui/ui/browse/keys.py), same ids
+    *(UICommand(cid, key, title, help_text, action, scope="browse")
+      for cid, key, title, help_text, action in BROWSE_KEYS),
 )
 
 BY_ID = {command.id: command for command in COMMANDS}

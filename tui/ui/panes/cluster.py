@@ -32,6 +32,8 @@ from tui.engine import (
     Snapshot,
     TopicView,
 )
+from tui.ui.browse.dialogs import DeleteDialog, TopicConfigDialog
+from tui.ui.browse.keys import BrowseWanted
 from tui.ui.fast_table import Column, FastTable, LazyRows
 from tui.ui.fmt import UNKNOWN, ago, clock, ids, num, offset, rate, sparkline
 from tui.ui.forms.factory import topic_form
@@ -346,6 +348,24 @@ class ClusterPane(Pane):
     def selected_topic(self) -> str | None:
         """The topic under the cursor of the Topics table."""
         return self.topics_table.selected_key()
+
+    def _need_topic(self) -> str | None:
+        topic = self.selected_topic()
+        if topic is None:
+            self.app.notify("Select a topic in the Topics table first.", severity="warning")
+        return topic
+
+    def action_browse_topic(self) -> None:
+        if (topic := self._need_topic()) is not None:
+            self.post_message(BrowseWanted(topic))
+
+    def action_topic_configs(self) -> None:
+        if (topic := self._need_topic()) is not None:
+            self.open_form(TopicConfigDialog(topic), lambda _result: None)
+
+    def action_delete_topic(self) -> None:
+        if (topic := self._need_topic()) is not None:
+            self.open_form(DeleteDialog("topic", topic), lambda _deleted: None)
 
     def action_node(self, action: str) -> None:
         if self.last is None or not self.last.connection.is_lab:

@@ -33,6 +33,7 @@ from tui.engine import (
     SetStrategy,
     Snapshot,
 )
+from tui.ui.browse.dialogs import DeleteDialog, ResetOffsetsDialog
 from tui.ui.fast_table import Column, FastTable, LazyRows
 from tui.ui.fmt import UNKNOWN, ago, num, offset, payload, short, sparkline
 from tui.ui.forms.factory import member_form
@@ -332,6 +333,14 @@ class ConsumersPane(Pane):
         if member is None:
             self.app.notify("Select a member in the Members table first.", severity="warning")
         return member
+
+    def action_reset_offsets(self) -> None:
+        if (member := self._need_member()) is not None:
+            self.open_form(ResetOffsetsDialog(member.group, member.topics), lambda _plan: None)
+
+    def action_delete_group(self) -> None:
+        if (member := self._need_member()) is not None:
+            self.open_form(DeleteDialog("group", member.group), lambda _deleted: None)
 
     def action_add_member(self, clone: bool = False) -> None:
         # the form adds the members itself and stays open on a refusal

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from tui.engine import KIND_TITLES, Anomaly, Explain, Judge, Snapshot, Verdict, VerdictSummary
+from tui.ui.browse.keys import BrowseWanted
 from tui.ui.fast_table import Column, FastTable, LazyRows
 from tui.ui.fmt import num, payload, short
 from tui.ui.panes.base import DataKey, Pane
@@ -272,6 +273,13 @@ class VerdictPane(Pane):
             self.set_verdict(verdict)
         else:
             self.set_computing(False)
+
+    def action_browse_record(self) -> None:
+        a = self._selected()
+        if a is None:
+            self.app.notify("Select a finding first.", severity="warning")
+            return
+        self.post_message(BrowseWanted(a.topic, a.partition, a.offsets[0] if a.offsets else None))
 
     def action_explain_record(self) -> None:
         a = self._selected()
