@@ -205,3 +205,49 @@ def test_recorded_snapshot_json_is_the_views_own(tmp_path: Path) -> None:
     expected = snap.to_json()
     del expected["seq"], expected["ts"]
     assert key == json.loads(json.dumps(expected))
+
+
+def test_a_scenario_run_in_the_explorer_is_recorded_and_comes_back(tmp_path: Path) -> None:
+    from tests.scenarios.fake_driver import FakeDriver
+    from tests.unit.test_scenario_runner import FAILOVER
+    from tui.recording.outcome import outcome_of
+    from tui.recording.recorder import recorded_start_run
+    from tui.recording.replay import ReplayEngine
+    from tui.scenario import report
+    from tui.scenario.load import load_file
+    from tui.scenario.results import Progress
+    from tui.scenario.runner import ScenarioRun
+
+    source = tmp_path / "leader-kill.yaml"
+    source.write_text(FAILOVER)
+    scenario = load_file(source)
+    engine = fakes.FakeEngine([fakes.snapshot(1)])
+    path = tmp_path / "run.kxr"
+    recorder = Recorder(engine, path, kind="explorer", hz=50).start()
+    seen: list[Progress] = []
+
+    def start_run(sc: object, on_progress: Callable[[Progress], None]) -> ScenarioRun:
+        return ScenarioRun(scenario, driver=FakeDriver(nodes=3, counts={"lost": 12}),
+                           on_progress=on_progress, run_suffix="r1")
+
+    run = recorded_start_run(recorder, start_run, tmp_path)(scenario, seen.append)
+    live = run.run_all()
+    recorder.close()
+    assert seen  # the screen still gets its progress
+    recording = load(path)
+    (recorded,) = recording.runs
+    assert recorded.slug == "leader-kill"
+    assert recorded.yaml == FAILOVER
+    assert recorded.report == json.loads(json.dumps(report.to_json(live), default=str))
+    again = outcome_of(recording)  # what replay --report writes from
+    assert json.loads(json.dumps(report.to_json(again), default=str)) == recorded.report
+    assert report.to_markdown(again).splitlines()[:3] == report.to_markdown(live).splitlines()[:3]
+    # the Scenarios screen's handle replays it step by step
+    replayed = ReplayEngine(recording, speed=1000.0).start_run(scenario, lambda p: None)
+    while not replayed.done:
+        replayed.next_step()
+    assert [r.detail for r in replayed.results] == [r.detail for r in live.steps]
+    assert replayed.passed
+    assert replayed.names() == live.names
+    with pytest.raises(ValueError, match="This is a recording: it holds no run of other"):
+        ReplayEngine(recording).start_run(replace(scenario, slug="other"), print)

@@ -140,7 +140,8 @@ def _run(scenario: Scenario, connection: Connection, args: argparse.Namespace) -
         events = engine.subscribe(maxlen=20_000, replay=True) if args.report is not None else None
         run = ScenarioRun(scenario, engine, on_progress=progress, run_suffix=suffix)
         if recorder is not None:
-            run.on_progress = recorder.record_progress(scenario, progress, run.outcome)
+            run.on_progress = recorder.record_progress(scenario, progress, run.outcome,
+                                                       find_scenario(args.scenario))
         steps_by_number.update({s.number: s for s in run.steps})
         try:
             outcome = run.run_all()

@@ -152,15 +152,24 @@ class Recording:
     def frames(self) -> int:
         return len(self.frame_ts)
 
+    def _times(self) -> list[float]:
+        """When snapshots, events and scenario runs began and ended."""
+        times = self.frame_ts[:1] + self.frame_ts[-1:] + self.event_ts[:1] + self.event_ts[-1:]
+        for run in self.runs:
+            times += [run.started, *(p[0] for p in run.progress[-1:])]
+            times += [run.finished] if run.finished is not None else []
+        return [t for t in times if t]
+
     @property
     def start(self) -> float:
         """Recorded time of the first thing recorded."""
-        times = [t for t in (self.frame_ts[:1] + self.event_ts[:1]) if t]
+        times = self._times()
         return min(times) if times else float(self.header.get("ts") or 0.0)
 
     @property
     def end(self) -> float:
-        times = [t for t in (self.frame_ts[-1:] + self.event_ts[-1:]) if t]
+        """Recorded time of the last thing recorded."""
+        times = self._times()
         return max(times) if times else self.start
 
     def frame_at(self, ts: float) -> int:
@@ -193,7 +202,15 @@ class Recording:
         try:
             return decode_snapshot(self.decoder, self.state(index), seq, self.frame_ts[index])
         except (DecodeError, PatchError) as exc:
-            raise RecordingError(f"{self.path}: snapshot {index} cannot be read ({exc}).") from exc
+            raise RecordingError(f"{self.path}: snapshot {index} cannot be read ({exc}){self._by()}.") \
+                from exc
+
+    def _by(self) -> str:
+        """Who wrote the file, when it was another version (views change between versions)."""
+        from tui.recording.format import app_version
+
+        written = str(self.header.get("app") or "?")
+        return "" if written == app_version() else f"; it was recorded by kafka-explorer {written}"
 
     def verdict_frames(self) -> list[int]:
         return list(self._verdict_frames)

@@ -140,6 +140,23 @@ def _to_json(value: object) -> Any:
     return own() if callable(own) else value
 
 
+def _scenario_text(scenario: Scenario, path: Path | None) -> str | None:
+    """The scenario file's text: from ``path``, else its source name as a path or in the bundled
+    set (what the Scenarios screen lists); None when none can be read."""
+    from tui.scenario.load import bundled_dir
+
+    candidates = [path] if path is not None else []
+    if scenario.source:
+        candidates += [Path(scenario.source), bundled_dir() / scenario.source]
+    for candidate in candidates:
+        try:
+            if candidate.is_file():
+                return candidate.read_text(encoding="utf-8")
+        except OSError:
+            continue
+    return None
+
+
 def explain_targets(verdict: Verdict, limit: int = MAX_EXPLAINED) -> list[str]:
     """The msg_ids of a verdict's findings, round-robin over its anomalies, at most ``limit``."""
     out: list[str] = []
@@ -237,14 +254,10 @@ class Recorder:
     def explained_record(self, msg_id: str, lines: tuple[str, ...]) -> None:
         self._inbox.put({"t": "explain", "ts": time.time(), "msg_id": msg_id, "lines": list(lines)})
 
-    def scenario_started(self, scenario: Scenario) -> int:
-        """A scenario run begins; returns its number in this file."""
+    def scenario_started(self, scenario: Scenario, path: Path | None = None) -> int:
+        """A scenario run begins (from file ``path``, when known); returns its number in this file."""
         run = next(self._runs)
-        text: str | None = None
-        try:
-            text = Path(scenario.source).read_text(encoding="utf-8") if scenario.source else None
-        except OSError:
-            text = None
+        text = _scenario_text(scenario, path)
         self._inbox.put({"t": "scenario", "run": run, "ts": time.time(), "slug": scenario.slug,
                          "title": scenario.title, "source": scenario.source, "yaml": text})
         return run
@@ -260,10 +273,12 @@ class Recorder:
         self.poke()
 
     def record_progress(self, scenario: Scenario, on_progress: Callable[[Progress], None] | None,
-                        outcome: Callable[[], RunOutcome]) -> Callable[[Progress], None]:
-        """A progress callback for a run of ``scenario`` that also records it (and its outcome
-        when it reports ``finished``); ``outcome`` returns the run's outcome."""
-        run = self.scenario_started(scenario)
+                        outcome: Callable[[], RunOutcome], path: Path | None = None
+                        ) -> Callable[[Progress], None]:
+        """A progress callback for a run of ``scenario`` (read from ``path``, when known) that also
+        records it (and its outcome when it reports ``finished``); ``outcome`` returns the run's
+        outcome."""
+        run = self.scenario_started(scenario, path)
 
         def progress(p: Progress) -> None:
             if on_progress is not None:
@@ -410,13 +425,16 @@ class HasOutcome(Protocol):
 
 
 def recorded_start_run(recorder: Recorder,
-                       start_run: Callable[[Scenario, Callable[[Progress], None]], RunT]
+                       start_run: Callable[[Scenario, Callable[[Progress], None]], RunT],
+                       directory: Path | None = None
                        ) -> Callable[[Scenario, Callable[[Progress], None]], RunT]:
-    """The explorer's ``start_run`` whose runs are recorded too (steps, progress, outcome)."""
+    """The explorer's ``start_run`` whose runs are recorded too (steps, progress, outcome);
+    ``directory``: where the Scenarios screen found the files (default: the bundled set)."""
 
     def start(scenario: Scenario, on_progress: Callable[[Progress], None]) -> RunT:
         runs: list[RunT] = []
-        progress = recorder.record_progress(scenario, on_progress, lambda: runs[0].outcome())
+        path = directory / scenario.source if directory is not None and scenario.source else None
+        progress = recorder.record_progress(scenario, on_progress, lambda: runs[0].outcome(), path)
         runs.append(start_run(scenario, progress))
         return runs[0]
 

@@ -31,6 +31,7 @@ from tui.engine import (
     Judge,
     ProducersView,
     Snapshot,
+    WatchLane,
 )
 from tui.recording.reader import RecordedRun, Recording
 
@@ -229,6 +230,8 @@ class ReplayEngine:
                         "the timelines of the verdict's first findings and of the records explained "
                         "while recording).",)
             return lines
+        if isinstance(cmd, WatchLane):
+            return None  # the recorded snapshots carry the lanes the recording session watched
         raise ValueError(refusal(cmd))
 
     def subscribe(self, maxlen: int = 10_000, kinds: tuple[str, ...] | None = None,
@@ -302,7 +305,7 @@ class ReplayedRun:
             clock.play()
             for ts, kind, step, text in self._record.progress:
                 if step == result.number or (start <= ts <= end and step is None):
-                    while not self._cancel.is_set() and clock.position() < ts:
+                    while not self._cancel.is_set() and clock.position() < min(ts, clock.end):
                         self._cancel.wait(0.05)  # the room watches the step happen
                     if self._cancel.is_set():
                         return None
