@@ -385,6 +385,31 @@ ANOMALY_TITLES: dict[AnomalyKind, str] = {
 """One-line human titles for the TUI and reports (every kind has one; a test checks it)."""
 
 
+class RecordFate(StrEnum):
+    """What became of one record at one offset, as the record lane draws it (for one group).
+
+    Live fates come from the consumption log; final fates add what the verdict found. A cell that
+    stands for several records shows the most notable of their fates (lost first, processed last)."""
+
+    PENDING = "pending"
+    """In the log, not yet delivered to the group (not yet consumed)."""
+    DELIVERED = "delivered"
+    """Returned to a member, not (yet) processed."""
+    PROCESSED = "processed"
+    PROCESSED_TWICE = "processed-twice"
+    """Processed more than once (an at-least-once duplicate)."""
+    SKIPPED = "skipped"
+    """Committed past but never processed, or skipped by the error policy."""
+    LOST = "lost"
+    """Acknowledged at this offset, missing from the final re-read."""
+    DEAD_LETTERED = "dead-lettered"
+    """Failed and sent to the dead-letter topic."""
+    ABORTED = "aborted"
+    """Written by a transaction that aborted (never visible under read_committed)."""
+    GAP = "gap"
+    """No record at this offset (a transaction marker, or a record removed): final lanes only."""
+
+
 # ---- browse and fix ---------------------------------------------------------------------------
 
 class StartKind(StrEnum):

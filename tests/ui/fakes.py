@@ -45,6 +45,7 @@ from tui.engine import (
     TopicView,
     Verdict,
     VerdictSummary,
+    WatchLane,
 )
 from tui.engine.watcher.diff import diff
 from tui.ui.port import EnginePort
@@ -92,6 +93,7 @@ class FakeEngine:
         self.snapshots = snapshots
         self.index = 0
         self.submitted: list[Command] = []
+        self.lanes_wanted: list[WatchLane] = []
         self.subscription = FakeSubscription(events or [])
         self.fail = fail or {}
         self.verdict_result: Verdict | None = None
@@ -110,6 +112,11 @@ class FakeEngine:
         return self.snapshots[self.index]
 
     def submit(self, cmd: Command) -> Future[Any]:
+        if isinstance(cmd, WatchLane):  # the record lane's own requests, kept apart
+            self.lanes_wanted.append(cmd)
+            future_lane: Future[Any] = Future()
+            future_lane.set_result(None)
+            return future_lane
         self.submitted.append(cmd)
         future: Future[Any] = Future()
         if type(cmd) in self.fail:

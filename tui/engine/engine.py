@@ -30,6 +30,7 @@ from tui.engine.context import Connection, EngineContext
 from tui.engine.events import EventBus, Subscription
 from tui.engine.evidence import EVERYTHING, RunRecord, Sources, gather_history
 from tui.engine.history import Fault, History, LeaderChange
+from tui.engine.lanes import LaneKeeper, LaneView, WatchLane, final_lane
 from tui.engine.metadata import MetadataWorker
 from tui.engine.namespace import Namespace
 from tui.engine.producer.producers import Producers
@@ -91,6 +92,9 @@ class Engine:
         self._lab_nodes: tuple[LabNodeView, ...] = ()
         self._verdict: Verdict | None = None
         self._history: History | None = None
+        self.lanes = LaneKeeper(self._ctx, self.members.history, self.members.view,
+                                lambda: self.watcher.view() if self._watch else None,
+                                lambda: (self._history, self._verdict))
         self._lab: LabCluster | None = None
         if connection.lab_dir is not None:
             from tui.lab import LabCluster
@@ -118,6 +122,7 @@ class Engine:
     def close(self, timeout: float = 10.0) -> None:
         """Stop all runners within about ``timeout`` seconds. Safe to call twice."""
         deadline = time.monotonic() + timeout
+        self.lanes.close(1.0)
         for part in (self.members, self.producers, self.watcher, self.browsers):
             try:
                 part.close(max(0.5, deadline - time.monotonic()))
@@ -178,6 +183,8 @@ class Engine:
     def _route(self, cmd: Command) -> Any:
         if isinstance(cmd, Explain):
             return self.explain(cmd.msg_id)
+        if isinstance(cmd, WatchLane):
+            return self.lanes.watch(cmd)
         if isinstance(cmd, CreateTopic):
             return self._create_topic(cmd)
         if cmd.target == "producers":
@@ -378,6 +385,7 @@ class Engine:
             self._history = history
             self._verdict = verdict
             self._ctx.bump()
+        self.lanes.wake()  # a watched lane turns final now, not at its next tick
         bad = sum(1 for a in verdict.anomalies if a.judgement == "violation")
         self._bus.publish("verdict.ready", "engine",
                           f"Verdict ready: {len(verdict.anomalies)} finding(s), {bad} violation(s)",
@@ -391,6 +399,15 @@ class Engine:
         if self._history is None:
             return ()
         return tuple(explain_record(self._history, msg_id))
+
+    def lane(self, topic: str, group: str | None = None, width: int = 100) -> LaneView | None:
+        """The final record lane of ``topic`` from the last verdict (fit into ``width`` cells); None
+        before a verdict re-read the topic. For reports: the UI asks with :class:`WatchLane`."""
+        history = self._history
+        if history is None:
+            return None
+        return final_lane(history, self._verdict, topic, group=group, consumers=self.members.view(),
+                          width=width)
 
     def in_namespace(self, resource: str) -> str:
         """``resource`` as this engine names it: inside its namespace, if it has one."""
@@ -423,6 +440,7 @@ class Engine:
             cluster=self.watcher.view(),
             lab=self._lab_nodes,
             verdict=self._verdict,
+            lane=self.lanes.view(),
         )
 
 

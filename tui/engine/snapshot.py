@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tui.engine.checker.verdict import Verdict
 from tui.engine.consumer.views import ConsumersView, MemberView
 from tui.engine.jsonview import JsonView
+from tui.engine.lanes import LaneView
 from tui.engine.producer.views import ProducersView
 from tui.engine.watcher.views import ClusterView
 
@@ -59,6 +60,8 @@ class Snapshot(JsonView):
     lab: tuple[LabNodeView, ...]
     verdict: Verdict | None
     events_dropped: int = 0
+    lane: LaneView | None = None
+    """The record lane the UI asked for (``WatchLane``); None when none is watched."""
 
     @property
     def topics_in_play(self) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ from textual.reactive import var
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from tui import paths
-from tui.engine import Snapshot
+from tui.engine import Explain, Snapshot
 from tui.ui.bridge import EventsArrived, SnapshotPump, SnapshotUpdated
 from tui.ui.browse.keys import BrowseWanted
 from tui.ui.browse.pane import BROWSE_CSS, BrowsePane
@@ -41,6 +41,7 @@ from tui.ui.help import HelpScreen
 from tui.ui.messages import (
     CommandFinished,
     CommandRequested,
+    ExplainWanted,
     FormWanted,
     PaletteCommandChosen,
     Request,
@@ -341,6 +342,24 @@ class ExplorerApp(App[int]):
 
     def on_form_wanted(self, message: FormWanted) -> None:
         self.push_screen(message.form, message.then)
+
+    def on_explain_wanted(self, message: ExplainWanted) -> None:
+        """A record's explained timeline (the record lane's enter), in the explain modal."""
+        from tui.ui.panes.explain import ExplainScreen
+
+        msg_id, what = message.msg_id, message.what or "record lane"
+
+        def explained(lines: Any, error: str | None) -> None:
+            text = tuple(str(line) for line in lines or ())
+            if error is not None:
+                return  # already notified
+            if not text:
+                self.notify("No timeline yet: the verdict records each record's timeline (press v on "
+                            "the Verdict screen).", severity="warning", timeout=5)
+                return
+            self.push_screen(ExplainScreen(msg_id, text, 0, 1, what))
+
+        self.submit(Request(Explain(msg_id), "explain", explained, announce=False))
 
     # ---- actions -----------------------------------------------------------------------------
 

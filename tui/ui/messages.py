@@ -85,3 +85,14 @@ def error_sentence(exc: BaseException) -> str:
 
 class ScenariosWanted(Message):
     """The Scenarios tab (or its key) wants the Scenarios screen."""
+
+
+class ExplainWanted(Message):
+    """A widget wants the recorded timeline of record ``msg_id`` (the record lane's enter): the app
+    asks the engine (``Explain``) and opens the answer in the explain modal."""
+
+    def __init__(self, msg_id: str, what: str = "") -> None:
+        super().__init__()
+        self.msg_id = msg_id
+        self.what = what
+        """Why this record (shown in the modal's title), e.g. ``orders/0@12 skipped``."""

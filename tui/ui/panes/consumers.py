@@ -40,6 +40,7 @@ from tui.ui.forms.factory import member_form
 from tui.ui.forms.member import StrategyPicker
 from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
+from tui.ui.widgets.lane import RecordLane
 
 MOVE_SECONDS = 20.0
 """How long an assignment move stays highlighted."""
@@ -91,7 +92,7 @@ class ConsumersPane(Pane):
 
     @staticmethod
     def data_key(snapshot: Snapshot) -> DataKey:
-        return (snapshot.consumers, snapshot.cluster)
+        return (snapshot.consumers, snapshot.cluster, snapshot.lane)
 
     def compose(self) -> ComposeResult:
         yield Label("Members", classes="title", id="members-title")
@@ -106,6 +107,7 @@ class ConsumersPane(Pane):
             with Vertical(id="offsets-box"):
                 yield Label("Offsets per partition", classes="title", id="offsets-title")
                 yield FastTable(OFFSET_COLUMNS, id="offsets")
+        yield RecordLane(final=False, id="consumers-lane")
         yield Label("Latest deliveries of the selected member", classes="title", id="recent-title")
         yield FastTable(RECENT_COLUMNS, id="recent")
 
@@ -133,6 +135,15 @@ class ConsumersPane(Pane):
         self._render_map()
         self._render_offsets(snapshot)
         self._render_selected(self.selected())
+        self._render_lane(snapshot)
+
+    def _render_lane(self, snapshot: Snapshot) -> None:
+        """The live record lane of the selected member's topic (else the first topic read)."""
+        member = self.selected()
+        topics = member.topics if member is not None and member.topics else \
+            tuple(sorted(snapshot.consumers.topics))
+        self.query_one(RecordLane).show(snapshot.lane, topics[0] if topics else None,
+                                        member.group if member is not None else None)
 
     @staticmethod
     def _parts(assignment: tuple[tuple[str, int], ...]) -> str:
@@ -325,6 +336,8 @@ class ConsumersPane(Pane):
     def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
         if event.table.id == "members":
             self._render_selected(self.selected())
+            if self.last is not None:
+                self._render_lane(self.last)
 
     # ---- actions -----------------------------------------------------------------------------
 

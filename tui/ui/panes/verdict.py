@@ -28,6 +28,7 @@ from tui.ui.fmt import num, payload, short
 from tui.ui.panes.base import DataKey, Pane
 from tui.ui.panes.explain import NEXT, ExplainScreen
 from tui.ui.registry import bindings_for
+from tui.ui.widgets.lane import RecordLane
 
 DETAIL_ITEMS = 200
 """Offsets / msg_ids listed in the drill-down (the count says how many there are)."""
@@ -100,7 +101,7 @@ class VerdictPane(Pane):
 
     @staticmethod
     def data_key(snapshot: Snapshot) -> DataKey:
-        return (snapshot.verdict,)
+        return (snapshot.verdict, snapshot.lane)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="verdict-banner")
@@ -113,6 +114,7 @@ class VerdictPane(Pane):
                 yield Static("", id="summary")
         yield Label("Anomalies", classes="title", id="anomalies-title")
         yield FastTable(ANOMALY_COLUMNS, id="anomalies")
+        yield RecordLane(final=True, id="verdict-lane")
         with VerticalScroll(id="detail-box"):
             yield Static("", id="detail")
 
@@ -130,6 +132,20 @@ class VerdictPane(Pane):
             self.verdict = snapshot.verdict
         if self.verdict is not self._shown_verdict or not self._redrawn:
             self._redraw()
+        self._render_lane()
+
+    def _render_lane(self) -> None:
+        """The final record lane of the selected finding's topic (else the first one judged)."""
+        snapshot = self.last
+        if snapshot is None:
+            return
+        a = self._selected()
+        topics = [a.topic] if a is not None else [x.topic for x in self._sorted]
+        topic = topics[0] if topics else (snapshot.topics_in_play[0] if snapshot.topics_in_play
+                                          else None)
+        group = a.group if a is not None else None
+        self.query_one(RecordLane).show(snapshot.lane, topic if self.verdict is not None else None,
+                                        group)
 
     def invalidate(self) -> None:
         self._redrawn = False
@@ -253,6 +269,7 @@ class VerdictPane(Pane):
     def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
         if event.table.id == "anomalies":
             self._render_detail()
+            self._render_lane()
 
     def on_fast_table_selected(self, event: FastTable.Selected) -> None:
         if event.table.id == "counts":
