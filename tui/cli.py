@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("tui.headless.config_cmd", "check a profiles file and print it with secrets redacted"),
     "watch": ("tui.headless.watch", "watch brokers, partitions, groups, offsets and lag live"),
     "produce": ("tui.headless.produce", "produce test records with chosen acks, keys and settings"),
+    "tune": ("tui.headless.tune", "sweep producer and consumer settings: throughput vs latency, with the "
+                                  "Pareto frontier"),
     "run": ("tui.headless.run", "run a workshop scenario headless; exit 0 when every expectation holds"),
     "consume": ("tui.headless.consume", "run group members with a commit strategy and get a verdict"),
     "browse": ("tui.headless.browse", "read records kcat-style (seek, filter, follow); never joins a group "
@@ -40,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 # commands that talk to a cluster and accept -b/-X/--profile after their name too
 # (produce declares its own copy of these options)
-CONNECTED_COMMANDS = ("consume", "watch", "run", "browse", "group", "topic", "serve")
+CONNECTED_COMMANDS = ("consume", "watch", "run", "browse", "group", "topic", "serve", "tune")
 
 
 def build_parser() -> argparse.ArgumentParser:

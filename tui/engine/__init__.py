@@ -64,6 +64,18 @@ if TYPE_CHECKING:
     from tui.engine.latency import LatencySummary
     from tui.engine.producer.views import ProducerStats, StatLine
     from tui.engine.producer.workload import PoisonSpec, parse_poison
+    from tui.engine.producer.tune import (
+        TUNE_AXES,
+        PointResult,
+        SweepView,
+        TuneError,
+        TuneGrid,
+        TunePoint,
+        TuneWorkload,
+        pareto,
+        parse_axis,
+        run_sweep,
+    )
     from tui.engine.record_format import encode_value, headers_for, make_msg_id, msg_id_of, parse_msg_id
     from tui.engine.snapshot import ConnectionView, LabNodeView, PartitionMeta, Snapshot
     from tui.engine.topics import CreateTopic, TopicError, TopicSpec
@@ -141,6 +153,10 @@ _WHERE: dict[str, str] = {
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary": "latency", "ProducerStats": "producer.views", "StatLine": "producer.views",
     "PoisonSpec": "producer.workload", "parse_poison": "producer.workload",
+    "TUNE_AXES": "producer.tune", "PointResult": "producer.tune", "SweepView": "producer.tune",
+    "TuneError": "producer.tune", "TuneGrid": "producer.tune", "TunePoint": "producer.tune",
+    "TuneWorkload": "producer.tune", "pareto": "producer.tune", "parse_axis": "producer.tune",
+    "run_sweep": "producer.tune",
 }
 
 __all__ = [
@@ -166,6 +182,8 @@ __all__ = [
     "FATE_CODES", "LanePartition", "LaneView", "WatchLane", "fate_of",
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary", "PoisonSpec", "ProducerStats", "StatLine", "parse_poison",
+    "PointResult", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint", "TuneWorkload",
+    "pareto", "parse_axis", "run_sweep",
 ]
 
 

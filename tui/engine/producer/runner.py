@@ -93,6 +93,8 @@ class ProducerRunner:
         self._brokers_down = False
         self._producer: Any = None
         self._cpu = 0.0
+        self.drained_at: float | None = None
+        """When the last delivery report arrived, if every record got one before the runner ended."""
         self._conf_interval_ms = 1000
         self._value_maker: ValueMaker | None = None
         self.poisoned = 0
@@ -158,6 +160,8 @@ class ProducerRunner:
                     self._tick()
                     if self.ledger.to_resend:
                         self._resend(producer)
+                if self.ledger.pending == 0:
+                    self.drained_at = time.time()
                 self._final_stats(producer)
             if self._stop.is_set():
                 state = "stopped"
@@ -508,7 +512,7 @@ class ProducerRunner:
     def view(self) -> RunnerView:
         led = self.ledger
         prof = self.profile
-        latency = LatencySummary.of(led.histogram)
+        latency = LatencySummary.of(led.histogram, cdf=True)
         send_rate, ack_rate = self._rates()
         timeout = prof.message_timeout_ms
         errors = tuple(sorted(
@@ -518,7 +522,7 @@ class ProducerRunner:
         recent = tuple(self.delivery_view(seq, (p, o, lat)) for seq, p, o, lat in led.recent_reports())
         finished = self.finished.is_set()
         first = led.first_send
-        end = (self.ended_at or time.time()) if finished else time.time()
+        end = (self.drained_at or self.ended_at or time.time()) if finished else time.time()
         ok = led.acked + led.acked_no_offset + led.sent_unacknowledged
         avg_rate = ok / (end - first) if first is not None and end > first else 0.0
         stats = self.stats.view()
