@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from tui.engine.browse.start import parse_timestamp
 from tui.engine.commands import Command
 from tui.engine.jsonview import JsonView
+from tui.kafka.errors import retry_while_busy
 from tui.vocab import ResetKind
 
 Publish = Callable[..., object]
@@ -333,9 +334,10 @@ def _topic_partitions(admin: Any, topic: str, timeout: float) -> tuple[int, int]
 
 def describe_group(admin: Any, group: str, timeout: float) -> tuple[str, int]:
     """(state, active members) of a consumer group; a group that does not exist is Dead with 0."""
-    futures = admin.describe_consumer_groups([group], request_timeout=timeout)
     try:
-        desc = _result(futures[group], timeout, f"description of group {group!r}")
+        desc = retry_while_busy(lambda: _result(
+            admin.describe_consumer_groups([group], request_timeout=timeout)[group], timeout,
+            f"description of group {group!r}"), timeout)
     except ValueError:
         raise
     except Exception as exc:
@@ -421,10 +423,11 @@ def _committed(admin: Any, group: str, timeout: float) -> dict[tuple[str, int], 
     """The group's committed offsets (partitions without one are left out)."""
     from confluent_kafka import ConsumerGroupTopicPartitions
 
-    futures = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                                request_timeout=timeout)
     try:
-        answer = _result(futures[group], timeout, f"committed offsets of group {group!r}")
+        answer = retry_while_busy(lambda: _result(
+            admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
+                                              request_timeout=timeout)[group], timeout,
+            f"committed offsets of group {group!r}"), timeout)
     except ValueError:
         raise
     except Exception as exc:

@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from confluent_kafka import (
@@ -26,9 +27,10 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
 
-from tui.engine.history import AuditLog, AuditPartition, GroupCommit
+from tui.engine.history import AuditLog, AuditPartition, DltOrigin, GroupCommit
 from tui.engine.record_format import HEADER_TXN, msg_id_of
 from tui.kafka import clients
+from tui.kafka.errors import retry_while_busy
 
 LOG = logging.getLogger("kafka_explorer.drain")
 Partition = tuple[str, int]
@@ -42,7 +44,8 @@ def drain(conf: Mapping[str, Any], topics: Sequence[str], timeout: float = 30.0)
     try:
         bounds = _bounds(reader, admin, topics, deadline)
         tags: dict[Partition, list[tuple[int, str]]] = {tp: [] for tp in bounds}
-        ru = _read(reader, bounds, {tp: b[1] for tp, b in bounds.items()}, deadline, tags)
+        origins: dict[Partition, dict[int, DltOrigin]] = {tp: {} for tp in bounds}
+        ru = _read(reader, bounds, {tp: b[1] for tp, b in bounds.items()}, deadline, tags, origins)
     finally:
         reader.close()
     # read_committed stops at the LSO; records past it are not (yet) visible to such a reader
@@ -58,7 +61,8 @@ def drain(conf: Mapping[str, Any], topics: Sequence[str], timeout: float = 30.0)
         visible, _rc_complete = rc[(topic, p)]
         parts.append(AuditPartition(topic, p, low, high, lso, tuple(sorted(records.items())),
                                     frozenset(visible), complete,
-                                    txn_tags=tuple(sorted(set(tags[(topic, p)])))))
+                                    txn_tags=tuple(sorted(set(tags[(topic, p)]))),
+                                    dlt_origins=tuple(o for _off, o in sorted(origins[(topic, p)].items()))))
     return AuditLog(tuple(parts), time.time())
 
 
@@ -120,9 +124,11 @@ def _lsos(admin: Any, tps: list[TopicPartition], deadline: float) -> dict[Partit
 def _read(reader: Any, bounds: Mapping[Partition, tuple[int, int, int | None]],
           targets: Mapping[Partition, int], deadline: float,
           tags: dict[Partition, list[tuple[int, str]]] | None = None,
+          origins: dict[Partition, dict[int, DltOrigin]] | None = None,
           ) -> dict[Partition, tuple[dict[int, str | None], bool]]:
     """Read each partition from its low mark until its position reaches its target. With ``tags``,
-    also collect each record's ``kx-txn`` header (the transaction a copier wrote it in)."""
+    also collect each record's ``kx-txn`` header (the transaction a copier wrote it in); with
+    ``origins``, each dead-letter record's origin headers."""
     seen: dict[Partition, dict[int, str | None]] = {tp: {} for tp in bounds}
     done = {tp for tp, (low, _h, _l) in bounds.items() if targets[tp] <= low}
     todo = [TopicPartition(t, p, bounds[(t, p)][0]) for (t, p) in bounds if (t, p) not in done]
@@ -145,9 +151,18 @@ def _read(reader: Any, bounds: Mapping[Partition, tuple[int, int, int | None]],
                 txn = next((v for k, v in pairs if k == HEADER_TXN and v is not None), None)
                 if txn is not None:
                     tags[key].append((offset, txn.decode("utf-8", "replace")))
+            if origins is not None and pairs:
+                origin = DltOrigin.from_headers(offset, pairs)
+                if origin is not None:
+                    origins[key][offset] = origin
             if offset + 1 >= targets[key]:
                 done.add(key)
     return {tp: (seen[tp], tp in done) for tp in bounds}
+
+
+def _group_offsets(admin: Any, request: list[ConsumerGroupTopicPartitions], group: str,
+                   timeout: float) -> Any:
+    return admin.list_consumer_group_offsets(request, request_timeout=timeout)[group].result()
 
 
 def final_commits(conf: Mapping[str, Any], groups: Mapping[str, Iterable[Partition]],
@@ -162,7 +177,8 @@ def final_commits(conf: Mapping[str, Any], groups: Mapping[str, Iterable[Partiti
         request = [ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in parts])]
         found: dict[Partition, int | None] = {}
         try:
-            result = admin.list_consumer_group_offsets(request, request_timeout=timeout)[group].result()
+            # a fresh cluster may still be loading __consumer_offsets: ask again, bounded
+            result = retry_while_busy(partial(_group_offsets, admin, request, group, timeout), timeout)
             for tp in result.topic_partitions or []:
                 found[(tp.topic, tp.partition)] = tp.offset if tp.offset >= 0 else None
         except KafkaException as exc:
