@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _term_as_exit)
     from tui.logsetup import route_logs
 
-    route_logs()
+    route_logs(getattr(args, "state_dir", None))
     try:
         if args.command is None:
             from tui.ui.launch import run_explorer

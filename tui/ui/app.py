@@ -31,6 +31,7 @@ from textual.widgets import Footer, Input, TabbedContent, TabPane
 
 from tui import paths
 from tui.engine import Explain, Snapshot
+from tui.logsetup import active_log_file
 from tui.ui.bridge import EventsArrived, SnapshotPump, SnapshotUpdated
 from tui.ui.browse.keys import BrowseWanted
 from tui.ui.browse.pane import BROWSE_CSS, BrowsePane
@@ -237,7 +238,8 @@ class ExplorerApp(App[int]):
             if not self._render_failed:
                 self._render_failed = True
                 self.notify(f"Could not render part of the screen ({type(exc).__name__}: {exc}); "
-                            f"details are in {paths.log_file()}.", severity="error", timeout=10)
+                            f"details are in {active_log_file() or paths.log_file()}.", severity="error",
+                            timeout=10)
         self.last_render_ms = (time.perf_counter() - started) * 1000
         self.renders += 1
         if not self._explorer_ready:
@@ -377,7 +379,7 @@ class ExplorerApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.keymap, str(self._keymap_path), self.is_lab,
-                                    settings=self._settings_path))
+                                    log=active_log_file(), settings=self._settings_path))
 
     def on_browse_wanted(self, message: BrowseWanted) -> None:
         """A topic row, a verdict finding or a timeline event asked to read records."""
