@@ -180,6 +180,17 @@ class PolicyAction(StrEnum):
     """The paused partition was resumed (from the TUI or a scenario)."""
 
 
+class MemberValueFormat(StrEnum):
+    """What a group member's processing step expects record values to be (``value_format``)."""
+
+    KX = "kx"
+    """kafka-explorer's own records: any value passes except a null one (tombstone)."""
+    JSON = "json"
+    """A JSON object with ``msg_id``, ``seq`` and ``payload``; anything else fails."""
+    ANY = "any"
+    """No validation: every value passes, null included."""
+
+
 class PoisonKind(StrEnum):
     """Bad records the producer can inject (``produce --poison``)."""
 

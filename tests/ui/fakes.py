@@ -185,7 +185,7 @@ def member(name: str, assignment: tuple[tuple[str, int], ...], state: str = "run
     return MemberView(
         name=name, group="g1", incarnation=0, state=state, strategy=strategy, pending_strategy=None,
         protocol="classic/range", group_instance_id=None, topics=("demo",), assignment=assignment,
-        partitions=parts, generation=1, delivered=1500, processed=1490, redelivered=redelivered,
+        partitions=parts, assignments=1, delivered=1500, processed=1490, redelivered=redelivered,
         commits_ok=150, commits_failed=0, last_commit="sync ok: demo[0]@490", last_error=last_error,
         processing_ms=0, slow=False, member_id=f"{name}-id", recent=recent)
 

@@ -215,3 +215,48 @@ def test_note_deliveries_flags_what_the_group_already_got() -> None:
     assert log.note_deliveries("g", ["t"] * 3, [0, 0, 1], [4, 5, 0]) == [False, False, False]
     assert log.note_deliveries("g", ["t"] * 3, [0, 0, 0], [5, 6, 3]) == [True, False, True]
     assert log.note_delivery("g2", "t", 0, 5) is False
+
+
+def test_a_batch_carries_its_timestamps_and_the_fetch_high_watermarks() -> None:
+    from array import array
+
+    stamps = array("q", [1_700_000_000_123, -1, 1_700_000_000_125]).tobytes()
+    frame = encode_delivered(2.0, 4, ["a", "b", "a"], [0, 1, 0], [7, 3, 8], [None] * 3, [], stamps,
+                             (("a", 0, 9), ("b", 1, 40)))
+    (batch,) = FrameReader().feed(frame)
+    assert isinstance(batch, Delivered)
+    assert batch.create_ms is not None
+    assert batch.create_ms.tolist() == [1_700_000_000_123, -1, 1_700_000_000_125]
+    assert batch.highs == (("a", 0, 9), ("b", 1, 40))
+    (bare,) = FrameReader().feed(encode_delivered(2.0, 5, ["a"], [0], [9], [None], []))
+    assert isinstance(bare, Delivered)
+    assert (bare.create_ms, bare.highs) == (None, ())
+
+
+def test_policy_events_keep_their_order_behind_the_buffered_evidence() -> None:
+    """PROCESSED of the records before a failing one reach the parent before its FAILED."""
+    out = _Out()
+    channel = Channel(out)
+    channel.delivered(encode_delivered(1.0, 1, ["t"] * 3, [0] * 3, [0, 1, 2], [None] * 3, []))
+    channel.processed(1, 0, 2.0)
+    channel.processed(1, 1, 2.1)
+    channel.emit("failed", t="t", p=0, o=2, id=None, error="invalid-json", detail="x", attempt=1)
+    channel.emit("policy", t="t", p=0, o=2, id=None, action="skip", attempt=1, detail=None)
+    assert [_kinds(FrameReader().feed(w)) for w in out.writes] == [["D3", "P0+2", "failed"], ["policy"]]
+
+
+def test_failed_policy_and_dlt_events_land_in_the_log_with_their_fields() -> None:
+    from tui.engine.history import DltTarget
+
+    log = ConsumptionLog()
+    log.append(1.0, "m1", 0, "g", "t", K.FAILED, partition=0, offset=2, msg_id="r/p/0/2",
+               error="invalid-json", detail="Expecting value", attempt=1)
+    log.append(1.1, "m1", 0, "g", "t", K.POLICY, partition=0, offset=2, msg_id="r/p/0/2",
+               action="dead-letter", attempt=1, detail="t.DLT")
+    log.append(1.2, "m1", 0, "g", "t", K.DLT_SENT, partition=0, offset=2, msg_id="r/p/0/2",
+               dlt=DltTarget("t.DLT", 0, 0), ok=True)
+    failed, policy, sent = log.events()
+    assert (failed.error, failed.attempt, policy.action, policy.detail) == ("invalid-json", 1, "dead-letter",
+                                                                            "t.DLT")
+    assert (sent.dlt, sent.ok) == (DltTarget("t.DLT", 0, 0), True)
+    assert [e.seq for e in (failed, policy, sent)] == [1, 2, 3]

@@ -46,12 +46,23 @@ if TYPE_CHECKING:
         RemoveMember,
         RestartMember,
         ResumeMember,
+        ResumePartition,
+        SetCommitOnRevoke,
+        SetErrorPolicy,
+        SetFailures,
         SetProcessingTime,
         SetSlow,
         SetStrategy,
     )
     from tui.engine.consumer.strategies import STRATEGY_DOCS, strategy_info
-    from tui.engine.consumer.views import ConsumedRecordView, ConsumersView, MemberPartitionView, MemberView
+    from tui.engine.consumer.views import (
+        ConsumedRecordView,
+        ConsumersView,
+        GroupLatencyView,
+        MemberPartitionView,
+        MemberView,
+        StuckPartitionView,
+    )
     from tui.engine.context import Connection
     from tui.engine.engine import Engine
     from tui.engine.events import SEVERITIES, Event, Subscription
@@ -114,6 +125,8 @@ _WHERE: dict[str, str] = {
     "SetStrategy": "consumer.commands", "PauseMember": "consumer.commands",
     "ResumeMember": "consumer.commands", "SetProcessingTime": "consumer.commands",
     "SetSlow": "consumer.commands", "MemberSpec": "consumer.commands",
+    "SetErrorPolicy": "consumer.commands", "SetFailures": "consumer.commands",
+    "SetCommitOnRevoke": "consumer.commands", "ResumePartition": "consumer.commands",
     "STRATEGY_DOCS": "consumer.strategies", "strategy_info": "consumer.strategies",
     "CreateTopic": "topics", "TopicSpec": "topics", "TopicError": "topics",
     "SetInterval": "watcher.commands", "WatchGroups": "watcher.commands",
@@ -125,6 +138,7 @@ _WHERE: dict[str, str] = {
     "DeliveryReportView": "producer.views", "ErrorCount": "producer.views",
     "ConsumersView": "consumer.views", "MemberView": "consumer.views",
     "MemberPartitionView": "consumer.views", "ConsumedRecordView": "consumer.views",
+    "StuckPartitionView": "consumer.views", "GroupLatencyView": "consumer.views",
     "ClusterView": "watcher.views", "BrokerView": "watcher.views", "TopicView": "watcher.views",
     "PartitionView": "watcher.views", "GroupView": "watcher.views",
     "GroupMemberView": "watcher.views", "GroupPartitionView": "watcher.views",
@@ -160,6 +174,9 @@ _WHERE: dict[str, str] = {
 }
 
 __all__ = [
+    # group members: error policies, the rebalance listener, stuck partitions, end-to-end latency
+    "GroupLatencyView", "ResumePartition", "SetCommitOnRevoke", "SetErrorPolicy", "SetFailures",
+    "StuckPartitionView",
     "AddMember", "Anomaly", "BrokerView", "ClusterView", "Command", "Connection", "ConnectionView",
     "ConsumedRecordView", "ConsumersView", "CrashMember", "CreateTopic", "DeliveryReportView",
     "Engine", "ErrorCount", "Event", "Explain", "GroupMemberView", "GroupPartitionView",

@@ -35,6 +35,9 @@ from tui.engine.metadata import MetadataWorker
 from tui.engine.namespace import Namespace
 from tui.engine.producer.producers import Producers
 from tui.engine.producer.views import DeliveryReportView
+from tui.engine.share import group_config as share_config
+from tui.engine.share.members import ShareMembers
+from tui.engine.share.tool import tool_for as share_tool_for
 from tui.engine.snapshot import ConnectionView, LabNodeView, PartitionMeta, Snapshot
 from tui.engine.topics import CreateTopic
 from tui.engine.watcher.views import WatchFilter
@@ -74,13 +77,14 @@ class Engine:
         self._bus = self._ctx.bus
         self.producers = Producers(self._ctx)
         self.members = GroupMembers(self._ctx)
+        self.shares = ShareMembers(self._ctx, lambda: self.lab_kafka_version)
         wf = watch_filter or WatchFilter()
         self.watcher = Watcher(self._ctx, interval=watch_interval, groups=wf.groups, topics=wf.topics,
                                show_internal=wf.show_internal, lag_threshold=lag_threshold)
         self.browsers = Browsers(self._ctx)
         self._watch = watch
         self._record = RunRecord()
-        self._sources = Sources(self._ctx, self.producers, self.members, self._record)
+        self._sources = Sources(self._ctx, self.producers, self.members, self._record, self.shares)
         self._meta = MetadataWorker(connection.client_conf())
         self._queue: queue.Queue[Any] = queue.Queue()
         self._ids = itertools.count(1)
@@ -100,6 +104,8 @@ class Engine:
             from tui.lab import LabCluster
 
             self._lab = LabCluster(connection.lab_dir)
+        self.shares.probe.use(share_tool_for(connection.bootstrap, connection.properties,
+                                             self.lab_kafka_version))
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -123,7 +129,7 @@ class Engine:
         """Stop all runners within about ``timeout`` seconds. Safe to call twice."""
         deadline = time.monotonic() + timeout
         self.lanes.close(1.0)
-        for part in (self.members, self.producers, self.watcher, self.browsers):
+        for part in (self.members, self.shares, self.producers, self.watcher, self.browsers):
             try:
                 part.close(max(0.5, deadline - time.monotonic()))
             except Exception as exc:  # closing must go on whatever one part did
@@ -156,6 +162,9 @@ class Engine:
                 ledger_from_audit=cmd.ledger_from_audit))
         if cmd.target == "admin":  # on the metadata thread: a reset or a delete never holds up commands
             return self._meta.submit(lambda admin: run_admin(admin, cmd, self._bus.publish))
+        if cmd.target == "share-admin":  # share-group configs, on the metadata thread too
+            return self._meta.submit(lambda admin: share_config.run(
+                admin, cmd, self._bus.publish, self.shares.remember_config))  # type: ignore[arg-type]
         future: Future[Any] = Future()
         self._queue.put((cmd, future))
         return future
@@ -191,6 +200,8 @@ class Engine:
             return self.producers.handle(cmd)
         if cmd.target == "consumers":
             return self.members.handle(cmd)
+        if cmd.target == "shares":
+            return self.shares.handle(cmd)
         if cmd.target == "watcher":
             return self.watcher.handle(cmd)
         if cmd.target == "browse":
@@ -274,6 +285,12 @@ class Engine:
         return self._lab is not None
 
     @property
+    def lab_kafka_version(self) -> str | None:
+        """The Kafka version the lab runs (from its state dir); None when not on the lab."""
+        lab = getattr(self, "_lab", None)
+        return str(lab.spec.kafka_version) if lab is not None else None
+
+    @property
     def lab_profile(self) -> str | None:
         """The lab's profile (default, slow-replication); None when not on the lab."""
         return str(self._lab.spec.profile) if self._lab is not None else None
@@ -352,7 +369,9 @@ class Engine:
 
     def wait_members_gone(self, timeout: float) -> bool:
         """Wait until no member process runs; True if that happened in time."""
-        return self.members.wait_idle(timeout)
+        deadline = time.monotonic() + timeout
+        return (self.members.wait_idle(timeout)
+                and self.shares.wait_idle(max(0.0, deadline - time.monotonic())))
 
     # ---- outputs -----------------------------------------------------------------------------
 
@@ -440,6 +459,7 @@ class Engine:
             cluster=self.watcher.view(),
             lab=self._lab_nodes,
             verdict=self._verdict,
+            shares=self.shares.view(),
             lane=self.lanes.view(),
         )
 

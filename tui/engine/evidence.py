@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.engine.commands import RunScope
 from tui.engine.consumer.drain import drain, final_commits
+from tui.engine.consumer.stalls import DEFAULT_THRESHOLD as DEFAULT_STALL_THRESHOLD
 from tui.engine.history import (
     AuditLog,
     ConsumerEvent,
@@ -27,6 +28,7 @@ from tui.engine.history import (
     Outcome,
     ProducedRecord,
     ProducerSettings,
+    Stall,
 )
 from tui.engine.record_format import parse_msg_id
 
@@ -103,7 +105,8 @@ def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60
     produced, settings = _produced(src.producers, scope)
     consumption = _consumption(members, scope)
     specs = _member_specs(members, scope)
-    all_topics = audited_topics(produced, specs, (*topics, *scope.topics))
+    dead_letter = _dead_letter_topics(members, consumption, scope)
+    all_topics = audited_topics(produced, specs, (*topics, *scope.topics, *dead_letter))
     conf = src.ctx.connection.client_conf()
     audit = drain(conf, all_topics, timeout=max(5.0, (deadline - time.monotonic()) * 0.8))
     if ledger_from_audit and not produced:
@@ -147,7 +150,29 @@ def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60
                    faults=src.record.faults(scope.since),
                    leader_changes=tuple(c for c in src.record.leader_changes(scope.since)
                                         if c.topic in audited),
-                   min_insync=min_insync, transactions=transactions)
+                   min_insync=min_insync, transactions=transactions,
+                   dead_letter_topics=dead_letter, stalls=_stalls(members, groups, scope),
+                   stall_threshold=DEFAULT_STALL_THRESHOLD if members is None
+                   else members.stalls.threshold)
+
+
+def _dead_letter_topics(members: GroupMembers | None, consumption: Iterable[ConsumerEvent],
+                        scope: RunScope) -> frozenset[str]:
+    """The dead-letter topics of this run's members: the ones their policies named, and any a
+    DLT_SENT reported (the final drain re-reads them like every other topic)."""
+    if members is None:
+        return frozenset()
+    named = members.dead_letter_topics(scope.has_member)
+    return named | {ev.dlt.topic for ev in consumption if ev.dlt is not None and ev.dlt.topic}
+
+
+def _stalls(members: GroupMembers | None, groups: Mapping[str, object], scope: RunScope
+            ) -> tuple[Stall, ...]:
+    """The stall detector's episodes of this run's groups (share groups have none)."""
+    if members is None:
+        return ()
+    return tuple(st for st in members.stalls.stalls() if st.group in groups
+                 and scope.has_group(st.group) and (scope.since is None or st.until >= scope.since))
 
 
 def _with_resets(events: tuple[ConsumerEvent, ...], resets: list[ConsumerEvent]

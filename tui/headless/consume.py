@@ -17,7 +17,18 @@ import time
 from typing import TYPE_CHECKING
 
 from tui.headless.output import emit_json, fail, say
-from tui.vocab import Assignor, GroupProtocol, Isolation, MemberState, RemoteAssignor, Strategy, names
+from tui.vocab import (
+    Assignor,
+    ErrorPolicy,
+    GroupProtocol,
+    Isolation,
+    MemberState,
+    MemberValueFormat,
+    PolicyAction,
+    RemoteAssignor,
+    Strategy,
+    names,
+)
 
 if TYPE_CHECKING:
     from tui.engine import ConsumersView, Engine, Event, MemberSpec, Subscription
@@ -52,6 +63,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="auto.offset.reset (default earliest)")
     parser.add_argument("--output-topic", metavar="TOPIC",
                         help="where the transactional strategy copies records")
+    errors = parser.add_argument_group("error handling (a record the processing step fails on)")
+    errors.add_argument("--on-error", choices=names(ErrorPolicy), default=ErrorPolicy.FAIL.value,
+                        help="error policy (default fail: crash; the member restarts and meets the "
+                             "record again, a crash loop)")
+    errors.add_argument("--retries", type=int, default=3, metavar="K",
+                        help="with --on-error retry: retries before --retry-then (default 3)")
+    errors.add_argument("--retry-backoff-ms", type=int, default=200, metavar="MS",
+                        help="with --on-error retry: wait before each retry (default 200)")
+    errors.add_argument("--retry-then", choices=(PolicyAction.SKIP.value, PolicyAction.DEAD_LETTER.value),
+                        default=PolicyAction.SKIP.value, help="after the retries (default skip)")
+    errors.add_argument("--dlt", metavar="TOPIC", help="dead-letter topic (default <topic>.DLT)")
+    errors.add_argument("--max-restarts", type=int, metavar="N",
+                        help="a member the fail policy crashed restarts at most N times in a row "
+                             "(default: without limit)")
+    errors.add_argument("--commit-on-revoke", action="store_true",
+                        help="the rebalance listener commits processed offsets before partitions are "
+                             "revoked (or lost)")
+    errors.add_argument("--value-format", choices=names(MemberValueFormat),
+                        default=MemberValueFormat.KX.value,
+                        help="what values must be: kx (not null, the default), json (an object with "
+                             "msg_id, seq, payload) or any")
+    errors.add_argument("--fail-ids", metavar="ID,...",
+                        help="injected failures: these msg_ids (run/producer/incarnation/seq, or "
+                             "producer/incarnation/seq) fail")
+    errors.add_argument("--fail-rate", type=float, default=0.0, metavar="P",
+                        help="injected failures: this share of records fails (0..1, the same records "
+                             "every time)")
+    errors.add_argument("--fail-transient", type=int, default=0, metavar="K",
+                        help="injected failures are transient: each fails K attempts, then succeeds "
+                             "(alone: every record)")
     parser.add_argument("--count", type=int, metavar="N", help="stop after N records were processed")
     parser.add_argument("--idle-timeout", type=float, default=5.0, metavar="S",
                         help="stop after S seconds without a new record (default 5)")
@@ -61,6 +102,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-unconsumed", action="store_true",
                         help="exit 0 even when records were left unconsumed (timeout, stuck member)")
     parser.add_argument("--json", action="store_true", help="JSON lines (events, then the verdict)")
+    from tui.headless import share
+
+    share.add_arguments(parser)  # --share: share-group members instead (tui.headless.share)
 
 
 def _specs(args: argparse.Namespace) -> list[MemberSpec]:
@@ -79,7 +123,13 @@ def _specs(args: argparse.Namespace) -> list[MemberSpec]:
             auto_offset_reset=args.reset, batch_size=args.batch_size,
             session_timeout_ms=None if args.protocol == GroupProtocol.CONSUMER else 6000,
             output_topic=args.output_topic,
-            crash_after_records=args.crash_after if i == 1 else None))
+            crash_after_records=args.crash_after if i == 1 else None,
+            value_format=args.value_format, error_policy=args.on_error, retries=args.retries,
+            retry_backoff_ms=args.retry_backoff_ms, retry_then=args.retry_then,
+            dead_letter_topic=args.dlt, commit_on_revoke=args.commit_on_revoke,
+            fail_ids=tuple(i.strip() for i in (args.fail_ids or "").split(",") if i.strip()),
+            fail_rate=args.fail_rate, fail_transient=args.fail_transient,
+            max_restarts=args.max_restarts))
     for spec in specs:
         spec.validate()
     if args.remote_assignor and args.protocol != GroupProtocol.CONSUMER:
@@ -91,6 +141,10 @@ def run(args: argparse.Namespace) -> int:
     from tui.connect import ConnectError, resolve
     from tui.engine import Engine
 
+    if getattr(args, "share", False):
+        from tui.headless import share
+
+        return share.run(args)
     try:
         specs = _specs(args)
         connection = resolve(args)
@@ -157,6 +211,8 @@ def _run(engine: Engine, sub: Subscription, specs: list[MemberSpec], args: argpa
         view = engine.snapshot().consumers
         for member in view.members:
             key = (member.name, member.incarnation)
+            if member.crashed_by_policy:
+                continue  # the engine restarts it (a crash loop), or it reached --max-restarts
             if member.state == MemberState.CRASHED and not args.no_restart and key not in restarted:
                 restarted.add(key)
                 engine.call(RestartMember(member.name), timeout=15)
@@ -170,8 +226,14 @@ def _run(engine: Engine, sub: Subscription, specs: list[MemberSpec], args: argpa
             timed_out = True
             break
     lag = progress.lag(engine.snapshot().consumers)
+    for stuck in engine.snapshot().consumers.stuck:
+        if args.json:
+            emit_json({"stuck": stuck.to_json()})
+        else:
+            say(f"stuck: {stuck.topic}[{stuck.partition}] made no progress for "
+                f"{time.time() - stuck.since:.0f} s (committed offset {stuck.offset}, lag {stuck.lag:,})")
     for member in engine.snapshot().consumers.members:
-        if member.state not in (MemberState.CRASHED, MemberState.STOPPED):
+        if member.restarting or member.state not in (MemberState.CRASHED, MemberState.STOPPED):
             try:
                 engine.call(RemoveMember(member.name), timeout=15)
             except ValueError:

@@ -22,6 +22,7 @@ the kill had come at that point.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import logging
@@ -30,19 +31,28 @@ import queue
 import sys
 import threading
 import time
+from array import array
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, BinaryIO, cast
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
+from tui.engine.consumer import policy as error_policy
 from tui.engine.consumer import wire
+from tui.engine.consumer.commands import NO_LISTENER_COMMIT
+from tui.engine.consumer.dead_letter import DeadLetters
+from tui.engine.consumer.policy import Outcome, PolicySettings
+from tui.engine.consumer.processing import Failure, Processing
 from tui.engine.consumer.state import RECENT
 from tui.engine.consumer.strategies import strategy_class
 from tui.engine.consumer.strategies.base import Strategy
-from tui.engine.record_format import raw_msg_ids_of
+from tui.engine.record_format import decode_msg_id, raw_msg_ids_of
 from tui.kafka import clients
 
 CRASH_EXIT = 137
+_TIMESTAMP_MS = itemgetter(1)
+"""Message.timestamp() is (type, milliseconds)."""
 
 
 class Channel:
@@ -152,6 +162,12 @@ class MemberLoop:
         self.paused = False
         self.leaving = False
         self.crash_left: int | None = init.get("crash_after")
+        self.processing = _processing(self.spec)
+        self.policy = PolicySettings.of(self.spec)
+        self.commit_on_revoke = bool(self.spec.get("commit_on_revoke"))
+        self.held: dict[tuple[str, int], tuple[int, str | None]] = {}
+        """Partitions the pause policy paused -> (offset, msg_id) of the record it paused on."""
+        self._dead_letters: DeadLetters | None = None
         self.generation = 0
         self.async_pending = 0
         self.processed: dict[tuple[str, int], int] = {}
@@ -188,25 +204,37 @@ class MemberLoop:
     def incarnation(self) -> int:
         return int(self.init.get("incarnation") or 0)
 
+    @property
+    def group(self) -> str:
+        return str(self.spec["group"])
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        if self._dead_letters is None:
+            self._dead_letters = DeadLetters(dict(self.init["conf"]), self.log, self._on_error)
+        return self._dead_letters
+
     def emit(self, kind: str, **fields: Any) -> None:
         self.channel.emit(kind, **fields)
 
-    def commit_sync(self, offsets: list[TopicPartition], mode: str = "sync") -> bool:
+    def commit_sync(self, offsets: list[TopicPartition], mode: str = "sync",
+                    detail: str | None = None) -> bool:
         if not offsets:
             return True
-        self.emit("commit-req", offsets=_pairs(offsets), mode=mode)
+        extra = {"detail": detail} if detail else {}
+        self.emit("commit-req", offsets=_pairs(offsets), mode=mode, **extra)
         try:
             result = self._consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
             self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=False,
-                      error=_err_name(exc))
+                      error=_err_name(exc), **extra)
             return False
         failed = [tp for tp in result or [] if tp.error is not None]
         if failed:
             self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=False,
-                      error=failed[0].error.name())
+                      error=failed[0].error.name(), **extra)
             return False
-        self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=True)
+        self.emit("commit-result", offsets=_pairs(offsets), mode=mode, ok=True, **extra)
         return True
 
     def commit_async(self, offsets: list[TopicPartition]) -> None:
@@ -294,18 +322,27 @@ class MemberLoop:
                       offsets=[[p, committed[(topic, p)]] for p in parts if (topic, p) in committed])
 
     def _on_revoke(self, consumer: Any, partitions: list[TopicPartition]) -> None:
-        self._drop(partitions)
-        for topic, parts in _by_topic(partitions).items():
-            self.emit("revoke", t=topic, parts=parts, gen=self.generation)
+        self._give_up("revoke", partitions)
 
     def _on_lost(self, consumer: Any, partitions: list[TopicPartition]) -> None:
+        self._give_up("lost", partitions)
+
+    def _give_up(self, kind: str, partitions: list[TopicPartition]) -> None:
+        """The rebalance listener: with commit-on-revoke, commit what was processed on these
+        partitions (synchronously, logged before the REVOKE / LOST), then forget them."""
+        listener = self.commit_on_revoke and self.strategy_name not in NO_LISTENER_COMMIT
+        if listener:
+            offsets = [TopicPartition(tp.topic, tp.partition, self.processed[(tp.topic, tp.partition)])
+                       for tp in partitions if (tp.topic, tp.partition) in self.processed]
+            self.commit_sync(offsets, detail=f"on-{kind}")
         self._drop(partitions)
         for topic, parts in _by_topic(partitions).items():
-            self.emit("lost", t=topic, parts=parts, gen=self.generation)
+            self.emit(kind, t=topic, parts=parts, gen=self.generation, cor=listener)
 
     def _drop(self, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
             self.processed.pop((tp.topic, tp.partition), None)
+            self.held.pop((tp.topic, tp.partition), None)
 
     # ---- the loop ----------------------------------------------------------------------------
 
@@ -444,39 +481,91 @@ class MemberLoop:
         offsets = cast(list[int], list(map(Message.offset, records)))
         n = len(records)
         tail = [(i, records[i].key(), records[i].value()) for i in range(max(0, n - RECENT), n)]
-        ids = raw_msg_ids_of(list(map(Message.value, records)), lambda i: records[i].headers())
+        values = list(map(Message.value, records))
+        ids = raw_msg_ids_of(values, lambda i: records[i].headers())
+        stamps = array("q", map(_TIMESTAMP_MS, map(Message.timestamp, records))).tobytes()
         self.channel.delivered(wire.encode_delivered(time.time(), batch, topics, parts, offsets,
-                                                     ids, tail))
+                                                     ids, tail, stamps, self._highs(topics, parts)))
         strategy = self.strategy()
         strategy.batch_start(self, records)
         record_done = strategy.record_done if _overrides(strategy, "record_done") else None
-        now = time.time
-        if not (self.processing_ms or self.slow or self.crash_left is not None or record_done):
+        passes = self.processing.batch_passes(values)
+        if passes and not (self.processing_ms or self.slow or self.crash_left is not None
+                           or record_done or self.held):
             # nothing happens between records (controls are only read while waiting): the whole
             # batch is processed at one moment
-            self.channel.processed_all(batch, n, now())
+            self.channel.processed_all(batch, n, time.time())
             self._note_processed(topics, parts, offsets, n)
             strategy.batch_end(self, records)
             return
+        done = self._records_one_by_one(records, batch, topics, parts, offsets, values, ids,
+                                        None if passes else self.processing.check, record_done)
+        strategy.batch_end(self, done)
+
+    def _records_one_by_one(self, records: list[Message], batch: int, topics: list[str],
+                            parts: list[int], offsets: list[int], values: list[bytes | None],
+                            ids: list[bytes | None], check: Any, record_done: Any) -> list[Message]:
+        """Process, check and hand each record to the error policy when it fails; returns the
+        records the member is done with (a partition the pause policy held stops there)."""
         processed = self.channel.processed
-        done = 0
-        try:
-            for index, msg in enumerate(records):
-                if self.processing_ms or (self.slow and index == 0):
-                    self._process(msg, first=index == 0)
-                    if self.leaving:
-                        return
+        strategy = self.strategy()
+        now = time.time
+        n = len(records)
+        held: set[tuple[str, int]] = set()
+        done: list[Message] = []
+        for index, msg in enumerate(records):
+            tp = (topics[index], parts[index])
+            if tp in held or tp in self.held:
+                continue
+            if self.processing_ms or (self.slow and index == 0):
+                self._process(first=index == 0)
+            outcome = Outcome.PROCESSED
+            if check is not None:
+                key = (tp[0], tp[1], offsets[index])
+                msg_id = decode_msg_id(ids[index])
+                failure: Failure | None = check(values[index], msg_id, key)
+                if failure is not None:
+                    outcome = error_policy.handle(self, self.policy, msg, key, msg_id, failure,
+                                                  functools.partial(check, values[index], msg_id, key))
+                    if outcome is Outcome.HELD:
+                        held.add(tp)
+                        continue
+            if outcome is Outcome.PROCESSED:
                 processed(batch, index, now())
-                done = index + 1
-                if self.crash_left is not None:
-                    self.crash_left -= 1
-                    if self.crash_left <= 0:
+            done.append(msg)
+            self.processed[tp] = offsets[index] + 1
+            if self.crash_left is not None:
+                self.crash_left -= 1
+                if self.crash_left <= 0:
+                    if outcome is Outcome.PROCESSED:
                         self._crash(f"after processing {index + 1} of {n} records of a batch")
+                    verb = "dead-lettering" if outcome is Outcome.DEAD_LETTERED else "skipping"
+                    self._crash(f"after {verb} {tp[0]}/{tp[1]}@{offsets[index]} (record {index + 1} "
+                                f"of {n} of a batch), before its commit")
+            if outcome is Outcome.PROCESSED:
                 if record_done is not None:
                     record_done(self, msg)
-        finally:
-            self._note_processed(topics, parts, offsets, done)
-        strategy.batch_end(self, records)
+            else:
+                strategy.record_skipped(self, msg)
+        return done
+
+    def _highs(self, topics: list[str], parts: list[int]) -> tuple[tuple[str, int, int], ...]:
+        """The high watermark of each of the batch's partitions from librdkafka's cache (the fetch
+        that brought the batch, or a later one)."""
+        if topics.count(topics[0]) == len(topics) and parts.count(parts[0]) == len(parts):
+            keys: list[tuple[str, int]] = [(topics[0], parts[0])]
+        else:
+            keys = sorted(set(zip(topics, parts, strict=True)))
+        out = []
+        for topic, p in keys:
+            try:
+                _low, high = self._consumer.get_watermark_offsets(TopicPartition(topic, p),
+                                                                  cached=True)
+            except KafkaException:
+                continue
+            if high >= 0:
+                out.append((topic, p, int(high)))
+        return tuple(out)
 
     def _note_processed(self, topics: list[str], parts: list[int], offsets: list[int],
                         count: int) -> None:
@@ -491,26 +580,70 @@ class MemberLoop:
                         strict=True))
         self.processed.update({key: offset + 1 for key, offset in last.items()})
 
-    def _process(self, msg: Message, first: bool) -> None:
-        """'Processing' is sleeping: per record, plus one long stall per batch in slow mode."""
-        delay = self.processing_ms / 1000.0
-        if first and self.slow:
-            delay += (int(self.spec["max_poll_interval_ms"]) + 2000) / 1000.0
-        if delay > 0:
-            self.channel.flush()  # the parent sees each record as it is processed
-        deadline = time.monotonic() + delay
-        while time.monotonic() < deadline:
-            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-            self._apply_controls()
-            if self.leaving:
+    def _process(self, first: bool) -> None:
+        """'Processing' is sleeping: per record, plus one long stall per batch in slow mode. A member
+        asked to leave still processes the record in full (it finishes its batch) but drops the
+        slow-mode stall."""
+        base = self.processing_ms / 1000.0
+        stall = (int(self.spec["max_poll_interval_ms"]) + 2000) / 1000.0 if first and self.slow \
+            else 0.0
+        if base + stall <= 0:
+            return
+        self.channel.flush()  # the parent sees each record as it is processed
+        start = time.monotonic()
+        while True:
+            left = start + base + (0.0 if self.leaving else stall) - time.monotonic()
+            if left <= 0:
                 return
+            time.sleep(min(0.1, left))
+            self._apply_controls()
 
-    def _crash(self, detail: str) -> None:
+    # ---- PolicyHost: what the error policy uses -----------------------------------------------
+
+    def wait(self, seconds: float) -> None:
+        self.channel.flush()
+        deadline = time.monotonic() + seconds
+        while not self.leaving:  # a leaving member does not wait out a backoff
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(0.1, left))
+            self._apply_controls()
+
+    def idle(self) -> None:
+        self._apply_controls()
+
+    def hold(self, msg: Message, msg_id: str | None) -> None:
+        topic, partition, offset = msg.topic() or "", msg.partition() or 0, msg.offset() or 0
+        self.held[(topic, partition)] = (offset, msg_id)
+        try:
+            self._consumer.pause([TopicPartition(topic, partition)])
+        except KafkaException as exc:
+            self.emit("error", text=f"pause of {topic}[{partition}] failed: {_err_name(exc)}")
+        self.seek_back([TopicPartition(topic, partition, offset)])
+
+    def crash(self, detail: str) -> None:
+        self._crash(detail, policy=True)
+
+    def _resume_held(self, topic: str | None, partition: int | None, by: str) -> None:
+        for (t, p), (offset, msg_id) in sorted(self.held.items()):
+            if (topic is not None and t != topic) or (partition is not None and p != partition):
+                continue
+            del self.held[(t, p)]
+            if not self.paused:
+                try:
+                    self._consumer.resume([TopicPartition(t, p)])
+                except KafkaException as exc:
+                    self.emit("error", text=f"resume of {t}[{p}] failed: {_err_name(exc)}")
+            self.emit("policy", t=t, p=p, o=offset, id=msg_id, action="resume", attempt=None,
+                      detail=f"by {by}")
+
+    def _crash(self, detail: str, policy: bool = False) -> None:
         self.channel.flush()  # PROCESSED up to this record reaches the parent whatever comes next
         try:
             self.strategy().before_crash(self)
         finally:
-            self.emit("crash", detail=detail)
+            self.emit("crash", detail=detail, policy=policy)
             os._exit(CRASH_EXIT)  # no close(): no commit, no LeaveGroup
 
     def _positions(self) -> None:
@@ -553,11 +686,24 @@ class MemberLoop:
             self.crash_left = max(1, int(ctl["n"]))
         elif op in ("pause", "resume") and self._consumer is not None:
             self._pause(op == "pause")
+        elif op == "policy":
+            self.policy.update(ctl)
+        elif op == "failures":
+            self.processing = _processing({**self.spec, **{k: v for k, v in ctl.items()
+                                                          if v is not None and k != "op"}})
+        elif op == "commit_on_revoke":
+            self.commit_on_revoke = bool(ctl["on"])
+        elif op == "resume_partition" and self._consumer is not None:
+            part = ctl.get("p")
+            self._resume_held(ctl.get("t"), None if part is None else int(part),
+                              str(ctl.get("by") or "user"))
 
     def _pause(self, pause: bool) -> None:
         self.paused = pause
         try:
             assignment = self._consumer.assignment()
+            if not pause:  # partitions the pause policy holds stay paused until resumed as such
+                assignment = [tp for tp in assignment if (tp.topic, tp.partition) not in self.held]
             if assignment:
                 (self._consumer.pause if pause else self._consumer.resume)(assignment)
         except KafkaException as exc:
@@ -570,6 +716,8 @@ class MemberLoop:
             self.strategy().close(self, pending)
         except KafkaException as exc:
             self.emit("error", text=f"final commit failed: {_err_name(exc)}")
+        if self._dead_letters is not None:
+            self._dead_letters.close()
         self.channel.flush()  # close() commits whatever is stored
         try:
             self._consumer.close()
@@ -577,6 +725,12 @@ class MemberLoop:
             self.emit("error", text=f"close failed: {_err_name(exc)}")
         self.emit("leave")
         return 0
+
+
+def _processing(spec: dict[str, Any]) -> Processing:
+    return Processing(spec.get("value_format") or "kx", spec.get("fail_ids") or (),
+                      float(spec.get("fail_rate") or 0.0), int(spec.get("fail_seed") or 0),
+                      int(spec.get("fail_transient") or 0))
 
 
 def _overrides(strategy: Strategy, hook: str) -> bool:

@@ -18,13 +18,19 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import IO, Any
 
+from tui.engine.consumer import e2e
 from tui.engine.consumer.log import ConsumptionLog, rising_run
+from tui.engine.consumer.stalls import StallDetector
 from tui.engine.consumer.state import MemberState
+from tui.engine.consumer.transactions import TransactionBook
 from tui.engine.consumer.wire import Delivered, FrameReader, Processed
 from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEventKind as K
+from tui.engine.history import DltTarget
+from tui.vocab import PolicyAction
 
 READ_SIZE = 1 << 20
 PIPE_SIZE = 1 << 20
@@ -38,13 +44,24 @@ def _parts_text(topic: str, parts: list[int]) -> str:
     return f"{topic}[{','.join(str(p) for p in parts)}]"
 
 
+@dataclass
+class Shared:
+    """What every runner feeds besides its own member's state (owned by GroupMembers)."""
+
+    transactions: TransactionBook = field(default_factory=TransactionBook)
+    stalls: StallDetector = field(default_factory=StallDetector)
+    latency: e2e.GroupLatency = field(default_factory=e2e.GroupLatency)
+
+
 class MemberRunner:
     """One incarnation. ``on_exit(runner)`` is called on the runner thread when the process is gone."""
 
     def __init__(self, ctx: EngineContext, log: ConsumptionLog, state: MemberState,
-                 crash_after: int | None, on_exit: Callable[[MemberRunner], None]) -> None:
+                 crash_after: int | None, on_exit: Callable[[MemberRunner], None],
+                 shared: Shared | None = None) -> None:
         self.ctx = ctx
         self.log = log
+        self.shared = shared or Shared()
         self.state = state
         self.name = state.name
         self.spec = state.spec
@@ -57,6 +74,8 @@ class MemberRunner:
         self._stdin_lock = threading.Lock()
         self.kill_requested = False
         self.crashed = False
+        self.policy_crash = False
+        """The member's error policy (fail) crashed it: GroupMembers restarts it (a crash loop)."""
         self.left = False
         self.exit_code: int | None = None
         self._stderr_tail = b""
@@ -215,6 +234,7 @@ class MemberRunner:
         topic, parts, gen = ev["t"], list(ev["parts"]), int(ev["gen"])
         offsets = tuple((int(p), int(o)) for p, o in ev.get("offsets") or [])
         self._log(ts, topic, K.ASSIGN, partitions=tuple(parts), offsets=offsets, generation=gen)
+        committed = dict(offsets)
         with self.state.lock:
             self.state.generation = gen
             if self.state.state in ("joining", "kicked"):
@@ -222,18 +242,24 @@ class MemberRunner:
             for p in parts:
                 self.state.assignment.add((topic, p))
                 ps = self.state.part(topic, p)
-                ps.position = None
-                ps.committed = dict(offsets).get(p, ps.committed)
+                ps.committed = committed.get(p, ps.committed)
+                # the fetch starts at the committed offset (else auto.offset.reset decides)
+                ps.position = committed.get(p)
+        for p, offset in committed.items():
+            self.shared.stalls.committed(self.spec.group, topic, p, offset)
         self._bus("member.assigned", f"{self.name} was assigned {_parts_text(topic, parts)} "
                   f"(generation {gen}, {self.spec.assignment_label})", topic=topic,
                   partitions=parts, generation=gen, protocol=self.spec.assignment_label)
 
     def _ev_revoke(self, ev: dict[str, Any], ts: float, lost: bool = False) -> None:
         topic, parts, gen = ev["t"], list(ev["parts"]), int(ev["gen"])
-        self._log(ts, topic, K.LOST if lost else K.REVOKE, partitions=tuple(parts), generation=gen)
+        listener = ev.get("cor")
+        self._log(ts, topic, K.LOST if lost else K.REVOKE, partitions=tuple(parts), generation=gen,
+                  commit_on_revoke=None if listener is None else bool(listener))
         with self.state.lock:
             for p in parts:
                 self.state.assignment.discard((topic, p))
+                self.state.held.pop((topic, p), None)
         word = "lost" if lost else "revoked"
         self._bus(f"member.{word}", f"{self.name}: {_parts_text(topic, parts)} {word} "
                   f"(generation {gen})", "warning" if lost else "info", topic=topic,
@@ -253,13 +279,27 @@ class MemberRunner:
         per_part = _per_partition(topics, parts, offsets, rising)
         recent = [(d.ts, topics[i], parts[i], offsets[i], msg_id, key, value, again[i])
                   for i, (msg_id, key, value) in sorted(d.previews.items())]
+        highs = {(t, p): h for t, p, h in d.highs}
+        latencies = e2e.latency_counts(d.ts, d.create_ms, again) if d.create_ms else None
         with self.state.lock:
             st = self.state
             st.delivered += len(offsets)
             st.redelivered += sum(again)
-            for (topic, p), (n, _low, _high) in per_part.items():
-                st.part(topic, p).delivered += n
+            for key, (n, _low, high) in per_part.items():
+                ps = st.part(*key)
+                ps.delivered += n
+                # after consume() the position is past the batch; the high watermark is the one
+                # the same fetch brought, so the two never contradict each other
+                ps.position = high + 1
+                fresh = highs.get(key, ps.high if ps.high is not None else -1)
+                ps.high = max(fresh, high + 1)
             st.recent.extend(recent)
+            if latencies:
+                e2e.record(st.e2e, latencies)
+        if latencies:
+            self.shared.latency.add(group, latencies)
+        for (topic, p), high_mark in highs.items():
+            self.shared.stalls.high(group, topic, p, high_mark)
         self._delivered_since += len(offsets)
         ranges = self._delivered_range
         for key, (_n, low, high) in per_part.items():
@@ -282,16 +322,28 @@ class MemberRunner:
                                 self.state.strategy, *columns)
         with self.state.lock:
             self.state.processed += p.count
+        topics, parts, offsets = columns[0], columns[1], columns[2]
+        for (topic, part), (_n, _low, high) in _per_partition(
+                topics, parts, offsets, rising_run(topics, parts, offsets)).items():
+            self.shared.stalls.processed(self.spec.group, topic, part, high)
 
     def _ev_commit_req(self, ev: dict[str, Any], ts: float) -> None:
+        mode, detail = ev.get("mode"), ev.get("detail")
+        if mode == "txn":
+            self.shared.transactions.commit_requested(self.name, self.incarnation)
         for topic, pairs in _offsets_by_topic(ev.get("offsets") or []).items():
-            self._log(ts, topic, K.COMMIT_REQ, offsets=pairs, mode=ev.get("mode"))
+            self._log(ts, topic, K.COMMIT_REQ, offsets=pairs, mode=mode, detail=detail)
 
     def _ev_commit_result(self, ev: dict[str, Any], ts: float) -> None:
         ok, mode, error = bool(ev.get("ok")), str(ev.get("mode")), ev.get("error")
+        detail = ev.get("detail")
         by_topic = _offsets_by_topic(ev.get("offsets") or [])
         for topic, pairs in by_topic.items() or {"": ()}.items():
-            self._log(ts, topic, K.COMMIT_RESULT, offsets=pairs, mode=mode, ok=ok, error=error)
+            self._log(ts, topic, K.COMMIT_RESULT, offsets=pairs, mode=mode, ok=ok, error=error,
+                      detail=detail)
+            if ok:
+                for p, o in pairs:
+                    self.shared.stalls.committed(self.spec.group, topic, p, o)
         where = ", ".join(f"{t}[{p}]@{o}" for t, pairs in by_topic.items() for p, o in pairs)
         with self.state.lock:
             if ok:
@@ -309,10 +361,100 @@ class MemberRunner:
                       f"failed: {error}", "warning", mode=mode, error=error)
 
     def _ev_seek(self, ev: dict[str, Any], ts: float) -> None:
-        self._log(ts, str(ev["t"]), K.SEEK, partition=int(ev["p"]), offset=int(ev["o"]))
+        topic, p, o = str(ev["t"]), int(ev["p"]), int(ev["o"])
+        self._log(ts, topic, K.SEEK, partition=p, offset=o)
+        with self.state.lock:
+            self.state.part(topic, p).position = o
+
+    # ---- error policies and transactions -----------------------------------------------------
+
+    def _record_fields(self, ev: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return str(ev["t"]), {"partition": int(ev["p"]), "offset": int(ev["o"]),
+                              "msg_id": ev.get("id")}
+
+    def _ev_failed(self, ev: dict[str, Any], ts: float) -> None:
+        topic, where = self._record_fields(ev)
+        error, detail = str(ev.get("error") or "error"), str(ev.get("detail") or "")[:256]
+        self._log(ts, topic, K.FAILED, **where, error=error, detail=detail,
+                  attempt=int(ev.get("attempt") or 1))
+        with self.state.lock:
+            self.state.failed += 1
+            self.state.last_failure = (f"{error} at {topic}/{where['partition']}@{where['offset']}: "
+                                       f"{detail}")[:300]
+
+    def _ev_policy(self, ev: dict[str, Any], ts: float) -> None:
+        topic, where = self._record_fields(ev)
+        action = str(ev.get("action"))
+        attempt = ev.get("attempt")
+        self._log(ts, topic, K.POLICY, **where, action=action,
+                  attempt=None if attempt is None else int(attempt), detail=ev.get("detail"))
+        key = (topic, where["partition"])
+        with self.state.lock:
+            st = self.state
+            if action == PolicyAction.SKIP:
+                st.skipped_by_policy += 1
+            elif action == PolicyAction.RETRY:
+                st.retried += 1
+            elif action == PolicyAction.PAUSE:
+                st.held[key] = where["offset"]
+            elif action == PolicyAction.RESUME:
+                st.held.pop(key, None)
+            error = (st.last_failure or "").partition(" ")[0]
+        if action in (PolicyAction.SKIP, PolicyAction.DEAD_LETTER):
+            self.shared.stalls.moved_on(self.spec.group, topic, where["partition"])
+        self._announce(action, error, topic, where, ev.get("detail"))
+
+    def _announce(self, action: str, error: str, topic: str, where: dict[str, Any],
+                  detail: Any) -> None:
+        """One bus event per cause (action, error kind, partition), not one per record."""
+        cause = (action, error, topic, int(where["partition"]))
+        if action == PolicyAction.RESUME:
+            text = f"{self.name} resumed {topic}[{where['partition']}] ({detail or 'by user'})"
+        elif cause in self.state.announced:
+            return
+        else:
+            at = f"{topic}[{where['partition']}]@{where['offset']}"
+            verbs: dict[str, str] = {
+                PolicyAction.SKIP: "skipped it", PolicyAction.DEAD_LETTER: f"dead-letters to {detail}",
+                PolicyAction.RETRY: f"retries it ({detail})",
+                PolicyAction.PAUSE: "paused its partition", PolicyAction.FAIL: "crashes the member"}
+            what = verbs.get(action, action)
+            text = (f"{self.name}: a record failed ({error or 'error'}) at {at}; the error policy "
+                    f"{what}" + (" (further ones of this cause are counted, not shown)"
+                                 if action in (PolicyAction.SKIP, PolicyAction.DEAD_LETTER,
+                                               PolicyAction.RETRY) else ""))
+        self.state.announced.add(cause)
+        self._bus("member.policy", text, "warning", action=action, error=error, topic=topic,
+                  partition=where["partition"], offset=where["offset"])
+
+    def _ev_dlt_sent(self, ev: dict[str, Any], ts: float) -> None:
+        topic, where = self._record_fields(ev)
+        dlt = list(ev.get("dlt") or ["", None, None])
+        ok = bool(ev.get("ok"))
+        target = DltTarget(str(dlt[0]), None if dlt[1] is None else int(dlt[1]),
+                           None if dlt[2] is None else int(dlt[2]))
+        self._log(ts, topic, K.DLT_SENT, **where, dlt=target, ok=ok, error=ev.get("error"))
+        with self.state.lock:
+            if ok:
+                self.state.dead_lettered += 1
+            else:
+                self.state.dlt_failed += 1
+        if not ok:
+            self._bus("member.dlt-failed", f"{self.name}: the dead-letter send of "
+                      f"{topic}[{where['partition']}]@{where['offset']} to {target.topic} failed "
+                      f"({ev.get('error')})", "error", topic=topic, dlt=target.topic)
+
+    def _ev_txn_begin(self, ev: dict[str, Any], ts: float) -> None:
+        self.shared.transactions.begin(str(ev["txn"]), self.name, self.incarnation, self.spec.group,
+                                       str(ev.get("out") or ""), ts)
+
+    def _ev_txn_end(self, ev: dict[str, Any], ts: float) -> None:
+        self.shared.transactions.end(str(ev["txn"]), str(ev.get("outcome")),
+                                     [str(c) for c in ev.get("copies") or ()], ev.get("error"), ts)
 
     def _ev_crash(self, ev: dict[str, Any], ts: float) -> None:
         self.crashed = True
+        self.policy_crash = bool(ev.get("policy"))
         detail = str(ev.get("detail") or "")
         self._log(ts, "", K.CRASH, detail=detail)
         self._bus("member.crashed", f"{self.name} crashed {detail}: no commit, no leave",
@@ -345,12 +487,20 @@ class MemberRunner:
             self.state.pending_strategy = str(ev["name"])
 
     def _ev_positions(self, ev: dict[str, Any], ts: float) -> None:
+        rows = [(str(t), int(p), int(position), int(high)) for t, p, position, high in ev.get("parts") or []]
         with self.state.lock:
             self.state.member_id = ev.get("memberid") or self.state.member_id
-            for topic, p, position, high in ev.get("parts") or []:
-                ps = self.state.part(str(topic), int(p))
-                ps.position = int(position) if int(position) >= 0 else ps.position
-                ps.high = int(high) if int(high) >= 0 else ps.high
+            for topic, p, position, high in rows:
+                ps = self.state.part(topic, p)
+                if position >= 0:
+                    ps.position = position
+                # nothing consumed yet in this assignment: the fetch position is where it started
+                # (the committed offset), as ps.position already says
+                if high >= 0:
+                    ps.high = max(high, ps.position if ps.position is not None else -1)
+        for topic, p, _position, high in rows:
+            if high >= 0:
+                self.shared.stalls.high(self.spec.group, topic, p, high)
 
     def _ev_error(self, ev: dict[str, Any], ts: float) -> None:
         text = str(ev.get("text") or "error")[:300]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tui.engine.consumer.commands import MemberSpec
 from tui.engine.consumer.views import ConsumedRecordView, MemberPartitionView, MemberView
+from tui.engine.history import Stall
+from tui.engine.latency import LatencySummary
+from tui.engine.producer.histogram import LatencyHistogram
 
 RECENT = 40
 """Recent deliveries kept per member for the view."""
@@ -46,6 +50,22 @@ class MemberState:
     slow: bool = False
     member_id: str | None = None
     recent: deque[Recent] = field(default_factory=lambda: deque(maxlen=RECENT))
+    failed: int = 0
+    skipped_by_policy: int = 0
+    dead_lettered: int = 0
+    dlt_failed: int = 0
+    retried: int = 0
+    last_failure: str | None = None
+    held: dict[tuple[str, int], int] = field(default_factory=dict)
+    """Partitions the pause policy holds -> the offset it paused on."""
+    restarts: int = 0
+    """Automatic restarts in a row after policy crashes."""
+    restart_at: float | None = None
+    crashed_by_policy: bool = False
+    e2e: LatencyHistogram = field(default_factory=LatencyHistogram)
+    announced: set[tuple[str, str, str, int]] = field(default_factory=set)
+    """(action, error, topic, partition) of the policy actions told on the bus (once per cause, across
+    incarnations)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def part(self, topic: str, partition: int) -> PartitionState:
@@ -55,23 +75,36 @@ class MemberState:
             found = self.partitions[key] = PartitionState()
         return found
 
-    def view(self) -> MemberView:
+    def view(self, stuck: Mapping[tuple[str, str, int], Stall] | None = None) -> MemberView:
+        """``stuck``: the stall detector's stuck partitions, by (group, topic, partition)."""
+        stuck = stuck or {}
         with self.lock:
+            spec = self.spec
             parts = []
             for key in sorted(self.assignment):
                 ps = self.partitions.get(key, PartitionState())
                 lag = (ps.high - ps.position if ps.high is not None and ps.high >= 0
                        and ps.position is not None and ps.position >= 0 else None)
-                parts.append(MemberPartitionView(key[0], key[1], ps.position, ps.committed, ps.delivered,
-                                           ps.high, lag))
+                stall = stuck.get((spec.group, key[0], key[1]))
+                parts.append(MemberPartitionView(key[0], key[1], ps.position, ps.committed,
+                                                 ps.delivered, ps.high, lag, self.held.get(key),
+                                                 None if stall is None else stall.since))
             return MemberView(
                 name=self.name, group=self.spec.group, incarnation=self.incarnation,
                 state=self.state, strategy=self.strategy, pending_strategy=self.pending_strategy,
                 protocol=self.spec.assignment_label, group_instance_id=self.spec.group_instance_id,
                 topics=self.spec.topics, assignment=tuple(sorted(self.assignment)),
-                partitions=tuple(parts), generation=self.generation, delivered=self.delivered,
+                partitions=tuple(parts), assignments=self.generation, delivered=self.delivered,
                 processed=self.processed, redelivered=self.redelivered, commits_ok=self.commits_ok,
                 commits_failed=self.commits_failed, last_commit=self.last_commit,
                 last_error=self.last_error, processing_ms=self.processing_ms, slow=self.slow,
                 member_id=self.member_id,
-                recent=tuple(ConsumedRecordView(*fields) for fields in self.recent))
+                recent=tuple(ConsumedRecordView(*fields) for fields in self.recent),
+                error_policy=spec.policy_label, commit_on_revoke=spec.commit_on_revoke,
+                value_format=spec.value_format, failures=spec.failures_label, failed=self.failed,
+                skipped_by_policy=self.skipped_by_policy, dead_lettered=self.dead_lettered,
+                dlt_failed=self.dlt_failed, retried=self.retried, last_failure=self.last_failure,
+                restarts=self.restarts, restart_at=self.restart_at,
+                restart_limit=spec.max_restarts, crashed_by_policy=self.crashed_by_policy,
+                dead_letter_topics=tuple(sorted(spec.dead_letter_topics)),
+                e2e=LatencySummary.of(self.e2e))

@@ -9,12 +9,16 @@ reference into that batch plus one timestamp per record. Both ends are the same 
 Frames (each ``<u32 length><marshal payload>``):
 
 * an event: a dict ``{"k": kind, "ts": seconds, ...fields}`` (assign, commit-req, crash, ...);
-* ``("D", ts, batch, topics, topic_index, partitions, offsets, msg_ids, previews)``: batch number
-  ``batch`` was delivered at ``ts``; ``topic_index`` is None when every record has ``topics[0]``;
+* ``("D", ts, batch, topics, topic_index, partitions, offsets, msg_ids, previews, create_ms, highs)``:
+  batch number ``batch`` was delivered at ``ts``; ``topic_index`` is None when every record has
+  ``topics[0]``;
   ``msg_ids`` (still UTF-8 bytes, :func:`tui.engine.record_format.raw_msg_id_of`) is itself a
   marshal blob, which the parent keeps as it is until someone reads the log (the verdict, mostly): a
   batch costs the parent no object per record; ``previews`` holds (index, raw msg_id, key, value) --
-  bytes capped at 256 -- for the last records only;
+  bytes capped at 256 -- for the last records only; ``create_ms`` each record's timestamp (CreateTime,
+  ms; packed int64, empty when not sent) for end-to-end latency; ``highs`` (topic, partition, high
+  watermark) of the batch's partitions as the fetch that brought them left librdkafka's cache, so the
+  parent's position (after the batch) and high watermark come from one moment;
 * ``("P", batch, start, count, stamps)``: records ``start .. start + count - 1`` of ``batch`` were
   processed, at these times (packed doubles), or all at one time (a float: a batch whose records
   need no work of their own is processed in one go).
@@ -111,6 +115,10 @@ class Delivered:
     msg_ids: MsgIds
     previews: dict[int, tuple[str | None, bytes | None, bytes | None]]
     """Index in the batch -> (msg_id, key, value), for the last records of the batch only."""
+    create_ms: array[int] | None = None
+    """Each record's timestamp (ms), when the member sent them."""
+    highs: tuple[tuple[str, int, int], ...] = ()
+    """(topic, partition, high watermark) of the batch's partitions, when known."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +162,11 @@ def _plain(value: Any) -> bool:
 
 def encode_delivered(ts: float, batch: int, topics: Sequence[str], partitions: Sequence[int],
                      offsets: Sequence[int], msg_ids: Sequence[bytes | None],
-                     previews: Sequence[tuple[int, bytes | None, bytes | None]]) -> bytes:
+                     previews: Sequence[tuple[int, bytes | None, bytes | None]],
+                     create_ms: bytes = b"", highs: tuple[tuple[str, int, int], ...] = ()) -> bytes:
     """``msg_ids`` raw (:func:`~tui.engine.record_format.raw_msg_id_of`); ``previews``: (index in the
-    batch, key, value) of the last records."""
+    batch, key, value) of the last records; ``create_ms``: the records' timestamps as packed int64
+    (``array("q", ...).tobytes()``); ``highs``: (topic, partition, high watermark)."""
     if topics and topics.count(topics[0]) == len(topics):  # one topic (one str object: quick)
         names: tuple[str, ...] = (topics[0],)
     else:
@@ -167,7 +177,8 @@ def encode_delivered(ts: float, batch: int, topics: Sequence[str], partitions: S
         index = array("H", [where[t] for t in topics]).tobytes()
     return _framed((_DELIVERED, ts, batch, names, index, array("i", partitions).tobytes(),
                     array("q", offsets).tobytes(), marshal.dumps(list(msg_ids), _VERSION),
-                    tuple((i, msg_ids[i], _cap(k), _cap(v)) for i, k, v in previews)))
+                    tuple((i, msg_ids[i], _cap(k), _cap(v)) for i, k, v in previews), create_ms,
+                    highs))
 
 
 def encode_processed(batch: int, start: int, stamps: Sequence[float] | float,
@@ -188,7 +199,7 @@ def _decode(obj: Any) -> Frame | None:
     if isinstance(obj, dict):
         return obj
     if isinstance(obj, tuple) and obj and obj[0] == _DELIVERED:
-        _, ts, batch, names, index, parts, offs, ids, previews = obj
+        _, ts, batch, names, index, parts, offs, ids, previews, stamps, highs = obj
         partitions = array("i")
         partitions.frombytes(parts)
         offsets = array("q")
@@ -199,9 +210,14 @@ def _decode(obj: Any) -> Frame | None:
             which = array("H")
             which.frombytes(index)
             topics = [names[i] for i in which]
+        create_ms = None
+        if stamps:
+            create_ms = array("q")
+            create_ms.frombytes(stamps)
         return Delivered(float(ts), int(batch), topics, partitions, offsets,
                          MsgIds(_IdBlob(ids), 0, len(offsets)),
-                         {int(i): (decode_msg_id(mid), k, v) for i, mid, k, v in previews})
+                         {int(i): (decode_msg_id(mid), k, v) for i, mid, k, v in previews},
+                         create_ms, tuple((str(t), int(p), int(h)) for t, p, h in highs))
     if isinstance(obj, tuple) and obj and obj[0] == _PROCESSED:
         _, batch, start, count, raw = obj
         if isinstance(raw, float):

@@ -19,3 +19,5 @@ class AutoStored(Strategy):
 
     def record_done(self, io: MemberIO, record: Message) -> None:
         io.store(next_offsets([record]))
+
+    record_skipped = record_done

@@ -84,7 +84,10 @@ class Strategy:
 
     Call order per batch (one ``consume(num_messages)`` result): ``batch_start`` after the records
     were returned and logged as DELIVER; per record: processing, PROCESSED, the crash injection
-    point, then ``record_done``; finally ``batch_end``. ``close`` runs on a clean leave, before
+    point, then ``record_done`` -- or, for a record the error policy skipped or dead-lettered,
+    ``record_skipped``; finally ``batch_end`` with the records the member is done with (all of them,
+    unless the pause policy held a partition: then not its failed record nor the later ones). A
+    member asked to leave finishes the batch in hand first. ``close`` runs on a clean leave, before
     ``Consumer.close()`` (which itself commits whatever offsets are stored).
     """
 
@@ -107,6 +110,11 @@ class Strategy:
         return None
 
     def record_done(self, io: MemberIO, record: Message) -> None:
+        return None
+
+    def record_skipped(self, io: MemberIO, record: Message) -> None:
+        """The error policy skipped or dead-lettered the record: commit past it as the strategy
+        commits past a processed one, without processing it (the default: nothing per record)."""
         return None
 
     def batch_end(self, io: MemberIO, records: Sequence[Message]) -> None:

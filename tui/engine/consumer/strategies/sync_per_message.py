@@ -17,3 +17,5 @@ class SyncPerMessage(Strategy):
 
     def record_done(self, io: MemberIO, record: Message) -> None:
         io.commit_sync(next_offsets([record]))
+
+    record_skipped = record_done

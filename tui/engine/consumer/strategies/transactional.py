@@ -10,7 +10,9 @@ later completes would copy the batch twice. Only an error that requires an abort
 (txn_requires_abort()) aborts the transaction and seeks back to the start of the batch; a fatal one
 (fenced by a newer incarnation) drops the producer. A crash in the middle leaves the transaction open;
 the restarted member's init_transactions() aborts it, so a read_committed reader of the output topic
-sees every input record exactly once."""
+sees every input record exactly once. A clean leave finishes the batch in hand (its transaction
+commits) before the member closes. Records the error policy skipped or dead-lettered are not copied,
+but their offsets are committed with the transaction."""
 
 from __future__ import annotations
 
@@ -81,8 +83,9 @@ class Transactional(Strategy):
         offsets = next_offsets(records)
         io.emit("commit-req", offsets=_pairs(offsets), mode="txn")
         try:
-            _retrying(lambda: producer.send_offsets_to_transaction(
-                offsets, io.consumer.consumer_group_metadata(), TXN_TIMEOUT))
+            if offsets:  # none when the pause policy held the batch's first record
+                _retrying(lambda: producer.send_offsets_to_transaction(
+                    offsets, io.consumer.consumer_group_metadata(), TXN_TIMEOUT))
             _retrying(lambda: producer.commit_transaction(TXN_TIMEOUT))
         except KafkaException as exc:
             error = str(exc.args[0].name() if exc.args else exc)
@@ -106,6 +109,21 @@ class Transactional(Strategy):
         # fences this one and aborts whatever it left open -- unless the commit completed meanwhile
         self._producer = None
         return False
+
+    def close(self, io: MemberIO, processed: list[TopicPartition]) -> None:
+        """A clean leave: the member finished its batch, so a transaction is open here only when its
+        commit raised; abort it (and say so) rather than leave it to transaction.timeout.ms."""
+        producer = self._producer
+        if producer is None:
+            return
+        if self._txn is not None:
+            try:
+                producer.abort_transaction(TXN_TIMEOUT)
+                self._end(io, "aborted", "aborted on a clean leave")
+            except KafkaException as exc:
+                self._end(io, "unknown", str(exc.args[0].name() if exc.args else exc))
+        producer.flush(5.0)
+        self._producer = None
 
     def before_crash(self, io: MemberIO) -> None:
         # put the open transaction's records into the log, so the crash leaves real uncommitted data

@@ -1,0 +1,68 @@
+"""End-to-end latency of group members: a record's timestamp (CreateTime, set by the producing client)
+to its first delivery to the group, kept as streaming histograms (per member, per group).
+
+A member sends each batch's timestamps as one packed column; the parent subtracts them from the
+batch's receipt time in C loops (``map`` with ``operator.sub``) and counts the distinct millisecond
+values, so a batch costs a handful of bucket updates, not one per record. Redeliveries are left out:
+their latency would measure the crash, not the pipeline. Records without a timestamp (-1) or with one
+from the future are skipped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from itertools import compress, repeat
+from operator import not_, sub
+
+from tui.engine.latency import LatencySummary
+from tui.engine.producer.histogram import SHIFT, LatencyHistogram, float_bits
+
+MAX_MS = 7 * 24 * 3600 * 1000
+"""Latencies above a week are not measurements (a missing or bogus timestamp)."""
+
+
+def latency_counts(receipt: float, create_ms: Sequence[int], again: Sequence[bool] | None) -> Counter[int]:
+    """Milliseconds from each record's timestamp to ``receipt`` (epoch seconds) -> how many records,
+    first deliveries only (``again`` flags the redelivered ones)."""
+    stamps = create_ms if again is None or True not in again else list(
+        compress(create_ms, map(not_, again)))
+    now_ms = int(receipt * 1000.0)
+    counts = Counter(map(sub, repeat(now_ms), stamps))
+    # a missing timestamp (-1 or 0) gives a latency of at least now_ms: left out with the bogus ones
+    return Counter({ms: n for ms, n in counts.items() if 0 <= ms <= MAX_MS and ms < now_ms})
+
+
+def record(histogram: LatencyHistogram, counts: Counter[int]) -> None:
+    """Add ``latency_counts`` to a histogram (one bucket update per distinct value)."""
+    if not counts:
+        return
+    top = max(counts) / 1000.0
+    buckets: Counter[int] = Counter()
+    for ms, n in counts.items():  # distinct values only; neighbours may share a bucket
+        buckets[float_bits(ms / 1000.0) >> SHIFT] += n
+    histogram.counts.update(buckets)
+    if top > histogram.max:
+        histogram.max = top
+
+
+class GroupLatency:
+    """One histogram per group, written by every member runner of the group."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: dict[str, LatencyHistogram] = {}
+
+    def add(self, group: str, counts: Counter[int]) -> None:
+        if not counts:
+            return
+        with self._lock:
+            hist = self._groups.get(group)
+            if hist is None:
+                hist = self._groups[group] = LatencyHistogram()
+            record(hist, counts)
+
+    def summaries(self) -> dict[str, LatencySummary]:
+        with self._lock:
+            return {group: LatencySummary.of(hist) for group, hist in sorted(self._groups.items())}
