@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "topic": ("tui.headless.topic", "describe a topic's configs, alter a few, or delete it"),
     "serve": ("tui.headless.serve", "the explorer in a browser: loopback, an access token, one explorer "
                                     "per connection"),
-    "replay": ("tui.recording.launch", "open the explorer on a recorded session (no cluster needed)"),
+    "replay": ("tui.ui.replay.launch", "open the explorer on a recorded session (no cluster needed)"),
 }
 
 

@@ -17,10 +17,10 @@ from textual.widgets import TabbedContent
 
 from tests.ui.fakes import plain
 from tui.lab import LabCluster
-from tui.recording.app import ReplayApp, ReplayBar
 from tui.recording.reader import load
 from tui.recording.replay import RECORDING, ReplayEngine
 from tui.ui.fast_table import FastTable
+from tui.ui.replay.app import ReplayApp, ReplayBar
 from tui.ui.settings import Settings
 
 pytestmark = pytest.mark.kafka

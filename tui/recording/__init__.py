@@ -6,8 +6,8 @@
 * :mod:`tui.recording.reader` -- :func:`load` reads a file back (header, frames, events, scenario runs).
 * :mod:`tui.recording.replay` -- :class:`ReplayEngine` implements the UI's port from a recording, on a
   clock that plays, pauses, changes speed and seeks.
-* :mod:`tui.recording.launch` -- ``kafka-explorer replay FILE``: the real explorer on a ReplayEngine,
-  with a control bar (:mod:`tui.recording.app`).
+* the explorer on a recording (``kafka-explorer replay FILE``, a control bar) lives with the UI, in
+  :mod:`tui.ui.replay`: this package stays below it.
 
 The file format is documented in :mod:`tui.recording.format`. Nothing here is imported by the engine;
 this package imports nothing at import time (the UI parts stay out of headless commands).

@@ -1,9 +1,9 @@
 """``kafka-explorer replay FILE [--speed X]``: the explorer on a recording, no cluster needed.
 
 The replay's composition root (like ``tui.ui.launch`` for a live session): it reads the file, builds
-the :class:`~tui.recording.replay.ReplayEngine` and runs :class:`~tui.recording.app.ReplayApp`.
-With ``--info`` or ``--report`` it stays headless (:mod:`tui.headless.replay`). It lives here, not
-under ``tui.headless``, because it opens the UI, and headless commands never import it.
+the :class:`~tui.recording.replay.ReplayEngine` and runs :class:`~tui.ui.replay.app.ReplayApp`.
+With ``--info`` or ``--report`` it opens no screen (:mod:`tui.recording.export`). It lives with the UI
+because it opens it; the recording package below it never imports the UI.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ def run(args: argparse.Namespace) -> int:
     began = time.monotonic()
     recording = load(args.file)
     if args.info or args.report is not None:
-        from tui.headless.replay import run_headless
+        from tui.recording.export import run_headless
 
         return run_headless(recording, args.info, args.report)
-    from tui.recording.app import ReplayApp
     from tui.recording.replay import ReplayEngine
+    from tui.ui.replay.app import ReplayApp
     from tui.ui.themes import load_themes
 
     themes = load_themes()

@@ -2,7 +2,7 @@
 
 ``--info`` prints what the file holds (who recorded it, how long, how much, the verdict's headline,
 the scenario runs); ``--report OUT`` writes the recorded scenario run's reports (HTML, JSON and
-Markdown, as ``run --report`` does). The interactive replay is :mod:`tui.recording.launch`.
+Markdown, as ``run --report`` does). The interactive replay is :mod:`tui.ui.replay.launch`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tui.headless.output import say
 from tui.recording.reader import Recording
 
 
@@ -50,7 +49,7 @@ def export(recording: Recording, target: Path) -> list[Path]:
 def run_headless(recording: Recording, info: bool, target: Path | None) -> int:
     if info:
         for line in describe(recording):
-            say(line)
+            print(line, flush=True)
     if target is not None:
         try:
             for path in export(recording, target):

@@ -1,0 +1,1 @@
+"""The explorer on a recorded session: ``kafka-explorer replay FILE`` (no cluster needed)."""
