@@ -12,13 +12,13 @@ from typing import Any
 
 from tui.engine import PartitionMeta, TopicSpec
 from tui.scenario.driver import RunMetrics, VerdictFacts
-from tui.scenario.model import Produce, StartMembers
+from tui.scenario.model import Produce, StartMembers, StartShareMembers
 
 
 class FakeDriver:
     def __init__(self, nodes: int = 3, counts: Mapping[str, int] | None = None,
                  errors: Mapping[str, int] | None = None, consumed_per_poll: int = 50,
-                 profile: str | None = "default") -> None:
+                 profile: str | None = "default", kafka: str | None = None) -> None:
         self.nodes = {n: "running" for n in range(1, nodes + 1)}
         self.parts: dict[tuple[str, int], PartitionMeta] = {}
         self.calls: list[tuple[Any, ...]] = []
@@ -29,6 +29,8 @@ class FakeDriver:
         self.members: dict[str, str] = {}
         self.producers: dict[str, Produce] = {}
         self.profile = profile
+        self.kafka = kafka
+        """The lab's Kafka version (None: unknown, like a cluster the app did not start)."""
         self.closed = False
         self.namespace: str | None = None
         self.events: list[tuple[str, str]] = []
@@ -39,6 +41,9 @@ class FakeDriver:
 
     def cluster_profile(self) -> str | None:
         return self.profile
+
+    def kafka_version(self) -> str | None:
+        return self.kafka
 
     def node_state(self, node: int) -> str:
         return self.nodes[node]
@@ -100,6 +105,16 @@ class FakeDriver:
         self.calls.append(("member", member, group, topics))
         self.members[member] = group
         return member
+
+    def add_share_member(self, spec: StartShareMembers, member: str, group: str,
+                         topics: tuple[str, ...], fail_ids: tuple[str, ...]) -> str:
+        self.calls.append(("share-member", member, group, topics, fail_ids))
+        self.members[member] = group
+        return member
+
+    def set_share_config(self, group: str, auto_offset_reset: str, lock_ms: int | None,
+                         delivery_limit: int | None) -> None:
+        self.calls.append(("share-config", group, auto_offset_reset, lock_ms, delivery_limit))
 
     def member_action(self, name: str, action: str, after_records: int | None = None,
                       strategy: str | None = None) -> None:

@@ -66,7 +66,16 @@ if TYPE_CHECKING:
     from tui.engine.context import Connection
     from tui.engine.engine import Engine
     from tui.engine.events import SEVERITIES, Event, Subscription
-    from tui.engine.lanes import FATE_CODES, LanePartition, LaneView, WatchLane, fate_of
+    from tui.engine.lanes import (
+        FATE_CODES,
+        FATE_GLYPHS,
+        FATE_WORDS,
+        LEGEND_ORDER,
+        LanePartition,
+        LaneView,
+        WatchLane,
+        fate_of,
+    )
     from tui.engine.producer.commands import StartProducer, StopProducer
     from tui.engine.producer.profile import ProducerProfile, ProfileError
     from tui.engine.producer.views import DeliveryReportView, ErrorCount, ProducersView, RunnerView
@@ -163,7 +172,7 @@ _WHERE: dict[str, str] = {
     "ALTERABLE": "admin_ops", "parse_topic_targets": "admin_ops", "validate_change": "admin_ops",
     # the record lane
     "WatchLane": "lanes", "LaneView": "lanes", "LanePartition": "lanes", "FATE_CODES": "lanes",
-    "fate_of": "lanes",
+    "fate_of": "lanes", "FATE_GLYPHS": "lanes", "FATE_WORDS": "lanes", "LEGEND_ORDER": "lanes",
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary": "latency", "ProducerStats": "producer.views", "StatLine": "producer.views",
     "PoisonSpec": "producer.workload", "parse_poison": "producer.workload",
@@ -196,7 +205,8 @@ __all__ = [
     "ResetRow", "ResetTarget", "StartAt", "TopicConfigView", "parse_header_filter",
     "parse_timestamp", "parse_topic_targets", "validate_change",
     # the record lane
-    "FATE_CODES", "LanePartition", "LaneView", "WatchLane", "fate_of",
+    "FATE_CODES", "FATE_GLYPHS", "FATE_WORDS", "LEGEND_ORDER", "LanePartition", "LaneView",
+    "WatchLane", "fate_of",
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary", "PoisonSpec", "ProducerStats", "StatLine", "parse_poison",
     "PointResult", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint", "TuneWorkload",

@@ -80,6 +80,25 @@ _FINAL_FATES: Mapping[str, int] = {
 """Verdict findings that set a record's final fate (the most notable one wins)."""
 
 
+FATE_GLYPHS: Mapping[RecordFate, str] = {
+    RecordFate.PENDING: "·", RecordFate.DELIVERED: "○", RecordFate.PROCESSED: "●",
+    RecordFate.PROCESSED_TWICE: "◉", RecordFate.SKIPPED: "»", RecordFate.LOST: "✗",
+    RecordFate.DEAD_LETTERED: "†", RecordFate.ABORTED: "⊘", RecordFate.GAP: "-",
+}
+"""One distinct glyph per fate, for every drawing of a lane (the TUI, the HTML report): a lane
+reads without colour."""
+FATE_WORDS: Mapping[RecordFate, str] = {
+    RecordFate.PENDING: "not yet consumed", RecordFate.DELIVERED: "delivered",
+    RecordFate.PROCESSED: "processed", RecordFate.PROCESSED_TWICE: "processed twice",
+    RecordFate.SKIPPED: "skipped", RecordFate.LOST: "lost", RecordFate.DEAD_LETTERED: "dead-lettered",
+    RecordFate.ABORTED: "aborted", RecordFate.GAP: "no record",
+}
+LEGEND_ORDER: tuple[RecordFate, ...] = (
+    RecordFate.PROCESSED, RecordFate.DELIVERED, RecordFate.PENDING, RecordFate.PROCESSED_TWICE,
+    RecordFate.SKIPPED, RecordFate.LOST, RecordFate.DEAD_LETTERED, RecordFate.ABORTED, RecordFate.GAP)
+"""The order a legend lists the fates in."""
+
+
 def fate_of(code: str) -> RecordFate | None:
     """The fate a cell character stands for (None: outside the log)."""
     return _FATES.get(code)
@@ -490,8 +509,8 @@ def live_lane(lane: LiveLane, cluster: ClusterView | None, consumers: ConsumersV
                 committed.setdefault(mp.partition, {}).setdefault(m.group, off)
             if m.active and (off := _valid(mp.position)) is not None:
                 positions.setdefault(mp.partition, {})[m.name] = off
-    for (g, number), off in lane.commits.items():  # the members' own commits, until the watcher says
-        committed.setdefault(number, {}).setdefault(g, off)
+    for (group_id, number), off in lane.commits.items():  # members' own commits, before the watcher
+        committed.setdefault(number, {}).setdefault(group_id, off)
     for number in set(committed) | set(positions):
         p = part(number)
         p.committed = tuple(sorted(committed.get(number, {}).items()))

@@ -16,6 +16,7 @@ from tui.engine.admin_ops import AlterTopicConfig, DeleteGroup, DeleteTopic, Res
 from tui.engine.commands import Command, LabAction
 from tui.engine.consumer.commands import AddMember
 from tui.engine.producer.commands import StartProducer
+from tui.engine.share.commands import AddShareMember, SetShareGroupConfig
 from tui.engine.topics import CreateTopic
 
 SEPARATOR = "."
@@ -60,5 +61,9 @@ def _written(cmd: Command) -> Iterator[tuple[str, str]]:
             yield "topic", cmd.spec.output_topic
     elif isinstance(cmd, CreateTopic | DeleteTopic | AlterTopicConfig):
         yield "topic", cmd.spec.name if isinstance(cmd, CreateTopic) else cmd.topic
-    elif isinstance(cmd, ResetOffsets | DeleteGroup):
+    elif isinstance(cmd, ResetOffsets | DeleteGroup | SetShareGroupConfig):
         yield "group", cmd.group
+    elif isinstance(cmd, AddShareMember):
+        yield "group", cmd.spec.group
+        for topic in cmd.spec.topics:
+            yield "topic", topic

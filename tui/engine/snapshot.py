@@ -9,6 +9,7 @@ from tui.engine.consumer.views import ConsumersView, MemberView
 from tui.engine.jsonview import JsonView
 from tui.engine.lanes import LaneView
 from tui.engine.producer.views import ProducersView
+from tui.engine.share.views import ShareMembersView
 from tui.engine.watcher.views import ClusterView
 
 
@@ -60,13 +61,15 @@ class Snapshot(JsonView):
     lab: tuple[LabNodeView, ...]
     verdict: Verdict | None
     events_dropped: int = 0
+    shares: ShareMembersView = ShareMembersView()
+    """Share-group members (KIP-932) and their share groups."""
     lane: LaneView | None = None
     """The record lane the UI asked for (``WatchLane``); None when none is watched."""
 
     @property
     def topics_in_play(self) -> tuple[str, ...]:
         """Topics this engine's producers wrote to or its members read, sorted."""
-        return tuple(sorted(self.producers.topics | self.consumers.topics))
+        return tuple(sorted(self.producers.topics | self.consumers.topics | self.shares.topics))
 
     @property
     def lab_down(self) -> tuple[int, ...]:

@@ -11,8 +11,9 @@ import argparse
 import secrets
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from tui.headless.output import emit_json, fail, say
 
@@ -38,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-lab", action="store_true",
                         help="leave a lab cluster this command started running")
     parser.add_argument("--quiet", "-q", action="store_true", help="no narration, only results")
+    parser.add_argument("--ask", action="store_true",
+                        help="wait at each question of the scenario for the room's answer on stdin "
+                             "(a choice number; empty to skip); without it questions are printed "
+                             "and the run goes on")
 
 
 def find_scenario(text: str) -> Path:
@@ -99,6 +104,7 @@ def _check(scenario: Scenario, as_json: bool) -> int:
 def _run(scenario: Scenario, connection: Connection, args: argparse.Namespace) -> int:
     from tui.engine import Engine
     from tui.scenario import report
+    from tui.scenario.describe import ask_lines
     from tui.scenario.runner import Progress, ScenarioRun
 
     as_json: bool = args.json
@@ -113,11 +119,25 @@ def _run(scenario: Scenario, connection: Connection, args: argparse.Namespace) -
             say("")
             say(p.text)
             step = steps_by_number.get(p.step or -1)
-            if step is not None and step.narrate and not quiet:
+            # a step that asks the room keeps its narration (the answer) until the room answered
+            if step is not None and step.narrate and not quiet and step.ask is None:
                 for line in textwrap.wrap(step.narrate, 96):
                     say(f"    │ {line}")
         elif p.kind in ("step-done", "step-failed"):
             say(f"    {'✓' if p.kind == 'step-done' else '✗'} {p.text}")
+        elif p.kind == "ask":
+            step = steps_by_number.get(p.step or -1)
+            if step is not None and step.ask is not None:
+                question, *choices = ask_lines(step.ask)
+                say(f"    ? {question}")
+                for line in choices:
+                    say(f"        {line}")
+        elif p.kind == "answer":
+            say(f"    → {p.text}")
+            step = steps_by_number.get(p.step or -1)
+            if step is not None and step.narrate and not quiet:
+                for line in textwrap.wrap(step.narrate, 96):
+                    say(f"    │ {line}")
         elif p.kind in ("expectation", "finished"):
             pass
         elif not quiet or p.kind == "warning":
@@ -139,6 +159,8 @@ def _run(scenario: Scenario, connection: Connection, args: argparse.Namespace) -
         recorder = new_recording(engine, record, "run", connection).start() if record else None
         events = engine.subscribe(maxlen=20_000, replay=True) if args.report is not None else None
         run = ScenarioRun(scenario, engine, on_progress=progress, run_suffix=suffix)
+        if getattr(args, "ask", False):
+            run.answer_source = lambda q: read_answer(q.ask.choices, sys.stdin, sys.stderr)
         if recorder is not None:
             run.on_progress = recorder.record_progress(scenario, progress, run.outcome,
                                                        find_scenario(args.scenario))
@@ -188,6 +210,37 @@ def _print_result(outcome: RunOutcome) -> None:
                 str(int(e.actual)) if float(e.actual).is_integer() else f"{e.actual:.3g}")
             say(f"  {'ok  ' if e.ok else 'FAIL'} {e.subject:<28} expected {e.expected:<10} "
                 f"actual {actual}")
+    if outcome.asks:
+        say("predictions")
+        for a in outcome.asks:
+            say(f"  step {a.step}: {a.question}")
+            mark = "" if a.correct is None else ("  (right)" if a.correct else "  (not right)")
+            say(f"    the room: {a.answer_text()}{mark}")
+            if a.right is not None:
+                say(f"    right:    {a.right_text()}" + (f" — {a.why}" if a.why else ""))
+            if a.observed:
+                checked = "" if a.verified is None else (" (verified)" if a.verified
+                                                         else " (not confirmed)")
+                say(f"    happened: {a.observed}{checked}")
     if outcome.error:
         say(f"scenario failed: {outcome.error}")
     say(f"{'PASSED' if outcome.passed else 'FAILED'}: {outcome.scenario.title}")
+
+
+ANSWER_TRIES = 3
+
+
+def read_answer(choices: Sequence[str], lines: TextIO, prompts: TextIO) -> int | None:
+    """The room's answer from ``lines`` (``run --ask``): a choice number, or an empty line to skip;
+    the end of input skips too. Returns the choice from 0, or None."""
+    for _ in range(ANSWER_TRIES):
+        print(f"    answer 1-{len(choices)} (empty: skip): ", end="", file=prompts, flush=True)
+        line = lines.readline()
+        if not line or not line.strip():
+            return None
+        text = line.strip()
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            return int(text) - 1
+        print(f"    {text!r} is not a choice: type a number from 1 to {len(choices)}, or nothing "
+              "to skip.", file=prompts, flush=True)
+    return None

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka import Consumer, KafkaError, Producer, ShareConsumer
 from confluent_kafka.admin import AdminClient
 
 ErrorCallback = Callable[[KafkaError], None]
@@ -28,6 +28,10 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
     "enable.metrics.push": False,
 }
 ADMIN_DEFAULTS: dict[str, Any] = {}
+SHARE_CONSUMER_DEFAULTS: dict[str, Any] = {
+    "enable.metrics.push": False,
+}
+"""A share consumer refuses ``auto.offset.reset`` and the group-consumer settings (they are group configs)."""
 
 
 def _log_error(err: KafkaError) -> None:
@@ -52,6 +56,13 @@ def consumer(conf: Mapping[str, Any], *, error_cb: ErrorCallback | None = None,
              logger: logging.Logger | None = None) -> Consumer:
     """A Consumer (group member or assign-only reader)."""
     return Consumer(_config(CONSUMER_DEFAULTS, conf, error_cb, logger))
+
+
+def share_consumer(conf: Mapping[str, Any], *, error_cb: ErrorCallback | None = None,
+                   logger: logging.Logger | None = None) -> ShareConsumer:
+    """A ShareConsumer (KIP-932, a preview in librdkafka 2.16): its "Preview" warning goes to
+    ``logger`` like every other librdkafka line."""
+    return ShareConsumer(_config(SHARE_CONSUMER_DEFAULTS, conf, error_cb, logger))
 
 
 def admin(conf: Mapping[str, Any], *, error_cb: ErrorCallback | None = None,

@@ -17,6 +17,7 @@ from tui.recording.format import RecordingError
 from tui.recording.reader import RecordedRun, Recording
 from tui.scenario.driver import RunMetrics, VerdictFacts
 from tui.scenario.model import Scenario, Step, VerdictStep
+from tui.scenario.report import asks_from_json
 from tui.scenario.results import ExpectationResult, RunOutcome, StepResult
 
 
@@ -112,7 +113,8 @@ def outcome_of(recording: Recording, record: RecordedRun | None = None) -> RunOu
                       names=dict(report.get("names") or {}), steps=results, verdict=verdict,
                       metrics=metrics, expectations=expectation_results(report),
                       passed=bool(report.get("passed")), error=report.get("error"),
-                      started=started, finished=started + float(report.get("seconds") or 0.0))
+                      started=started, finished=started + float(report.get("seconds") or 0.0),
+                      asks=asks_from_json(report))
 
 
 def _parse_iso(text: str, default: float) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tui.scenario.model import (
+    Ask,
     MemberAction,
     NodeAction,
     Produce,
@@ -73,3 +74,8 @@ def wait_text(c: WaitFor) -> str:
     if c.condition == "produced":
         return f"producer {c.producer} got every delivery report"
     return f"{c.seconds:g} s passed"
+
+
+def ask_lines(ask: Ask) -> list[str]:
+    """A question for the room as plain lines: the question, then its numbered choices."""
+    return [ask.question, *(f"{i}. {choice}" for i, choice in enumerate(ask.choices, 1))]

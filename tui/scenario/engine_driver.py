@@ -19,6 +19,7 @@ from tui.engine import (
     CreateTopic,
     Engine,
     LabAction,
+    LaneView,
     MemberSpec,
     MemberView,
     PartitionMeta,
@@ -239,6 +240,10 @@ class EngineDriver:
 
     def publish(self, kind: str, text: str, severity: str = "info", **data: Any) -> None:
         self.engine.publish(kind, "scenario", text, severity, **data)
+
+    def lane(self, topic: str, width: int = 100) -> LaneView | None:
+        """The record lane of ``topic`` after the verdict (for the HTML report)."""
+        return self.engine.lane(topic, width=width)
 
     def close(self) -> None:
         snapshot = self.engine.snapshot()

@@ -23,6 +23,8 @@ RUN_METRICS: dict[str, str] = {
     "failed-indefinite": "records whose fate the producer could not know",
     "revoked-partitions": "partitions taken away from members in rebalances, summed",
     "max-partition-share": "share (0..1) of all produced records that landed on the busiest partition",
+    "share-members-acquiring": "share members that acquired at least one record",
+    "max-delivery-count": "the highest delivery count a share member acquired a record with",
 }
 SUBJECTS: tuple[str, ...] = (*ANOMALY_KINDS, *RUN_METRICS)
 """Everything an ``expect:`` key may name, besides ``errors: {ERROR_NAME: ...}``."""

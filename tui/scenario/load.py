@@ -16,6 +16,7 @@ from typing import Any
 from tui.engine import ResetTarget, TopicSpec
 from tui.scenario.expect import SUBJECTS, parse_comparison, valid_error_name
 from tui.scenario.model import (
+    Ask,
     ClusterNeeds,
     Comparison,
     Expectation,
@@ -172,6 +173,7 @@ def _scenario(w: Where, raw: object, slug: str) -> Scenario:
     ctx = _StepContext(w, cluster, {t.name for t in topics})
     steps = tuple(ctx.step(i + 1, item) for i, item in enumerate(raw_steps))
     expectations = _expectations(w, data.get("expect"), ctx.groups)
+    _check_asks(w, steps, expectations)
     return Scenario(title=title, goal=goal, steps=steps, expectations=expectations,
                     duration=duration, cluster=cluster, topics=topics, source=w.source, slug=slug,
                     tags=tuple(tags))
@@ -280,6 +282,63 @@ def _cmp(w: Where, raw: object, key: str) -> Comparison:
 # ---- steps --------------------------------------------------------------------------------------
 
 
+MAX_CHOICES = 5
+
+
+def _ask(w: Where, raw: object) -> Ask:
+    """``ask: {question, choices: [2..5], answer: N or the choice's text, why, check: SUBJECT(S)}``."""
+    data = _mapping(w, raw, "ask")
+    only(w, data, ("question", "choices", "answer", "why", "check"), "'ask'")
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip():
+        w.fail("'ask.question' must be the question the room answers, as text.")
+    raw_choices = data.get("choices")
+    if not isinstance(raw_choices, list) or not all(isinstance(c, str | int | float) and
+                                                    not isinstance(c, bool) for c in raw_choices):
+        w.fail("'ask.choices' must be a list of 2 to 5 answers as text, e.g. [\"none\", \"some\", "
+               "\"all\"] (quote yes, no, on and off).")
+    choices = tuple(str(c).strip() for c in raw_choices)
+    if not 2 <= len(choices) <= MAX_CHOICES:
+        w.fail(f"'ask.choices' must list 2 to {MAX_CHOICES} answers, not {len(choices)}.")
+    if any(not c for c in choices) or len(set(choices)) != len(choices):
+        w.fail("'ask.choices' must be distinct, non-empty answers.")
+    right = None
+    answer = data.get("answer")
+    if answer is not None:
+        if isinstance(answer, int) and not isinstance(answer, bool):
+            if not 1 <= answer <= len(choices):
+                w.fail(f"'ask.answer' must be a choice number from 1 to {len(choices)}, not {answer}.")
+            right = answer - 1
+        elif isinstance(answer, str) and answer.strip() in choices:
+            right = choices.index(answer.strip())
+        else:
+            w.fail(f"'ask.answer' must be a choice number (1-{len(choices)}) or one of the choices, "
+                   f"not {answer!r}.")
+    why = "" if data.get("why") is None else get_str(w, data, "why")
+    raw_check = data.get("check")
+    if raw_check is None:
+        check: tuple[str, ...] = ()
+    elif isinstance(raw_check, str):
+        check = (raw_check.strip(),)
+    elif isinstance(raw_check, list) and raw_check and all(isinstance(c, str) for c in raw_check):
+        check = tuple(c.strip() for c in raw_check)
+    else:
+        w.fail("'ask.check' must name an expectation (a key of 'expect:') or a list of them.")
+    return Ask(question=question.strip(), choices=choices, right=right, why=why.strip(), check=check)
+
+
+def _check_asks(w: Where, steps: tuple[Step, ...], expectations: tuple[Expectation, ...]) -> None:
+    """Every ``ask.check`` names an expectation of the file (so the run verifies the answer)."""
+    subjects = {e.subject for e in expectations}
+    for step in steps:
+        for subject in step.ask.check if step.ask is not None else ():
+            if subject not in subjects:
+                _step(w, step.number, step.kind).fail(
+                    f"'ask.check' names {subject!r}, which 'expect:' does not check"
+                    + (f" (it checks {', '.join(sorted(subjects))})." if subjects else
+                       " (the file has no expectations)."))
+
+
 class _StepContext:
     """Validates steps in order, remembering producers, members and saved node names."""
 
@@ -299,7 +358,7 @@ class _StepContext:
         if not isinstance(raw, Mapping):
             w.fail(f"a step must be a mapping like '- produce: {{...}}', not {value_kind(raw)}.")
         data = _mapping(w, raw, "step")
-        kinds = [k for k in data if k not in ("narrate", "title")]
+        kinds = [k for k in data if k not in ("narrate", "title", "ask")]
         if len(kinds) != 1:
             w.fail("a step needs exactly one action (" + ", ".join(STEP_KINDS) + "), found "
                    + (", ".join(kinds) if kinds else "none") + ".")
@@ -310,7 +369,8 @@ class _StepContext:
         narrate = "" if data.get("narrate") is None else get_str(w, data, "narrate")
         title = "" if data.get("title") is None else get_str(w, data, "title")
         action = self._action(w, kind, data[kind])
-        return Step(number=number, kind=kind, action=action, narrate=narrate, title=title)
+        ask = None if data.get("ask") is None else _ask(w, data["ask"])
+        return Step(number=number, kind=kind, action=action, narrate=narrate, title=title, ask=ask)
 
     def _topic(self, w: Where, name: str, key: str) -> str:
         if name not in self.topics:

@@ -197,6 +197,23 @@ Action = (Produce | StopProducer | StartMembers | MemberAction | NodeAction | Wa
 
 
 @dataclass(frozen=True)
+class Ask:
+    """A question put to the room before a step runs (predict, then observe): the run pauses for the
+    room's answer, and after the verdict the prediction is shown next to what happened."""
+
+    question: str
+    choices: tuple[str, ...]
+    """2 to 5 answers, numbered from 1 when shown."""
+    right: int | None = None
+    """Index (from 0) of the right choice; None: no answer is given as right."""
+    why: str = ""
+    """Why the right choice is right (shown after the verdict)."""
+    check: tuple[str, ...] = ()
+    """Expectation subjects (keys of ``expect:``) whose results show what happened: the run checks
+    the right answer."""
+
+
+@dataclass(frozen=True)
 class Step:
     number: int
     """1-based, as printed and named in error messages."""
@@ -205,6 +222,8 @@ class Step:
     action: Action
     narrate: str = ""
     title: str = ""
+    ask: Ask | None = None
+    """A question for the room, asked before the step's action runs."""
 
 
 # ---- expectations ---------------------------------------------------------------------------------

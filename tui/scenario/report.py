@@ -11,16 +11,16 @@ import html
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.redact import redact_text
 from tui.safe_text import safe_text
-from tui.scenario.results import RunOutcome
+from tui.scenario.results import AskResult, RunOutcome
 
 if TYPE_CHECKING:
-    from tui.engine import Event
+    from tui.engine import Event, LanePartition, LaneView
 
 MAX_EXPLANATIONS = 50
 """Anomaly explanations kept per report (the counts are always complete)."""
@@ -58,6 +58,13 @@ def to_json(outcome: RunOutcome) -> dict[str, Any]:
             ],
             "summary": _plain(outcome.verdict.summary),
         },
+        "questions": [
+            {"step": a.step, "question": a.question, "choices": list(a.choices),
+             "right": None if a.right is None else a.right + 1, "why": a.why,
+             "answer": None if a.answer is None else a.answer + 1, "asked": a.asked,
+             "correct": a.correct, "observed": a.observed, "verified": a.verified}
+            for a in outcome.asks
+        ],
         "metrics": None if metrics is None else {
             "produced": metrics.produced, "acked": metrics.acked,
             "failed_definite": metrics.failed_definite,
@@ -68,6 +75,21 @@ def to_json(outcome: RunOutcome) -> dict[str, Any]:
             "revoked_partitions": dict(metrics.revoked_partitions),
         },
     }
+
+
+def asks_from_json(data: Mapping[str, Any]) -> tuple[AskResult, ...]:
+    """The questions of a JSON report (:func:`to_json`) back as results (a replayed run's report)."""
+
+    def index(value: object) -> int | None:
+        return value - 1 if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return tuple(AskResult(step=int(q["step"]), question=str(q["question"]),
+                           choices=tuple(str(c) for c in q.get("choices") or ()),
+                           right=index(q.get("right")), why=str(q.get("why") or ""),
+                           answer=index(q.get("answer")), asked=bool(q.get("asked")),
+                           observed=str(q.get("observed") or ""),
+                           verified=q.get("verified") if isinstance(q.get("verified"), bool) else None)
+                 for q in data.get("questions") or ())
 
 
 def to_markdown(outcome: RunOutcome) -> str:
@@ -96,6 +118,20 @@ def to_markdown(outcome: RunOutcome) -> str:
             lines += ["", "### Why", ""]
             lines += [f"- *{_md(k)}* ({_md(j)}): {_md(x)}"
                       for k, j, x in outcome.verdict.explanations[:MAX_EXPLANATIONS]]
+    if outcome.asks:
+        lines += ["", "## Predictions", ""]
+        for a in outcome.asks:
+            lines.append(f"- Step {a.step}: **{_md(a.question)}**")
+            lines.append("  " + " · ".join(f"{i + 1}. {_md(c)}" for i, c in enumerate(a.choices)))
+            verdict = "" if a.correct is None else (" — right" if a.correct else " — not right")
+            lines.append(f"  - The room answered: {_md(a.answer_text())}{verdict}")
+            if a.right is not None:
+                lines.append(f"  - Right answer: {_md(a.right_text())}"
+                             + (f" — {_md(a.why)}" if a.why else ""))
+            if a.observed:
+                checked = "" if a.verified is None else (" (verified by the run)" if a.verified
+                                                         else " (the run did not confirm it)")
+                lines.append(f"  - What happened: {_md(a.observed)}{checked}")
     if outcome.metrics is not None and any(outcome.metrics.partition_counts.values()):
         lines += ["", "## Acked records per partition", ""]
         for topic, counts in sorted(outcome.metrics.partition_counts.items()):
@@ -141,6 +177,10 @@ text-align:left;vertical-align:top}th{background:#f6f8fa}.num{text-align:right}
 .banner{padding:.6em 1em;border-radius:6px;font-weight:bold}.banner.ok{background:#dafbe1}
 .banner.bad{background:#ffebe9}blockquote{margin:.2em 0 .2em 1.5em;color:#57606a}
 code{background:#f6f8fa;padding:0 .2em}
+table.lane{border-collapse:collapse;font-family:monospace}table.lane td,table.lane th{border:0;
+padding:0 .05em;text-align:center;min-width:.7em}tr.marks td{font-weight:bold;color:#57606a}
+.fp{color:#116329}.fd{color:#0550ae}.f\\.{color:#8c959f}.f2{color:#9a6700}.fs{color:#a40e26}
+.fl{color:#a40e26;font-weight:bold}.fx{color:#6639ba}.fa{color:#bc4c00}.f-{color:#8c959f}
 """
 
 
@@ -163,7 +203,8 @@ def to_html(outcome: RunOutcome, timeline: Sequence[Event] = ()) -> str:
         f'<p class="dim">Cluster: {sc.cluster.nodes} node(s), profile {_h(sc.cluster.profile)}. '
         f"Run {_h(outcome.run_suffix)}, {outcome.finished - outcome.started:.0f} s, started "
         f"{_iso(outcome.started)}.</p>",
-        _verdict_section(outcome), _expectations_section(outcome), _steps_section(outcome),
+        _verdict_section(outcome), _predictions_section(outcome), _expectations_section(outcome),
+        _steps_section(outcome),
         record_lane_section(outcome), _timeline_section(timeline), _metrics_section(outcome),
         "</body></html>",
     ]
@@ -171,11 +212,78 @@ def to_html(outcome: RunOutcome, timeline: Sequence[Event] = ()) -> str:
 
 
 def record_lane_section(outcome: RunOutcome) -> str:
-    """The record lane of the run's topic (each partition's offsets coloured by fate) as HTML cells.
+    """The record lane of each of the run's topics after the verdict, as HTML cells: one row of
+    cells per partition (a glyph per fate, coloured; the offsets in each cell's title), the markers
+    under it, and a legend. Empty when the run drew no lane."""
+    if not outcome.lanes:
+        return ""
+    from tui.engine import FATE_CODES, FATE_GLYPHS, FATE_WORDS, LEGEND_ORDER, fate_of
 
-    A placeholder for now: the record-lane widget's engineer fills it in (issue 16 §1); until then it
-    adds nothing to the page."""
-    return ""
+    parts = ["<h2>Record lane</h2>"]
+    for lane in outcome.lanes:
+        per = f"{lane.per_cell:,} records per cell" if lane.per_cell != 1 else "one record per cell"
+        parts.append(f"<h3>{_h(lane.topic)}</h3><p class=\"dim\">"
+                     + (f"Fates for group {_h(lane.group)}" if lane.group else "No group read it")
+                     + f", {per}, from the verdict.</p><table class=\"lane\">")
+        for part in lane.partitions:
+            cells = []
+            for i, code in enumerate(part.cells):
+                fate = fate_of(code)
+                first, after = lane.offsets_of(i)
+                where = f"{first}" if lane.per_cell == 1 else f"{first}-{after - 1}"
+                if fate is None:
+                    cells.append(f'<td title="{where}: outside the log"></td>')
+                    continue
+                cells.append(f'<td class="f{FATE_CODES[fate]}" title="{where}: '
+                             f'{_h(FATE_WORDS[fate])}">{FATE_GLYPHS[fate]}</td>')
+            marks = _lane_marks(lane, part)
+            parts.append(f"<tr><th>p{part.partition}</th>{''.join(cells)}</tr>"
+                         f'<tr class="marks"><th></th>{marks}</tr>')
+        parts.append("</table>")
+    legend = " ".join(f'<span class="f{FATE_CODES[f]}">{FATE_GLYPHS[f]}</span> {_h(FATE_WORDS[f])}'
+                      for f in LEGEND_ORDER)
+    parts.append(f'<p class="legend">{legend} · <b>S</b> log start <b>L</b> last stable '
+                 "<b>H</b> high watermark <b>C</b> committed (the lane's group) <b>c</b> another "
+                 "group's commit</p>")
+    return "\n".join(parts)
+
+
+def _lane_marks(lane: LaneView, part: LanePartition) -> str:
+    """The marker row under a partition's cells (later letters win a shared cell)."""
+    marks = [""] * len(part.cells)
+    plan: list[tuple[str, list[int | None]]] = [
+        ("S", [part.log_start]), ("L", [part.last_stable]), ("H", [part.high_watermark]),
+        ("c", [o for g, o in part.committed if g != lane.group]),
+        ("C", [o for g, o in part.committed if g == lane.group])]
+    for letter, offsets in plan:
+        for offset in offsets:
+            if offset is not None and 0 <= (cell := lane.cell_of(offset)) < len(marks):
+                marks[cell] = letter
+    return "".join(f"<td>{m}</td>" for m in marks)
+
+
+def _predictions_section(outcome: RunOutcome) -> str:
+    """Each question put to the room: the answer, the right one and why, and what the run showed."""
+    if not outcome.asks:
+        return ""
+    items = []
+    for a in outcome.asks:
+        choices = "".join(
+            f'<li class="{"ok" if i == a.right else ""}">{_h(c)}'
+            + (" <b>(the room)</b>" if i == a.answer else "") + "</li>"
+            for i, c in enumerate(a.choices))
+        verdict = "" if a.correct is None else (' <span class="ok">right</span>' if a.correct else
+                                                ' <span class="bad">not right</span>')
+        right = (f"<p>Right answer: {_h(a.right_text())}" + (f" — {_h(a.why, 2000)}" if a.why else "")
+                 + "</p>") if a.right is not None else ""
+        checked = "" if a.verified is None else (' <span class="ok">(verified by the run)</span>'
+                                                 if a.verified else
+                                                 ' <span class="bad">(the run did not confirm it)'
+                                                 "</span>")
+        observed = f"<p>What happened: {_h(a.observed, 2000)}{checked}</p>" if a.observed else ""
+        items.append(f"<li><p><b>Step {a.step}: {_h(a.question, 2000)}</b></p><ol>{choices}</ol>"
+                     f"<p>The room answered: {_h(a.answer_text())}{verdict}</p>{right}{observed}</li>")
+    return "<h2>Predictions</h2><ul>" + "".join(items) + "</ul>"
 
 
 def _verdict_section(outcome: RunOutcome) -> str:

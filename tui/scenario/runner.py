@@ -13,6 +13,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from tui.scenario.describe import describe, wait_text
 from tui.scenario.driver import Driver, RunMetrics, VerdictFacts
 from tui.scenario.expect import ANOMALY_KINDS
 from tui.scenario.model import (
+    Ask,
     Comparison,
     Expectation,
     MemberAction,
@@ -37,7 +39,9 @@ from tui.scenario.model import (
     WaitFor,
 )
 from tui.scenario.results import (
+    AskResult,
     ExpectationResult,
+    PendingQuestion,
     Progress,
     ProgressCallback,
     RunOutcome,
@@ -46,9 +50,11 @@ from tui.scenario.results import (
 from tui.scenario.roles import resolve_node
 
 if TYPE_CHECKING:
-    from tui.engine import Engine
+    from tui.engine import Engine, LaneView
 
 LOG = logging.getLogger("kafka_explorer.scenario")
+AnswerSource = Callable[[PendingQuestion], "int | None"]
+"""Gives the room's answer to a question (a choice from 0, or None to skip); may block."""
 POLL_S = 0.25
 """How often wait conditions are re-checked."""
 HEAL_TIMEOUT_S = 90.0
@@ -104,6 +110,18 @@ class ScenarioRun:
         self._prepared = False
         self._closed = False
         self._cancel = threading.Event()
+        self.asks: list[AskResult] = []
+        self.lanes: tuple[LaneView, ...] = ()
+        """The final record lanes of the run's topics, drawn after the verdict."""
+        """The questions asked so far (``ask:`` steps), with the room's answers."""
+        self.question: PendingQuestion | None = None
+        """The question the run waits on now (set while :attr:`wait_for_answers` holds it)."""
+        self.wait_for_answers = False
+        """Pause at each question until :meth:`answer` is called (the Scenarios screen sets it)."""
+        self.answer_source: AnswerSource | None = None
+        """Asked for each answer on the run's thread (``run --ask`` reads stdin); wins over waiting."""
+        self._answered = threading.Event()
+        self._answer: int | None = None
         self._st = _State()
         # fresh real names per run, inside the engine's namespace when it has one (a shared cluster)
         self._st.topics = {t.name: self.driver.resource_name(f"{t.name}-{self.suffix}")
@@ -124,6 +142,40 @@ class ScenarioRun:
     def next(self) -> Step | None:
         """The step :meth:`next_step` would run, or None when the run is over."""
         return None if self.done or self.position >= len(self.steps) else self.steps[self.position]
+
+    def answer(self, choice: int | None) -> None:
+        """Record the room's answer to the question the run waits on (``choice`` from 0; None:
+        skip it); from any thread. Ignored when no question waits."""
+        if self.question is None:
+            return
+        self._answer = choice
+        self._answered.set()
+
+    def _ask(self, number: int, ask: Ask) -> None:
+        """Put the step's question to the room: wait for the answer (or take it from the answer
+        source), or only show it when nobody can answer."""
+        self._say("ask", number, ask.question)
+        answer: int | None = None
+        asked = self.answer_source is not None or self.wait_for_answers
+        if self.answer_source is not None:
+            answer = self.answer_source(PendingQuestion(number, ask))
+        elif self.wait_for_answers:
+            self._answer, self._answered = None, threading.Event()
+            self.question = PendingQuestion(number, ask)
+            try:
+                while not self._answered.wait(POLL_S):
+                    if self._cancel.is_set():
+                        raise ValueError("The run was cancelled.")
+            finally:
+                self.question = None
+            answer = self._answer
+        if answer is not None and not 0 <= answer < len(ask.choices):
+            answer = None
+        result = AskResult(number, ask.question, ask.choices, ask.right, ask.why, answer, asked,
+                           check=ask.check)
+        self.asks.append(result)
+        self._say("answer", number, f"the room answered {result.answer_text()}" if asked
+                  else "(nobody was asked: the run goes on)")
 
     def cancel(self) -> None:
         """Ask a waiting step to give up (from any thread)."""
@@ -148,6 +200,8 @@ class ScenarioRun:
                             "notice", step=step.number, scenario=self.scenario.slug)
         t0 = time.monotonic()
         try:
+            if step.ask is not None:
+                self._ask(step.number, step.ask)
             detail = self._execute(step)
         except Exception as exc:
             if not isinstance(exc, ValueError):  # not a user-facing refusal: keep the trace for logs
@@ -177,7 +231,8 @@ class ScenarioRun:
             scenario=self.scenario, run_suffix=self.suffix, names=self.names(),
             steps=tuple(self.results), verdict=self.verdict, metrics=self.metrics,
             expectations=self.expectation_results, passed=self.passed, error=self.error,
-            started=self.started, finished=self.finished_at or time.time())
+            started=self.started, finished=self.finished_at or time.time(),
+            asks=tuple(self.asks), lanes=self.lanes)
 
     def names(self) -> dict[str, str]:
         st = self._st
@@ -489,7 +544,26 @@ class ScenarioRun:
         self._say("warning", None, f"members were still busy after {SETTLE_MAX_S:.0f} s; judging "
                   "anyway")
 
+    def _final_lanes(self) -> tuple[LaneView, ...]:
+        """The record lane of each topic the run created, after the verdict (drivers that cannot
+        draw one give none)."""
+        draw = getattr(self.driver, "lane", None)
+        if draw is None or self.verdict is None:
+            return ()
+        out = []
+        for real in self._st.topics.values():
+            try:
+                lane = draw(real)
+            except Exception:  # a report without its lane is still a report
+                LOG.warning("drawing the record lane of %s failed", real, exc_info=True)
+                continue
+            if lane is not None:
+                out.append(lane)
+        return tuple(out)
+
     def _finish(self) -> None:
+        self.asks = [a.observe(self.expectation_results, self.verdict) for a in self.asks]
+        self.lanes = self._final_lanes()
         if self.verdict is None and self.error is None:
             self.error = "the run ended without a verdict"
         for res in self.expectation_results:

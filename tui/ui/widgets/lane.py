@@ -30,19 +30,23 @@ from textual.strip import Strip
 from textual.theme import Theme
 from textual.widget import Widget
 
-from tui.engine import LanePartition, LaneView, WatchLane, fate_of
+from tui.engine import (
+    FATE_GLYPHS,
+    FATE_WORDS,
+    LEGEND_ORDER,
+    LanePartition,
+    LaneView,
+    WatchLane,
+    fate_of,
+)
 from tui.ui.colours import tone
 from tui.ui.fmt import num, payload
 from tui.ui.messages import CommandRequested, ExplainWanted, Request
 from tui.ui.themes import resolve_colour
 from tui.vocab import RecordFate
 
-GLYPHS: Mapping[RecordFate, str] = {
-    RecordFate.PENDING: "·", RecordFate.DELIVERED: "○", RecordFate.PROCESSED: "●",
-    RecordFate.PROCESSED_TWICE: "◉", RecordFate.SKIPPED: "»", RecordFate.LOST: "✗",
-    RecordFate.DEAD_LETTERED: "†", RecordFate.ABORTED: "⊘", RecordFate.GAP: "-",
-}
-"""One distinct glyph per fate: the lane reads without colour."""
+GLYPHS = FATE_GLYPHS
+"""One distinct glyph per fate (the engine's table, shared with the HTML report)."""
 FATE_COLOURS: Mapping[RecordFate, str] = {
     RecordFate.PENDING: "foreground-muted", RecordFate.DELIVERED: "primary",
     RecordFate.PROCESSED: "success", RecordFate.PROCESSED_TWICE: "warning",
@@ -50,15 +54,6 @@ FATE_COLOURS: Mapping[RecordFate, str] = {
     RecordFate.ABORTED: "accent", RecordFate.GAP: "foreground-muted",
 }
 """The theme variable each fate is drawn in."""
-FATE_WORDS: Mapping[RecordFate, str] = {
-    RecordFate.PENDING: "not yet consumed", RecordFate.DELIVERED: "delivered",
-    RecordFate.PROCESSED: "processed", RecordFate.PROCESSED_TWICE: "processed twice",
-    RecordFate.SKIPPED: "skipped", RecordFate.LOST: "lost", RecordFate.DEAD_LETTERED: "dead-lettered",
-    RecordFate.ABORTED: "aborted", RecordFate.GAP: "no record",
-}
-LEGEND_ORDER = (RecordFate.PROCESSED, RecordFate.DELIVERED, RecordFate.PENDING,
-                RecordFate.PROCESSED_TWICE, RecordFate.SKIPPED, RecordFate.LOST,
-                RecordFate.DEAD_LETTERED, RecordFate.ABORTED, RecordFate.GAP)
 MARKERS: tuple[tuple[str, str], ...] = (
     ("S", "log start"), ("L", "last stable"), ("H", "high watermark"), ("C", "committed"),
     ("c", "other group's commit"), ("1-9", "member positions"))
