@@ -97,6 +97,27 @@ if TYPE_CHECKING:
         run_sweep,
     )
     from tui.engine.record_format import encode_value, headers_for, make_msg_id, msg_id_of, parse_msg_id
+    from tui.engine.share.commands import (
+        PREVIEW_GAPS,
+        AddShareMember,
+        CrashShareMember,
+        DescribeShareGroupConfig,
+        RefreshShareGroups,
+        RemoveShareMember,
+        RestartShareMember,
+        SetAckPolicy,
+        SetShareGroupConfig,
+        ShareMemberSpec,
+    )
+    from tui.engine.share.views import (
+        ShareConfigView,
+        ShareGroupView,
+        ShareMembersView,
+        ShareMemberView,
+        SharePartitionView,
+        ShareRecordView,
+        ShareToolMemberView,
+    )
     from tui.engine.snapshot import ConnectionView, LabNodeView, PartitionMeta, Snapshot
     from tui.engine.topics import CreateTopic, TopicError, TopicSpec
     from tui.engine.watcher.commands import (
@@ -180,6 +201,15 @@ _WHERE: dict[str, str] = {
     "TuneError": "producer.tune", "TuneGrid": "producer.tune", "TunePoint": "producer.tune",
     "TuneWorkload": "producer.tune", "pareto": "producer.tune", "parse_axis": "producer.tune",
     "run_sweep": "producer.tune",
+    # share groups (KIP-932): share members, their acknowledgements, the group's settings
+    "ShareMemberSpec": "share.commands", "AddShareMember": "share.commands",
+    "RemoveShareMember": "share.commands", "CrashShareMember": "share.commands",
+    "RestartShareMember": "share.commands", "SetAckPolicy": "share.commands",
+    "RefreshShareGroups": "share.commands", "SetShareGroupConfig": "share.commands",
+    "DescribeShareGroupConfig": "share.commands", "PREVIEW_GAPS": "share.commands",
+    "ShareMembersView": "share.views", "ShareMemberView": "share.views", "ShareRecordView": "share.views",
+    "ShareGroupView": "share.views", "ShareConfigView": "share.views",
+    "SharePartitionView": "share.views", "ShareToolMemberView": "share.views",
 }
 
 __all__ = [
@@ -211,6 +241,11 @@ __all__ = [
     "LatencySummary", "PoisonSpec", "ProducerStats", "StatLine", "parse_poison",
     "PointResult", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint", "TuneWorkload",
     "pareto", "parse_axis", "run_sweep",
+    # share groups
+    "AddShareMember", "CrashShareMember", "DescribeShareGroupConfig", "PREVIEW_GAPS",
+    "RefreshShareGroups", "RemoveShareMember", "RestartShareMember", "SetAckPolicy",
+    "SetShareGroupConfig", "ShareConfigView", "ShareGroupView", "ShareMemberSpec", "ShareMemberView",
+    "ShareMembersView", "SharePartitionView", "ShareRecordView", "ShareToolMemberView",
 ]
 
 

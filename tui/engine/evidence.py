@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from tui.engine.consumer.members import GroupMembers
     from tui.engine.context import EngineContext
     from tui.engine.producer.producers import Producers
+    from tui.engine.share.members import ShareMembers
 
 EVERYTHING = RunScope()
 
@@ -93,6 +94,8 @@ class Sources:
     producers: Producers | None
     members: GroupMembers | None
     record: RunRecord = field(default_factory=RunRecord)
+    shares: ShareMembers | None = None
+    """Share-group members: their log is merged into the consumption by time."""
 
 
 def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60.0,
@@ -105,12 +108,15 @@ def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60
     produced, settings = _produced(src.producers, scope)
     consumption = _consumption(members, scope)
     specs = _member_specs(members, scope)
+    share_specs = _share_specs(src.shares, scope)
     dead_letter = _dead_letter_topics(members, consumption, scope)
-    all_topics = audited_topics(produced, specs, (*topics, *scope.topics, *dead_letter))
+    all_topics = audited_topics(produced, specs, (*topics, *scope.topics, *dead_letter,
+                                                  *(t for s in share_specs.values() for t in s.topics)))
     conf = src.ctx.connection.client_conf()
     audit = drain(conf, all_topics, timeout=max(5.0, (deadline - time.monotonic()) * 0.8))
     if ledger_from_audit and not produced:
-        produced = ledger_from_audit_log(audit, {t for s in specs.values() for t in s.topics})
+        produced = ledger_from_audit_log(audit, {t for s in (*specs.values(), *share_specs.values())
+                                                 for t in s.topics})
     groups: dict[str, set[tuple[str, int]]] = {}
     isolation: dict[str, str] = {}
     resets: dict[str, str] = {}
@@ -141,6 +147,9 @@ def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60
     audited = set(all_topics)
     consumption = _with_resets(consumption, [r for r in src.record.resets(scope.since)
                                              if r.group in groups or scope.has_group(r.group)])
+    share_groups, share_events, share_started = _shares(src, share_specs, scope, conf, deadline)
+    consumption = merge_logs(consumption, share_events)
+    started.update(share_started)
     transactions = () if members is None else tuple(
         t for t in members.transactions.transactions()
         if scope.has_member(t.member) and scope.has_group(t.group))
@@ -150,7 +159,7 @@ def gather_history(src: Sources, topics: Iterable[str] = (), timeout: float = 60
                    faults=src.record.faults(scope.since),
                    leader_changes=tuple(c for c in src.record.leader_changes(scope.since)
                                         if c.topic in audited),
-                   min_insync=min_insync, transactions=transactions,
+                   min_insync=min_insync, transactions=transactions, share_groups=share_groups,
                    dead_letter_topics=dead_letter, stalls=_stalls(members, groups, scope),
                    stall_threshold=DEFAULT_STALL_THRESHOLD if members is None
                    else members.stalls.threshold)
@@ -173,6 +182,67 @@ def _stalls(members: GroupMembers | None, groups: Mapping[str, object], scope: R
         return ()
     return tuple(st for st in members.stalls.stalls() if st.group in groups
                  and scope.has_group(st.group) and (scope.since is None or st.until >= scope.since))
+
+
+def _share_specs(shares: ShareMembers | None, scope: RunScope) -> dict[str, Any]:
+    if shares is None:
+        return {}
+    return {name: spec for name, spec in shares.specs().items()
+            if scope.has_member(name) and scope.has_group(spec.group)}
+
+
+def _shares(src: Sources, specs: Mapping[str, Any], scope: RunScope, conf: dict[str, Any],
+            deadline: float) -> tuple[tuple[Any, ...], tuple[ConsumerEvent, ...], dict[str, float]]:
+    """The share groups of this run (settings read fresh from the broker), their members' log once
+    it stopped growing, and when each group's first member subscribed."""
+    shares = src.shares
+    if shares is None or not specs:
+        return (), (), {}
+    from tui.engine.share.group_config import describe
+    from tui.kafka import admin
+    from tui.kafka.admin import AdminCallError
+
+    names = {spec.group for spec in specs.values()}
+    _wait_quiet(lambda: len(shares.log), quiet=0.5, timeout=min(5.0, max(0.5, deadline - time.monotonic())))
+    try:
+        configs = admin.call({k: v for k, v in conf.items() if k != "group.id"}, "share group configs",
+                             lambda a: {g: describe(a, g, timeout=5.0) for g in sorted(names)})
+    except (AdminCallError, ValueError):
+        configs = {}  # the last read-back, else Kafka's defaults
+    events = tuple(ev for ev in shares.history() if scope.has_member(ev.member) and scope.has_group(ev.group))
+    started = {g: t for g, t in shares.started.items() if g in names}
+    return shares.share_groups(names, configs), events, started
+
+
+def merge_logs(events: tuple[ConsumerEvent, ...], others: tuple[ConsumerEvent, ...]
+               ) -> tuple[ConsumerEvent, ...]:
+    """Two consumption logs as one, by time, each keeping its own order (a log's own order is the
+    truth even where two of its clocks disagree), renumbered."""
+    if not others:
+        return events
+    out: list[ConsumerEvent] = []
+    i = j = 0
+    while i < len(events) or j < len(others):
+        if j >= len(others) or (i < len(events) and events[i].ts <= others[j].ts):
+            out.append(events[i])
+            i += 1
+        else:
+            out.append(others[j])
+            j += 1
+    return tuple(replace(e, seq=n) for n, e in enumerate(out, 1))
+
+
+def _wait_quiet(size: Any, quiet: float, timeout: float) -> None:
+    """Wait (bounded) until ``size()`` has not grown for ``quiet`` seconds."""
+    end = time.monotonic() + timeout
+    last, since = size(), time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.05)
+        now = size()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
 
 
 def _with_resets(events: tuple[ConsumerEvent, ...], resets: list[ConsumerEvent]
@@ -285,4 +355,4 @@ def ledger_from_audit_log(audit: AuditLog, topics: set[str]) -> tuple[ProducedRe
 
 
 __all__ = ["EVERYTHING", "RunRecord", "Sources", "audited_topics", "gather_history",
-           "ledger_from_audit_log", "topic_guarantees"]
+           "ledger_from_audit_log", "merge_logs", "topic_guarantees"]

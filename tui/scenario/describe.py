@@ -9,6 +9,7 @@ from tui.scenario.model import (
     Produce,
     ResetGroupOffsets,
     StartMembers,
+    StartShareMembers,
     Step,
     StopProducer,
     VerdictStep,
@@ -33,6 +34,14 @@ def describe(step: Step) -> str:
         crash = f", crash after {a.crash_after} record(s)" if a.crash_after else ""
         return (f"start {a.count} member(s) of group {a.group} on {', '.join(a.topics)}: "
                 f"{a.strategy}, {how}{crash}")
+    if isinstance(a, StartShareMembers):
+        fails = ""
+        if a.fail_ids:
+            fails = (f", release {', '.join(a.fail_ids)} ×{a.fail_transient}" if a.fail_transient
+                     else f", reject {', '.join(a.fail_ids)}")
+        crash = f", crash after {a.crash_after} record(s)" if a.crash_after else ""
+        return (f"start {a.count} share member(s) of share group {a.group} on {', '.join(a.topics)}: "
+                f"{a.ack_mode} acknowledgement{fails}{crash}")
     if isinstance(a, MemberAction):
         if a.action == "switch":
             return f"switch {a.member} to {a.strategy}"

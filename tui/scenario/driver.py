@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tui.engine import PartitionMeta, TopicSpec
-from tui.scenario.model import Produce, StartMembers
+from tui.scenario.model import Produce, StartMembers, StartShareMembers
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ class RunMetrics:
     """Distinct records delivered to each group's members, per real group id."""
     processed: Mapping[str, int] = field(default_factory=dict)
     """Records processed by each group's members (repeats included), per real group id."""
+    share_members_acquiring: int = 0
+    """Share members of the run that acquired at least one record."""
+    max_delivery_count: int = 0
+    """The highest delivery count a share member of the run acquired a record with (0: none)."""
 
 
 class Driver(Protocol):
@@ -87,6 +91,16 @@ class Driver(Protocol):
     def add_member(self, spec: StartMembers, member: str, group: str, topics: tuple[str, ...],
                    output_topic: str | None) -> str:
         """Start one group member; returns its engine name."""
+        ...
+
+    def add_share_member(self, spec: StartShareMembers, member: str, group: str,
+                         topics: tuple[str, ...], fail_ids: tuple[str, ...]) -> str:
+        """Start one share-group member (``fail_ids``: msg-id tails it fails on); returns its name."""
+        ...
+
+    def set_share_config(self, group: str, auto_offset_reset: str, lock_ms: int | None,
+                         delivery_limit: int | None) -> None:
+        """Set a share group's settings on the broker (refusal: ValueError, one sentence)."""
         ...
 
     def member_action(self, name: str, action: str, after_records: int | None = None,

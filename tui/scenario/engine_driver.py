@@ -15,7 +15,9 @@ from typing import Any
 
 from tui.engine import (
     AddMember,
+    AddShareMember,
     CrashMember,
+    CrashShareMember,
     CreateTopic,
     Engine,
     LabAction,
@@ -25,10 +27,15 @@ from tui.engine import (
     PartitionMeta,
     ProducerProfile,
     RemoveMember,
+    RemoveShareMember,
     ResetOffsets,
     RestartMember,
+    RestartShareMember,
     RunScope,
+    SetShareGroupConfig,
     SetStrategy,
+    ShareMemberSpec,
+    ShareMemberView,
     StartProducer,
     StopProducer,
     TopicSpec,
@@ -36,7 +43,7 @@ from tui.engine import (
     parse_key_mode,
 )
 from tui.scenario.driver import RunMetrics, VerdictFacts
-from tui.scenario.model import Produce, StartMembers
+from tui.scenario.model import Produce, StartMembers, StartShareMembers
 from tui.vocab import GroupProtocol, MemberState, NodeAction
 
 LOG = logging.getLogger("kafka_explorer.scenario")
@@ -50,6 +57,8 @@ class EngineDriver:
         self.engine = engine
         self._producers: list[str] = []
         self._members: list[str] = []
+        self._shares: list[str] = []
+        """Share members this run started (also listed in ``_members``, for the verdict's scope)."""
         self._started = time.time()
         self._revokes = engine.subscribe(maxlen=10_000, kinds=("member.revoked",))
         self._revoked: dict[str, int] = {}
@@ -61,6 +70,9 @@ class EngineDriver:
 
     def cluster_profile(self) -> str | None:
         return self.engine.lab_profile
+
+    def kafka_version(self) -> str | None:
+        return self.engine.lab_kafka_version
 
     def node_state(self, node: int) -> str:
         for view in self.engine.lab_nodes():
@@ -149,8 +161,47 @@ class EngineDriver:
         self._members.append(real)
         return real
 
+    # ---- share members -----------------------------------------------------------------------
+
+    def set_share_config(self, group: str, auto_offset_reset: str, lock_ms: int | None,
+                         delivery_limit: int | None) -> None:
+        self.engine.call(SetShareGroupConfig(group, auto_offset_reset=auto_offset_reset,
+                                             lock_duration_ms=lock_ms, delivery_count_limit=delivery_limit),
+                         timeout=20.0)
+
+    def add_share_member(self, spec: StartShareMembers, member: str, group: str,
+                         topics: tuple[str, ...], fail_ids: tuple[str, ...]) -> str:
+        share = ShareMemberSpec(group=group, topics=topics, name=member, ack_mode=spec.ack_mode,
+                                processing_ms=spec.processing_ms, max_records=spec.max_records,
+                                fail_ids=fail_ids, fail_transient=spec.fail_transient,
+                                crash_after_records=spec.crash_after)
+        real = str(self.engine.call(AddShareMember(share), timeout=30.0) or member)
+        self._members.append(real)
+        self._shares.append(real)
+        return real
+
+    def _shares_of(self, group: str | None = None) -> list[ShareMemberView]:
+        mine = set(self._shares)
+        return [m for m in self.engine.snapshot().shares.members
+                if m.name in mine and (group is None or m.group == group)]
+
+    def _share_action(self, name: str, action: str, after_records: int | None) -> None:
+        cmd: CrashShareMember | RestartShareMember | RemoveShareMember
+        if action == "crash":
+            cmd = CrashShareMember(name, after_records)
+        elif action == "restart":
+            cmd = RestartShareMember(name)
+        elif action == "stop":
+            cmd = RemoveShareMember(name)
+        else:
+            raise ValueError(f"Share member {name} acknowledges records; it cannot {action}.")
+        self.engine.call(cmd, timeout=30.0)
+
     def member_action(self, name: str, action: str, after_records: int | None = None,
                       strategy: str | None = None) -> None:
+        if name in self._shares:
+            self._share_action(name, action, after_records)
+            return
         cmd: CrashMember | RestartMember | RemoveMember | SetStrategy
         if action == "crash":
             cmd = CrashMember(name, after_records)
@@ -168,19 +219,25 @@ class EngineDriver:
         return [m for m in self.engine.snapshot().consumers.members if m.group == group]
 
     def member_state(self, name: str) -> str:
-        view = self.engine.snapshot().consumers.member(name)
+        snapshot = self.engine.snapshot()
+        view = snapshot.consumers.member(name) or snapshot.shares.member(name)
         return "unknown" if view is None else str(view.state)
 
     def consumed(self, group: str) -> int:
-        return sum(max(0, m.delivered - m.redelivered) for m in self._members_of(group))
+        # a share member's first deliveries (delivery count 1) are the distinct records it got
+        return (sum(max(0, m.delivered - m.redelivered) for m in self._members_of(group))
+                + sum(dict(m.delivery_counts).get(1, 0) for m in self._shares_of(group)))
 
     def processed(self, group: str) -> int:
-        return sum(m.processed for m in self._members_of(group))
+        return (sum(m.processed for m in self._members_of(group))
+                + sum(m.processed for m in self._shares_of(group)))
 
     def activity(self) -> int:
         mine = set(self._members)
-        return sum(m.delivered + m.processed + m.commits_ok + m.commits_failed
-                   for m in self.engine.snapshot().consumers.members if m.name in mine)
+        return (sum(m.delivered + m.processed + m.commits_ok + m.commits_failed
+                    for m in self.engine.snapshot().consumers.members if m.name in mine)
+                + sum(m.acquired + m.processed + m.failed + m.accepted + m.released + m.rejected
+                      + m.ack_commits_ok + m.ack_commits_failed for m in self._shares_of()))
 
     def reset_offsets(self, group: str, topic: str, to: str,
                       partition: int | None) -> tuple[tuple[int, int | None, int], ...]:
@@ -189,8 +246,9 @@ class EngineDriver:
         return tuple((r.partition, r.current, r.new) for r in plan.rows)
 
     def assigned_members(self, group: str) -> int:
-        return sum(1 for m in self._members_of(group)
-                   if m.assignment and m.state == MemberState.RUNNING)
+        # a share member has no assignment of its own to show: one that acquired records counts
+        return (sum(1 for m in self._members_of(group) if m.assignment and m.state == MemberState.RUNNING)
+                + sum(1 for m in self._shares_of(group) if m.acquired and m.state == MemberState.RUNNING))
 
     # ---- results -----------------------------------------------------------------------------
 
@@ -216,7 +274,10 @@ class EngineDriver:
                           partition_counts={t: c for t, c in per_topic.items() if t in topics},
                           revoked_partitions=self._revoked_by_group(groups),
                           consumed={g: self.consumed(g) for g in groups},
-                          processed={g: self.processed(g) for g in groups})
+                          processed={g: self.processed(g) for g in groups},
+                          share_members_acquiring=sum(1 for m in self._shares_of() if m.acquired),
+                          max_delivery_count=max((c for m in self._shares_of() for c, _n in m.delivery_counts),
+                                                 default=0))
 
     def _revoked_by_group(self, groups: tuple[str, ...]) -> dict[str, int]:
         """Partitions revoked from this run's members, per group (from the engine's events)."""
@@ -247,7 +308,16 @@ class EngineDriver:
 
     def close(self) -> None:
         snapshot = self.engine.snapshot()
+        for name in self._shares:
+            try:
+                share = snapshot.shares.member(name)
+                if share is not None and share.state not in (MemberState.CRASHED, MemberState.STOPPED):
+                    self.engine.call(RemoveShareMember(name), timeout=20.0)
+            except Exception as exc:  # keep stopping the others
+                LOG.warning("stopping share member %s failed: %s", name, exc)
         for name in self._members:
+            if name in self._shares:
+                continue
             try:
                 view = snapshot.consumers.member(name)
                 if view is not None and view.state not in (MemberState.CRASHED, MemberState.STOPPED,

@@ -29,6 +29,7 @@ from tui.scenario.model import (
     ResetGroupOffsets,
     Scenario,
     StartMembers,
+    StartShareMembers,
     Step,
     StopProducer,
     VerdictStep,
@@ -36,6 +37,7 @@ from tui.scenario.model import (
     WorkloadDecl,
 )
 from tui.vocab import (
+    AckMode,
     Assignor,
     Compression,
     GroupProtocol,
@@ -79,6 +81,8 @@ STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "rest
               "stop-member", "switch-strategy", *(f"{a}-node" for a in NODE_ACTIONS), "wait", "note",
               "verdict", "reset-offsets")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_KAFKA_NEED = re.compile(r"^(>=)?\d+\.\d+(\.\d+)?$")
+_FAIL_ID = re.compile(r"^([A-Za-z0-9_.-]{1,100}/)?\d{1,9}$")
 _KEY_MODE = re.compile(r"^(none|random|fixed:.{1,1024}|cycle:[1-9]\d{0,6}|hot:\d{1,3}(\.\d+)?)$")
 
 
@@ -172,6 +176,7 @@ def _scenario(w: Where, raw: object, slug: str) -> Scenario:
         w.fail("'steps' must be a non-empty list.")
     ctx = _StepContext(w, cluster, {t.name for t in topics})
     steps = tuple(ctx.step(i + 1, item) for i, item in enumerate(raw_steps))
+    ctx.check_fail_producers()
     expectations = _expectations(w, data.get("expect"), ctx.groups)
     _check_asks(w, steps, expectations)
     return Scenario(title=title, goal=goal, steps=steps, expectations=expectations,
@@ -181,12 +186,15 @@ def _scenario(w: Where, raw: object, slug: str) -> Scenario:
 
 def _cluster(w: Where, raw: object) -> ClusterNeeds:
     data = _mapping(w, raw, "cluster")
-    only(w, data, ("nodes", "profile"), "'cluster'")
+    only(w, data, ("nodes", "profile", "kafka"), "'cluster'")
     nodes = get_int(w, data, "nodes", 1, low=1, high=3)
     if nodes not in (1, 3):
         w.fail(f"'cluster.nodes' must be 1 or 3, not {nodes}.")
     profile = get_choice(w, data, "profile", LabProfile, LabProfile.DEFAULT)
-    return ClusterNeeds(nodes, profile)
+    kafka = None if data.get("kafka") is None else get_str(w, data, "kafka").replace(" ", "")
+    if kafka is not None and not _KAFKA_NEED.match(kafka):
+        w.fail(f"'cluster.kafka' must be a version like \">=4.2\" or \"4.4.0\", not {kafka!r}.")
+    return ClusterNeeds(nodes, profile, kafka)
 
 
 def _topics(w: Where, raw: object, cluster: ClusterNeeds) -> tuple[TopicSpec, ...]:
@@ -352,6 +360,14 @@ class _StepContext:
         self.groups: set[str] = set()
         self.saved: set[str] = set()
         self.member_groups: dict[str, str] = {}
+        self.share_groups: set[str] = set()
+        self.fail_producers: list[tuple[Where, str]] = []
+        """Producers named by share members' fail-ids (a produce step may come later)."""
+
+    def check_fail_producers(self) -> None:
+        for w, producer in self.fail_producers:
+            if producer not in self.producers:
+                w.fail(f"'fail-ids' names producer {producer!r}, which no produce step starts.")
 
     def step(self, number: int, raw: object) -> Step:
         w = _step(self.w, number)
@@ -463,8 +479,13 @@ class _StepContext:
                    "every in-sync replica has.")
         return decl
 
-    def _members(self, w: Where, raw: object) -> StartMembers:
+    def _members(self, w: Where, raw: object) -> StartMembers | StartShareMembers:
         data = _mapping(w, raw, "start-members")
+        kind = data.pop("type", "group")
+        if kind == "share":
+            return self._share_members(w, data)
+        if kind != "group":
+            w.fail(f"'type' must be group or share, not {kind!r}.")
         only(w, data, ("group", "topic", "topics", "name", "count", "strategy", "assignor",
                         "protocol", "auto-offset-reset", "isolation-level", "processing-ms",
                         "batch-size", "output-topic", "session-timeout-ms", "static", "crash-after",
@@ -518,6 +539,56 @@ class _StepContext:
         self.groups.add(group)
         return spec
 
+    def _share_members(self, w: Where, data: dict[str, Any]) -> StartShareMembers:
+        """``start-members: {type: share, ...}``: share-group members and their group's settings."""
+        only(w, data, ("group", "topic", "topics", "name", "count", "ack", "fail-ids", "fail-transient",
+                        "processing-ms", "crash-after", "auto-offset-reset", "lock-ms", "delivery-limit",
+                        "max-records"), "start-members (type share)")
+        group = _name(w, data, "group")
+        if "topic" in data and "topics" in data:
+            w.fail("give either 'topic' or 'topics', not both.")
+        raw_topics = data.get("topics", data.get("topic"))
+        if isinstance(raw_topics, str):
+            raw_topics = [raw_topics]
+        if not isinstance(raw_topics, list) or not raw_topics or not all(
+                isinstance(t, str) for t in raw_topics):
+            w.fail("'topic' (or 'topics') is required: the topic(s) the share members subscribe to.")
+        if group in self.groups and group not in self.share_groups:
+            w.fail(f"group {group!r} is a consumer group of an earlier step; a share group needs its own name.")
+        fail_ids = []
+        for item in data.get("fail-ids") or []:
+            text = str(item).strip()
+            if isinstance(item, bool) or not _FAIL_ID.match(text):
+                w.fail(f"'fail-ids' entries are PRODUCER/SEQ or a sequence number, not {item!r}.")
+            if "/" in text:
+                self.fail_producers.append((w, text.partition("/")[0]))
+            fail_ids.append(text)
+        if data.get("fail-ids") is not None and not isinstance(data.get("fail-ids"), list):
+            w.fail("'fail-ids' must be a list, e.g. [p1/4] or [4].")
+        spec = StartShareMembers(
+            group=group, topics=tuple(self._topic(w, t, "topic") for t in raw_topics),
+            name=_name(w, data, "name", "s"), count=get_int(w, data, "count", 1, low=1, high=20),
+            ack_mode=get_choice(w, data, "ack", AckMode, AckMode.EXPLICIT), fail_ids=tuple(fail_ids),
+            fail_transient=get_int(w, data, "fail-transient", 0, high=1000),
+            processing_ms=get_int(w, data, "processing-ms", 0, high=600_000),
+            crash_after=get_opt_int(w, data, "crash-after", low=1, high=10_000_000),
+            auto_offset_reset=get_str(w, data, "auto-offset-reset", OffsetReset.EARLIEST,
+                                      choices=(OffsetReset.EARLIEST, OffsetReset.LATEST)),
+            lock_ms=get_opt_int(w, data, "lock-ms", low=1000, high=3_600_000),
+            delivery_limit=get_opt_int(w, data, "delivery-limit", low=1, high=100),
+            max_records=get_opt_int(w, data, "max-records", low=1, high=100_000))
+        if (spec.fail_ids or spec.fail_transient) and spec.ack_mode == AckMode.IMPLICIT:
+            w.fail("injected failures need 'ack: explicit': in implicit mode every record is accepted at the "
+                   "next poll, failed or not.")
+        for member in spec.member_names():
+            if member in self.members:
+                w.fail(f"member {member!r} already exists; give this step another 'name'.")
+            self.members.add(member)
+            self.member_groups[member] = group
+        self.groups.add(group)
+        self.share_groups.add(group)
+        return spec
+
     def _reset(self, w: Where, raw: object) -> ResetGroupOffsets:
         data = _mapping(w, raw, "reset-offsets")
         only(w, data, ("group", "topic", "to", "partition"), "reset-offsets")
@@ -542,6 +613,8 @@ class _StepContext:
                    "stop-member": ("member",), "switch-strategy": ("member", "strategy")}[kind]
         only(w, data, allowed, kind)
         member = self._member(w, get_str(w, data, "member", required=True))
+        if kind == "switch-strategy" and self.member_groups.get(member) in self.share_groups:
+            w.fail(f"member {member!r} is a share member: it acknowledges records, it has no commit strategy.")
         if kind == "switch-strategy":
             return MemberAction("switch", member,
                                 strategy=get_choice(w, data, "strategy", Strategy))

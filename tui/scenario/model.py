@@ -22,6 +22,8 @@ class ClusterNeeds:
     """1 or 3 lab nodes."""
     profile: str = "default"
     """Lab profile: default or slow-replication (followers fetch every ~5 s)."""
+    kafka: str | None = None
+    """The Kafka the scenario needs, e.g. ``>=4.2`` (share groups); None: any."""
 
 
 # ---- node references ------------------------------------------------------------------------------
@@ -125,6 +127,38 @@ class StartMembers:
 
 
 @dataclass(frozen=True)
+class StartShareMembers:
+    """``start-members: {type: share, ...}``: ``count`` share-group members (KIP-932) named like
+    :class:`StartMembers`; the group's settings (reset, lock, delivery-count limit) are set on the
+    group before they start."""
+
+    group: str
+    topics: tuple[str, ...]
+    name: str = "s"
+    count: int = 1
+    ack_mode: str = "explicit"
+    """implicit or explicit (per-record accept / release / reject)."""
+    fail_ids: tuple[str, ...] = ()
+    """Records the members fail on: ``PRODUCER/SEQ`` (a produce step's name) or a bare sequence number."""
+    fail_transient: int = 0
+    """0: failures are poison records (REJECT); k: transient, released k times, then accepted."""
+    processing_ms: int = 0
+    crash_after: int | None = None
+    auto_offset_reset: str = "earliest"
+    """``share.auto.offset.reset`` of the group."""
+    lock_ms: int | None = None
+    """``share.record.lock.duration.ms`` of the group (None: unchanged)."""
+    delivery_limit: int | None = None
+    """``share.delivery.count.limit`` of the group (None: unchanged)."""
+    max_records: int | None = None
+
+    def member_names(self) -> tuple[str, ...]:
+        if self.count == 1:
+            return (self.name,)
+        return tuple(f"{self.name}{i}" for i in range(1, self.count + 1))
+
+
+@dataclass(frozen=True)
 class MemberAction:
     """crash (optionally after N more records), restart, stop (clean leave) or switch strategy."""
 
@@ -193,7 +227,7 @@ class VerdictStep:
 
 
 Action = (Produce | StopProducer | StartMembers | MemberAction | NodeAction | WaitFor | Note
-          | VerdictStep | ResetGroupOffsets)
+          | VerdictStep | ResetGroupOffsets | StartShareMembers)
 
 
 @dataclass(frozen=True)

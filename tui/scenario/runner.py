@@ -33,6 +33,7 @@ from tui.scenario.model import (
     ResetGroupOffsets,
     Scenario,
     StartMembers,
+    StartShareMembers,
     Step,
     StopProducer,
     VerdictStep,
@@ -289,6 +290,7 @@ class ScenarioRun:
             raise ValueError(f"This scenario needs the lab profile {need.profile!r}; the lab runs "
                              f"{profile!r} (start it with `kafka-explorer lab up --profile "
                              f"{need.profile}`).")
+        self._check_kafka()
         for decl in self.scenario.topics:
             real = self._st.topics[decl.name]
             self._say("setup", None, f"creating topic {real} ({decl.partitions} partition(s), "
@@ -297,6 +299,19 @@ class ScenarioRun:
             self.driver.create_topic(replace(decl, name=real, config={
                 "retention.ms": "-1", "retention.bytes": "-1", **decl.config}))
             self._wait_leaders(real, decl.partitions, 30.0)
+
+    def _check_kafka(self) -> None:
+        """Refuse (one sentence) a lab older than the Kafka the scenario needs; share members need 4.2."""
+        need = self.scenario.cluster.kafka
+        if need is None and any(isinstance(s.action, StartShareMembers) for s in self.steps):
+            need = ">=4.2"
+        version = getattr(self.driver, "kafka_version", lambda: None)()
+        if need is None or version is None or kafka_satisfies(version, need):
+            return
+        raise ValueError(f"This scenario needs Kafka {need}; the connected lab runs Kafka {version} "
+                         "(start a current one with `kafka-explorer lab down` then `kafka-explorer lab up "
+                         "--kafka-version 4.4.0`, or `kafka-explorer run ... --kafka-version 4.4.0` when no "
+                         "lab runs).")
 
     def _wait_leaders(self, topic: str, partitions: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -342,6 +357,8 @@ class ScenarioRun:
             return f"stopped producer {action.name}"
         if isinstance(action, StartMembers):
             return self._start_members(action)
+        if isinstance(action, StartShareMembers):
+            return self._start_share_members(action)
         if isinstance(action, MemberAction):
             return self._member_action(action)
         if isinstance(action, NodeAction):
@@ -380,6 +397,28 @@ class ScenarioRun:
         how = action.protocol if action.protocol == "consumer" else (action.assignor or "range")
         return (f"started {', '.join(action.member_names())} in group {action.group} "
                 f"({action.strategy}, {how})")
+
+    def _start_share_members(self, action: StartShareMembers) -> str:
+        group = self._group(action.group)
+        topics = tuple(self._topic(t) for t in action.topics)
+        self.driver.set_share_config(group, action.auto_offset_reset, action.lock_ms, action.delivery_limit)
+        fail_ids = tuple(self._fail_id(i) for i in action.fail_ids)
+        for member in action.member_names():
+            real = f"{member}-{self.suffix}"
+            self._st.members[member] = self.driver.add_share_member(action, real, group, topics, fail_ids)
+        policy, ids = action.ack_mode, ", ".join(action.fail_ids)
+        if ids:
+            k = action.fail_transient
+            policy += f", release {ids} ×{k}" if k else f", reject {ids}"
+        return f"started {', '.join(action.member_names())} in share group {action.group} ({policy})"
+
+    def _fail_id(self, logical: str) -> str:
+        """``p1/4`` -> the msg-id tail of producer p1's record 4 in this run; ``4`` stays (any producer)."""
+        producer, _, seq = logical.rpartition("/")
+        if not producer:
+            return seq
+        real = self._st.producers.get(producer) or f"{producer}-{self.suffix}"
+        return f"{real}/0/{seq}"
 
     def _member_action(self, action: MemberAction) -> str:
         name = self._member(action.member)
@@ -603,6 +642,10 @@ def measure(subject: str, verdict: VerdictFacts, metrics: RunMetrics,
         real = (groups or {}).get(logical, logical)
         table = metrics.consumed if kind == "consumed" else metrics.processed
         return float(table.get(real, 0))
+    if subject == "share-members-acquiring":
+        return float(metrics.share_members_acquiring)
+    if subject == "max-delivery-count":
+        return float(metrics.max_delivery_count)
     if subject == "max-partition-share":
         shares = []
         for per_partition in metrics.partition_counts.values():
@@ -617,6 +660,17 @@ def evaluate(exp: Expectation, verdict: VerdictFacts, metrics: RunMetrics,
              groups: dict[str, str] | None = None) -> ExpectationResult:
     actual = measure(exp.subject, verdict, metrics, groups)
     return ExpectationResult(exp.subject, exp.comparison.text(), actual, exp.comparison.holds(actual))
+
+
+def kafka_satisfies(version: str, need: str) -> bool:
+    """Whether Kafka ``version`` meets ``need`` (``>=4.2`` or an exact ``4.4.0``)."""
+    from tui.lab.versions import version_key
+
+    if need.startswith(">="):
+        want = version_key(need[2:])
+        return version_key(version)[:len(want)] >= want
+    want = version_key(need)
+    return version_key(version)[:len(want)] == want
 
 
 def _num(value: float) -> str:
