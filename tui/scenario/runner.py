@@ -155,14 +155,16 @@ class ScenarioRun:
     def _ask(self, number: int, ask: Ask) -> None:
         """Put the step's question to the room: wait for the answer (or take it from the answer
         source), or only show it when nobody can answer."""
-        self._say("ask", number, ask.question)
         answer: int | None = None
         asked = self.answer_source is not None or self.wait_for_answers
-        if self.answer_source is not None:
-            answer = self.answer_source(PendingQuestion(number, ask))
-        elif self.wait_for_answers:
+        waiting = self.answer_source is None and self.wait_for_answers
+        if waiting:  # set before the progress line: whoever hears it finds the question
             self._answer, self._answered = None, threading.Event()
             self.question = PendingQuestion(number, ask)
+        self._say("ask", number, ask.question)
+        if self.answer_source is not None:
+            answer = self.answer_source(PendingQuestion(number, ask))
+        elif waiting:
             try:
                 while not self._answered.wait(POLL_S):
                     if self._cancel.is_set():

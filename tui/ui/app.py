@@ -199,7 +199,9 @@ class ExplorerApp(App[int]):
             return
         data_key = pane.data_key
         self.pump.set_rate(pane.PUMP_HZ)
-        self.pump.set_selector(lambda snapshot: (*header_key(snapshot), *data_key(snapshot)))
+        # the record lane too: the Scenarios screen shows it over any pane
+        self.pump.set_selector(lambda snapshot: (*header_key(snapshot), *data_key(snapshot),
+                                                 snapshot.lane))
 
     def on_unmount(self) -> None:
         if self.pump is not None:

@@ -37,6 +37,8 @@ from tui.scenario.load import ScenarioError, discover
 from tui.scenario.model import Scenario
 from tui.ui.messages import PaletteCommandChosen
 from tui.ui.registry import BY_ID, SCREENS, bindings_for, live_key
+from tui.ui.widgets.ask import AskPanel
+from tui.ui.widgets.lane import RecordLane
 from tui.ui.widgets.narration import (
     NarrationDock,
     NarrationPanel,
@@ -144,6 +146,8 @@ class ScenariosScreen(Screen[None]):
                 with VerticalScroll(id="scn-narration"):
                     yield Static(Text("Press enter to start the selected scenario.",
                                       style="italic"), id="scn-narration-text")
+                yield AskPanel(id="scn-ask")
+                yield RecordLane(final=None, id="scn-lane")
                 yield Static(Text(""), id="scn-status")
         yield Footer()
 
@@ -166,6 +170,7 @@ class ScenariosScreen(Screen[None]):
         if self._scn_entries:
             self.query_one("#scn-list", OptionList).highlighted = 0
             self._show_detail(0)
+        self.set_interval(0.5, self._refresh_lane)
 
     def on_screen_resume(self) -> None:
         # the lab may have had no snapshot yet when the list was built: mark sizes again
@@ -256,6 +261,10 @@ class ScenariosScreen(Screen[None]):
             self.notify(f"Cannot start the scenario: {exc}", severity="error")
             return
         self.running_scenario = scenario
+        if hasattr(self.scenario_run, "wait_for_answers"):
+            # questions (ask:) pause the run here until the room answered
+            self.scenario_run.wait_for_answers = True
+        self.query_one(AskPanel).clear()
         self._progress_lines = []
         self._render_run()
         self.notify(f"{scenario.title}: press {live_key(self, 'scenarios.next')} for the first "
@@ -306,6 +315,7 @@ class ScenariosScreen(Screen[None]):
         self.running_scenario = None
         self._progress_lines = []
         self.query_one("#scn-status", Static).update(Text(""))
+        self.query_one(AskPanel).clear()
         self._update_dock(remove=True)
         self._after_run()
 
@@ -365,7 +375,32 @@ class ScenariosScreen(Screen[None]):
             self._progress_lines = self._progress_lines[-MAX_PROGRESS_LINES:]
         if p.kind == "step-started":
             self._progress_lines = []
+        if p.kind == "ask":
+            question = getattr(self.scenario_run, "question", None)
+            if question is not None:
+                self.query_one(AskPanel).ask(question)
         self._render_run()
+
+    @on(AskPanel.Answered)
+    def _answered(self, message: AskPanel.Answered) -> None:
+        run = self.scenario_run
+        answer = getattr(run, "answer", None)
+        if answer is not None:
+            answer(message.choice)
+        self.notify("Skipped: the step runs now." if message.choice is None else
+                    f"The room answered {message.choice + 1}: the step runs now.", timeout=3)
+        if self.app.screen is self:
+            self.query_one("#scn-list", OptionList).focus()
+
+    def _refresh_lane(self) -> None:
+        """The record lane of the running scenario's first topic, from the app's snapshot."""
+        run, scenario = self.scenario_run, self.running_scenario
+        snapshot = getattr(self.app, "snapshot", None)
+        topic = None
+        if run is not None and scenario is not None and scenario.topics:
+            topic = run.names().get(scenario.topics[0].name)
+        self.query_one(RecordLane).show(snapshot.lane if isinstance(snapshot, Snapshot) else None,
+                                        topic)
 
     @on(StepsFinished)
     def _steps_finished(self, message: StepsFinished) -> None:
@@ -411,7 +446,15 @@ class ScenariosScreen(Screen[None]):
         if self._highlighted_scenario() is scenario or not run.done:
             self.query_one("#scn-detail-text", Static).update(
                 detail_text(scenario, run, self.lab_nodes()))
-            self.query_one("#scn-narration-text", Static).update(narration_text(run, busy))
+            question = getattr(run, "question", None)
+            # while the room predicts, the narration (which tells the answer) waits
+            self.query_one("#scn-narration-text", Static).update(
+                narration_text(run, busy) if question is None else
+                Text(f"Step {question.step}: the room predicts first — answer the question below "
+                     "(the narration follows the answer).", style="italic"))
+        asks = getattr(run, "asks", ())
+        if run.done and asks:
+            self.query_one(AskPanel).results(asks)
         status = Text()
         for line in self._progress_lines:
             status.append(f"… {line}\n", style="dim")
