@@ -191,3 +191,46 @@ def test_group_settings_are_set_read_back_and_refused_in_one_sentence(engine: En
     assert "share.record.lock.duration.ms" in text
     assert "\n" not in text
     assert text.endswith(".")
+
+
+def test_kafka_s_share_group_command_agrees_with_the_explorer(engine: Engine, lab1: LabCluster) -> None:
+    from tui.engine.share.tool import SHARE_GROUP_COMMAND
+    from tui.lab.tools import run_tool
+
+    topic, _producer = topic_with_records(engine, 10, partitions=2, keys="cycle:2")
+    group = share_group(engine)
+    names = [add(engine, ShareMemberSpec(group, (topic,), name=unique("s"), ack_mode="explicit"))
+             for _ in range(2)]
+    wait_done(engine, names, 10)
+
+    def seen() -> object:
+        g = engine.snapshot().shares.group(group)
+        return g is not None and g.read_at is not None and len(g.members) == 2 and g.partitions and g
+    view = wait_until(seen, 40, message="the explorer's ShareGroupCommand round to see both members")
+    assert view.state == "Stable"
+    assert view.type == "share"
+    assert {m.member for m in view.members} == set(names)  # client ids mapped to our member names
+    assert sorted({tp for m in view.members for tp in m.assignment}) == [(topic, 0), (topic, 1)]
+    # Kafka's own tool, run here from the lab's jars, says the same
+    bootstrap, version = lab1.bootstrap, lab1.spec.kafka_version
+    members = run_tool(SHARE_GROUP_COMMAND, ["--bootstrap-server", bootstrap, "--describe", "--group", group,
+                                             "--members", "--verbose"], kafka_version=version)
+    rows = [line.split() for line in members.splitlines() if line.startswith(group)]
+    assert sorted(r[3] for r in rows) == sorted(f"kx-{n}" for n in names)
+    assert sorted(r[1] for r in rows) == sorted(m.consumer_id for m in view.members)
+    state = run_tool(SHARE_GROUP_COMMAND, ["--bootstrap-server", bootstrap, "--describe", "--group", group,
+                                           "--state", "--verbose"], kafka_version=version)
+    assert any(line.startswith(group) and "Stable" in line.split() for line in state.splitlines())
+    offsets = run_tool(SHARE_GROUP_COMMAND, ["--bootstrap-server", bootstrap, "--describe", "--group", group,
+                                             "--offsets", "--verbose"], kafka_version=version)
+    tool_start = {(w[1], int(w[2])): int(w[4]) if w[4].isdigit() else None
+                  for w in (line.split() for line in offsets.splitlines()) if w and w[0] == group}
+    assert set(tool_start) == {(p.topic, p.partition) for p in view.partitions}
+    for p in view.partitions:  # the start offset only moves forward, up to what was acknowledged
+        later = tool_start[(p.topic, p.partition)]
+        assert p.start_offset is not None
+        assert later is not None
+        assert p.start_offset <= later <= 10
+    assert all(p.in_flight == 0 for p in view.partitions)  # every record confirmed: nothing held
+    for n in names:
+        engine.call(RemoveShareMember(n))

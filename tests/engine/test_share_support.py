@@ -25,6 +25,7 @@ from tui.engine import (
     TopicSpec,
     Verdict,
     Workload,
+    parse_key_mode,
 )
 from tui.engine.context import Connection
 from tui.engine.history import ConsumerEvent, ConsumerEventKind
@@ -48,14 +49,17 @@ def engine_on(lab: LabCluster) -> Iterator[Engine]:
         yield eng
 
 
-def topic_with_records(engine: Engine, count: int, partitions: int = 1, producer: str | None = None
-                       ) -> tuple[str, str]:
-    """A fresh topic holding ``count`` records of a fresh producer; returns (topic, producer name)."""
+def topic_with_records(engine: Engine, count: int, partitions: int = 1, producer: str | None = None,
+                       keys: str = "none") -> tuple[str, str]:
+    """A fresh topic holding ``count`` records of a fresh producer (``keys``: a key mode, e.g. cycle:2
+    to fill two partitions); returns (topic, producer name)."""
     topic = unique("share-t")
     name = producer or unique("p")
     engine.call(CreateTopic(TopicSpec(topic, partitions=partitions)), timeout=20)
     if count:
-        engine.call(StartProducer(ProducerProfile(name=name), Workload(topic=topic, count=count)), timeout=20)
+        engine.call(StartProducer(ProducerProfile(name=name), Workload(topic=topic, count=count,
+                                                                           key_mode=parse_key_mode(keys))),
+                    timeout=20)
         assert engine.wait_producer(name, 30), "the producer did not get every delivery report"
     return topic, name
 
