@@ -13,6 +13,7 @@ from tests.engine.test_consumer_support import (
     committed,
     create_topics,
     events,
+    processed_twice,
     wait_processed,
     wait_state,
 )
@@ -176,3 +177,94 @@ def test_kip848_static_member_restart_waits_out_the_fenced_instance_id(
     # sync-per-batch never committed before the crash: the new incarnation starts at offset 0
     assert [e.offset for e in events(consumer_lab, m1, K.DELIVER, 1)] == list(range(10))
     assert consumer_lab.view().member(m1).state == "running"
+
+
+@pytest.mark.parametrize("strategy", ["sync-per-batch", "transactional"])
+def test_a_clean_stop_mid_batch_finishes_the_batch_and_commits_it(
+        lab1: LabCluster, consumer_lab: GroupMembers, strategy: str) -> None:
+    """Issue 18: batches of 10, 300 ms per record, stop after 13 processed: the member finishes the
+    batch in hand and commits it, so a restart repeats nothing."""
+    topic = unique("stop-mid")
+    output = f"{topic}-out"
+    create_topics(lab1.bootstrap, [topic, output])
+    Ledger(lab1.bootstrap, "stop").produce(topic, 20, partition=0)
+    group = unique("g")
+    spec = MemberSpec(group=group, topics=(topic,), strategy=strategy, batch_size=10, processing_ms=300,
+                      output_topic=output if strategy == "transactional" else None)
+    m1 = consumer_lab.handle(AddMember(spec))
+    wait_processed(consumer_lab, m1, 0, topic, 12)
+    consumer_lab.handle(RemoveMember(m1))
+    wait_state(consumer_lab, m1, ("stopped",))
+    processed = [e.offset for e in events(consumer_lab, m1, K.PROCESSED)]
+    assert processed == list(range(20)), "the batch in hand (10-19) was finished"
+    assert committed(lab1.bootstrap, group, topic) == 20
+    consumer_lab.handle(RestartMember(m1))
+    wait_until(lambda: events(consumer_lab, m1, K.ASSIGN, incarnation=1), 30, message="rejoined")
+    assert events(consumer_lab, m1, K.ASSIGN, incarnation=1)[0].offsets == ((0, 20),)
+    consumer_lab.handle(RemoveMember(m1))
+    wait_state(consumer_lab, m1, ("stopped",))
+    assert processed_twice(consumer_lab, group) == 0
+    if strategy == "transactional":
+        txns = consumer_lab.transactions.transactions()
+        assert [t.outcome for t in txns] == ["committed", "committed"]
+        assert [len(t.copies or ()) for t in txns] == [10, 10]
+
+
+def test_positions_and_high_watermarks_never_contradict(lab1: LabCluster, consumer_lab: GroupMembers) -> None:
+    """Issue 19: after every batch the position is past it and the high watermark is not below it; a
+    caught-up partition shows its position (the committed offset) rather than nothing."""
+    topic = unique("positions")
+    create_topics(lab1.bootstrap, [topic], partitions=2)
+    ledger = Ledger(lab1.bootstrap, "pos")
+    ledger.produce(topic, 300, partition=0)
+    group = unique("g")
+    m1 = consumer_lab.handle(AddMember(MemberSpec(group=group, topics=(topic,), batch_size=7,
+                                                  processing_ms=1)))
+    seen: list[tuple[int | None, int | None, int | None]] = []
+
+    def caught_up() -> bool:
+        view = consumer_lab.view().member(m1)
+        assert view is not None
+        for part in view.partitions:
+            seen.append((part.position, part.committed, part.high))
+            if part.position is not None and part.high is not None:
+                assert part.high >= part.position
+        return bool(view.partitions) and view.partitions[0].position == 300
+
+    wait_until(caught_up, 60, interval=0.02, message="partition 0 read")
+    assert len([s for s in seen if s[0] is not None]) > 10
+    consumer_lab.handle(RemoveMember(m1))
+    wait_state(consumer_lab, m1, ("stopped",))
+    m2 = consumer_lab.handle(AddMember(MemberSpec(group=group, topics=(topic,))))
+
+    def first() -> tuple[int | None, int | None, int | None]:
+        view = consumer_lab.view().member(m2)
+        assert view is not None
+        part = view.partitions[0] if view.partitions else None
+        return (None, None, None) if part is None else (part.position, part.committed, part.lag)
+    wait_until(lambda: first() == (300, 300, 0), 30, message="m2's position on the caught-up partition")
+    view = consumer_lab.view().member(m2)
+    assert view is not None
+    assert view.assignments == 1
+
+
+def test_end_to_end_latency_per_member_and_group(lab1: LabCluster, consumer_lab: GroupMembers) -> None:
+    topic = unique("e2e")
+    create_topics(lab1.bootstrap, [topic])
+    group = unique("g")
+    m1 = consumer_lab.handle(AddMember(MemberSpec(group=group, topics=(topic,))))
+    wait_state(consumer_lab, m1, ("running",))
+    wait_until(lambda: consumer_lab.view().member(m1).assignment, 30, message="assigned")  # type: ignore[union-attr]
+    before = time.time()
+    Ledger(lab1.bootstrap, "e2e").produce(topic, 50, partition=0)
+    wait_processed(consumer_lab, m1, 0, topic, 49)
+    took = time.time() - before
+    view = consumer_lab.view()
+    member = view.member(m1)
+    assert member is not None
+    assert member.e2e.count == 50
+    assert member.e2e.p50 is not None
+    assert 0.0 <= member.e2e.p50 <= took
+    [(name, summary)] = [(g.group, g.e2e) for g in view.group_e2e if g.group == group]
+    assert summary.count == 50
+    assert summary.max == member.e2e.max

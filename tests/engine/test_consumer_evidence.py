@@ -7,6 +7,7 @@ a log that is a prefix of what the member did, with every committed offset cover
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -89,3 +90,68 @@ def test_sigkill_mid_stream_leaves_a_prefix_covering_every_commit(
     oks = [o for e in log if e.kind is K.COMMIT_RESULT and e.ok for _, o in e.offsets]
     assert oks
     assert max(oks) <= len(processed)
+
+
+def _tagged(bootstrap: str, topic: str, isolation: str) -> dict[str, int]:
+    """A plain client's count of ``topic``'s records per ``kx-txn`` tag, read with ``isolation``."""
+    from confluent_kafka import TopicPartition
+
+    from tui.engine.record_format import HEADER_TXN
+    from tui.kafka import clients
+
+    consumer = clients.consumer({"bootstrap.servers": bootstrap, "group.id": unique("plain"),
+                                 "isolation.level": isolation, "enable.auto.commit": False})
+    try:
+        end = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        counts: dict[str, int] = {}
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            msgs = consumer.consume(100, timeout=1.0)
+            for msg in msgs:
+                if msg.error() is None:
+                    tag = dict(msg.headers() or []).get(HEADER_TXN)
+                    if tag is not None:
+                        counts[tag.decode()] = counts.get(tag.decode(), 0) + 1
+            position = consumer.position([TopicPartition(topic, 0)])[0].offset
+            if not msgs and position >= 0 and (isolation == "read_committed" or position >= end):
+                break
+        return counts
+    finally:
+        consumer.close()
+
+
+def test_eos_copy_crash_records_one_open_transaction_and_its_committed_redo(lab1: LabCluster) -> None:
+    """Issue 18: the bundled eos-copy-crash scenario -- the crashed copier's transaction is recorded as
+    open, its 2 copies are invisible under read_committed, and the redo of the batch committed."""
+    from tui.engine import Connection as PublicConnection
+    from tui.engine import Engine
+    from tui.scenario.load import bundled_dir, load_file
+    from tui.scenario.runner import ScenarioRun
+
+    scenario = load_file(bundled_dir() / "eos-copy-crash.yaml")
+    with Engine(PublicConnection(bootstrap=lab1.bootstrap), watch=False) as engine:
+        run = ScenarioRun(scenario, engine)
+        try:
+            outcome = run.run_all()
+        finally:
+            run.close(heal=False)
+        assert outcome.passed, outcome.error
+        copier = outcome.names["c"]
+        output = outcome.names["output"]
+        txns = [t for t in engine.members.transactions.transactions() if t.member == copier]
+    opened = [t for t in txns if t.outcome == "open"]
+    assert len(opened) == 1
+    assert opened[0].incarnation == 0
+    assert opened[0].copies is not None
+    assert len(opened[0].copies) == 2, "the crash came after the 3rd record, before its copy"
+    redo = [t for t in txns if t.incarnation == 1 and t.outcome == "committed"]
+    assert redo
+    assert set(opened[0].copies) <= {c for t in redo for c in t.copies or ()}
+    uncommitted = _tagged(lab1.bootstrap, output, "read_uncommitted")
+    visible = _tagged(lab1.bootstrap, output, "read_committed")
+    assert uncommitted.get(opened[0].txn_id) == 2
+    assert opened[0].txn_id not in visible
+    assert sum(visible.values()) == 20
+    assert outcome.verdict is not None
+    assert outcome.verdict.summary.get("transactions", 0) >= 2

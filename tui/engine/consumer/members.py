@@ -144,6 +144,7 @@ class GroupMembers:
         with state.lock:
             state.state = "joining"
             state.crashed_by_policy = False
+            state.gave_up = False
             state.strategy = state.spec.strategy if state.incarnation == 0 else state.strategy
         with self._lock:
             self._runners[state.name] = runner
@@ -214,9 +215,7 @@ class GroupMembers:
                 self._start_next(runner.state)
             except ValueError as exc:
                 self.ctx.bus.publish("member.error", f"member:{runner.name}", str(exc), "error")
-        elif runner.policy_crash and not closing:
-            with runner.state.lock:
-                runner.state.crashed_by_policy = True
+        elif runner.policy_crash and not closing and not runner.state.gave_up:
             self._schedule_restart(runner.state)
         else:
             with runner.state.lock:
@@ -230,6 +229,7 @@ class GroupMembers:
             done = state.restarts
             if limit is not None and done >= limit:
                 state.restart_at = None
+                state.gave_up = True
             else:
                 delay = min(MAX_RESTART_BACKOFF, state.spec.restart_backoff_ms / 1000.0 * 2 ** done)
                 state.restart_at = time.time() + delay
@@ -249,8 +249,11 @@ class GroupMembers:
         """Drop a pending automatic restart; True when there was one (the member stays down)."""
         state = self._state(name)
         with state.lock:
-            pending = state.restart_at is not None
+            pending = state.restart_at is not None or (state.crashed_by_policy and not state.gave_up
+                                                       and state.state not in LIVE)
             state.restart_at = None
+            if pending:
+                state.gave_up = True
         if pending:
             self.ctx.bus.publish("member.restart-cancelled", f"member:{name}",
                                  f"{name} stays down: its automatic restart was cancelled",
@@ -295,7 +298,7 @@ class GroupMembers:
     def _live_groups(self) -> set[str]:
         with self._lock:
             states = list(self._states.values())
-        return {s.spec.group for s in states if s.state in LIVE or s.restart_at is not None}
+        return {s.spec.group for s in states if s.live}
 
     def _announce_stall(self, what: str, stall: Stall) -> None:
         where = f"{stall.topic}[{stall.partition}]"

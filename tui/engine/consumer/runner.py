@@ -455,6 +455,9 @@ class MemberRunner:
     def _ev_crash(self, ev: dict[str, Any], ts: float) -> None:
         self.crashed = True
         self.policy_crash = bool(ev.get("policy"))
+        if self.policy_crash:
+            with self.state.lock:  # from now on a restart is coming: the group stays live
+                self.state.crashed_by_policy = True
         detail = str(ev.get("detail") or "")
         self._log(ts, "", K.CRASH, detail=detail)
         self._bus("member.crashed", f"{self.name} crashed {detail}: no commit, no leave",

@@ -12,6 +12,7 @@ from tui.engine.consumer.views import ConsumedRecordView, MemberPartitionView, M
 from tui.engine.history import Stall
 from tui.engine.latency import LatencySummary
 from tui.engine.producer.histogram import LatencyHistogram
+from tui.vocab import LIVE_MEMBER_STATES
 
 RECENT = 40
 """Recent deliveries kept per member for the view."""
@@ -62,6 +63,8 @@ class MemberState:
     """Automatic restarts in a row after policy crashes."""
     restart_at: float | None = None
     crashed_by_policy: bool = False
+    gave_up: bool = False
+    """No automatic restart follows this policy crash (the limit was reached, or it was cancelled)."""
     e2e: LatencyHistogram = field(default_factory=LatencyHistogram)
     announced: set[tuple[str, str, str, int]] = field(default_factory=set)
     """(action, error, topic, partition) of the policy actions told on the bus (once per cause, across
@@ -74,6 +77,12 @@ class MemberState:
         if found is None:
             found = self.partitions[key] = PartitionState()
         return found
+
+    @property
+    def live(self) -> bool:
+        """A member process runs, or one is about to start (a crash loop between incarnations)."""
+        return (self.state in LIVE_MEMBER_STATES or self.restart_at is not None
+                or (self.crashed_by_policy and not self.gave_up))
 
     def view(self, stuck: Mapping[tuple[str, str, int], Stall] | None = None) -> MemberView:
         """``stuck``: the stall detector's stuck partitions, by (group, topic, partition)."""
