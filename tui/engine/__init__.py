@@ -85,6 +85,19 @@ if TYPE_CHECKING:
     from tui.engine.producer.views import ProducerStats, StatLine
     from tui.engine.producer.workload import PoisonSpec, parse_poison
     from tui.engine.producer.tune import (
+        SWEEP_PREFIX,
+        TUNE_AXES,
+        PointResult,
+        SweepView,
+        TuneError,
+        TuneGrid,
+        TunePoint,
+        TuneWorkload,
+        pareto,
+        parse_axis,
+        run_sweep,
+    )
+    from tui.engine.producer.tune import (
         TUNE_AXES,
         PointResult,
         SweepView,
@@ -197,6 +210,10 @@ _WHERE: dict[str, str] = {
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary": "latency", "ProducerStats": "producer.views", "StatLine": "producer.views",
     "PoisonSpec": "producer.workload", "parse_poison": "producer.workload",
+    "SWEEP_PREFIX": "producer.tune", "TUNE_AXES": "producer.tune", "PointResult": "producer.tune", "SweepView": "producer.tune",
+    "TuneError": "producer.tune", "TuneGrid": "producer.tune", "TunePoint": "producer.tune",
+    "TuneWorkload": "producer.tune", "pareto": "producer.tune", "parse_axis": "producer.tune",
+    "run_sweep": "producer.tune",
     "TUNE_AXES": "producer.tune", "PointResult": "producer.tune", "SweepView": "producer.tune",
     "TuneError": "producer.tune", "TuneGrid": "producer.tune", "TunePoint": "producer.tune",
     "TuneWorkload": "producer.tune", "pareto": "producer.tune", "parse_axis": "producer.tune",
@@ -239,6 +256,8 @@ __all__ = [
     "WatchLane", "fate_of",
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary", "PoisonSpec", "ProducerStats", "StatLine", "parse_poison",
+    "PointResult", "SWEEP_PREFIX", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint", "TuneWorkload",
+    "pareto", "parse_axis", "run_sweep",
     "PointResult", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint", "TuneWorkload",
     "pareto", "parse_axis", "run_sweep",
     # share groups

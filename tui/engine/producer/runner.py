@@ -151,6 +151,7 @@ class ProducerRunner:
                              producer=self.name, incarnation=self.incarnation, topic=self.workload.topic)
         state, message = "done", None
         try:
+            self._connect(producer)
             self._produce(producer)
             if not self._stop.is_set() and self._fatal is None:
                 self._set_state("draining")
@@ -174,6 +175,16 @@ class ProducerRunner:
             self._set_state("stopping")
         self._shutdown(producer)
         self._end(state, message)
+
+    def _connect(self, producer: Any) -> None:
+        """Ask for the topic's metadata first (bounded): the broker connection and the partition
+        leaders are then known before the first record, so the first records' latency is theirs and
+        not the connection's. A missing topic or an unreachable cluster is reported later, by the
+        records' delivery reports."""
+        try:
+            producer.list_topics(self.workload.topic, timeout=2.0)
+        except Exception:
+            pass
 
     def _produce(self, producer: Any) -> None:
         """The send loop: rate-limited (a token per record, polling while it waits) or as fast as
@@ -552,7 +563,7 @@ class ProducerRunner:
             avg_record_bytes=self.stats.record_bytes, value_content=w.value_content,
             value_size=w.value_size, poison=None if w.poison is None else str(w.poison),
             poisoned=self.poisoned, resend=prof.resend, resent=led.resends,
-            cpu_seconds=self._cpu, stats=stats)
+            cpu_seconds=self._cpu, stats=stats, last_report_at=self.drained_at)
 
     def _rates(self) -> tuple[float, float]:
         samples = list(self._samples)

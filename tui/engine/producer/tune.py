@@ -24,8 +24,9 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.engine.jsonview import JsonView
 from tui.engine.latency import LatencySummary
@@ -34,7 +35,20 @@ from tui.engine.producer.workload import VALUE_CONTENTS, Workload
 from tui.vocab import Acks, Compression, names
 
 if TYPE_CHECKING:
-    from tui.engine.engine import Engine
+    from tui.engine.commands import Command
+    from tui.engine.snapshot import Snapshot
+
+
+class SweepPort(Protocol):
+    """What a sweep needs from an engine: the engine itself, or the UI's port to it."""
+
+    def submit(self, cmd: Command) -> Future[Any]: ...
+
+    def snapshot(self) -> Snapshot: ...
+
+
+def _call(port: SweepPort, cmd: Command, timeout: float) -> Any:
+    return port.submit(cmd).result(timeout)
 
 TUNE_AXES: dict[str, str] = {
     # axis: (what it sets)
@@ -57,6 +71,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {"compression": names(Compression), "acks
                                         "value_content": VALUE_CONTENTS,
                                         "idempotence": ("false", "true")}
 MAX_POINTS = 200
+SWEEP_PREFIX = "tune-"
+"""Names of a sweep's producers and groups start with this (``tune-<run>-<n>``)."""
 DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
 
 
@@ -275,7 +291,7 @@ def pareto(results: Sequence[PointResult]) -> set[int]:
 Progress = Callable[[SweepView], None]
 
 
-def run_sweep(engine: Engine, grid: TuneGrid, workload: TuneWorkload, base_topic: str, *,
+def run_sweep(engine: SweepPort, grid: TuneGrid, workload: TuneWorkload, base_topic: str, *,
               on_progress: Progress | None = None, cancel: threading.Event | None = None,
               keep_topics: bool = False) -> SweepView:
     """Run every point of ``grid`` (blocking; call it from a worker thread in a UI). Cancelling keeps
@@ -299,12 +315,18 @@ def run_sweep(engine: Engine, grid: TuneGrid, workload: TuneWorkload, base_topic
 
     publish()
     try:
+        if len(points) > 1 and not cancel.is_set():
+            # one short unreported run first: the first point would otherwise pay for the warm-up
+            # (connections, the value pool, the member process's imports) that the others skip
+            publish(running="warm-up")
+            _run_point(engine, points[0], replace(workload, count=500, duration=None),
+                       f"{base_topic}-tune-{run}-warm", f"{SWEEP_PREFIX}{run}-warm", cancel, keep_topics=False)
         for point in points:
             if cancel.is_set():
                 break
             publish(running=point.label)
             results.append(_run_point(engine, point, workload, f"{base_topic}-tune-{run}-{point.index}",
-                                      f"tune-{run}-{point.index}", cancel, keep_topics))
+                                      f"{SWEEP_PREFIX}{run}-{point.index}", cancel, keep_topics))
     except Exception as exc:  # a sweep ends with a sentence, never a traceback
         publish("failed", message=str(exc))
         return view
@@ -312,7 +334,7 @@ def run_sweep(engine: Engine, grid: TuneGrid, workload: TuneWorkload, base_topic
     return view
 
 
-def _run_point(engine: Engine, point: TunePoint, workload: TuneWorkload, topic: str, name: str,
+def _run_point(engine: SweepPort, point: TunePoint, workload: TuneWorkload, topic: str, name: str,
                cancel: threading.Event, keep_topics: bool) -> PointResult:
     from tui.engine.admin_ops import DeleteTopic
     from tui.engine.consumer.commands import AddMember, MemberSpec, RemoveMember
@@ -322,7 +344,7 @@ def _run_point(engine: Engine, point: TunePoint, workload: TuneWorkload, topic: 
 
     base = PointResult(point.index, point.label, point.settings)
     try:
-        engine.call(CreateTopic(TopicSpec(topic, workload.partitions, 1)), timeout=60)
+        _call(engine, CreateTopic(TopicSpec(topic, workload.partitions, 1)), 60)
     except ValueError as exc:
         return replace(base, error=f"could not create {topic}: {exc}")
     member: str | None = None
@@ -331,7 +353,7 @@ def _run_point(engine: Engine, point: TunePoint, workload: TuneWorkload, topic: 
             spec = MemberSpec(group=name, topics=(topic,), strategy="auto", name=f"{name}-m",
                               batch_size=int(point.get("max_poll_records")),
                               extra=point.consumer_settings())
-            member = str(engine.call(AddMember(spec), timeout=30))
+            member = str(_call(engine, AddMember(spec), 30))
             if not _wait(lambda: _member_assigned(engine, member or ""), 30.0, cancel):
                 return replace(base, error="the point's group member got no partitions within 30 s")
         count = None if workload.duration is not None else workload.count
@@ -339,13 +361,11 @@ def _run_point(engine: Engine, point: TunePoint, workload: TuneWorkload, topic: 
                      value_content=str(point.get("value_content")))
         ValueMaker(w.value_content, w.value_size)  # its filler pool is built once, not on the clock
         cpu0 = time.process_time()
-        producer = str(engine.call(StartProducer(point.profile(name), w), timeout=30))
+        producer = str(_call(engine, StartProducer(point.profile(name), w), 30))
         deadline = time.monotonic() + (workload.duration or workload.timeout)
-        while not engine.wait_producer(producer, 0.2):
-            if cancel.is_set() or time.monotonic() >= deadline:
-                engine.call(StopProducer(producer, flush_timeout=5.0), timeout=10)
-                engine.wait_producer(producer, 15.0)
-                break
+        if not _wait(lambda: _producer_ended(engine, producer), deadline - time.monotonic(), cancel):
+            _call(engine, StopProducer(producer, flush_timeout=5.0), 10)
+            _wait(lambda: _producer_ended(engine, producer), 15.0, threading.Event())
         cpu = time.process_time() - cpu0
         view = engine.snapshot().producers.get(producer)
         if view is None:
@@ -370,12 +390,12 @@ def _run_point(engine: Engine, point: TunePoint, workload: TuneWorkload, topic: 
     finally:
         if member is not None:
             try:
-                engine.call(RemoveMember(member), timeout=20)
+                _call(engine, RemoveMember(member), 20)
             except (ValueError, TimeoutError):
                 pass
         if not keep_topics:
             try:
-                engine.call(DeleteTopic(topic), timeout=30)
+                _call(engine, DeleteTopic(topic), 30)
             except (ValueError, TimeoutError):
                 pass
 
@@ -389,17 +409,22 @@ def _wait(check: Callable[[], bool], timeout: float, cancel: threading.Event) ->
     return True
 
 
-def _member_assigned(engine: Engine, member: str) -> bool:
+def _producer_ended(engine: SweepPort, name: str) -> bool:
+    view = engine.snapshot().producers.get(name)
+    return view is None or not view.active
+
+
+def _member_assigned(engine: SweepPort, member: str) -> bool:
     view = engine.snapshot().consumers.member(member)
     return view is not None and bool(view.assignment) and view.state == "running"
 
 
-def _consumed(engine: Engine, group: str) -> int:
+def _consumed(engine: SweepPort, group: str) -> int:
     return sum(max(0, m.delivered - m.redelivered) for m in engine.snapshot().consumers.members
                if m.group == group)
 
 
-def _group_e2e(engine: Engine, group: str) -> LatencySummary | None:
+def _group_e2e(engine: SweepPort, group: str) -> LatencySummary | None:
     for view in engine.snapshot().consumers.group_e2e:
         if view.group == group:
             return view.e2e

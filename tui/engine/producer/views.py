@@ -123,8 +123,12 @@ class ProducerStats(JsonView):
             out.append(StatLine("batch fill", f"{pct:.0f} % of batch.size={self.batch_size:,}", advice))
         if self.compression_ratio is not None:
             ratio = self.compression_ratio
+            small = self.records_per_batch is not None and self.records_per_batch < 5
             if self.compression == "none":
                 advice = "compression.type=none: wire bytes = record bytes plus batch framing"
+            elif ratio < 1.2 and small:
+                advice = (f"{self.compression} compresses each batch, and these hold "
+                          f"{self.records_per_batch:.1f} records: raise linger.ms for bigger batches")
             elif ratio < 1.2:
                 advice = (f"{self.compression} barely shrinks these values (random or already "
                           "compressed data): it costs CPU for nothing")
@@ -262,6 +266,8 @@ class RunnerView(JsonView):
     """CPU time of the runner thread (librdkafka's own threads not included)."""
     stats: ProducerStats | None = None
     """librdkafka's statistics, once the first emission arrived."""
+    last_report_at: float | None = None
+    """When the last delivery report arrived, if every record got one (the end of its throughput)."""
 
     @property
     def failed(self) -> int:
