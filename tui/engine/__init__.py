@@ -76,14 +76,11 @@ if TYPE_CHECKING:
         WatchLane,
         fate_of,
     )
-    from tui.engine.producer.commands import StartProducer, StopProducer
-    from tui.engine.producer.profile import ProducerProfile, ProfileError
-    from tui.engine.producer.views import DeliveryReportView, ErrorCount, ProducersView, RunnerView
-    from tui.engine.producer.workload import KeyMode, Workload, WorkloadError, parse_header, parse_key_mode
+
     # producers: value content, poison records, client statistics, latency summaries
     from tui.engine.latency import LatencySummary
-    from tui.engine.producer.views import ProducerStats, StatLine
-    from tui.engine.producer.workload import PoisonSpec, parse_poison
+    from tui.engine.producer.commands import StartProducer, StopProducer
+    from tui.engine.producer.profile import ProducerProfile, ProfileError
     from tui.engine.producer.tune import (
         SWEEP_PREFIX,
         TUNE_AXES,
@@ -97,17 +94,22 @@ if TYPE_CHECKING:
         parse_axis,
         run_sweep,
     )
-    from tui.engine.producer.tune import (
-        TUNE_AXES,
-        PointResult,
-        SweepView,
-        TuneError,
-        TuneGrid,
-        TunePoint,
-        TuneWorkload,
-        pareto,
-        parse_axis,
-        run_sweep,
+    from tui.engine.producer.views import (
+        DeliveryReportView,
+        ErrorCount,
+        ProducerStats,
+        ProducersView,
+        RunnerView,
+        StatLine,
+    )
+    from tui.engine.producer.workload import (
+        KeyMode,
+        PoisonSpec,
+        Workload,
+        WorkloadError,
+        parse_header,
+        parse_key_mode,
+        parse_poison,
     )
     from tui.engine.record_format import encode_value, headers_for, make_msg_id, msg_id_of, parse_msg_id
     from tui.engine.share.commands import (
@@ -214,10 +216,6 @@ _WHERE: dict[str, str] = {
     "TuneError": "producer.tune", "TuneGrid": "producer.tune", "TunePoint": "producer.tune",
     "TuneWorkload": "producer.tune", "pareto": "producer.tune", "parse_axis": "producer.tune",
     "run_sweep": "producer.tune",
-    "TUNE_AXES": "producer.tune", "PointResult": "producer.tune", "SweepView": "producer.tune",
-    "TuneError": "producer.tune", "TuneGrid": "producer.tune", "TunePoint": "producer.tune",
-    "TuneWorkload": "producer.tune", "pareto": "producer.tune", "parse_axis": "producer.tune",
-    "run_sweep": "producer.tune",
     # share groups (KIP-932): share members, their acknowledgements, the group's settings
     "ShareMemberSpec": "share.commands", "AddShareMember": "share.commands",
     "RemoveShareMember": "share.commands", "CrashShareMember": "share.commands",
@@ -257,8 +255,6 @@ __all__ = [
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary", "PoisonSpec", "ProducerStats", "StatLine", "parse_poison",
     "PointResult", "SWEEP_PREFIX", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint", "TuneWorkload",
-    "pareto", "parse_axis", "run_sweep",
-    "PointResult", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint", "TuneWorkload",
     "pareto", "parse_axis", "run_sweep",
     # share groups
     "AddShareMember", "CrashShareMember", "DescribeShareGroupConfig", "PREVIEW_GAPS",
