@@ -212,7 +212,8 @@ _WHERE: dict[str, str] = {
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary": "latency", "ProducerStats": "producer.views", "StatLine": "producer.views",
     "PoisonSpec": "producer.workload", "parse_poison": "producer.workload",
-    "SWEEP_PREFIX": "producer.tune", "TUNE_AXES": "producer.tune", "PointResult": "producer.tune", "SweepView": "producer.tune",
+    "SWEEP_PREFIX": "producer.tune", "TUNE_AXES": "producer.tune", "PointResult": "producer.tune",
+    "SweepView": "producer.tune",
     "TuneError": "producer.tune", "TuneGrid": "producer.tune", "TunePoint": "producer.tune",
     "TuneWorkload": "producer.tune", "pareto": "producer.tune", "parse_axis": "producer.tune",
     "run_sweep": "producer.tune",
@@ -254,8 +255,8 @@ __all__ = [
     "WatchLane", "fate_of",
     # producers: value content, poison records, client statistics, latency summaries
     "LatencySummary", "PoisonSpec", "ProducerStats", "StatLine", "parse_poison",
-    "PointResult", "SWEEP_PREFIX", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint", "TuneWorkload",
-    "pareto", "parse_axis", "run_sweep",
+    "PointResult", "SWEEP_PREFIX", "SweepView", "TUNE_AXES", "TuneError", "TuneGrid", "TunePoint",
+    "TuneWorkload", "pareto", "parse_axis", "run_sweep",
     # share groups
     "AddShareMember", "CrashShareMember", "DescribeShareGroupConfig", "PREVIEW_GAPS",
     "RefreshShareGroups", "RemoveShareMember", "RestartShareMember", "SetAckPolicy",
