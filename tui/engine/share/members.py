@@ -272,7 +272,8 @@ class ShareMembers:
                  "Kafka's ShareGroupCommand is not available on this connection (it runs from the "
                  "lab's Kafka jars on a plaintext connection), so share-group state is not shown.")
         return ShareMembersView(members=members, groups=tuple(groups), notes=notes if members else (),
-                                tool_seconds=seconds, log_events=len(self.log))
+                                tool_seconds=seconds, tool_available=self.probe.available,
+                                log_events=len(self.log))
 
     def history(self) -> tuple[ConsumerEvent, ...]:
         """The share consumption log so far (every member, every incarnation), in its order."""

@@ -140,6 +140,8 @@ class ShareMembersView(JsonView):
     """What the preview client and the admin API cannot do, and what reading the group costs."""
     tool_seconds: float | None = None
     """Wall time of the last ShareGroupCommand round (JVM starts)."""
+    tool_available: bool = False
+    """Kafka's ShareGroupCommand can be run here (a lab's jars, a plaintext connection)."""
     log_events: int = 0
 
     def member(self, name: str) -> ShareMemberView | None:

@@ -19,20 +19,43 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.engine import AddMember, Command, MemberSpec, MemberView, Snapshot
+from tui.engine import (
+    AddMember,
+    AddShareMember,
+    Command,
+    MemberSpec,
+    MemberView,
+    SetShareGroupConfig,
+    ShareMemberSpec,
+    Snapshot,
+)
 from tui.ui import catalog
 from tui.ui.forms import explain
 from tui.ui.forms.base import FORMS_CSS, Field, FieldError, FormScreen, Note
 from tui.ui.forms.topic import topic_names
 
 MAX_AT_ONCE = 16
+MEMBER_TYPES = (
+    ("group", "a consumer-group member: partitions assigned to it, offsets committed by its strategy"),
+    ("share", "a share-group member (KIP-932, Kafka 4.2+): records acquired under a lock and acknowledged "
+              "one by one; more members than partitions all get work"),
+)
+ACK_MODES = (
+    ("explicit", "each record accepted, or released / rejected when it fails (the injection below)"),
+    ("implicit", "every record of a poll is accepted by the next poll, failed or not"),
+)
+SHARE_ONLY = ("ack", "fail_ids", "fail_transient", "lock", "limit")
+GROUP_ONLY = ("strategy", "protocol", "assignor", "remote", "instance", "batch", "auto_commit",
+              "isolation", "output")
 
 
 @dataclass(frozen=True)
 class MemberRequest:
-    spec: MemberSpec
+    spec: MemberSpec | ShareMemberSpec
     count: int
     """How many members with this spec to add (each gets its own name)."""
+    share_config: SetShareGroupConfig | None = None
+    """Share members: the group's settings, set before they start."""
 
 
 def clone_values(member: MemberView) -> dict[str, Any]:
@@ -58,7 +81,10 @@ class MemberForm(FormScreen[MemberRequest]):
                     ("assignor", "assignor"), ("isolation", "isolation"),
                     ("auto.offset.reset", "reset"), ("batch size", "batch"),
                     ("processing", "processing"), ("output topic", "output"),
-                    ("crash-after", "crash_after"), ("member name", "name"))
+                    ("crash-after", "crash_after"), ("member name", "name"),
+                    ("acknowledgement", "ack"), ("fail ids", "fail_ids"), ("msg id", "fail_ids"),
+                    ("fail-transient", "fail_transient"), ("share.record.lock", "lock"),
+                    ("share.delivery.count", "limit"), ("share group", "group"))
 
     def __init__(self, group: str | None = None, topic: str | None = None, *,
                  snapshot: Snapshot | None = None, clone: Mapping[str, Any] | None = None,
@@ -105,9 +131,25 @@ class MemberForm(FormScreen[MemberRequest]):
                        "N records; empty: never."),
             Field("output", "Output topic", default="",
                   help="Where the transactional strategy copies records (only it needs one)."),
+            Field("kind", "Member type", "select", "group", MEMBER_TYPES,
+                  help="Share groups need Kafka 4.2 or newer;"),
+            Field("ack", "Share: acknowledge", "select", "explicit", ACK_MODES),
+            Field("fail_ids", "Share: fail msg ids", default="", remember=False,
+                  help="Comma-separated msg ids or tails (p1/0/4, or 4: seq 4 of any producer)."),
+            Field("fail_transient", "Share: release K×", "int", 0,
+                  help="0: a failure is a poison record, REJECTed (archived); K: RELEASEd on deliveries "
+                       "1..K, then processed."),
+            Field("lock", "Share: lock ms", "int", "",
+                  help="The group's share.record.lock.duration.ms (empty: unchanged; the lab allows "
+                       "5000-60000)."),
+            Field("limit", "Share: delivery limit", "int", "",
+                  help="The group's share.delivery.count.limit: deliveries after which the broker "
+                       "archives a record (empty: unchanged)."),
         )
 
     def build(self) -> MemberRequest:
+        if str(self.value("kind")) == "share":
+            return self.build_share()
         protocol = str(self.value("protocol"))
         remote = str(self.value("remote"))
         count = self.int_value("count", "How many members", required=True, low=1) or 0
@@ -138,8 +180,45 @@ class MemberForm(FormScreen[MemberRequest]):
         spec.validate()
         return MemberRequest(spec, count)
 
+    def build_share(self) -> MemberRequest:
+        """Share members: their spec, and the group's settings (reset, lock, limit) set first."""
+        count = self.int_value("count", "How many members", required=True, low=1) or 0
+        if count > MAX_AT_ONCE:
+            raise FieldError("count", f"Add between 1 and {MAX_AT_ONCE} members at a time.")
+        name = str(self.value("name")) or None
+        if count > 1 and name:
+            raise FieldError("name", "Leave the member name empty when adding several members.")
+        ack = str(self.value("ack"))
+        fail_ids = tuple(i.strip() for i in str(self.value("fail_ids")).split(",") if i.strip())
+        transient = self.int_value("fail_transient", "fail-transient", 0, low=0) or 0
+        if (fail_ids or transient) and ack == "implicit":
+            raise FieldError("ack", "Injected failures need explicit acknowledgement: in implicit mode "
+                                    "every record is accepted at the next poll.")
+        group = str(self.value("group"))
+        spec = ShareMemberSpec(
+            group=group, name=name, ack_mode=ack, fail_ids=fail_ids, fail_transient=transient,
+            topics=tuple(t.strip() for t in str(self.value("topics")).split(",") if t.strip()),
+            processing_ms=self.int_value("processing", "Processing ms", 0, low=0) or 0,
+            crash_after_records=self.int_value("crash_after", "Crash after", low=1))
+        spec.validate()
+        reset = str(self.value("reset"))
+        config = SetShareGroupConfig(group, auto_offset_reset=reset if reset != "error" else None,
+                                     lock_duration_ms=self.int_value("lock", "Lock duration", low=1),
+                                     delivery_count_limit=self.int_value("limit", "Delivery limit", low=1))
+        changes = (config.auto_offset_reset, config.lock_duration_ms, config.delivery_count_limit)
+        return MemberRequest(spec, count, config if any(v is not None for v in changes) else None)
+
     def notes(self) -> dict[str, Note]:
         notes: dict[str, Note] = {}
+        if str(self.value("kind")) == "share":
+            for field in GROUP_ONLY:
+                notes[field] = ("Not used by share members (they acknowledge records, they commit "
+                                "nothing).", "info")
+            notes["reset"] = ("Set on the share group as share.auto.offset.reset (a new share group "
+                              "starts at the end unless it is earliest).", "info")
+            return notes
+        for field in SHARE_ONLY:
+            notes[field] = ("Share members only (member type share).", "info")
         mismatch = self.group_mismatch()
         if mismatch is not None:
             field, sentence = mismatch
@@ -179,6 +258,12 @@ class MemberForm(FormScreen[MemberRequest]):
 
     def commands(self, result: MemberRequest) -> Sequence[tuple[Command, str]]:
         label = f"add member {result.spec.name}" if result.spec.name else "add member"
+        if isinstance(result.spec, ShareMemberSpec):
+            first: tuple[tuple[Command, str], ...] = ()
+            if result.share_config is not None:
+                first = ((result.share_config, f"set share group {result.spec.group}"),)
+            return first + tuple((AddShareMember(spec=result.spec), label.replace("member", "share member"))
+                                 for _ in range(result.count))
         return tuple((AddMember(spec=result.spec), label) for _ in range(result.count))
 
     def refused(self, error: str, done: int, total: int) -> None:

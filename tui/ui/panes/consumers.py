@@ -23,14 +23,21 @@ from textual.widgets import Label, Static
 from tui.engine import (
     Command,
     CrashMember,
+    CrashShareMember,
     GroupPartitionView,
     MemberPartitionView,
     MemberView,
     PauseMember,
+    RefreshShareGroups,
     RemoveMember,
+    RemoveShareMember,
     RestartMember,
+    RestartShareMember,
     ResumeMember,
     SetStrategy,
+    ShareGroupView,
+    ShareMembersView,
+    ShareMemberView,
     Snapshot,
 )
 from tui.ui.browse.dialogs import DeleteDialog, ResetOffsetsDialog
@@ -77,6 +84,17 @@ RECENT_COLUMNS = (Column("offset", 7, right=True), Column("p", 3, right=True),
                   Column("key", 8), Column("value", 12, flex=True))
 
 
+SHARE_COLUMNS = (
+    Column("share member", cut=False, drop=False), Column("state", 8, cut=False), Column("group", 8),
+    Column("acknowledges", 12), Column("acquired", right=True), Column("processed", right=True),
+    Column("accept", right=True), Column("release", right=True), Column("reject", right=True),
+    Column("in flight", right=True), Column("delivery counts", 12), Column("last error", 10, flex=True))
+"""A share member: records acquired under a lock, each acknowledged (accept / release / reject);
+delivery counts: how many acquisitions had count 1, 2, ... (above 1: redelivered)."""
+SHARE_ASK_EVERY = 10.0
+"""Seconds between the screen's requests for Kafka's ShareGroupCommand (a JVM per call)."""
+
+
 class ConsumersPane(Pane):
     BINDINGS = bindings_for("consumers")
     PUMP_HZ = 4.0
@@ -92,7 +110,7 @@ class ConsumersPane(Pane):
 
     @staticmethod
     def data_key(snapshot: Snapshot) -> DataKey:
-        return (snapshot.consumers, snapshot.cluster, snapshot.lane)
+        return (snapshot.consumers, snapshot.cluster, snapshot.lane, snapshot.shares)
 
     def compose(self) -> ComposeResult:
         yield Label("Members", classes="title", id="members-title")
@@ -110,11 +128,20 @@ class ConsumersPane(Pane):
         yield RecordLane(final=False, id="consumers-lane")
         yield Label("Latest deliveries of the selected member", classes="title", id="recent-title")
         yield FastTable(RECENT_COLUMNS, id="recent")
+        yield Label("Share members", classes="title", id="shares-title")
+        yield FastTable(SHARE_COLUMNS, id="shares")
+        yield Static("", id="share-groups")
 
     def on_mount(self) -> None:
         self.members_table = self.query_one("#members", FastTable)
         self.offsets = self.query_one("#offsets", FastTable)
         self.recent = self.query_one("#recent", FastTable)
+        self.shares_table = self.query_one("#shares", FastTable)
+        self.shares_table.styles.height = "auto"
+        self.shares_table.styles.max_height = 8
+        self._share_asked = 0.0
+        for widget_id in ("shares-title", "shares", "share-groups"):
+            self.query_one(f"#{widget_id}").display = False  # until a share member exists
 
     # ---- rendering ---------------------------------------------------------------------------
 
@@ -136,6 +163,7 @@ class ConsumersPane(Pane):
         self._render_offsets(snapshot)
         self._render_selected(self.selected())
         self._render_lane(snapshot)
+        self._render_shares(snapshot.shares)
 
     def _render_lane(self, snapshot: Snapshot) -> None:
         """The live record lane of the selected member's topic (else the first topic read)."""
@@ -334,6 +362,8 @@ class ConsumersPane(Pane):
         return next((m for m in self._rows if m.name == key), None)
 
     def on_fast_table_highlighted(self, event: FastTable.Highlighted) -> None:
+        if event.table.id == "shares" and self.last is not None:
+            self._render_share_groups(self.last.shares)
         if event.table.id == "members":
             self._render_selected(self.selected())
             if self.last is not None:
@@ -371,6 +401,8 @@ class ConsumersPane(Pane):
         self.action_add_member(clone=True)
 
     def action_member(self, action: str) -> None:
+        if self._share_member_action(action):
+            return
         member = self._need_member()
         if member is None:
             return
@@ -394,3 +426,82 @@ class ConsumersPane(Pane):
 
     def on_explorer_ready(self) -> None:
         self.query_one("#members", FastTable).focus()
+
+    # ---- share members (KIP-932) ---------------------------------------------------------------
+
+    def _render_shares(self, view: ShareMembersView) -> None:
+        shown = bool(view.members)
+        for widget_id in ("shares-title", "shares", "share-groups"):
+            self.query_one(f"#{widget_id}").display = shown
+        if not shown:
+            return
+        self.shares_table.set_rows(LazyRows(view.members, lambda m: m.name, self._share_cells,
+                                            name=lambda m: f"{m.name} {m.group}"))
+        hint = self.keys_hint(("member.remove", "remove"), ("member.crash", "crash"),
+                              ("member.restart", "restart"))
+        self.query_one("#shares-title", Label).update(
+            f"Share members (KIP-932: acquired under a lock, acknowledged one by one)  {hint} on this table")
+        self._render_share_groups(view)
+        now = time.monotonic()
+        if view.tool_available and view.active and now - self._share_asked >= SHARE_ASK_EVERY:
+            self._share_asked = now  # the screen is open: Kafka's tool may run (a JVM per call)
+            self.submit(RefreshShareGroups(), "read the share groups", announce=False)
+
+    def _share_cells(self, m: ShareMemberView) -> tuple[RenderableType, ...]:
+        state_colour = {"running": "success", "crashed": "error", "joining": "warning"}.get(m.state)
+        counts = " ".join(f"{c}×{n}" for c, n in m.delivery_counts) or "-"
+        return (m.name, Text(m.state, style=self.colour(state_colour) if state_colour else ""),
+                Text(m.group), Text(m.policy), num(m.acquired), num(m.processed), num(m.accepted),
+                Text(num(m.released), style=self.colour("warning") if m.released else ""),
+                Text(num(m.rejected), style=self.colour("error") if m.rejected else ""),
+                num(m.in_flight),
+                Text(counts, style=self.colour("warning") if m.redelivered else ""),
+                Text(payload(m.last_error or "", 200), style=self.colour("error")))
+
+    def _render_share_groups(self, view: ShareMembersView) -> None:
+        text = Text()
+        for group in view.groups:
+            text.append_text(self._share_group_line(group))
+            text.append("\n")
+        key = self.shares_table.selected_key()
+        member = view.member(key) if key is not None else None
+        again = [r for name, r in view.redeliveries if member is None or name == member.name][-6:]
+        if again:
+            text.append("delivered again: ", style=self.colour("warning"))
+            text.append(", ".join(f"{r.topic}[{r.partition}]@{r.offset} delivery {r.delivery_count}"
+                                  f" ({r.outcome})" for r in again))
+            text.append("\n")
+        for note in view.notes:
+            text.append(f"{note}\n", style=Style(dim=True))
+        self.query_one("#share-groups", Static).update(text)
+
+    def _share_group_line(self, g: ShareGroupView) -> Text:
+        line = Text(f"{g.group} ({g.type}): ", style=Style(bold=True))
+        if g.tool_error:
+            line.append(f"ShareGroupCommand failed: {payload(g.tool_error, 120)}", style=self.colour("error"))
+        elif g.read_at is None:
+            line.append("state not read yet (Kafka's ShareGroupCommand)", style=Style(dim=True))
+        else:
+            line.append(f"{g.state or '?'} · {len(g.members)} member(s) by ShareGroupCommand "
+                        f"{ago(self.now() - g.read_at)} ago")
+        if g.config is not None:
+            c = g.config
+            line.append(f" · reset {c.auto_offset_reset or '?'} · lock {offset(c.lock_duration_ms)} ms"
+                        f" · delivery limit {offset(c.delivery_count_limit)}")
+        parts = [f"p{p.partition} start {offset(p.start_offset)} in flight {p.in_flight}" for p in g.partitions]
+        if parts:
+            line.append(" · " + ", ".join(parts))
+        return line
+
+    def _share_member_action(self, action: str) -> bool:
+        """remove / crash / restart on the share table when it has the focus; True when it did."""
+        if not self.shares_table.has_focus or action not in ("remove", "crash", "restart"):
+            return False
+        name = self.shares_table.selected_key()
+        if name is None:
+            self.app.notify("Select a share member first.", severity="warning")
+            return True
+        command = {"remove": RemoveShareMember(name), "crash": CrashShareMember(name),
+                   "restart": RestartShareMember(name)}[action]
+        self.submit(command, f"{action} share member {name}")
+        return True
