@@ -243,3 +243,19 @@ def test_the_probe_runs_when_asked_and_waits_its_interval_between_rounds() -> No
     finally:
         probe.close(2.0)
     assert ShareGroupProbe(None, lambda: ("sg-1",), lambda: True, lambda r, s: None).available is False
+
+
+def test_what_the_preview_client_cannot_do_is_said_instead_of_failing() -> None:
+    ctx = EngineContext(Connection("127.0.0.1:1"))
+    events = ctx.bus.subscribe(kinds=("share.preview",))
+    shares = ShareMembers(ctx)
+    shares.remember_config(ShareConfigView("sg", "earliest", 6000, 5))
+    shares._preview_gaps("s1", spec(processing_ms=7000))     # longer than the lock: no RENEW
+    shares._preview_gaps("s2", spec(processing_ms=10, max_records=5))  # a best-effort limit
+    shares._preview_gaps("s3", spec(processing_ms=10))
+    said = [(e.source, e.text) for e in events.drain()]
+    assert said == [("member:s1", "s1: librdkafka's ShareConsumer is a preview: it cannot renew a record's "
+                                  "acquisition lock (RENEW, KIP-1222), so a record processed for longer "
+                                  "than share.record.lock.duration.ms is redelivered."),
+                    ("member:s2", "s2: max.poll.records is a hint to the preview client, not a limit (no "
+                                  "strict record_limit acquire mode): a poll may return more records.")]

@@ -111,8 +111,21 @@ class ShareMembers:
         self.ctx.bus.publish("share.added", f"member:{name}",
                              f"{name} joins share group {spec.group} on {', '.join(spec.topics)} "
                              f"({spec.policy_label})", member=name, group=spec.group)
+        self._preview_gaps(name, spec)
         self.probe.start()
         return name
+
+    def _preview_gaps(self, name: str, spec: c.ShareMemberSpec) -> None:
+        """Say what the preview client cannot do for this spec, once, instead of failing."""
+        with self._lock:
+            lock_ms = (self._configs[spec.group].lock_duration_ms or DEFAULT_LOCK_MS
+                       if spec.group in self._configs else DEFAULT_LOCK_MS)
+        if spec.processing_ms and spec.processing_ms * max(1, spec.max_records or 1) >= lock_ms:
+            self.ctx.bus.publish("share.preview", f"member:{name}", f"{name}: {c.PREVIEW_GAPS[0]}",
+                                 "warning", member=name)
+        if spec.max_records is not None:
+            self.ctx.bus.publish("share.preview", f"member:{name}", f"{name}: {c.PREVIEW_GAPS[1]}",
+                                 "notice", member=name)
 
     def _spawn(self, state: ShareMemberState, crash_after: int | None) -> None:
         runner = ShareRunner(self.ctx, self.log, state, crash_after, self._on_exit, self._on_subscribed)
