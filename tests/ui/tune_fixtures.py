@@ -8,11 +8,8 @@ from typing import Any
 from textual.app import App, ComposeResult
 
 from tests.ui.fakes import runner, snapshot
-from tui.engine import LatencySummary, PointResult, ProducersView, ProducerStats, Snapshot, SweepView
-from tui.ui.fast_table import FastTable
+from tui.engine import LatencySummary, PointResult, ProducerStats, ProducersView, Snapshot, SweepView
 from tui.ui.tune import TUNE_CSS, TunePane
-
-HERE = FastTable.__module__
 
 
 def latency(scale: float) -> LatencySummary:
