@@ -172,6 +172,12 @@ def test_policy_switch_applies_from_the_next_poll(engine: Engine) -> None:
     wait_until(lambda: member(engine, name).fail_ids == ("9",), 5, message="the new policy in the view")
     with pytest.raises(ValueError, match="fail-transient"):
         engine.call(SetAckPolicy(name, fail_transient=-1))
+    # the acknowledgement mode is a client setting: a new incarnation with it
+    engine.call(SetAckPolicy(name, ack_mode="implicit", fail_ids=()))
+    wait_until(lambda: member(engine, name).incarnation == 1 and member(engine, name).state == "running", 30,
+               message="the member restarted in implicit mode")
+    assert member(engine, name).ack_mode == "implicit"
+    assert [e.kind for e in events(engine, name) if e.kind in (K.LEAVE, K.RESTART)] == [K.LEAVE, K.RESTART]
     engine.call(RemoveShareMember(name))
 
 
