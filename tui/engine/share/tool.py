@@ -2,10 +2,11 @@
 (with their assignments) and the share-partition start offsets.
 
 confluent-kafka's admin client has no share-group calls, so the engine asks the tool from Kafka's
-jars. Each call is a JVM start (~1 s wall, ~1.1 s CPU here), so a round of three calls (state,
-members, offsets, for every share group of this engine at once) runs at most every
-:data:`INTERVAL_S`, only while a share member of this engine runs or someone asked
-(:class:`~tui.engine.share.commands.RefreshShareGroups`), on the thread ``share-tool``.
+jars. Each call is a JVM start (~1 s wall, ~1 s CPU here: a round of three, for every share group of
+this engine at once, measured 2.7-3.1 s wall and ~3 s CPU), so a round (state, members, offsets) runs
+at most every :data:`INTERVAL_S` after the last one ended, only while a share member of this engine
+runs or someone asked (:class:`~tui.engine.share.commands.RefreshShareGroups`), on the thread
+``share-tool``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ INTERVAL_S = 10.0
 """Seconds between the end of one round and the start of the next."""
 ASKED_KEEPS_S = 30.0
 """A refresh request keeps rounds going this long without a running member."""
-COST = ("Kafka's ShareGroupCommand runs as three JVM starts per round (about 1 s and 1 s of CPU "
-        f"each), at most every {INTERVAL_S:.0f} s and only while a share member runs or the screen asks.")
+COST = ("Kafka's ShareGroupCommand costs three JVM starts per round (about 3 s and 3 s of CPU in all), "
+        f"so it runs at most every {INTERVAL_S:.0f} s and only while a share member runs or the screen asks.")
 
 
 @dataclass(frozen=True, slots=True)
