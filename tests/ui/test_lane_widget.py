@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.ui.lane_scripts import LaneApp, every_fate_lane
-from tui.engine import WatchLane
+from tui.engine import LaneView, WatchLane
 from tui.ui.widgets.lane import GLYPHS, RecordLane
 from tui.vocab import RecordFate
 
@@ -52,13 +52,18 @@ async def test_lane_draws_glyphs_markers_and_the_cursor_cell() -> None:
         assert "●" * 12 + "»" * 7 + "◉" * 3 + "○" * 4 + "·" * 6 in p0
         markers = lines[lines.index(p0) + 1]
         assert markers.index("C") - markers.index("S") == 19  # committed past the 7 skipped cells
-        assert "1" in markers and "c" in markers and "H" in markers
+        assert "1" in markers
+        assert "c" in markers
+        assert "H" in markers
         p1 = next(line for line in lines if line.lstrip().startswith("p1"))
-        assert "††" in p1 and "⊘⊘⊘⊘" in p1 and "-" in p1
+        assert "††" in p1
+        assert "⊘⊘⊘⊘" in p1
+        assert "-" in p1
         assert "L" in lines[lines.index(p1) + 1]
         assert "✗✗✗" in next(line for line in lines if line.lstrip().startswith("p2"))
         detail = next(line for line in lines if line.startswith("p1 @3"))
-        assert "processed" in detail and "run1/p1/0/103" in detail
+        assert "processed" in detail
+        assert "run1/p1/0/103" in detail
 
 
 async def test_enter_asks_for_the_records_timeline() -> None:
@@ -105,3 +110,15 @@ async def test_a_lane_of_another_topic_is_not_shown() -> None:
         await pilot.pause()
         assert not lane.display
         assert app.requests[-1].topic == "payments"
+
+
+async def test_a_lane_without_partitions_yet_is_drawn() -> None:
+    """A topic just created: the engine's lane has no partitions yet (the watcher has not seen it)."""
+    empty = LaneView(topic="orders", group=None, final=True, per_cell=1, origin=0, end=1,
+                     partitions=())
+    app = LaneApp(empty)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = _text(app)
+        assert lines[0].startswith("Record lane orders · no group reads it yet · final")
+        assert any("no partitions yet" in line for line in lines)

@@ -74,7 +74,7 @@ async def test_the_room_answers_with_a_key_and_sees_the_outcome() -> None:
         run = runs[0]
         assert run.wait_for_answers
         await pilot.press("n")  # step 1: produce
-        await until(pilot, lambda: len(run.results) == 1 and not screen._step_thread.is_alive())  # type: ignore[union-attr]
+        await until(pilot, lambda: len(run.results) == 1 and screen._step_thread is None)
         await pilot.press("n")  # step 2 asks first
         panel = screen.query_one(AskPanel)
         await until(pilot, lambda: panel.question is not None)

@@ -147,7 +147,7 @@ class ScenariosScreen(Screen[None]):
                     yield Static(Text("Press enter to start the selected scenario.",
                                       style="italic"), id="scn-narration-text")
                 yield AskPanel(id="scn-ask")
-                yield RecordLane(final=None, id="scn-lane")
+                yield RecordLane(final=False, id="scn-lane")
                 yield Static(Text(""), id="scn-status")
         yield Footer()
 
@@ -399,11 +399,14 @@ class ScenariosScreen(Screen[None]):
         topic = None
         if run is not None and scenario is not None and scenario.topics:
             topic = run.names().get(scenario.topics[0].name)
-        self.query_one(RecordLane).show(snapshot.lane if isinstance(snapshot, Snapshot) else None,
+        lane = self.query_one(RecordLane)
+        lane.final = run is not None and run.done  # live while it runs, the verdict's after
+        lane.show(snapshot.lane if isinstance(snapshot, Snapshot) else None,
                                         topic)
 
     @on(StepsFinished)
     def _steps_finished(self, message: StepsFinished) -> None:
+        self._step_thread = None  # it posted this as its last act: the step is not busy any more
         if message.error:
             self.notify(message.error, severity="error")
         run = self.scenario_run

@@ -17,6 +17,7 @@ Lines are drawn with ``render_line`` from cached strips (no child widgets, no ma
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from typing import ClassVar
@@ -45,6 +46,7 @@ from tui.ui.messages import CommandRequested, ExplainWanted, Request
 from tui.ui.themes import resolve_colour
 from tui.vocab import RecordFate
 
+LOG = logging.getLogger("kafka_explorer.ui")
 GLYPHS = FATE_GLYPHS
 """One distinct glyph per fate (the engine's table, shared with the HTML report)."""
 FATE_COLOURS: Mapping[RecordFate, str] = {
@@ -165,7 +167,8 @@ class RecordLane(Widget, can_focus=True):
                 self.lane is not None or now - self._sent[1] < RESEND_S):
             return
         self._sent = (cmd, now)
-        self.post_message(CommandRequested(Request(cmd, "record lane", announce=False)))
+        # straight to the app (which submits it): a hidden lane's own queue is not always served
+        self.app.post_message(CommandRequested(Request(cmd, "record lane", announce=False)))
 
     # ---- geometry --------------------------------------------------------------------------------
 
@@ -277,7 +280,11 @@ class RecordLane(Widget, can_focus=True):
             self._lines = []
             self.refresh()
             return
-        self._lines = self._draw(lane, width)
+        try:
+            self._lines = self._draw(lane, width)
+        except Exception:  # a drawing bug must not end the session: say it in the lane's place
+            LOG.exception("drawing the record lane failed")
+            self._lines = [Strip([Segment("Record lane: could not be drawn (see the log).")])]
         self.refresh(layout=True)
 
     def _draw(self, lane: LaneView, width: int) -> list[Strip]:
@@ -289,7 +296,8 @@ class RecordLane(Widget, can_focus=True):
         cursor_cell = self._cursor_cell()
         legend = self._legend_lines(width)
         height = self.content_size.height or (2 + 2 * len(lane.partitions) + len(legend))
-        rows = max(1, min(len(lane.partitions), (height - 2 - min(1, len(legend))) // 2))
+        # no row for a lane with no partitions yet (a topic just created): the detail line says so
+        rows = min(len(lane.partitions), max(1, (height - 2 - min(1, len(legend))) // 2))
         first_row = max(0, min(self.row - rows + 1, len(lane.partitions) - rows)) if self.row >= rows else 0
         members = {name: i for i, name in enumerate(lane.members)}
         marker_style = tone(self, "accent") + Style(bold=True)
