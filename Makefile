@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install kafka-explorer with its dev tools
 
-jars: install  ## fetch the Apache Kafka 4.1.1 jars with Maven into the user cache
+jars: install  ## fetch the default Apache Kafka jars (4.4.0) with Maven into the user cache
 	$(BIN)/python -c "from tui.lab.jars import ensure_jars; print(ensure_jars(print))"
 
 run: jars  ## open the explorer on the local lab cluster (starts it if needed)

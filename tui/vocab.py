@@ -203,17 +203,6 @@ class PoisonKind(StrEnum):
     """Larger than the topic's max.message.bytes: the producer's own error, never written."""
 
 
-class FailureKind(StrEnum):
-    """Why a member failed to process a record (the 'exception class' of FAILED and of the DLT)."""
-
-    INVALID_JSON = "invalid-json"
-    MISSING_FIELD = "missing-field"
-    TOMBSTONE = "tombstone"
-    INJECTED = "injected"
-    """An injected failure (given msg ids, or with a probability)."""
-    TRANSIENT = "transient"
-    """An injected failure that succeeds after k attempts."""
-
 class ValueContent(StrEnum):
     """What a produced record's value holds (``produce --value-content``): it decides what compression
     can do. The msg_id stays recoverable in every mode (value prefix, else the ``kx-id`` header)."""
@@ -227,6 +216,17 @@ class ValueContent(StrEnum):
     JSON = "json"
     """``{"msg_id": ..., "seq": ..., "payload": ...}``: repeated field names (the header carries the id)."""
 
+
+class FailureKind(StrEnum):
+    """Why a member failed to process a record (the 'exception class' of FAILED and of the DLT)."""
+
+    INVALID_JSON = "invalid-json"
+    MISSING_FIELD = "missing-field"
+    TOMBSTONE = "tombstone"
+    INJECTED = "injected"
+    """An injected failure (given msg ids, or with a probability)."""
+    TRANSIENT = "transient"
+    """An injected failure that succeeds after k attempts."""
 
 
 class AckType(StrEnum):
@@ -296,7 +296,7 @@ class KafkaVersion(StrEnum):
     V4_4_0 = "4.4.0"
 
 
-DEFAULT_KAFKA_VERSION = KafkaVersion.V4_1_1
+DEFAULT_KAFKA_VERSION = KafkaVersion.V4_4_0
 """The Kafka a new lab runs when none is asked for: switching the default is this one line."""
 
 
