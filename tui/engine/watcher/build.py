@@ -163,6 +163,7 @@ class ViewBuilder:
         self._tp_series_groups: set[str] = set()
         """Groups whose per-partition lag series fit under the key cap (the first ones seen)."""
         self._lag_wanted: dict[str, dict[TP, int]] = {}
+        self._lag_wanted_all: dict[TP, int] | None = None
         self.moving = self._moving
         """Partitions whose high watermark moved at their last read (the scheduler reads them often)."""
         self.rebuilt_topics = 0
@@ -226,12 +227,14 @@ class ViewBuilder:
 
     def lag_wanted(self) -> dict[TP, int]:
         """Partition -> lowest committed offset of a shown group that lags there (for the clock)."""
-        out: dict[TP, int] = {}
-        for wanted in self._lag_wanted.values():
-            for tp, offset in wanted.items():
-                if offset < out.get(tp, offset + 1):
-                    out[tp] = offset
-        return out
+        if self._lag_wanted_all is None:
+            out: dict[TP, int] = {}
+            for wanted in self._lag_wanted.values():
+                for tp, offset in wanted.items():
+                    if offset < out.get(tp, offset + 1):
+                        out[tp] = offset
+            self._lag_wanted_all = out
+        return self._lag_wanted_all
 
     # ---- sections ------------------------------------------------------------------------------
 
@@ -582,7 +585,9 @@ class ViewBuilder:
                                             oldest_unconsumed_at=oldest, status=status,
                                             status_since=status_since))
         self._group_tps[gid] = frozenset(tps)
-        self._lag_wanted[gid] = wanted
+        if self._lag_wanted.get(gid) != wanted:
+            self._lag_wanted[gid] = wanted
+            self._lag_wanted_all = None
         if tp_series:
             self._tp_series_groups.add(gid)
         if new_read and commits_at is not None:
@@ -639,7 +644,9 @@ class ViewBuilder:
         self._tp_series_groups &= group_ids
         _forget(self._groups, group_ids)
         _forget(self._group_tps, group_ids)
-        _forget(self._lag_wanted, group_ids)
+        if any(g not in group_ids for g in self._lag_wanted):
+            _forget(self._lag_wanted, group_ids)
+            self._lag_wanted_all = None
         _forget(self._commits_seen, group_ids)
         _forget(self._consume_rate, group_ids)
         if lag_clock is not None:

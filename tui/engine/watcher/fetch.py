@@ -114,6 +114,8 @@ class Fetcher:
         # what changed since the builder last looked (it clears these)
         self.changed_offsets: set[TP] = set()
         self.changed_groups: set[str] = set()
+        self.commits_moved: set[str] = set()
+        """Groups whose committed offsets changed between two reads (the watcher clears this)."""
         self.commits_version = 0
         """Bumped when the set of partitions some group committed on changes."""
         self.offsets_failed: set[TP] = set()
@@ -415,15 +417,19 @@ class Fetcher:
             self.outcomes[call.key] = Outcome("ok", "", call.issued_at)
         return None
 
-    def still_empty(self, group_id: str, max_age: float) -> bool:
-        """The group list (last read OK) and our description both say Empty, and the description is
-        younger than ``max_age`` seconds: describing it again would tell nothing new."""
+    def empty(self, group_id: str) -> bool:
+        """The group list (last read OK) and our description both say Empty."""
         listed = (self.group_list or {}).get(group_id)
         desc = self.descriptions.get(group_id)
         out = self.outcomes.get(("groups",))
         return (listed is not None and desc is not None and out is not None and out.state == "ok"
-                and listed.state == "Empty" and desc.state == "Empty" and not desc.members
-                and self._tick_start - desc.at < max_age)
+                and listed.state == "Empty" and desc.state == "Empty" and not desc.members)
+
+    def still_empty(self, group_id: str, max_age: float) -> bool:
+        """:meth:`empty`, and the description is younger than ``max_age`` seconds: describing it
+        again would tell nothing new."""
+        desc = self.descriptions.get(group_id)
+        return desc is not None and self._tick_start - desc.at < max_age and self.empty(group_id)
 
     def reuse_description(self, group_id: str) -> None:
         """Count the kept description as read in this refresh (see :meth:`still_empty`)."""
@@ -516,6 +522,8 @@ class Fetcher:
             old = self.commits.get(group_id)
             if old != commits:
                 self.changed_groups.add(group_id)
+                if old is not None:
+                    self.commits_moved.add(group_id)
                 if old is None or old.keys() != commits.keys():
                     self.commits_version += 1
             self.commits[group_id] = commits

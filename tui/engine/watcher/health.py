@@ -99,8 +99,3 @@ class BrokerHealth:
             return True
         silence = self._silent.get(broker)
         return silence is not None and (silence.refused or now - silence.since > HOLD_AFTER)
-
-    def forget(self, broker: int) -> None:
-        self._silent.pop(broker, None)
-        self._down.discard(broker)
-        self.last_answer.pop(broker, None)

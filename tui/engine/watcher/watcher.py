@@ -1,8 +1,8 @@
 """Watcher: one AdminClient on one thread, refreshing a ClusterView and emitting change events.
 
-Every ``interval`` seconds the ``watcher`` thread runs one refresh (see ``fetch.py``): the metadata
-first (blocking, bounded), then the group calls and the per-leader ``list_offsets`` calls together,
-each with its own timeout; the refresh waits for them at most ~80 % of the interval. Whatever did
+Every ``interval`` seconds the ``watcher`` thread runs one refresh (see ``fetch.py``): the group
+calls and the per-leader ``list_offsets`` calls go out together, each with its own timeout, then the
+metadata is read (blocking, bounded); the refresh waits for them at most ~80 % of the interval. Whatever did
 not answer keeps its previous data, marked stale once it is later than its answer budget, and is
 not asked again until its call ends, so a paused or dead broker neither stalls the snapshots nor
 piles up requests. ``schedule.py`` decides what a refresh reads on a big cluster.
@@ -47,6 +47,8 @@ METADATA_TIMEOUT = 3.0
 """Longest a metadata request may block the watcher thread (the refresh deadline usually cuts it)."""
 DESCRIBE_EMPTY_EVERY = 30.0
 """Seconds between describes of a group the group list keeps reporting as Empty."""
+DESCRIBE_EMPTY_PER_REFRESH = 100
+"""Most Empty groups described again in one refresh (a thousand of them would all fall due at once)."""
 CONTROLLER_EVERY = 5.0
 """Seconds between reads of the lab's logs for the active controller (they can be megabytes)."""
 LAG_CLOCK_BUDGET = 0.15
@@ -90,8 +92,8 @@ class Watcher:
         self._md_seen: object = None
         self._replaced_for_down: set[int] = set()
         self._stuck_replaced_at = float("-inf")
-        self._commit_pick: set[str] = set()
         self._groups_seen: set[str] = set()
+        self._listing_seen: object = None
         self.refresh_times: list[float] = []
         """Monotonic start time of the last refreshes (bounded; for tests and benchmarks)."""
         self.fetcher: Fetcher | None = None
@@ -270,13 +272,15 @@ class Watcher:
         self._heal(f)
         plan = Plan(tick)
 
-        # metadata first: a cluster that does not answer gets no coordinator requests (see fetch)
+        # the calls go out first (from the last metadata), so they overlap the blocking metadata
+        # read; coordinator calls to a broker that was silent at the last refresh are held back
+        self._issue_groups(f, plan, filt, first=True)
+        offsets_issued = self._issue_offsets(f, plan, filt, interval)
         if self._scheduler.metadata_due(f.metadata, tick, f.metadata_outcome.state != "ok"):
             # blocking call: bounded so close() is never held for long by a dead cluster
             f.read_metadata(min(deadline - time.monotonic(), METADATA_TIMEOUT))
-        self._commit_pick = set()
-        self._issue_groups(f, plan, filt, first=True)
-        self._issue_offsets(f, plan, filt, interval)
+            if not offsets_issued:  # the first refresh: now the leaders are known
+                self._issue_offsets(f, plan, filt, interval)
         clock = self._clock
         if clock is not None:
             clock.begin(self._builder.lag_wanted(), tick)  # its fetches overlap the admin calls
@@ -295,13 +299,13 @@ class Watcher:
             for node_id, addr in f.metadata.brokers.items():
                 self._known_brokers[node_id] = addr
         self._seq += 1
-        changed_groups = set(f.changed_groups)
         view = self._builder.build(f, plan, filt, seq=self._seq, interval=interval,
                                    known_brokers=dict(self._known_brokers),
                                    controller=self._controller, lag_threshold=threshold,
                                    requests=f.calls_issued, cpu_start=cpu0, lag_clock=clock)
         self._scheduler.busy(self._builder.moving, time.time())
-        self._scheduler.commits_moved(changed_groups, time.time())
+        self._scheduler.commits_moved(f.commits_moved, time.time())
+        f.commits_moved = set()
         previous = self._view
         self._view = view
         self.ctx.bump()
@@ -337,22 +341,40 @@ class Watcher:
         return listed is not None and listed.state not in _IDLE_STATES
 
     def _issue_groups(self, f: Fetcher, plan: Plan, filt: WatchFilter, first: bool) -> None:
+        """Group calls of this refresh; later calls (after some answers) only add the groups the
+        group list just revealed."""
         f.issue_group_list()
         groups = self._groups_to_show(f, filt)
         listed = f.group_list
-        if listed is not None and not filt.groups:
+        if listed is not None and listed is not self._listing_seen and not filt.groups:
+            self._listing_seen = listed
             for gone in [g for g in set(f.descriptions) | set(f.commits) if g not in listed]:
                 f.forget_group(gone)
         plan.groups = groups
+        plan.commit_keys = [("commits", g) for g in groups]
+        if first:
+            todo = groups
+            self._groups_seen = set(groups)
+        else:
+            todo = [g for g in groups if g not in self._groups_seen]
+            if not todo:
+                return
+            self._groups_seen.update(todo)
         now = time.time()
         by_coordinator: dict[int, list[str]] = {}
-        for gid in groups:
+        redescribed = 0
+        for gid in todo:
             if f.issued(("describe-group", gid)):
                 continue  # already asked in this refresh (under the coordinator known then)
             if f.still_empty(gid, DESCRIBE_EMPTY_EVERY):
                 # an empty group has no members to show; describing it costs ~4 requests
                 f.reuse_description(gid)
                 continue
+            if f.empty(gid):
+                if redescribed >= DESCRIBE_EMPTY_PER_REFRESH:
+                    f.reuse_description(gid)  # its turn comes in a later refresh
+                    continue
+                redescribed += 1
             by_coordinator.setdefault(f.coordinator_of(gid), []).append(gid)
         for coord, ids in sorted(by_coordinator.items()):
             key = ("describe", coord)
@@ -365,21 +387,16 @@ class Watcher:
                 plan.describe_keys.append(key)
         # offsets of groups: busy ones every refresh, idle ones in rotation on a big cluster
         if first:
-            self._groups_seen = set(groups)
-            self._commit_pick = set(self._scheduler.commit_groups(
-                groups, {g for g in groups if self._active(f, g)}, now))
-        for gid in groups:
-            commit_key = ("commits", gid)
-            if commit_key not in plan.commit_keys:
-                plan.commit_keys.append(commit_key)
-            if gid not in self._commit_pick and (first or gid in self._groups_seen):
-                continue  # not this refresh's turn (later calls only add groups just revealed)
+            picks = self._scheduler.commit_groups(groups, {g for g in groups if self._active(f, g)},
+                                                  now)
+        else:
+            picks = todo
+        for gid in picks:
             silent = self._holding(f, f.coordinator_of(gid), now)
             if silent is not None:
-                f.hold(commit_key, f"not asked while broker {silent} does not answer")
+                f.hold(("commits", gid), f"not asked while broker {silent} does not answer")
                 continue
             f.issue_commits(gid)
-            self._commit_pick.add(gid)
 
     def _wanted_partitions(self, f: Fetcher, plan: Plan,
                            filt: WatchFilter) -> tuple[tuple[object, ...], set[TP], frozenset[int]]:
@@ -406,10 +423,11 @@ class Watcher:
         self._wanted = (key, wanted, leaders)
         return self._wanted
 
-    def _issue_offsets(self, f: Fetcher, plan: Plan, filt: WatchFilter, interval: float) -> None:
+    def _issue_offsets(self, f: Fetcher, plan: Plan, filt: WatchFilter, interval: float) -> bool:
+        """Offsets calls per leader (and probes); False when there is no metadata to place them."""
         md = f.metadata
         if md is None:
-            return
+            return False
         key, wanted, leaders = self._wanted_partitions(f, plan, filt)
         plan.wanted_tps = wanted
         owned = {tp for d in f.descriptions.values() for m in d.members for tp in m.assignment}
@@ -424,3 +442,4 @@ class Watcher:
         for broker in md.brokers:  # brokers that lead nothing shown: ask them directly
             if broker not in reads:
                 f.issue_probe(broker)
+        return True

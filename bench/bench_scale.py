@@ -1,0 +1,321 @@
+"""The watcher and the TUI on a big cluster: 30,000 partitions and 1,000 groups (issue 15).
+
+Starts its own 1-node lab in a temporary directory (never a shared one), creates topics of
+``--per-topic`` partitions and ``--groups`` groups that commit offset 0 on ``--group-partitions``
+partitions each (records on every other topic, so half the groups lag and their lag in time is
+read), then measures through the public engine API:
+
+1. headless: an :class:`Engine` with the watcher every second, for ``--refreshes`` refreshes after
+   a warm-up: refresh time (median, p90, max; target < 1 s), stale flags seen (sections, benchmark
+   partitions or groups marked stale; target 0 while the broker answers), the watcher thread's CPU
+   per refresh, the process's CPU and memory;
+2. the TUI: the real ExplorerApp headless (``run_test``) on a fresh engine, driven by bench_ui's
+   measurement (idle CPU of the whole process, target <= 20 % of one core; key press -> screen,
+   target p90 <= 100 ms; memory).
+
+A 1-node lab keeps one open file per partition: when this process's open-file limit (inherited by
+the lab's JVM) cannot hold ``--partitions``, the benchmark says so and measures the largest shape
+that fits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.bench_ui import Shape, TimedApp, drive, pct, rss_mib
+from tui.engine import ClusterView, Connection, Engine, StopProducer
+from tui.kafka import clients
+from tui.lab.cluster import temporary_lab
+from tui.ui.settings import Settings
+
+REFRESH_TARGET_S = 1.0
+IDLE_CPU_TARGET = 20.0
+KEY_P90_TARGET_MS = 100.0
+FD_MARGIN = 1500
+"""Open files the broker needs besides one per partition (segments of internal topics, sockets)."""
+
+
+def partitions_that_fit(wanted: int, per_topic: int) -> tuple[int, str | None]:
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or wanted + FD_MARGIN <= soft:
+        return wanted, None
+    fit = max(per_topic, (soft - FD_MARGIN) // per_topic * per_topic)
+    return fit, (f"the open-file limit here is {soft:,} (hard limit too; not raisable without "
+                 f"CAP_SYS_RESOURCE) and a 1-node lab keeps one file open per partition, so "
+                 f"{wanted:,} partitions cannot fit: measuring {fit:,}")
+
+
+def thread_seconds(name: str) -> float:
+    """CPU seconds used so far by the Python threads called ``name`` (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for thread in threading.enumerate():
+        if thread.name != name:
+            continue
+        try:
+            fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1]
+        except (OSError, IndexError):
+            continue
+        parts = fields.split()
+        total += (int(parts[11]) + int(parts[12])) / ticks
+    return total
+
+
+def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.25) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def prime_groups(bootstrap: str) -> None:
+    """Commit once with a plain consumer, so the fresh lab creates and loads __consumer_offsets
+    before a thousand admin commits arrive (they would time out while it loads)."""
+    from confluent_kafka import TopicPartition
+    from confluent_kafka.admin import NewTopic
+
+    admin = clients.admin({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic("kx-bench-prime", 1, 1)])["kx-bench-prime"].result(60)
+    consumer = clients.consumer({"bootstrap.servers": bootstrap, "group.id": "kx-bench-prime",
+                                 "enable.auto.commit": False})
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                consumer.commit(offsets=[TopicPartition("kx-bench-prime", 0, 0)], asynchronous=False)
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+    finally:
+        consumer.close()
+
+
+def build_shape(bootstrap: str, shape: Shape, args: argparse.Namespace) -> None:
+    """Topics (at most 5,000 partitions per request: KRaft refuses more than 10,000), then, once
+    every partition has a leader, the groups' commits, then two records per partition of every
+    other topic."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+    from confluent_kafka.admin import NewTopic
+
+    started = time.monotonic()
+    prime_groups(bootstrap)
+    admin = clients.admin({"bootstrap.servers": bootstrap})
+    pairs = list(zip(shape.topics, shape.sizes, strict=True))
+    batch: list[tuple[str, int]] = []
+    for i, pair in enumerate(pairs):
+        batch.append(pair)
+        following = pairs[i + 1][1] if i + 1 < len(pairs) else None
+        if following is None or sum(n for _t, n in batch) + following > 5000:
+            futures = admin.create_topics([NewTopic(t, n, 1) for t, n in batch],
+                                          operation_timeout=120, request_timeout=180)
+            for future in futures.values():
+                future.result(300)
+            batch = []
+    wanted: int = sum(shape.sizes)
+
+    def ready() -> bool:
+        md = admin.list_topics(timeout=30)
+        have: int = sum(1 for t in shape.topics if t in md.topics
+                        for p in md.topics[t].partitions.values() if p.leader >= 0)
+        return have >= wanted
+    wait_for(ready, args.setup_timeout, f"{wanted:,} partitions with a leader", interval=2.0)
+
+    # each group commits offset 0 on the first partitions of one topic (as bench_ui's shape does);
+    # a partition the broker does not know yet fails alone, inside a successful result: check each
+    pending: list[Any] = []
+
+    def settle() -> None:
+        for future in pending:
+            result = future.result(120)
+            bad = [tp for tp in result.topic_partitions if tp.error is not None]
+            if bad:
+                raise SystemExit(f"committing offsets for group {result.group_id} failed: "
+                                 f"{bad[0].error}")
+        pending.clear()
+    for i, group in enumerate(shape.groups):
+        topic, size = pairs[i % len(pairs)]
+        parts = [TopicPartition(topic, p, 0) for p in range(min(shape.group_partitions, size))]
+        pending.extend(admin.alter_consumer_group_offsets(
+            [ConsumerGroupTopicPartitions(group, parts)], request_timeout=60).values())
+        if len(pending) >= 100:
+            settle()
+    settle()
+    producer = clients.producer({"bootstrap.servers": bootstrap, "linger.ms": 20})
+    for topic, size in pairs[::2]:
+        for p in range(size):
+            for _ in range(2):
+                producer.produce(topic, b"x" * 20, partition=p)
+            producer.poll(0)
+    producer.flush(120)
+    print(f"created {len(shape.topics)} topics ({wanted:,} partitions) and {len(shape.groups):,} "
+          f"groups in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+def stale_flags(v: ClusterView, prefix: str) -> list[str]:
+    flags = [f"{s.name}: {s.message}" for s in v.stale_sections]
+    flags += [f"{p.topic}-{p.partition}" for p in v.partitions()
+              if p.topic.startswith(prefix) and (p.offsets_stale or p.unknown)]
+    flags += [f"group {g.group_id}: {g.error}" for g in v.groups
+              if g.group_id.startswith(prefix) and g.stale]
+    return flags
+
+
+def measure_headless(conn: Connection, shape: Shape, args: argparse.Namespace) -> dict[str, Any]:
+    wanted = sum(shape.sizes)
+    with Engine(conn, watch_interval=1.0) as engine:
+        def warm() -> ClusterView | None:
+            v = engine.snapshot().cluster
+            if v is None or not v.ok:
+                return None
+            parts = sum(1 for p in v.partitions() if p.topic.startswith(shape.prefix)
+                        and not p.offsets_stale)
+            groups = sum(1 for g in v.groups if g.group_id.startswith(shape.prefix))
+            return v if parts >= wanted and groups >= len(shape.groups) else None
+        first = wait_for(warm, args.setup_timeout, "a complete, fresh view of the cluster")
+        time.sleep(args.warmup)
+        views: list[ClusterView] = []
+        last = first.seq
+        wall0, proc0, watcher0 = time.monotonic(), time.process_time(), thread_seconds("watcher")
+        deadline = time.monotonic() + args.refreshes * 5 + 30
+        while len(views) < args.refreshes and time.monotonic() < deadline:
+            v = engine.snapshot().cluster
+            if v is not None and v.seq != last:
+                last = v.seq
+                views.append(v)
+            time.sleep(0.02)
+        wall = time.monotonic() - wall0
+        proc = (time.process_time() - proc0) / wall * 100
+        watcher_cpu = (thread_seconds("watcher") - watcher0) / wall * 100
+        final = views[-1]
+        lagging = [p for g in final.groups if g.group_id.startswith(shape.prefix)
+                   for p in g.partitions if p.lag]
+        return {
+            "partitions": final.partition_count,
+            "groups": len(final.groups),
+            "durations": [v.duration for v in views],
+            "cpu": [v.cpu for v in views],
+            "stale_views": sum(1 for v in views if stale_flags(v, shape.prefix)),
+            "first_flags": next((stale_flags(v, shape.prefix)[:3] for v in views
+                                 if stale_flags(v, shape.prefix)), []),
+            "process_cpu": proc,
+            "watcher_thread_cpu": watcher_cpu,
+            "requests": statistics.median(v.requests or 0 for v in views),
+            "lagging": len(lagging),
+            "lag_in_time_known": sum(1 for p in lagging if p.oldest_unconsumed_at is not None),
+            "stalled": sum(1 for p in lagging if p.status == "stalled"),
+            "rss": rss_mib(),
+        }
+
+
+def measure_tui(conn: Connection, shape: Shape, args: argparse.Namespace) -> dict[str, Any]:
+    with Engine(conn, watch_interval=1.0) as engine:
+        app = TimedApp(engine, settings=Settings(), remember=False)
+        try:
+            return asyncio.run(drive(app, engine, args, shape))
+        finally:
+            with contextlib.suppress(Exception):
+                engine.call(StopProducer("bench"), timeout=10)
+
+
+def report(head: dict[str, Any], tui: dict[str, Any] | None, note: str | None) -> None:
+    shape = f"{head['partitions']:,} partitions, {head['groups']:,} groups"
+    if note:
+        print(f"shape: {note}")
+    d = head["durations"]
+    p90, worst = pct(d, 0.9), max(d)
+    met = "met" if worst < REFRESH_TARGET_S else "MISSED"
+    print(f"watcher refresh, headless ({shape}, {len(d)} refreshes): median "
+          f"{statistics.median(d) * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, max {worst * 1000:.0f} ms  "
+          f"(target < {REFRESH_TARGET_S * 1000:.0f} ms: {met})")
+    met = "met" if head["stale_views"] == 0 else "MISSED"
+    print(f"stale flags while the broker answers: {head['stale_views']} of {len(d)} views "
+          f"{head['first_flags'] or ''} (target 0: {met})")
+    cpu = head["cpu"]
+    print(f"watcher thread CPU per refresh: median {statistics.median(cpu) * 1000:.0f} ms, p90 "
+          f"{pct(cpu, 0.9) * 1000:.0f} ms; watcher thread {head['watcher_thread_cpu']:.1f} % of a core, "
+          f"whole headless process {head['process_cpu']:.1f} % (librdkafka threads included); "
+          f"{head['requests']:.0f} admin calls per refresh")
+    print(f"lag in time: known for {head['lag_in_time_known']:,} of {head['lagging']:,} lagging "
+          f"group partitions ({head['stalled']:,} stalled)")
+    if head["rss"] is not None:
+        print(f"memory, headless engine: RSS {head['rss']:.0f} MiB")
+    if tui is not None:
+        idle = tui["idle"]
+        met = "met" if idle["process"] <= IDLE_CPU_TARGET else "MISSED"
+        print(f"TUI idle CPU ({tui['parts']:,} benchmark partitions, {tui['groups']:,} groups, "
+              f"{idle['seconds']:.0f} s): process {idle['process']:.1f} % of one core, UI thread "
+              f"{idle['ui']:.1f} %  (target <= {IDLE_CPU_TARGET:.0f} %: {met})")
+        if idle.get("threads"):
+            print("TUI idle CPU by thread: " + ", ".join(f"{n} {c:.1f} %" for n, c in idle["threads"]))
+        lat = tui["latencies"]
+        p90 = pct(lat, 0.9)
+        met = "met" if p90 <= KEY_P90_TARGET_MS else "MISSED"
+        print(f"TUI key press -> screen over {len(lat)} presses (producer {tui['rate']:,.0f}/s): "
+              f"median {statistics.median(lat):.1f} ms, p90 {p90:.1f} ms, max {max(lat):.1f} ms  "
+              f"(target p90 <= {KEY_P90_TARGET_MS:.0f} ms: {met})")
+        if tui["watch_ms"] is not None:
+            print(f"watcher refresh inside the TUI (last view): {tui['watch_ms']:.0f} ms")
+        if tui["rss"] is not None:
+            print(f"memory, TUI process (engine included): RSS {tui['rss']:.0f} MiB")
+    load = os.getloadavg()
+    print(f"load average (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on "
+          f"{os.cpu_count()} cores")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--partitions", type=int, default=30_000)
+    parser.add_argument("--per-topic", type=int, default=500)
+    parser.add_argument("--groups", type=int, default=1000)
+    parser.add_argument("--group-partitions", type=int, default=25,
+                        help="partitions each group commits an offset on (default 25)")
+    parser.add_argument("--refreshes", type=int, default=30, help="headless refreshes measured")
+    parser.add_argument("--no-tui", action="store_true", help="skip the TUI measurement")
+    parser.add_argument("--rate", type=float, default=20_000.0,
+                        help="records/s produced during the key presses (default 20000)")
+    parser.add_argument("--presses", type=int, default=50)
+    parser.add_argument("--gap", type=float, default=0.3)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--idle", type=float, default=20.0, help="seconds of TUI idle measured")
+    parser.add_argument("--setup-timeout", type=float, default=600.0)
+    args = parser.parse_args()
+    if args.partitions < 1 or args.per_topic < 1 or args.groups < 0 or args.refreshes < 1:
+        parser.error("--partitions, --per-topic and --refreshes must be at least 1, --groups at "
+                     "least 0.")
+    args.partitions, note = partitions_that_fit(args.partitions, args.per_topic)
+    if note:
+        print(f"note: {note}", file=sys.stderr, flush=True)
+    args.prefix = f"kxscale-{os.getpid()}-"
+    print("starting a private 1-node lab…", file=sys.stderr, flush=True)
+    with temporary_lab(nodes=1, prefix="kx-bench-scale-") as lab:
+        conn = Connection(bootstrap=lab.bootstrap, lab_dir=lab.dir, label="lab")
+        shape = Shape(lab.bootstrap, args)
+        build_shape(lab.bootstrap, shape, args)
+        print("measuring the headless watcher…", file=sys.stderr, flush=True)
+        head = measure_headless(conn, shape, args)
+        tui = None
+        if not args.no_tui:
+            print("measuring the TUI…", file=sys.stderr, flush=True)
+            tui = measure_tui(conn, shape, args)
+    report(head, tui, note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
