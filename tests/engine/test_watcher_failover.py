@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from confluent_kafka import TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from tests.helpers import unique, wait_until
@@ -138,3 +139,28 @@ def test_paused_node_does_not_delay_snapshots(
         assert not p1.offsets_stale
     finally:
         lab.resume(victim)
+
+
+def test_group_sections_recover_by_themselves_after_a_restart(
+        watched: tuple[LabCluster, Watcher, Subscription]) -> None:
+    """After stop + start of a broker, librdkafka can leave the AdminClient's coordinator requests
+    unanswered for minutes: the watcher replaces its client and every section is fresh again."""
+    lab, watcher, _sub = watched
+    group = unique("wx-fo-g")
+    topic = _topic_led_by(lab, _victim(lab))
+    consumer = clients.consumer({"bootstrap.servers": lab.bootstrap, "group.id": group,
+                                 "enable.auto.commit": False})
+    consumer.commit(offsets=[TopicPartition(topic, 0, 0)], asynchronous=False)
+    consumer.close()
+    wait_until(lambda: (v := watcher.view()) is not None and v.ok and (g := v.group(group)) is not None
+               and not g.stale, 30, message="a fresh view with the group")
+    for node in lab.spec.node_ids():  # every node, so the group's coordinator restarts too
+        lab.stop(node)
+        lab.start_node(node)
+        restarted = time.monotonic()
+        view = wait_until(lambda: (v := watcher.view()) is not None and v.ok
+                          and not v.group(group).stale and v or None,  # type: ignore[union-attr]
+                          60, message=f"every section fresh after restarting node {node}")
+        print(f"\nnode {node}: fresh again {time.monotonic() - restarted:.1f} s after its restart")
+        assert all(b.state == "up" for b in view.brokers)
+    print(f"clients replaced: {watcher.clients_replaced}")
