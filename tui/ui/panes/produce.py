@@ -167,7 +167,9 @@ class ProducePane(Pane):
             for e in row.errors:
                 colour = self.colour("error") if e.outcome == "fail-definite" else \
                     self.colour("warning")
-                etable.add_row(Text.assemble((payload(e.error, 64), colour), f"\n  {e.outcome}"),
+                # the explanation says what the error means and its likely cause (issue 17)
+                why = f": {e.explanation}" if e.explanation else ""
+                etable.add_row(Text.assemble((payload(e.error, 64), colour), f"\n  {e.outcome}{why}"),
                                num(e.count))
             errors.update(etable)
         else:
