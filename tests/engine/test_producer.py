@@ -106,7 +106,8 @@ def test_acks0_reports_have_no_offset(engine: Engine) -> None:
     assert view is not None
     # sent, never acknowledged: not "acked", and no ack latency
     assert (view.acked, view.sent_unacknowledged, view.state) == (0, 300, "done")
-    assert view.latency.count == 0 and view.latency_p50 is None
+    assert view.latency.count == 0
+    assert view.latency_p50 is None
     assert all(d.offset is None for d in view.recent)
 
 

@@ -58,7 +58,8 @@ def _read(bootstrap: str, topic: str, count: int) -> list[tuple[bytes | None, di
         while len(out) < count and time.monotonic() < deadline:
             msg = consumer.poll(0.5)
             if msg is not None and msg.error() is None:
-                out.append((msg.value(), {k: v for k, v in (msg.headers() or []) if isinstance(v, bytes)}))
+                pairs: list[tuple[str, object]] = list(msg.headers() or [])
+                out.append((msg.value(), {k: v for k, v in pairs if isinstance(v, bytes)}))
         return out
     finally:
         consumer.close()
