@@ -42,3 +42,37 @@ def test_consume_bad_input_is_one_sentence(capsys: pytest.CaptureFixture[str]) -
     assert code == 1
     err = capsys.readouterr().err
     assert err.strip() == "kafka-explorer: The transactional strategy needs an output topic."
+
+
+def test_consume_on_error_dead_letter_reports_the_policy_and_the_verdict(
+        lab1: LabCluster, capsys: pytest.CaptureFixture[str]) -> None:
+    topic = unique("headless-dlt")
+    create_topics(lab1.bootstrap, [topic])
+    records = Ledger(lab1.bootstrap, "hdlt").produce(topic, 8, partition=0)
+    code = main(["--state-dir", str(lab1.dir), "consume", topic, "--group", unique("g"),
+                 "--on-error", "dead-letter", "--dlt", f"{topic}-errors", "--fail-ids",
+                 f"{records[2].msg_id},hdlt/t/0/5", "--idle-timeout", "2", "--json"])
+    assert code == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    policy = [line for line in lines if line.get("kind") == "member.policy"]
+    assert len(policy) == 1, "one event per cause, not per record"
+    assert f"dead-letters to {topic}-errors" in policy[0]["text"]
+    verdict = lines[-1]["verdict"]
+    assert verdict["counts"]["dead-lettered"] == 2
+    assert verdict["summary"]["processed"] == 6
+    dead = [a for a in verdict["anomalies"] if a["kind"] == "dead-lettered"]
+    assert sorted(o for a in dead for o in a["offsets"]) == [2, 5]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--fail-rate", "2"], "The failure rate must be between 0 and 1."),
+    (["--fail-ids", "p1/x"], "'p1/x' names no records"),
+    (["--on-error", "retry", "--retries", "-1"], "retries must be between 0 and 100."),
+])
+def test_consume_bad_error_handling_is_one_sentence(args: list[str], message: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-b", "127.0.0.1:1", "consume", "t", "--group", "g", *args]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kafka-explorer: ")
+    assert message in err
+    assert "\n" not in err

@@ -120,6 +120,12 @@ class FakeDriver:
                       strategy: str | None = None) -> None:
         self.calls.append(("member-action", name, action, after_records, strategy))
 
+    def set_policy(self, name: str, step: Any) -> None:
+        self.calls.append(("policy", name, step.on_error, step.commit_on_revoke))
+
+    def stuck_partitions(self, group: str) -> int:
+        return 1  # as if each group had one poison record in a crash loop
+
     def member_state(self, name: str) -> str:
         crashed = any(c[:3] == ("member-action", name, "crash") for c in self.calls)
         return "crashed" if crashed else "running"

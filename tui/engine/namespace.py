@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tui.engine.admin_ops import AlterTopicConfig, DeleteGroup, DeleteTopic, ResetOffsets
 from tui.engine.commands import Command, LabAction
-from tui.engine.consumer.commands import AddMember
+from tui.engine.consumer.commands import AddMember, SetErrorPolicy
 from tui.engine.producer.commands import StartProducer
 from tui.engine.share.commands import AddShareMember, SetShareGroupConfig
 from tui.engine.topics import CreateTopic
@@ -59,6 +59,10 @@ def _written(cmd: Command) -> Iterator[tuple[str, str]]:
             yield "topic", topic
         if cmd.spec.output_topic:
             yield "topic", cmd.spec.output_topic
+        if cmd.spec.dead_letter_topic:  # the default <topic>.DLT is inside when its topic is
+            yield "topic", cmd.spec.dead_letter_topic
+    elif isinstance(cmd, SetErrorPolicy) and cmd.dead_letter_topic:
+        yield "topic", cmd.dead_letter_topic
     elif isinstance(cmd, CreateTopic | DeleteTopic | AlterTopicConfig):
         yield "topic", cmd.spec.name if isinstance(cmd, CreateTopic) else cmd.topic
     elif isinstance(cmd, ResetOffsets | DeleteGroup | SetShareGroupConfig):

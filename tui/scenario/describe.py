@@ -12,6 +12,7 @@ from tui.scenario.model import (
     StartShareMembers,
     Step,
     StopProducer,
+    SwitchPolicy,
     VerdictStep,
     WaitFor,
 )
@@ -33,7 +34,7 @@ def describe(step: Step) -> str:
         how = "consumer protocol" if a.protocol == "consumer" else (a.assignor or "range")
         crash = f", crash after {a.crash_after} record(s)" if a.crash_after else ""
         return (f"start {a.count} member(s) of group {a.group} on {', '.join(a.topics)}: "
-                f"{a.strategy}, {how}{crash}")
+                f"{a.strategy}, {how}{crash}{_error_handling(a)}")
     if isinstance(a, StartShareMembers):
         fails = ""
         if a.fail_ids:
@@ -42,6 +43,10 @@ def describe(step: Step) -> str:
         crash = f", crash after {a.crash_after} record(s)" if a.crash_after else ""
         return (f"start {a.count} share member(s) of share group {a.group} on {', '.join(a.topics)}: "
                 f"{a.ack_mode} acknowledgement{fails}{crash}")
+    if isinstance(a, SwitchPolicy):
+        listener = ("" if a.commit_on_revoke is None
+                    else f", commit-on-revoke {'on' if a.commit_on_revoke else 'off'}")
+        return f"switch {a.member}'s error policy to {_policy(a.on_error, a.retries, a.retry_then)}{listener}"
     if isinstance(a, MemberAction):
         if a.action == "switch":
             return f"switch {a.member} to {a.strategy}"
@@ -58,6 +63,29 @@ def describe(step: Step) -> str:
     if isinstance(a, VerdictStep):
         return "heal the cluster, re-read everything and judge" if a.heal else "re-read and judge"
     return "note"
+
+
+def _policy(on_error: str | None, retries: int | None, retry_then: str | None) -> str:
+    if on_error == "retry":
+        return f"retry{f' {retries}×' if retries is not None else ''}, then {retry_then or 'skip'}"
+    return on_error or "fail"
+
+
+def _error_handling(a: StartMembers) -> str:
+    parts = []
+    if a.on_error:
+        parts.append(f"on error {_policy(a.on_error, a.retries, a.retry_then)}")
+    if a.value_format:
+        parts.append(f"{a.value_format} values")
+    if a.fail_ids:
+        parts.append(f"failing {', '.join(a.fail_ids)}")
+    if a.fail_rate:
+        parts.append(f"failing {a.fail_rate:.0%}")
+    if a.fail_transient:
+        parts.append(f"transient ×{a.fail_transient}")
+    if a.commit_on_revoke:
+        parts.append("commit-on-revoke")
+    return "".join(f", {p}" for p in parts)
 
 
 def wait_text(c: WaitFor) -> str:
@@ -78,6 +106,8 @@ def wait_text(c: WaitFor) -> str:
         return f"{cmp} member(s) of group {c.group} hold partitions"
     if c.condition == "node-state":
         return f"{c.node.describe() if c.node else 'the node'} is {c.state}"
+    if c.condition == "stuck":
+        return f"{cmp} partition(s) of group {c.group} are stuck"
     if c.condition == "member-state":
         return f"member {c.member} is {c.state}"
     if c.condition == "produced":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tui.engine import PartitionMeta, TopicSpec
-from tui.scenario.model import Produce, StartMembers, StartShareMembers
+from tui.scenario.model import Produce, StartMembers, StartShareMembers, SwitchPolicy
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,14 @@ class Driver(Protocol):
     def member_action(self, name: str, action: str, after_records: int | None = None,
                       strategy: str | None = None) -> None:
         """crash, restart, stop or switch."""
+        ...
+
+    def set_policy(self, name: str, step: SwitchPolicy) -> None:
+        """Switch a group member's error policy (and, when the step says, its rebalance listener)."""
+        ...
+
+    def stuck_partitions(self, group: str) -> int:
+        """Partitions of the group the engine's stall detector calls stuck right now."""
         ...
 
     def member_state(self, name: str) -> str:

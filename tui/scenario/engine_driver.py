@@ -32,6 +32,8 @@ from tui.engine import (
     RestartMember,
     RestartShareMember,
     RunScope,
+    SetCommitOnRevoke,
+    SetErrorPolicy,
     SetShareGroupConfig,
     SetStrategy,
     ShareMemberSpec,
@@ -43,7 +45,7 @@ from tui.engine import (
     parse_key_mode,
 )
 from tui.scenario.driver import RunMetrics, VerdictFacts
-from tui.scenario.model import Produce, StartMembers, StartShareMembers
+from tui.scenario.model import Produce, StartMembers, StartShareMembers, SwitchPolicy
 from tui.vocab import GroupProtocol, MemberState, NodeAction
 
 LOG = logging.getLogger("kafka_explorer.scenario")
@@ -152,6 +154,7 @@ class EngineDriver:
             kwargs["crash_after_records"] = spec.crash_after
         if spec.auto_commit_interval_ms is not None:
             kwargs["auto_commit_interval_ms"] = spec.auto_commit_interval_ms
+        kwargs.update(_error_handling(spec))
         if spec.protocol == GroupProtocol.CONSUMER:
             kwargs["session_timeout_ms"] = None
         elif spec.session_timeout_ms is not None:
@@ -217,6 +220,16 @@ class EngineDriver:
 
     def _members_of(self, group: str) -> list[MemberView]:
         return [m for m in self.engine.snapshot().consumers.members if m.group == group]
+
+    def set_policy(self, name: str, step: SwitchPolicy) -> None:
+        self.engine.call(SetErrorPolicy(name, step.on_error, retries=step.retries,
+                                        retry_backoff_ms=step.retry_backoff_ms,
+                                        retry_then=step.retry_then), timeout=30.0)
+        if step.commit_on_revoke is not None:
+            self.engine.call(SetCommitOnRevoke(name, step.commit_on_revoke), timeout=30.0)
+
+    def stuck_partitions(self, group: str) -> int:
+        return sum(1 for s in self.engine.snapshot().consumers.stuck if s.group == group)
 
     def member_state(self, name: str) -> str:
         snapshot = self.engine.snapshot()
@@ -320,9 +333,9 @@ class EngineDriver:
                 continue
             try:
                 view = snapshot.consumers.member(name)
-                if view is not None and view.state not in (MemberState.CRASHED, MemberState.STOPPED,
-                                                           MemberState.KICKED):
-                    self.engine.call(RemoveMember(name), timeout=20.0)
+                if view is not None and (view.restarting or view.state not in (
+                        MemberState.CRASHED, MemberState.STOPPED, MemberState.KICKED)):
+                    self.engine.call(RemoveMember(name), timeout=20.0)  # a crash loop ends too
             except Exception as exc:  # keep stopping the others
                 LOG.warning("stopping member %s failed: %s", name, exc)
         for name in self._producers:
@@ -331,3 +344,15 @@ class EngineDriver:
             except Exception as exc:
                 LOG.warning("stopping producer %s failed: %s", name, exc)
         self._revokes.close()
+
+
+def _error_handling(spec: StartMembers) -> dict[str, Any]:
+    """MemberSpec fields of a start-members step's error handling (only the ones it sets)."""
+    out: dict[str, Any] = {"commit_on_revoke": spec.commit_on_revoke, "fail_ids": spec.fail_ids}
+    for key, value in (("error_policy", spec.on_error), ("retries", spec.retries),
+                       ("retry_backoff_ms", spec.retry_backoff_ms), ("retry_then", spec.retry_then),
+                       ("value_format", spec.value_format), ("fail_rate", spec.fail_rate),
+                       ("fail_transient", spec.fail_transient)):
+        if value is not None:
+            out[key] = value
+    return out

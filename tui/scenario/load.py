@@ -32,6 +32,7 @@ from tui.scenario.model import (
     StartShareMembers,
     Step,
     StopProducer,
+    SwitchPolicy,
     VerdictStep,
     WaitFor,
     WorkloadDecl,
@@ -40,12 +41,15 @@ from tui.vocab import (
     AckMode,
     Assignor,
     Compression,
+    ErrorPolicy,
     GroupProtocol,
     Isolation,
     LabProfile,
     MemberState,
+    MemberValueFormat,
     NodeState,
     OffsetReset,
+    PolicyAction,
     Strategy,
     names,
 )
@@ -76,11 +80,13 @@ MAX_FILE_BYTES = MAX_BYTES
 NODE_ACTIONS = names(NodeActionName)
 WAIT_CONDITIONS = ("isr-size", "high-watermark", "leader", "consumed", "processed", "produced",
                    "assigned", "node-state",
-                   "member-state", "seconds")
+                   "member-state", "stuck", "seconds")
 STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "restart-member",
-              "stop-member", "switch-strategy", *(f"{a}-node" for a in NODE_ACTIONS), "wait", "note",
+              "stop-member", "switch-strategy", "switch-policy", *(f"{a}-node" for a in NODE_ACTIONS),
+              "wait", "note",
               "verdict", "reset-offsets")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_POLICY_FIELDS = ("on-error", "retries", "retry-backoff-ms", "retry-then")
 _KAFKA_NEED = re.compile(r"^(>=)?\d+\.\d+(\.\d+)?$")
 _FAIL_ID = re.compile(r"^([A-Za-z0-9_.-]{1,100}/)?\d{1,9}$")
 _KEY_MODE = re.compile(r"^(none|random|fixed:.{1,1024}|cycle:[1-9]\d{0,6}|hot:\d{1,3}(\.\d+)?)$")
@@ -410,6 +416,8 @@ class _StepContext:
             return self._members(w, raw)
         if kind in ("crash-member", "restart-member", "stop-member", "switch-strategy"):
             return self._member_action(w, kind, raw)
+        if kind == "switch-policy":
+            return self._switch_policy(w, raw)
         if kind.endswith("-node"):
             return self._node_action(w, kind.removesuffix("-node"), raw)
         if kind == "wait":
@@ -489,7 +497,8 @@ class _StepContext:
         only(w, data, ("group", "topic", "topics", "name", "count", "strategy", "assignor",
                         "protocol", "auto-offset-reset", "isolation-level", "processing-ms",
                         "batch-size", "output-topic", "session-timeout-ms", "static", "crash-after",
-                        "auto-commit-interval-ms"),
+                        "auto-commit-interval-ms", *_POLICY_FIELDS, "commit-on-revoke", "value-format",
+                        "fail-ids", "fail-rate", "fail-transient"),
               "start-members")
         group = _name(w, data, "group")
         if "topic" in data and "topics" in data:
@@ -530,6 +539,13 @@ class _StepContext:
             crash_after=get_opt_int(w, data, "crash-after", low=1, high=10_000_000),
             auto_commit_interval_ms=get_opt_int(w, data, "auto-commit-interval-ms", low=1,
                                              high=3_600_000),
+            **self._policy(w, data),
+            commit_on_revoke=get_bool(w, data, "commit-on-revoke", False),
+            value_format=get_opt_choice(w, data, "value-format", MemberValueFormat),
+            fail_ids=self._member_fail_ids(w, data),
+            fail_rate=None if data.get("fail-rate") is None else get_float(w, data, "fail-rate",
+                                                                           low=0.0, high=1.0),
+            fail_transient=get_opt_int(w, data, "fail-transient", high=1000),
         )
         for member in spec.member_names():
             if member in self.members:
@@ -538,6 +554,47 @@ class _StepContext:
             self.member_groups[member] = group
         self.groups.add(group)
         return spec
+
+    def _member_fail_ids(self, w: Where, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """A group member's ``fail-ids``: PRODUCER/SEQ (a produce step's name) or a bare SEQ, read as
+        the share members' are."""
+        raw = data.get("fail-ids")
+        if raw is not None and not isinstance(raw, list):
+            w.fail("'fail-ids' must be a list, e.g. [p1/4] or [4].")
+        out = []
+        for item in raw or []:
+            text = str(item).strip()
+            if isinstance(item, bool) or not _FAIL_ID.match(text):
+                w.fail(f"'fail-ids' entries are PRODUCER/SEQ or a sequence number, not {item!r}.")
+            if "/" in text:
+                self.fail_producers.append((w, text.partition("/")[0]))
+            out.append(text)
+        return tuple(out)
+
+    def _policy(self, w: Where, data: Mapping[str, Any], required: bool = False) -> dict[str, Any]:
+        """The error policy fields (``on-error``, ``retries``, ``retry-backoff-ms``, ``retry-then``)."""
+        on_error = (get_choice(w, data, "on-error", ErrorPolicy) if required
+                    else get_opt_choice(w, data, "on-error", ErrorPolicy))
+        retry_then = get_opt_str(w, data, "retry-then")
+        if retry_then is not None and retry_then not in (PolicyAction.SKIP, PolicyAction.DEAD_LETTER):
+            w.fail(f"'retry-then' must be skip or dead-letter, not {retry_then!r}.")
+        tuning = [k for k in ("retries", "retry-backoff-ms", "retry-then") if data.get(k) is not None]
+        if tuning and on_error != ErrorPolicy.RETRY:
+            w.fail(f"'{tuning[0]}' is for 'on-error: retry'.")
+        return {"on_error": on_error, "retries": get_opt_int(w, data, "retries", high=100),
+                "retry_backoff_ms": get_opt_int(w, data, "retry-backoff-ms", high=600_000),
+                "retry_then": retry_then}
+
+    def _switch_policy(self, w: Where, raw: object) -> SwitchPolicy:
+        data = _mapping(w, raw, "switch-policy")
+        only(w, data, ("member", *_POLICY_FIELDS, "commit-on-revoke"), "switch-policy")
+        member = self._member(w, get_str(w, data, "member", required=True))
+        if self.member_groups.get(member) in self.share_groups:
+            w.fail(f"member {member!r} is a share-group member; error policies are for group members.")
+        listener = (None if data.get("commit-on-revoke") is None
+                    else get_bool(w, data, "commit-on-revoke", False))
+        return SwitchPolicy(member=member, **self._policy(w, data, required=True),
+                            commit_on_revoke=listener)
 
     def _share_members(self, w: Where, data: dict[str, Any]) -> StartShareMembers:
         """``start-members: {type: share, ...}``: share-group members and their group's settings."""
@@ -719,6 +776,14 @@ class _StepContext:
                 w.fail(f"'assigned' names group {group!r}, which no earlier start-members step used.")
             members = get_int(w, sub, "members", 1, low=1, high=100)
             return WaitFor("assigned", group=group, comparison=Comparison(">=", members),
+                           reason=reason, timeout=timeout)
+        if cond == "stuck":
+            only(w, sub, ("group", "partitions"), "stuck")
+            group = get_str(w, sub, "group", required=True)
+            if group not in self.groups or group in self.share_groups:
+                w.fail(f"'stuck' names group {group!r}, which no earlier start-members step used.")
+            return WaitFor("stuck", group=group,
+                           comparison=Comparison(">=", get_int(w, sub, "partitions", 1, low=1, high=1000)),
                            reason=reason, timeout=timeout)
         if cond == "member-state":
             only(w, sub, ("member", "state"), "member-state")

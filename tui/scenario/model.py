@@ -119,6 +119,20 @@ class StartMembers:
     """Each member's first incarnation crashes (no commit, no leave) right after processing this many
     records: set at start, so the crash point does not depend on when a later command arrives."""
     auto_commit_interval_ms: int | None = None
+    on_error: str | None = None
+    """Error policy: fail, skip, dead-letter, retry or pause (None: the engine's default, fail)."""
+    retries: int | None = None
+    retry_backoff_ms: int | None = None
+    retry_then: str | None = None
+    """skip or dead-letter once the retries are used up."""
+    commit_on_revoke: bool = False
+    """The rebalance listener commits processed offsets before partitions are revoked (or lost)."""
+    value_format: str | None = None
+    """What the members expect values to be: kx, json or any (None: kx)."""
+    fail_ids: tuple[str, ...] = ()
+    """Records the members fail on: ``PRODUCER/SEQ`` (a produce step's name) or a bare sequence number."""
+    fail_rate: float | None = None
+    fail_transient: int | None = None
 
     def member_names(self) -> tuple[str, ...]:
         if self.count == 1:
@@ -166,6 +180,18 @@ class MemberAction:
     member: str
     after_records: int | None = None
     strategy: str | None = None
+
+
+@dataclass(frozen=True)
+class SwitchPolicy:
+    """Switch a member's error policy (and, unless None, its retry settings and rebalance listener)."""
+
+    member: str
+    on_error: str
+    retries: int | None = None
+    retry_backoff_ms: int | None = None
+    retry_then: str | None = None
+    commit_on_revoke: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -227,7 +253,7 @@ class VerdictStep:
 
 
 Action = (Produce | StopProducer | StartMembers | MemberAction | NodeAction | WaitFor | Note
-          | VerdictStep | ResetGroupOffsets | StartShareMembers)
+          | VerdictStep | ResetGroupOffsets | StartShareMembers | SwitchPolicy)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from tui.scenario.model import (
     StartShareMembers,
     Step,
     StopProducer,
+    SwitchPolicy,
     VerdictStep,
     WaitFor,
 )
@@ -361,6 +362,8 @@ class ScenarioRun:
             return self._start_members(action)
         if isinstance(action, StartShareMembers):
             return self._start_share_members(action)
+        if isinstance(action, SwitchPolicy):
+            return self._switch_policy(action)
         if isinstance(action, MemberAction):
             return self._member_action(action)
         if isinstance(action, NodeAction):
@@ -393,12 +396,23 @@ class ScenarioRun:
         group = self._group(action.group)
         topics = tuple(self._topic(t) for t in action.topics)
         output = self._topic(action.output_topic) if action.output_topic else None
+        logical_ids = action.fail_ids
+        if logical_ids:  # the members get this run's msg-id tails
+            action = replace(action, fail_ids=tuple(self._fail_id(i) for i in logical_ids))
         for member in action.member_names():
             real = f"{member}-{self.suffix}"
             self._st.members[member] = self.driver.add_member(action, real, group, topics, output)
         how = action.protocol if action.protocol == "consumer" else (action.assignor or "range")
+        policy = f", on error {action.on_error}" if action.on_error else ""
+        fails = f", failing {', '.join(logical_ids)}" if logical_ids else ""
         return (f"started {', '.join(action.member_names())} in group {action.group} "
-                f"({action.strategy}, {how})")
+                f"({action.strategy}, {how}{policy}{fails})")
+
+    def _switch_policy(self, action: SwitchPolicy) -> str:
+        self.driver.set_policy(self._member(action.member), action)
+        listener = ("" if action.commit_on_revoke is None
+                    else f", commit-on-revoke {'on' if action.commit_on_revoke else 'off'}")
+        return f"member {action.member} now handles failures with {action.on_error}{listener}"
 
     def _start_share_members(self, action: StartShareMembers) -> str:
         group = self._group(action.group)
@@ -511,6 +525,10 @@ class ScenarioRun:
             count = self.driver.assigned_members(self._group(cond.group or ""))
             assert cond.comparison is not None
             return cond.comparison.holds(count), f"{count} member(s) with partitions"
+        if cond.condition == "stuck":
+            stuck = self.driver.stuck_partitions(self._group(cond.group or ""))
+            assert cond.comparison is not None
+            return cond.comparison.holds(stuck), f"{stuck} partition(s) stuck"
         if cond.condition == "member-state":
             state_name = self.driver.member_state(self._member(cond.member or ""))
             return state_name == cond.state, f"{cond.member} {state_name}"
