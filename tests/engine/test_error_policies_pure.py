@@ -266,6 +266,15 @@ def test_latency_counts_skip_redeliveries_and_bogus_timestamps() -> None:
     counts = e2e.latency_counts(1000.0, [999_990, 999_990, 999_000, -1, 1_000_500],
                                 [False, True, False, False, False])
     assert counts == Counter({10: 1, 1000: 1})
+    # a large batch: every 3rd record's timestamp, each standing for itself and the next two
+    sampled = e2e.latency_counts(1000.0, [999_990, 999_980, 999_000], [False] * 7, 3, 7)
+    assert sampled == Counter({10: 3, 20: 3, 1000: 1}), "the last sample stands for what is left"
+    again = e2e.latency_counts(1000.0, [999_990, 999_980, 999_000], [False, False, False, True, False, False,
+                                                                     False], 3, 7)
+    assert again == Counter({10: 3, 1000: 1}), "a redelivered sample is left out"
+    assert e2e.stride(10) == 1
+    assert e2e.stride(500) == 8
+    assert len(range(0, 500, e2e.stride(500))) <= e2e.SAMPLES
     hist = LatencyHistogram()
     e2e.record(hist, Counter({10: 3, 11: 1, 1000: 1}))
     assert hist.total == 5
@@ -308,3 +317,95 @@ def test_the_spec_names_its_dead_letter_topics_and_listener() -> None:
     assert replace(SPEC, error_policy="retry", retries=2, retry_backoff_ms=50,
                    retry_then="dead-letter").policy_label == "retry 2× 50 ms, then dead-letter"
     assert replace(SPEC, fail_ids=("p/0/1",), fail_transient=2).failures_label == "1 msg id(s), transient ×2"
+
+
+# ---------------------------------------------------------------------------------- scenario steps
+
+POLICY_SCENARIO = """
+title: poison
+goal: policies
+topics: [{name: t, partitions: 2}]
+steps:
+  - produce: {name: p1, topic: t, count: 10}
+  - start-members:
+      group: g
+      topic: t
+      on-error: retry
+      retries: 2
+      retry-backoff-ms: 50
+      retry-then: dead-letter
+      value-format: json
+      fail-ids: [p1/4, 7]
+      fail-rate: 0.25
+      fail-transient: 1
+      commit-on-revoke: true
+  - wait: {stuck: {group: g, partitions: 1}, timeout: 5}
+  - switch-policy: {member: m, on-error: skip, commit-on-revoke: false}
+expect:
+  stuck: 1
+  dead-lettered: 0
+"""
+
+
+def test_a_scenario_declares_the_error_handling_and_switches_it() -> None:
+    from tests.scenarios.fake_driver import FakeDriver
+    from tui.scenario.load import loads
+    from tui.scenario.model import StartMembers, SwitchPolicy, WaitFor
+    from tui.scenario.runner import ScenarioRun
+
+    scenario = loads(POLICY_SCENARIO)
+    start = scenario.steps[1].action
+    assert isinstance(start, StartMembers)
+    assert (start.on_error, start.retries, start.retry_backoff_ms, start.retry_then, start.value_format,
+            start.fail_ids, start.fail_rate, start.fail_transient, start.commit_on_revoke) == (
+        "retry", 2, 50, "dead-letter", "json", ("p1/4", "7"), 0.25, 1, True)
+    wait = scenario.steps[2].action
+    assert isinstance(wait, WaitFor)
+    assert wait.condition == "stuck"
+    switch = scenario.steps[3].action
+    assert switch == SwitchPolicy("m", "skip", commit_on_revoke=False)
+    driver = FakeDriver(nodes=1, counts={"stuck": 1})
+    added: list[StartMembers] = []
+    real_add = driver.add_member
+
+    def add(spec: StartMembers, *args: Any) -> str:
+        added.append(spec)
+        return real_add(spec, *args)
+    driver.add_member = add  # type: ignore[method-assign]
+    run = ScenarioRun(scenario, driver=driver, run_suffix="abc")
+    outcome = run.run_all()
+    assert outcome.passed, outcome.error
+    assert added[0].fail_ids == ("p1-abc/0/4", "7"), "the logical producer becomes this run's"
+    assert ("policy", "m-abc", "skip", False) in driver.calls
+    titles = [s.title for s in run.steps]
+    assert "on error retry 2×, then dead-letter" in titles[1]
+    assert titles[2] == "wait until >= 1 partition(s) of group g are stuck"
+    assert titles[3] == "switch m's error policy to skip, commit-on-revoke off"
+
+
+@pytest.mark.parametrize(("step", "message"), [
+    ("start-members: {group: g, topic: t, on-error: never}", "on-error"),
+    ("start-members: {group: g, topic: t, retries: 2}", "'retries' is for 'on-error: retry'"),
+    ("start-members: {group: g, topic: t, on-error: retry, retry-then: pause}", "'retry-then' must be skip or"),
+    ("start-members: {group: g, topic: t, fail-ids: [p9/1]}", "names producer 'p9'"),
+    ("start-members: {group: g, topic: t, fail-rate: 3}", "fail-rate"),
+    ("start-members: {group: g, topic: t, value-format: xml}", "value-format"),
+])
+def test_bad_error_handling_in_a_scenario_is_one_sentence(step: str, message: str) -> None:
+    from tui.scenario.load import ScenarioError, loads
+
+    text = f"title: x\ngoal: y\ntopics: [{{name: t}}]\nsteps:\n  - {step}\n"
+    with pytest.raises(ScenarioError, match="step 1 \\(start-members\\)") as err:
+        loads(text, source="bad.yaml")
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_switch_policy_needs_a_policy_and_a_started_member() -> None:
+    from tui.scenario.load import ScenarioError, loads
+
+    base = "title: x\ngoal: y\ntopics: [{name: t}]\nsteps:\n  - start-members: {group: g, topic: t}\n"
+    with pytest.raises(ScenarioError, match="on-error"):
+        loads(base + "  - switch-policy: {member: m}\n")
+    with pytest.raises(ScenarioError, match="member 'nobody' was not started"):
+        loads(base + "  - switch-policy: {member: nobody, on-error: skip}\n")

@@ -38,8 +38,8 @@ from typing import Any, BinaryIO, cast
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
+from tui.engine.consumer import e2e, wire
 from tui.engine.consumer import policy as error_policy
-from tui.engine.consumer import wire
 from tui.engine.consumer.commands import NO_LISTENER_COMMIT
 from tui.engine.consumer.dead_letter import DeadLetters
 from tui.engine.consumer.policy import Outcome, PolicySettings
@@ -483,9 +483,12 @@ class MemberLoop:
         tail = [(i, records[i].key(), records[i].value()) for i in range(max(0, n - RECENT), n)]
         values = list(map(Message.value, records))
         ids = raw_msg_ids_of(values, lambda i: records[i].headers())
-        stamps = array("q", map(_TIMESTAMP_MS, map(Message.timestamp, records))).tobytes()
+        step = e2e.stride(n)
+        sampled = records if step == 1 else records[::step]
+        stamps = array("q", map(_TIMESTAMP_MS, map(Message.timestamp, sampled))).tobytes()
         self.channel.delivered(wire.encode_delivered(time.time(), batch, topics, parts, offsets,
-                                                     ids, tail, stamps, self._highs(topics, parts)))
+                                                     ids, tail, stamps, self._highs(topics, parts),
+                                                     step))
         strategy = self.strategy()
         strategy.batch_start(self, records)
         record_done = strategy.record_done if _overrides(strategy, "record_done") else None

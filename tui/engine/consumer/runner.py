@@ -82,6 +82,8 @@ class MemberRunner:
         self._reader = FrameReader()
         self._batch: Delivered | None = None
         """The member's current batch (PROCESSED frames point into it)."""
+        self._batch_parts: dict[tuple[str, int], tuple[int, int, int]] = {}
+        """(count, lowest, highest offset) per partition of the current batch."""
         self._delivered_since = 0
         self._delivered_range: dict[tuple[str, int], tuple[int, int]] = {}
         self._commits_since = 0
@@ -276,11 +278,12 @@ class MemberRunner:
                                 self.state.strategy, topics, parts, offsets, d.msg_ids)
         rising = rising_run(topics, parts, offsets)
         again = self.log.note_deliveries(group, topics, parts, offsets, rising)
-        per_part = _per_partition(topics, parts, offsets, rising)
+        per_part = self._batch_parts = _per_partition(topics, parts, offsets, rising)
         recent = [(d.ts, topics[i], parts[i], offsets[i], msg_id, key, value, again[i])
                   for i, (msg_id, key, value) in sorted(d.previews.items())]
         highs = {(t, p): h for t, p, h in d.highs}
-        latencies = e2e.latency_counts(d.ts, d.create_ms, again) if d.create_ms else None
+        latencies = (e2e.latency_counts(d.ts, d.create_ms, again, d.stride, len(offsets))
+                     if d.create_ms else None)
         with self.state.lock:
             st = self.state
             st.delivered += len(offsets)
@@ -322,9 +325,11 @@ class MemberRunner:
                                 self.state.strategy, *columns)
         with self.state.lock:
             self.state.processed += p.count
+        whole = p.count == len(d.offsets)
         topics, parts, offsets = columns[0], columns[1], columns[2]
-        for (topic, part), (_n, _low, high) in _per_partition(
-                topics, parts, offsets, rising_run(topics, parts, offsets)).items():
+        per_part = self._batch_parts if whole else _per_partition(
+            topics, parts, offsets, rising_run(topics, parts, offsets))
+        for (topic, part), (_n, _low, high) in per_part.items():
             self.shared.stalls.processed(self.spec.group, topic, part, high)
 
     def _ev_commit_req(self, ev: dict[str, Any], ts: float) -> None:

@@ -9,14 +9,15 @@ reference into that batch plus one timestamp per record. Both ends are the same 
 Frames (each ``<u32 length><marshal payload>``):
 
 * an event: a dict ``{"k": kind, "ts": seconds, ...fields}`` (assign, commit-req, crash, ...);
-* ``("D", ts, batch, topics, topic_index, partitions, offsets, msg_ids, previews, create_ms, highs)``:
+* ``("D", ts, batch, topics, topic_index, partitions, offsets, msg_ids, previews, create_ms, stride,
+  highs)``:
   batch number ``batch`` was delivered at ``ts``; ``topic_index`` is None when every record has
   ``topics[0]``;
   ``msg_ids`` (still UTF-8 bytes, :func:`tui.engine.record_format.raw_msg_id_of`) is itself a
   marshal blob, which the parent keeps as it is until someone reads the log (the verdict, mostly): a
   batch costs the parent no object per record; ``previews`` holds (index, raw msg_id, key, value) --
-  bytes capped at 256 -- for the last records only; ``create_ms`` each record's timestamp (CreateTime,
-  ms; packed int64, empty when not sent) for end-to-end latency; ``highs`` (topic, partition, high
+  bytes capped at 256 -- for the last records only; ``create_ms`` every ``stride``-th record's timestamp
+  (CreateTime, ms; packed int64, empty when not sent) for end-to-end latency; ``highs`` (topic, partition, high
   watermark) of the batch's partitions as the fetch that brought them left librdkafka's cache, so the
   parent's position (after the batch) and high watermark come from one moment;
 * ``("P", batch, start, count, stamps)``: records ``start .. start + count - 1`` of ``batch`` were
@@ -116,7 +117,8 @@ class Delivered:
     previews: dict[int, tuple[str | None, bytes | None, bytes | None]]
     """Index in the batch -> (msg_id, key, value), for the last records of the batch only."""
     create_ms: array[int] | None = None
-    """Each record's timestamp (ms), when the member sent them."""
+    """Every :attr:`stride`-th record's timestamp (ms), when the member sent them."""
+    stride: int = 1
     highs: tuple[tuple[str, int, int], ...] = ()
     """(topic, partition, high watermark) of the batch's partitions, when known."""
 
@@ -163,10 +165,12 @@ def _plain(value: Any) -> bool:
 def encode_delivered(ts: float, batch: int, topics: Sequence[str], partitions: Sequence[int],
                      offsets: Sequence[int], msg_ids: Sequence[bytes | None],
                      previews: Sequence[tuple[int, bytes | None, bytes | None]],
-                     create_ms: bytes = b"", highs: tuple[tuple[str, int, int], ...] = ()) -> bytes:
+                     create_ms: bytes = b"", highs: tuple[tuple[str, int, int], ...] = (),
+                     stride: int = 1) -> bytes:
     """``msg_ids`` raw (:func:`~tui.engine.record_format.raw_msg_id_of`); ``previews``: (index in the
     batch, key, value) of the last records; ``create_ms``: the records' timestamps as packed int64
-    (``array("q", ...).tobytes()``); ``highs``: (topic, partition, high watermark)."""
+    (``array("q", ...).tobytes()``) of every ``stride``-th record; ``highs``: (topic, partition, high
+    watermark)."""
     if topics and topics.count(topics[0]) == len(topics):  # one topic (one str object: quick)
         names: tuple[str, ...] = (topics[0],)
     else:
@@ -178,7 +182,7 @@ def encode_delivered(ts: float, batch: int, topics: Sequence[str], partitions: S
     return _framed((_DELIVERED, ts, batch, names, index, array("i", partitions).tobytes(),
                     array("q", offsets).tobytes(), marshal.dumps(list(msg_ids), _VERSION),
                     tuple((i, msg_ids[i], _cap(k), _cap(v)) for i, k, v in previews), create_ms,
-                    highs))
+                    stride, highs))
 
 
 def encode_processed(batch: int, start: int, stamps: Sequence[float] | float,
@@ -199,7 +203,7 @@ def _decode(obj: Any) -> Frame | None:
     if isinstance(obj, dict):
         return obj
     if isinstance(obj, tuple) and obj and obj[0] == _DELIVERED:
-        _, ts, batch, names, index, parts, offs, ids, previews, stamps, highs = obj
+        _, ts, batch, names, index, parts, offs, ids, previews, stamps, stride, highs = obj
         partitions = array("i")
         partitions.frombytes(parts)
         offsets = array("q")
@@ -217,7 +221,7 @@ def _decode(obj: Any) -> Frame | None:
         return Delivered(float(ts), int(batch), topics, partitions, offsets,
                          MsgIds(_IdBlob(ids), 0, len(offsets)),
                          {int(i): (decode_msg_id(mid), k, v) for i, mid, k, v in previews},
-                         create_ms, tuple((str(t), int(p), int(h)) for t, p, h in highs))
+                         create_ms, int(stride), tuple((str(t), int(p), int(h)) for t, p, h in highs))
     if isinstance(obj, tuple) and obj and obj[0] == _PROCESSED:
         _, batch, start, count, raw = obj
         if isinstance(raw, float):
