@@ -89,6 +89,23 @@ class TableFilter(Input):
             self.target.focus()
 
 
+class LiveTabs(TabbedContent):
+    """The live screens' tabs. Textual shows the pane a widget was focused in (``TabPane.Focused``);
+    here a focus landing in a hidden pane gives the focus back to the shown pane instead: it is a
+    deferred ``focus()`` from before the last switch, or Textual handing a hidden widget's focus to a
+    sibling on its Hide event, and switching to it undid the last screen key ("b" then "1" quickly
+    ended on Browse)."""
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        if event.tab_pane.id == self.active:
+            return  # Textual's own handler runs next (the pane is shown already)
+        event.prevent_default()
+        event.stop()
+        shown = self.active_pane.query(Pane).first() if self.active_pane is not None else None
+        if shown is not None:
+            shown.on_explorer_ready()  # each pane focuses its main table
+
+
 class ExplorerApp(App[int]):
     """The explorer. ``engine`` is anything satisfying :class:`~tui.ui.port.EnginePort`."""
 
@@ -144,7 +161,7 @@ class ExplorerApp(App[int]):
                                   "timeline": TimelinePane(), "scenarios": ScenariosTab(),
                                   "browse": BrowsePane()}
         live = [s for s in SCREENS if s[0] != "browse"]
-        with TabbedContent(initial="tab-cluster", id="tabs"):
+        with LiveTabs(initial="tab-cluster", id="tabs"):
             for pane_id, title in (*live, ("scenarios", "Scenarios"), ("browse", "Browse")):
                 key = next(c.key for c in COMMANDS if c.id == f"screen.{pane_id}")
                 with TabPane(f"{self.keymap.get(f'screen.{pane_id}', key)} {title}",
@@ -224,15 +241,15 @@ class ExplorerApp(App[int]):
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         """Render ``snapshot`` into the header and the visible pane."""
-        if snapshot is None:
-            return
+        if snapshot is None or not self.is_running:
+            return  # not running: shutting down, its widgets going one by one
         started = time.perf_counter()
         try:
-            pane = self.active_pane()
+            header, pane = self.query_one(StatusHeader), self.active_pane()
         except NoMatches:
             return  # shutting down
         try:
-            self.query_one(StatusHeader).show(snapshot)
+            header.show(snapshot)
             if pane is not None:
                 pane.show(snapshot)
         except Exception as exc:  # a rendering bug must not end the user's session (or a lab run)

@@ -351,8 +351,12 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
     @on(Input.Changed)
     @on(Choice.Changed)
     def _changed(self, event: Input.Changed | Choice.Changed) -> None:
-        if self.is_mounted and self._values() != self._checked:
-            self.value_changed(event.control.id.removeprefix("f-") if event.control.id else "")
+        if not self.is_mounted:
+            return
+        # every field's change reaches value_changed, even when an earlier field's message already
+        # had the form checked with this value (a fast typist's next field, values set at once)
+        self.value_changed(event.control.id.removeprefix("f-") if event.control.id else "")
+        if self._values() != self._checked:
             self.check()
 
     def value_changed(self, name: str) -> None:
