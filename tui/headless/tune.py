@@ -172,14 +172,23 @@ def _sweep(engine: Engine, grid: TuneGrid, workload: TuneWorkload,
         box["view"] = view
         bar.show(view)
 
-    worker = threading.Thread(target=lambda: box.__setitem__("view", run_sweep(
-        engine, grid, workload, args.topic, on_progress=progress, cancel=cancel,
-        keep_topics=args.keep_topics)), name="tune-sweep", daemon=True)
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            box["view"] = run_sweep(engine, grid, workload, args.topic, on_progress=progress,
+                                    cancel=cancel, keep_topics=args.keep_topics)
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=work, name="tune-sweep", daemon=True)
     worker.start()
     interrupted = False
-    while worker.is_alive():
+    # an Event, not Thread.join: a Ctrl-C that interrupts join() can leave is_alive() False while
+    # the thread still runs, and the table would miss the point being cut short
+    while not finished.is_set():
         try:
-            worker.join(0.2)
+            finished.wait(0.2)
         except KeyboardInterrupt:
             interrupted = True
             cancel.set()

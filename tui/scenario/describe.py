@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tui.scenario.model import (
     Ask,
+    Mark,
     MemberAction,
     NodeAction,
     Produce,
@@ -26,6 +27,9 @@ def describe(step: Step) -> str:
         count = "records until stopped" if w.count is None else f"{w.count} records"
         rate = f" at {w.rate:g}/s" if w.rate else ""
         idem = ", idempotent" if p.idempotence else ""
+        idem += f", resend ≤{p.resend}" if p.resend else ""
+        idem += f", {w.value_content} values" if w.value_content != "kx" else ""
+        idem += f", poison {w.poison}" if w.poison else ""
         bg = " (background)" if not a.wait else ""
         return f"{a.name}: {count} to {w.topic}{rate}, acks={p.acks}{idem}, keys {w.keys}{bg}"
     if isinstance(a, StopProducer):
@@ -60,6 +64,8 @@ def describe(step: Step) -> str:
     if isinstance(a, ResetGroupOffsets):
         where = a.topic if a.partition is None else f"{a.topic}/{a.partition}"
         return f"reset the committed offsets of group {a.group} on {where} to {a.to}"
+    if isinstance(a, Mark):
+        return f"take mark {a.name}: keep the run's measured numbers as they are now"
     if isinstance(a, VerdictStep):
         return "heal the cluster, re-read everything and judge" if a.heal else "re-read and judge"
     return "note"

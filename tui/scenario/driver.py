@@ -51,6 +51,16 @@ class RunMetrics:
     """Share members of the run that acquired at least one record."""
     max_delivery_count: int = 0
     """The highest delivery count a share member of the run acquired a record with (0: none)."""
+    sent_no_ack: int = 0
+    """acks=0 records reported sent (never acknowledged), summed over every producer of the run."""
+    producer_figures: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Real producer name -> measured figure (``latency.p50`` in ms, ``throughput``,
+    ``records-per-batch``, ``batch-fill``, ``compression-ratio``, ``wire-bytes``, ``record-bytes``...;
+    see :data:`tui.scenario.expect.MEASURED`); a figure not measured is absent."""
+    group_figures: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Real group id -> measured figure (``e2e.p50`` in ms, ``lag``)."""
+    topic_figures: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Real topic name -> measured figure (``disk-bytes``)."""
 
 
 class Driver(Protocol):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.engine import (
     AddMember,
@@ -43,10 +43,15 @@ from tui.engine import (
     TopicSpec,
     Workload,
     parse_key_mode,
+    parse_poison,
 )
 from tui.scenario.driver import RunMetrics, VerdictFacts
 from tui.scenario.model import Produce, StartMembers, StartShareMembers, SwitchPolicy
 from tui.vocab import GroupProtocol, MemberState, NodeAction
+
+if TYPE_CHECKING:
+    from tui.engine import RunnerView, Snapshot
+    from tui.lab import LabCluster
 
 LOG = logging.getLogger("kafka_explorer.scenario")
 MAX_EXPLANATIONS = 200
@@ -117,10 +122,12 @@ class EngineDriver:
         extra = dict(p.extra)
         if p.request_timeout_ms is not None:
             extra["request.timeout.ms"] = str(p.request_timeout_ms)
-        profile = ProducerProfile(name=name, extra=extra, **fields)
+        profile = ProducerProfile(name=name, extra=extra, resend=p.resend, **fields)
         w = step.workload
         workload = Workload(topic=topic, count=w.count, rate=w.rate, key_mode=parse_key_mode(w.keys),
-                            value_size=w.value_size, partition=w.partition)
+                            value_size=w.value_size, partition=w.partition,
+                            value_content=w.value_content,
+                            poison=parse_poison(w.poison) if w.poison else None)
         result = self.engine.call(StartProducer(profile, workload), timeout=30.0)
         real = str(result or name)
         self._producers.append(real)
@@ -154,6 +161,10 @@ class EngineDriver:
             kwargs["crash_after_records"] = spec.crash_after
         if spec.auto_commit_interval_ms is not None:
             kwargs["auto_commit_interval_ms"] = spec.auto_commit_interval_ms
+        if spec.max_poll_interval_ms is not None:
+            kwargs["max_poll_interval_ms"] = spec.max_poll_interval_ms
+        if spec.consumer:
+            kwargs["extra"] = tuple(sorted(spec.consumer.items()))
         kwargs.update(_error_handling(spec))
         if spec.protocol == GroupProtocol.CONSUMER:
             kwargs["session_timeout_ms"] = None
@@ -266,15 +277,19 @@ class EngineDriver:
     # ---- results -----------------------------------------------------------------------------
 
     def metrics(self, topics: tuple[str, ...], groups: tuple[str, ...]) -> RunMetrics:
-        produced = acked = definite = indefinite = 0
+        produced = acked = definite = indefinite = no_ack = 0
+        snapshot = self.engine.snapshot()
+        figures: dict[str, dict[str, float]] = {}
         errors: dict[str, int] = {}
         per_topic: dict[str, dict[int, int]] = {}
         mine = set(self._producers)
-        for r in self.engine.snapshot().producers.runners:
+        for r in snapshot.producers.runners:
             if r.name not in mine:
                 continue
             produced += r.sent
-            acked += r.acked  # includes acks=0 reports without an offset
+            acked += r.acked + r.acked_no_offset  # acknowledged: acks=0 records are sent_unacknowledged
+            no_ack += r.sent_unacknowledged
+            figures[r.name] = producer_figures(r)
             definite += r.failed_definite
             indefinite += r.failed_indefinite
             for e in r.errors:
@@ -288,9 +303,22 @@ class EngineDriver:
                           revoked_partitions=self._revoked_by_group(groups),
                           consumed={g: self.consumed(g) for g in groups},
                           processed={g: self.processed(g) for g in groups},
+                          sent_no_ack=no_ack, producer_figures=figures,
+                          group_figures=group_figures(snapshot, groups),
+                          topic_figures={t: {"disk-bytes": float(n)}
+                                         for t, n in self._disk_bytes(topics).items()},
                           share_members_acquiring=sum(1 for m in self._shares_of() if m.acquired),
                           max_delivery_count=max((c for m in self._shares_of() for c, _n in m.delivery_counts),
                                                  default=0))
+
+    def _disk_bytes(self, topics: tuple[str, ...]) -> dict[str, int]:
+        """Bytes of each topic's log segments on the lab's disk (the lab only; {} elsewhere)."""
+        lab_dir = self.engine.connection.lab_dir
+        if lab_dir is None or not self.engine.is_lab:
+            return {}
+        from tui.lab import LabCluster
+
+        return log_bytes(LabCluster(lab_dir), topics, self.node_ids())
 
     def _revoked_by_group(self, groups: tuple[str, ...]) -> dict[str, int]:
         """Partitions revoked from this run's members, per group (from the engine's events)."""
@@ -344,6 +372,69 @@ class EngineDriver:
             except Exception as exc:
                 LOG.warning("stopping producer %s failed: %s", name, exc)
         self._revokes.close()
+
+
+# ---- measured figures (pure; unit-tested) -----------------------------------------------------------
+
+
+def producer_figures(r: RunnerView) -> dict[str, float]:
+    """A producer's measured numbers as ``compare`` names them (latencies in ms); a figure this run
+    did not measure (no acknowledgement, no statistics yet) is left out."""
+    out: dict[str, float] = {"throughput": r.avg_rate}
+    lat = r.latency
+    for q, value in (("p50", lat.p50), ("p90", lat.p90), ("p99", lat.p99), ("p999", lat.p999),
+                     ("max", lat.max)):
+        if value is not None:
+            out[f"latency.{q}"] = value * 1000.0
+    st = r.stats
+    if st is not None:
+        for key, value in (("records-per-batch", st.records_per_batch), ("batch-fill", st.batch_fill),
+                           ("compression-ratio", st.compression_ratio)):
+            if value is not None:
+                out[key] = float(value)
+        if st.batches:
+            out["wire-bytes"] = float(st.batch_bytes or 0.0) * st.batches
+        out["record-bytes"] = float(st.txmsg_bytes)
+    return out
+
+
+def group_figures(snapshot: Snapshot, groups: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Per group: produce -> first delivery latency (ms, from the members' own histograms) and the
+    total lag as the watcher last read it."""
+    out: dict[str, dict[str, float]] = {g: {} for g in groups}
+    for view in snapshot.consumers.group_e2e:
+        if view.group in out:
+            e2e = view.e2e
+            for q, value in (("p50", e2e.p50), ("p90", e2e.p90), ("p99", e2e.p99), ("p999", e2e.p999),
+                             ("max", e2e.max)):
+                if value is not None:
+                    out[view.group][f"e2e.{q}"] = value * 1000.0
+    # lag: the members' own (high watermark of their last fetch - position), which needs no watcher;
+    # the watcher's figure when it reads the group
+    for m in snapshot.consumers.members:
+        if m.group in out and m.state == MemberState.RUNNING:
+            table = out[m.group]
+            owned = set(m.assignment)
+            table["lag"] = table.get("lag", 0.0) + sum(
+                p.lag or 0 for p in m.partitions if (p.topic, p.partition) in owned)
+    for gv in snapshot.cluster.groups if snapshot.cluster is not None else ():
+        if gv.group_id in out and gv.total_lag is not None:
+            out[gv.group_id]["lag"] = float(gv.total_lag)
+    return out
+
+
+def log_bytes(lab: LabCluster, topics: tuple[str, ...], nodes: list[int]) -> dict[str, int]:
+    """Bytes of the ``.log`` segment files of each topic's partitions, summed over the lab's nodes
+    (every replica counts: divide by the replication factor for one copy)."""
+    out: dict[str, int] = dict.fromkeys(topics, 0)
+    for node in nodes:
+        data = lab.node_dir(node) / "data"
+        for topic in topics:
+            for part in data.glob(f"{topic}-*"):
+                if part.name.rpartition("-")[0] != topic:
+                    continue
+                out[topic] += sum(f.stat().st_size for f in part.glob("*.log") if f.is_file())
+    return out
 
 
 def _error_handling(spec: StartMembers) -> dict[str, Any]:

@@ -13,13 +13,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tui.engine import ResetTarget, TopicSpec
-from tui.scenario.expect import SUBJECTS, parse_comparison, valid_error_name
+from tui.engine import ResetTarget, TopicSpec, parse_poison
+from tui.scenario.expect import (
+    COMPARE_MODES,
+    MEASURED,
+    SUBJECTS,
+    parse_comparison,
+    parse_measured,
+    valid_error_name,
+)
 from tui.scenario.model import (
     Ask,
     ClusterNeeds,
     Comparison,
     Expectation,
+    Mark,
     MemberAction,
     NodeAction,
     NodeRef,
@@ -51,6 +59,7 @@ from tui.vocab import (
     OffsetReset,
     PolicyAction,
     Strategy,
+    ValueContent,
     names,
 )
 from tui.vocab import NodeAction as NodeActionName
@@ -84,7 +93,7 @@ WAIT_CONDITIONS = ("isr-size", "high-watermark", "leader", "consumed", "processe
 STEP_KINDS = ("produce", "stop-producer", "start-members", "crash-member", "restart-member",
               "stop-member", "switch-strategy", "switch-policy", *(f"{a}-node" for a in NODE_ACTIONS),
               "wait", "note",
-              "verdict", "reset-offsets")
+              "verdict", "reset-offsets", "mark")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _POLICY_FIELDS = ("on-error", "retries", "retry-backoff-ms", "retry-then")
 _KAFKA_NEED = re.compile(r"^(>=)?\d+\.\d+(\.\d+)?$")
@@ -183,7 +192,7 @@ def _scenario(w: Where, raw: object, slug: str) -> Scenario:
     ctx = _StepContext(w, cluster, {t.name for t in topics})
     steps = tuple(ctx.step(i + 1, item) for i, item in enumerate(raw_steps))
     ctx.check_fail_producers()
-    expectations = _expectations(w, data.get("expect"), ctx.groups)
+    expectations = _expectations(w, data.get("expect"), ctx.groups, ctx)
     _check_asks(w, steps, expectations)
     return Scenario(title=title, goal=goal, steps=steps, expectations=expectations,
                     duration=duration, cluster=cluster, topics=topics, source=w.source, slug=slug,
@@ -256,10 +265,14 @@ def _assignment(w: Where, raw: object, topic: str,
     return tuple(out)
 
 
-def _expectations(w: Where, raw: object, groups: set[str]) -> tuple[Expectation, ...]:
+def _expectations(w: Where, raw: object, groups: set[str],
+                  ctx: _StepContext | None = None) -> tuple[Expectation, ...]:
     data = _mapping(w, raw, "expect")
     out: list[Expectation] = []
     for key, value in data.items():
+        if key == "compare":
+            out.extend(_comparisons(w, value, ctx))
+            continue
         if key in ("consumed", "processed"):
             if not isinstance(value, Mapping) or not value:
                 w.fail(f"'expect.{key}' must map group names to comparisons, e.g. {{readers: 20}}.")
@@ -284,6 +297,60 @@ def _expectations(w: Where, raw: object, groups: set[str]) -> tuple[Expectation,
                    "consumed, processed.")
         out.append(Expectation(key, _cmp(w, value, f"expect.{key}")))
     return tuple(out)
+
+
+def _comparisons(w: Where, raw: object, ctx: _StepContext | None) -> list[Expectation]:
+    """``compare: [{of: SUBJECT, to: SUBJECT, ratio: CMP}, {of:, to:, difference: CMP}]``."""
+    if not isinstance(raw, list) or not raw:
+        w.fail("'expect.compare' must be a list like [{of: latency.p50.slow, to: latency.p50.fast, "
+               "ratio: \">=3\"}].")
+    out: list[Expectation] = []
+    for index, item in enumerate(raw, 1):
+        data = _mapping(w, item, f"expect.compare[{index}]")
+        only(w, data, ("of", "to", *COMPARE_MODES), f"expect.compare[{index}]")
+        modes = [m for m in COMPARE_MODES if data.get(m) is not None]
+        if len(modes) != 1:
+            w.fail(f"'expect.compare[{index}]' needs exactly one of 'ratio' or 'difference'.")
+        of = _compared(w, get_str(w, data, "of", required=True), ctx, f"expect.compare[{index}].of")
+        to = _compared(w, get_str(w, data, "to", required=True), ctx, f"expect.compare[{index}].to")
+        out.append(Expectation(of, _cmp(w, data[modes[0]], f"expect.compare[{index}].{modes[0]}"),
+                               to=to, mode=modes[0]))
+    return out
+
+
+def _compared(w: Where, subject: str, ctx: _StepContext | None, key: str) -> str:
+    """A subject a comparison may name, checked against the scenario's names and marks."""
+    text, _, mark = subject.strip().partition("@")
+    if mark and (ctx is None or mark not in ctx.marks):
+        w.fail(f"'{key}' reads mark {mark!r}, which no 'mark' step takes.")
+    family = text.partition(".")[0]
+    if family in MEASURED:
+        try:
+            _family, name, _quantile, _mark = parse_measured(text)
+        except ValueError as exc:
+            w.fail(f"'{key}': {exc}.")
+        kind = MEASURED[family][0]
+        known = ({"producer": set(ctx.producers), "group": ctx.groups, "topic": ctx.topics}[kind]
+                 if ctx is not None else None)
+        if known is not None and name not in known:
+            w.fail(f"'{key}' names {kind} {name!r}, which the scenario does not "
+                   f"{'declare' if kind == 'topic' else 'start'}.")
+        return subject.strip()
+    if family in ("consumed", "processed"):
+        group = text.partition(".")[2]
+        if ctx is not None and group not in ctx.groups:
+            w.fail(f"'{key}' names group {group!r}, which no start-members step uses.")
+        return subject.strip()
+    if text.startswith("errors.") and valid_error_name(text.removeprefix("errors.")):
+        return subject.strip()
+    if text in SUBJECTS:
+        if mark and text not in ("produced", "acked", "sent-no-ack", "failed-definite",
+                                 "failed-indefinite", "revoked-partitions"):
+            w.fail(f"'{key}': {text!r} is judged by the verdict, so it has no value at a mark.")
+        return subject.strip()
+    w.fail(f"'{key}': unknown subject {subject!r}; compare measured numbers "
+           f"({', '.join(f'{f}.NAME' for f in MEASURED)}), consumed.GROUP, processed.GROUP, "
+           "errors.NAME or an expectation subject.")
 
 
 def _cmp(w: Where, raw: object, key: str) -> Comparison:
@@ -365,6 +432,7 @@ class _StepContext:
         self.members: set[str] = set()
         self.groups: set[str] = set()
         self.saved: set[str] = set()
+        self.marks: set[str] = set()
         self.member_groups: dict[str, str] = {}
         self.share_groups: set[str] = set()
         self.fail_producers: list[tuple[Where, str]] = []
@@ -426,15 +494,26 @@ class _StepContext:
             return Note()
         if kind == "reset-offsets":
             return self._reset(w, raw)
+        if kind == "mark":
+            return self._mark(w, raw)
         data = _mapping(w, raw, kind)
         only(w, data, ("timeout", "heal"), "verdict")
         return VerdictStep(timeout=get_seconds(w, data, "timeout", 60.0, low=1.0, high=600.0),
                            heal=get_bool(w, data, "heal", True))
 
+    def _mark(self, w: Where, raw: object) -> Mark:
+        name = raw if isinstance(raw, str) else get_str(w, _mapping(w, raw, "mark"), "as", required=True)
+        if not _NAME.match(name):
+            w.fail(f"a mark needs a simple name, not {name!r}.")
+        if name in self.marks:
+            w.fail(f"mark {name!r} is taken twice; give each mark its own name.")
+        self.marks.add(name)
+        return Mark(name)
+
     def _produce(self, w: Where, raw: object) -> Produce:
         data = _mapping(w, raw, "produce")
         only(w, data, ("name", "topic", "count", "rate", "keys", "value-size", "partition",
-                        "profile", "background", "timeout"), "produce")
+                        "profile", "background", "timeout", "value-content", "poison"), "produce")
         name = _name(w, data, "name", "p1")
         if name in self.producers:
             w.fail(f"producer {name!r} is already used by an earlier step; pick another name.")
@@ -454,9 +533,18 @@ class _StepContext:
             w.fail(f"'keys' must be none, fixed:K, cycle:N, random or hot:P, not {keys!r}.")
         if keys.startswith("hot:") and float(keys[4:]) > 100:
             w.fail(f"'keys' hot:P needs P between 0 and 100, not {keys[4:]}.")
+        poison = get_opt_str(w, data, "poison")
+        if poison is not None:
+            try:
+                parse_poison(poison)
+            except ValueError as exc:
+                w.fail(f"'poison': {exc}")
         workload = WorkloadDecl(topic=topic, count=count, rate=rate, keys=keys,
                                 value_size=get_int(w, data, "value-size", 100, low=0, high=1_000_000),
-                                partition=get_opt_int(w, data, "partition", high=999))
+                                partition=get_opt_int(w, data, "partition", high=999),
+                                value_content=get_choice(w, data, "value-content", ValueContent,
+                                                         ValueContent.KX),
+                                poison=poison)
         profile = self._profile(w, data.get("profile"))
         self.producers[name] = count is None
         return Produce(name=name, producer=profile, workload=workload, wait=not background,
@@ -465,7 +553,8 @@ class _StepContext:
     def _profile(self, w: Where, raw: object) -> ProducerDecl:
         data = _mapping(w, raw, "profile")
         only(w, data, ("acks", "idempotence", "retries", "max-in-flight", "linger-ms", "batch-size",
-                        "compression", "message-timeout-ms", "request-timeout-ms", "extra"), "profile")
+                        "compression", "message-timeout-ms", "request-timeout-ms", "extra", "resend"),
+              "profile")
         acks = str(data.get("acks", "all")).strip().lower()
         acks = "all" if acks == "-1" else acks
         if acks not in ("0", "1", "all"):
@@ -480,6 +569,7 @@ class _StepContext:
             compression=get_opt_choice(w, data, "compression", Compression),
             message_timeout_ms=get_opt_int(w, data, "message-timeout-ms"),
             request_timeout_ms=get_opt_int(w, data, "request-timeout-ms", low=1, high=900_000),
+            resend=get_int(w, data, "resend", 0, low=0, high=100),
             extra=get_text_map(w, data.get("extra"), "profile.extra"),
         )
         if decl.idempotence and decl.acks != "all":
@@ -497,8 +587,8 @@ class _StepContext:
         only(w, data, ("group", "topic", "topics", "name", "count", "strategy", "assignor",
                         "protocol", "auto-offset-reset", "isolation-level", "processing-ms",
                         "batch-size", "output-topic", "session-timeout-ms", "static", "crash-after",
-                        "auto-commit-interval-ms", *_POLICY_FIELDS, "commit-on-revoke", "value-format",
-                        "fail-ids", "fail-rate", "fail-transient"),
+                        "auto-commit-interval-ms", "max-poll-interval-ms", "consumer", *_POLICY_FIELDS,
+                        "commit-on-revoke", "value-format", "fail-ids", "fail-rate", "fail-transient"),
               "start-members")
         group = _name(w, data, "group")
         if "topic" in data and "topics" in data:
@@ -539,6 +629,9 @@ class _StepContext:
             crash_after=get_opt_int(w, data, "crash-after", low=1, high=10_000_000),
             auto_commit_interval_ms=get_opt_int(w, data, "auto-commit-interval-ms", low=1,
                                              high=3_600_000),
+            max_poll_interval_ms=get_opt_int(w, data, "max-poll-interval-ms", low=1000,
+                                          high=86_400_000),
+            consumer=get_text_map(w, data.get("consumer"), "consumer"),
             **self._policy(w, data),
             commit_on_revoke=get_bool(w, data, "commit-on-revoke", False),
             value_format=get_opt_choice(w, data, "value-format", MemberValueFormat),

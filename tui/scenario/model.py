@@ -65,6 +65,8 @@ class ProducerDecl:
     compression: str | None = None
     message_timeout_ms: int | None = None
     request_timeout_ms: int | None = None
+    resend: int = 0
+    """Application-level resends of failed or timed-out records, at most this many per record."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -78,6 +80,10 @@ class WorkloadDecl:
     """none, fixed:K, cycle:N, random, hot:P."""
     value_size: int = 100
     partition: int | None = None
+    value_content: str = "kx"
+    """kx, random, text or json (:class:`tui.vocab.ValueContent`)."""
+    poison: str | None = None
+    """``KIND[:every=N|at=S,...]`` (checked by the loader with the engine's parser)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,10 @@ class StartMembers:
     """Each member's first incarnation crashes (no commit, no leave) right after processing this many
     records: set at start, so the crash point does not depend on when a later command arrives."""
     auto_commit_interval_ms: int | None = None
+    max_poll_interval_ms: int | None = None
+    """Past this long between polls the member is kicked from the group."""
+    consumer: Mapping[str, str] = field(default_factory=dict)
+    """Raw librdkafka consumer properties (``fetch.min.bytes``, ``fetch.wait.max.ms``...)."""
     on_error: str | None = None
     """Error policy: fail, skip, dead-letter, retry or pause (None: the engine's default, fail)."""
     retries: int | None = None
@@ -246,6 +256,14 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """Take the run's measured numbers now and keep them as ``name``: an expectation reads them as
+    ``SUBJECT@name`` (e.g. ``lag.workers@slow``), so two moments of one run can be compared."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class VerdictStep:
     timeout: float = 60.0
     heal: bool = True
@@ -253,7 +271,8 @@ class VerdictStep:
 
 
 Action = (Produce | StopProducer | StartMembers | MemberAction | NodeAction | WaitFor | Note
-          | VerdictStep | ResetGroupOffsets | StartShareMembers | SwitchPolicy)
+          | VerdictStep | ResetGroupOffsets | StartShareMembers | Mark
+          | SwitchPolicy)
 
 
 @dataclass(frozen=True)
@@ -316,12 +335,25 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Expectation:
-    """One line of ``expect:``: ``subject`` (e.g. lost, errors.NOT_ENOUGH_REPLICAS) and a comparison."""
+    """One line of ``expect:``: ``subject`` (e.g. lost, errors.NOT_ENOUGH_REPLICAS) and a comparison;
+    or one item of ``expect.compare``: two numbers of the same run (``subject`` and ``to``) compared by
+    their ratio or difference."""
 
     subject: str
     comparison: Comparison
     group: str | None = None
     """For per-group subjects (revoked-partitions): the logical group, None = all groups."""
+    to: str | None = None
+    """For a comparison: the subject ``subject`` is compared with."""
+    mode: str = "value"
+    """value (the subject itself), ratio (subject / to) or difference (subject - to)."""
+
+    @property
+    def text(self) -> str:
+        """How reports name it: ``lost``, ``latency.p50.b / latency.p50.a``."""
+        if self.to is None:
+            return self.subject
+        return f"{self.subject} {'/' if self.mode == 'ratio' else '-'} {self.to}"
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 from tui.engine import PartitionMeta
 from tui.scenario.describe import describe, wait_text
 from tui.scenario.driver import Driver, RunMetrics, VerdictFacts
-from tui.scenario.expect import ANOMALY_KINDS
+from tui.scenario.expect import ANOMALY_KINDS, MEASURED, parse_measured
 from tui.scenario.model import (
     Ask,
     Comparison,
     Expectation,
+    Mark,
     MemberAction,
     NodeAction,
     NodeRef,
@@ -106,6 +107,8 @@ class ScenarioRun:
         self.verdict: VerdictFacts | None = None
         self.metrics: RunMetrics | None = None
         self.expectation_results: tuple[ExpectationResult, ...] = ()
+        self.marks: dict[str, RunMetrics] = {}
+        """The run's measured numbers as each ``mark`` step took them."""
         self.error: str | None = None
         self.started = time.time()
         self.finished_at: float | None = None
@@ -372,6 +375,8 @@ class ScenarioRun:
             return self._wait(action)
         if isinstance(action, Note):
             return "note"
+        if isinstance(action, Mark):
+            return self._mark(action)
         if isinstance(action, ResetGroupOffsets):
             return self._reset_offsets(action)
         if isinstance(action, VerdictStep):
@@ -391,6 +396,13 @@ class ScenarioRun:
         m = self.driver.metrics((topic,), ())
         return (f"producer {action.name} finished (run so far: {m.acked} acked, "
                 f"{m.failed_definite} failed, {m.failed_indefinite} unknown)")
+
+    def _mark(self, action: Mark) -> str:
+        metrics = self.driver.metrics(tuple(self._st.topics.values()), tuple(self._st.groups.values()))
+        self.marks[action.name] = metrics
+        lags = ", ".join(f"{g} lag {int(metrics.group_figures.get(real, {}).get('lag', 0))}"
+                         for g, real in self._st.groups.items())
+        return f"took mark {action.name}" + (f" ({lags})" if lags else "")
 
     def _start_members(self, action: StartMembers) -> str:
         group = self._group(action.group)
@@ -582,7 +594,9 @@ class ScenarioRun:
         self.verdict = self.driver.verdict(topics, tuple(self._st.groups.values()), action.timeout)
         self.metrics = self.driver.metrics(topics, tuple(self._st.groups.values()))
         self.expectation_results = tuple(
-            evaluate(e, self.verdict, self.metrics, self._st.groups) for e in self.scenario.expectations)
+            evaluate(e, self.verdict, self.metrics, self._st.groups, producers=self._st.producers,
+                     topics=self._st.topics, marks=self.marks)
+            for e in self.scenario.expectations)
         counts = ", ".join(f"{k} {v}" for k, v in self.verdict.counts.items() if v)
         prefix = f"{'; '.join(healed)}; " if healed else ""
         return f"{prefix}verdict: {counts or 'no anomalies'}"
@@ -637,9 +651,26 @@ class ScenarioRun:
 # ---- pure helpers (unit-tested) -------------------------------------------------------------------
 
 
+class Unmeasured(ValueError):
+    """The subject names a number this run did not measure (no statistics yet, no such mark...)."""
+
+
 def measure(subject: str, verdict: VerdictFacts, metrics: RunMetrics,
-            groups: dict[str, str] | None = None) -> float:
-    """The number an expectation subject names, from the verdict and the run's own metrics."""
+            groups: dict[str, str] | None = None, *, producers: dict[str, str] | None = None,
+            topics: dict[str, str] | None = None, marks: dict[str, RunMetrics] | None = None) -> float:
+    """The number an expectation subject names, from the verdict and the run's own metrics (or, for
+    ``SUBJECT@MARK``, from the metrics a ``mark`` step took). Logical names map to real ones through
+    ``groups``, ``producers`` and ``topics``; raises :class:`Unmeasured` for a number not measured."""
+    if "@" in subject:
+        subject, _, mark = subject.partition("@")
+        if marks is None or mark not in marks:
+            raise Unmeasured(f"mark {mark!r} was not taken")
+        metrics = marks[mark]
+    family = subject.partition(".")[0]
+    if family in MEASURED:
+        return _measured(subject, metrics, groups or {}, producers or {}, topics or {})
+    if subject == "sent-no-ack":
+        return float(metrics.sent_no_ack)
     if subject in ANOMALY_KINDS:
         return float(verdict.counts.get(subject, 0))
     if subject == "violations":
@@ -676,10 +707,42 @@ def measure(subject: str, verdict: VerdictFacts, metrics: RunMetrics,
     raise ValueError(f"Unknown expectation {subject!r}.")
 
 
+def _measured(subject: str, metrics: RunMetrics, groups: dict[str, str], producers: dict[str, str],
+              topics: dict[str, str]) -> float:
+    family, logical, quantile, _mark = parse_measured(subject)
+    kind = MEASURED[family][0]
+    figure = family if quantile is None else f"{family}.{quantile}"
+    if kind == "producer":
+        table = metrics.producer_figures.get(producers.get(logical, logical), {})
+    elif kind == "group":
+        table = metrics.group_figures.get(groups.get(logical, logical), {})
+    else:
+        table = metrics.topic_figures.get(topics.get(logical, logical), {})
+    if figure not in table:
+        raise Unmeasured(f"{subject} was not measured")
+    return float(table[figure])
+
+
 def evaluate(exp: Expectation, verdict: VerdictFacts, metrics: RunMetrics,
-             groups: dict[str, str] | None = None) -> ExpectationResult:
-    actual = measure(exp.subject, verdict, metrics, groups)
-    return ExpectationResult(exp.subject, exp.comparison.text(), actual, exp.comparison.holds(actual))
+             groups: dict[str, str] | None = None, *, producers: dict[str, str] | None = None,
+             topics: dict[str, str] | None = None,
+             marks: dict[str, RunMetrics] | None = None) -> ExpectationResult:
+    """One expectation: a subject's value, or (``expect.compare``) the ratio or difference of two."""
+    try:
+        actual = measure(exp.subject, verdict, metrics, groups, producers=producers, topics=topics,
+                         marks=marks)
+        if exp.to is not None:
+            other = measure(exp.to, verdict, metrics, groups, producers=producers, topics=topics,
+                            marks=marks)
+            if exp.mode == "ratio":
+                if other == 0:
+                    raise Unmeasured(f"{exp.to} is 0")
+                actual = actual / other
+            else:
+                actual = actual - other
+    except Unmeasured:
+        return ExpectationResult(exp.text, exp.comparison.text(), None, False)
+    return ExpectationResult(exp.text, exp.comparison.text(), actual, exp.comparison.holds(actual))
 
 
 def kafka_satisfies(version: str, need: str) -> bool:
