@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install jars run test lint bench clean
+.PHONY: help install jars run test lint bench soak clean
 
 help:  ## list targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ lint: install  ## ruff, mypy and the import contracts
 
 bench: jars  ## run the benchmarks (print ratios)
 	$(BIN)/python bench/run_all.py
+
+soak: jars  ## every bundled scenario 3 times on labs it starts, pass rates (SOAK_ARGS="--nodes 1")
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:  ## remove the virtual environment
 	rm -rf $(VENV)

@@ -68,7 +68,8 @@ SETTLE_ROUNDS = 16
 HARMLESS_KEY = "f12"
 """Bound nowhere: a round trip through the app's queue that changes nothing."""
 MAX_RESTARTS = 2
-"""Node restarts (restart, or kill then start) per run: lab1 is the whole session's."""
+"""Node restarts (restart, or kill then start) per run: lab1 is the whole session's
+(``KX_SOAK_RESTARTS`` lowers it)."""
 MAX_PAUSES = 3
 MAX_LIVE_MEMBERS = 3
 """Each member is a process; more would only slow a shared 2-core machine."""
@@ -107,10 +108,14 @@ class Soak:
     """The random actions and the liveness check that follows each."""
 
     def __init__(self, app: ExplorerApp, pilot: Pilot[Any], engine: Engine, lab: LabCluster,
-                 seed: int, prefix: str, caplog: pytest.LogCaptureFixture) -> None:
+                 seed: int, prefix: str, caplog: pytest.LogCaptureFixture, journal: Path) -> None:
         self.app, self.pilot, self.engine, self.lab = app, pilot, engine, lab
         self.seed, self.prefix, self.caplog = seed, prefix, caplog
         self.rng = random.Random(seed)
+        self.max_restarts = min(MAX_RESTARTS, env_int("KX_SOAK_RESTARTS", MAX_RESTARTS))
+        self.journal = journal.open("a", buffering=1)
+        """Every action as it starts, flushed: what was done when the process itself dies (a crash in
+        a C library takes pytest's captured output with it)."""
         self.node = lab.spec.node_ids()[0]
         self.actions: deque[str] = deque(maxlen=20)
         self.count = 0
@@ -177,6 +182,7 @@ class Soak:
 
     def note(self, text: str) -> None:
         self.actions.append(f"{self.count:>3} {text}")
+        self.journal.write(f"{time.strftime('%H:%M:%S')} {self.actions[-1]}\n")
 
     def last_actions(self) -> str:
         return "\n".join(self.actions)
@@ -569,7 +575,7 @@ class Soak:
         await self.wait_node("running", 15)
 
     async def do_restart_node(self) -> None:
-        if self.restarts >= MAX_RESTARTS:
+        if self.restarts >= self.max_restarts:
             await self.do_key()
             return
         self.restarts += 1
@@ -659,14 +665,17 @@ async def test_soak_random_input(lab1: LabCluster, soak_engine: Engine,
     seed = env_int("KX_SOAK_SEED", random.SystemRandom().randrange(1 << 32))
     actions = env_int("KX_SOAK_ACTIONS", 300)
     seconds = env_int("KX_SOAK_SECONDS", 110)
-    print(f"soak seed {seed} ({actions} actions within {seconds} s; replay with KX_SOAK_SEED={seed})")
+    journal = tmp_path / "soak-actions.log"
+    journal.write_text(f"soak seed {seed}\n")
+    print(f"soak seed {seed} ({actions} actions within {seconds} s; replay with KX_SOAK_SEED={seed}; "
+          f"actions as they run: {journal})")
     caplog.set_level(logging.WARNING)
     prefix = unique("soak")
     app = ExplorerApp(soak_engine, settings=Settings(), remember=False)
     soak: Soak | None = None
     try:
         async with app.run_test(size=SIZES[1]) as pilot:
-            soak = Soak(app, pilot, soak_engine, lab1, seed, prefix, caplog)
+            soak = Soak(app, pilot, soak_engine, lab1, seed, prefix, caplog, journal)
             try:
                 took = await soak.run(actions, seconds)
             except Exception as exc:
@@ -678,6 +687,8 @@ async def test_soak_random_input(lab1: LabCluster, soak_engine: Engine,
         assert app._exception is None, f"the app ended with {app._exception!r}"
         print(soak.report(seed, took))
     finally:
+        if soak is not None:
+            soak.journal.close()
         heal(lab1)
         clean_up(soak_engine, prefix, soak.topics if soak is not None else [])
 
