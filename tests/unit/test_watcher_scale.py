@@ -121,3 +121,22 @@ def test_series_freeze_is_reused_until_a_point_is_added() -> None:
     assert not fam.flat("b")
     fam.discard("a")
     assert set(fam.freeze()) == {"b"}
+
+
+def test_on_a_crowded_cluster_new_and_busy_partitions_take_the_series_of_idle_ones() -> None:
+    from tui.engine.watcher.build import PARTITION_SERIES
+
+    t0 = time.time()
+    f = fetcher(t0, partitions=PARTITION_SERIES + 50)
+    read_offsets(f)
+    b = ViewBuilder()
+    v1 = build(b, f, t0, 1)
+    assert len(v1.series.partition_high_watermark) == PARTITION_SERIES
+    # a partition outside the series is produced to: it gets one, an idle partition gives its place
+    tp = next(k for k in f.offsets if k not in v1.series.partition_high_watermark)
+    e = f.offsets[tp]
+    e.moved_from, e.high_watermark, e.at = (e.at, e.high_watermark), 99, t0 + 1
+    f.changed_offsets.add(tp)
+    v2 = build(b, f, t0 + 1, 2)
+    assert v2.series.partition_high_watermark[tp] == (99,)
+    assert len(v2.series.partition_high_watermark) == PARTITION_SERIES

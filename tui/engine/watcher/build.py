@@ -15,6 +15,7 @@ that does not answer) carry since when they are unconfirmed; a broker is ``unrea
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -146,7 +147,8 @@ class ViewBuilder:
         self._moving: set[TP] = set()
         self._rate_next: set[TP] = set()
         """Read once: the next read gives their first rate (0 when nothing was produced)."""
-        self._series_at: dict[TP, float] = {}
+        self._series_at: OrderedDict[TP, float] = OrderedDict()
+        """Partitions with a series -> read time of their last point, least recently changed first."""
         # topics: the previous views and what they depended on
         self._topics: dict[str, TopicView] = {}
         self._topic_leaders: dict[str, frozenset[int]] = {}
@@ -192,7 +194,7 @@ class ViewBuilder:
                          if leaders.get(b) != self._leaders.get(b)}
         self._leaders = leaders
         rate_dirty = self._update_rates(f, changed)
-        self._update_partition_series(f, sweep=seq % PRUNE_EVERY == 0)
+        self._update_partition_series(f, changed, sweep=seq % PRUNE_EVERY == 0)
 
         topics = self._topics_view(f, md, filt, changed | rate_dirty, moved_leaders)
         brokers = self._brokers_view(f, md, md_stale, known_brokers, controller, now)
@@ -341,23 +343,30 @@ class ViewBuilder:
                 self._moving.discard(tp)
         return dirty
 
-    def _update_partition_series(self, f: Fetcher, sweep: bool) -> None:
-        """One point per fresh read, for every partition while there are few, else for busy ones
-        (``sweep``: also drop the series of partitions that were idle for a whole window)."""
+    def _update_partition_series(self, f: Fetcher, changed: set[TP], sweep: bool) -> None:
+        """One point per fresh read, for every partition while there are few. Above
+        :data:`PARTITION_SERIES` partitions the ones whose offsets changed last keep a series (a new
+        or busy partition takes the place of the one idle the longest), and ``sweep`` also drops
+        the series of partitions that were idle for a whole window."""
         hw_series, rate_series, series_at = self.hw_series, self.produce_series, self._series_at
         offsets = f.offsets
         crowded = len(offsets) > PARTITION_SERIES
         if not crowded:
             keys: Iterable[TP] = offsets
         else:
-            keys = set(series_at) | self._moving
+            keys = set(series_at) | self._moving | changed
         for tp in keys:
             e = offsets.get(tp)
             if e is None or e.high_watermark is None or e.at <= series_at.get(tp, -_INF):
                 continue
-            if tp not in series_at and len(series_at) >= PARTITION_SERIES \
-                    and not self._evict_idle_series():
-                continue
+            if crowded:
+                if tp in changed and tp in series_at:
+                    series_at.move_to_end(tp)  # the most recently changed last
+                elif tp not in series_at:
+                    if tp not in changed and tp not in self._moving:
+                        continue
+                    while len(series_at) >= PARTITION_SERIES:
+                        self._drop_series(next(iter(series_at)))  # idle the longest
             series_at[tp] = e.at
             hw_series.add(tp, e.high_watermark)
             rate = self._rates.get(tp)
@@ -366,13 +375,6 @@ class ViewBuilder:
         if crowded and sweep:
             for tp in [k for k in series_at if k not in self._moving and hw_series.flat(k)]:
                 self._drop_series(tp)
-
-    def _evict_idle_series(self) -> bool:
-        for tp in self._series_at:
-            if tp not in self._moving and self.hw_series.flat(tp):
-                self._drop_series(tp)
-                return True
-        return False
 
     def _drop_series(self, tp: TP) -> None:
         self._series_at.pop(tp, None)
