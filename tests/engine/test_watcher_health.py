@@ -60,7 +60,10 @@ def test_paused_broker_reads_unreachable_and_every_section_recovers(
     watcher.handle(WatchTopics((topic,)))
     watcher.handle(WatchGroups((group,)))
     wait_view(watcher, lambda v: v.ok and v.group(group) is not None and not v.group(group).stale
-              and v.topic(topic) is not None, 30, "a fresh view of the topic and the group")
+              and (t := v.topic(topic)) is not None and all(p.high_watermark == 10
+                                                            and not p.offsets_stale
+                                                            for p in t.partitions),
+              30, "a fresh view of the topic and the group")
     sub = watcher.ctx.bus.subscribe(kinds=("broker.",))
     views: list[ClusterView] = []
 
