@@ -333,9 +333,6 @@ def test_resumed_under_skip_the_partition_moves_on(runs: Runs) -> None:
     assert episodes[-1].until - episodes[-1].since >= THRESHOLD
 
 
-@pytest.mark.xfail(strict=True, reason="checker (stuck_rules._cause): the skip that ended a stall lies "
-                                       "within its 1 s slack, so the ended stall reads as 'skip moved on, yet "
-                                       "the group did not move past it'")
 def test_a_stall_ended_by_a_skip_is_expected(runs: Runs) -> None:
     (stuck,) = [a for a in runs.verdict.of_kind("stuck") if a.topic == runs.topics["pause-skip"]]
     assert stuck.judgement == "expected", stuck.explanation

@@ -24,6 +24,10 @@ from tui.engine.history import ConsumerEvent, ConsumerEventKind
 from tui.vocab import PolicyAction
 
 K = ConsumerEventKind
+MOVE_ON = frozenset({PolicyAction.SKIP, PolicyAction.DEAD_LETTER})
+"""Policy actions that give a record up, so the partition moves on."""
+HELD: dict[str, str] = {PolicyAction.PAUSE: "paused", PolicyAction.RETRY: "retried", PolicyAction.FAIL: "crashed on",
+        PolicyAction.RESUME: "resumed"}
 _SLACK = 1.0
 """Seconds around a stall in which its members' events still count (samples are about a second apart)."""
 
@@ -109,8 +113,17 @@ def _cause(log: ConsumptionLog, rec: GTPO, fails: list[ConsumerEvent], span: _Sp
     error = f"{first.error or 'error'}" + (f": {first.detail}" if first.detail else "")
     who = listed(list(dict.fromkeys(f"member {e.member}" for e in fails)))
     actions = [e for i in log.actions.get(rec, []) if _within(e := log.events[i], span)]
+    ended_by = None
+    if not span.ongoing and actions and actions[-1].action in MOVE_ON:
+        # the skip or dead-letter that ended the stall: what held the partition came before it
+        ended_by = actions.pop()
     last = actions[-1] if actions else None
     times = plural(len(fails), "time")
+    if ended_by is not None:
+        held = "" if last is None else f" while its error policy {HELD.get(str(last.action), 'held')} it"
+        return EXPECTED, (f"{who} failed on it {times} ({error}){held}, until the error policy "
+                          f"{ended_by.action} moved the group past it at {_clock(ended_by.ts)} (expected: the "
+                          "stall ends when the policy gives the record up)")
     if last is None:
         return LIVENESS, f"{who} failed on it {times} ({error}) without a recorded policy action"
     act = last.action
