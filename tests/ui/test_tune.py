@@ -33,7 +33,7 @@ async def test_selecting_one_producer_leaves_nothing_to_compare() -> None:
         pane.action_toggle_compare()
         await pilot.pause()
         assert len(pane.selected) == 1
-        assert "Start two or more producers" in plain(app.query_one("#tune-differs", Static))
+        assert "Select another producer" in plain(app.query_one("#tune-differs", Static))
         pane.action_clear_compare()
         await pilot.pause()
         assert "linger.ms" in plain(app.query_one("#tune-differs", Static))

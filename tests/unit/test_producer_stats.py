@@ -59,3 +59,14 @@ def test_accumulator_ratio_fill_and_advice() -> None:
     assert "raise linger.ms" in lines["batch fill"].explanation
     assert lines["compression"].value == "4.00x"
     assert lines["throttle"].value == "none"
+
+
+def test_a_long_linger_at_a_low_rate_blames_the_rate_not_the_linger() -> None:
+    acc = ProducerStatsAccumulator("t", batch_size=1_000_000, linger_ms=50, compression="none",
+                                   max_in_flight=5)
+    acc.feed(emission(10, 25.0, 5000.0, 50_000))
+    view = acc.view()
+    assert view is not None
+    fill = {line.name: line for line in view.lines}["batch fill"]
+    assert "the rate sizes batches" in fill.explanation
+    assert "raise linger.ms" not in fill.explanation

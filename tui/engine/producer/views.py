@@ -113,9 +113,12 @@ class ProducerStats(JsonView):
                 "wire bytes per batch after compression"))
         if self.batch_fill is not None:
             pct = self.batch_fill * 100.0
-            if pct < 50.0 and self.linger_ms < 100:
+            if pct < 50.0 and self.linger_ms < 20:
                 advice = (f"batches end before they fill (linger.ms={self.linger_ms}): raise linger.ms "
                           "to fill batches, at the cost of latency")
+            elif pct < 50.0:
+                advice = (f"at this send rate a batch holds what arrives in linger.ms={self.linger_ms}: "
+                          "the rate sizes batches, batch.size does not")
             elif pct >= 90.0:
                 advice = "batches are full: raise batch.size for bigger requests"
             else:

@@ -23,7 +23,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label, Static
 from textual_plotext import PlotextPlot
 
-from tui.engine import RunnerView, Snapshot, SweepView
+from tui.engine import SWEEP_PREFIX, RunnerView, Snapshot, SweepView
 from tui.ui.fast_table import Column, FastTable, LazyRows
 from tui.ui.fmt import ms, num, rate
 from tui.ui.panes.base import DataKey, Pane
@@ -89,7 +89,8 @@ class TunePane(Pane):
         if not self.changed(snapshot):
             return
         self.last = snapshot
-        self._rows = snapshot.producers.runners
+        # a sweep's own producers are shown in the sweep panel, not among the profiles compared
+        self._rows = tuple(r for r in snapshot.producers.runners if not r.name.startswith(SWEEP_PREFIX))
         self.table.set_rows(LazyRows(self._rows, runner_key, self._cells, name=lambda r: r.name))
         self.query_one("#tune-title", Label).update(
             "Compare producers  " + self.keys_hint(("tune.select", "select"), ("tune.sweep", "sweep"),
@@ -118,7 +119,11 @@ class TunePane(Pane):
     def _render_differs(self, chosen: tuple[RunnerView, ...]) -> None:
         widget = self.query_one("#tune-differs", Static)
         diffs = differences(chosen)
-        if len(chosen) < 2:
+        if len(chosen) < 2 and self.selected:
+            widget.update(Text(f"Select another producer ({self.key('tune.select')}) to compare it "
+                               "with, or clear the selection to compare the latest of each.",
+                               style=self.colour("accent")))
+        elif len(chosen) < 2:
             widget.update(Text("Start two or more producers (Produce screen) to compare them, or "
                                f"press {self.key('tune.sweep')} to sweep a grid of settings.",
                                style=self.colour("accent")))
