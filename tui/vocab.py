@@ -152,18 +152,28 @@ class CommitMode(StrEnum):
 # ---- error handling and share groups ---------------------------------------------------------
 
 class ErrorPolicy(StrEnum):
-    """What a group member does with a record it fails to process (switchable live)."""
+    """What a group member does with a record it fails to process (switchable live); what each
+    does to offsets is :data:`ERROR_POLICY_TEXT`."""
 
     FAIL = "fail"
-    """Crash on the record; the restarted member meets it again (a crash loop: the partition is stuck)."""
     SKIP = "skip"
-    """Log it and move on: the strategy commits past it as if it were processed."""
     DEAD_LETTER = "dead-letter"
-    """Produce it to the dead-letter topic with its origin headers, and only then commit past it."""
     RETRY = "retry"
-    """Retry in place with backoff, then dead-letter or skip (the member's ``retry_then``)."""
     PAUSE = "pause"
-    """Seek back to it and pause the partition; the rest keeps flowing until it is resumed."""
+
+
+ERROR_POLICY_TEXT: dict[ErrorPolicy, str] = {
+    ErrorPolicy.FAIL: "crash on the record; the restarted member meets it again: a crash loop, the "
+                      "partition is stuck while the rest of the group moves on",
+    ErrorPolicy.SKIP: "log it and move on: the strategy commits past it as if it were processed",
+    ErrorPolicy.DEAD_LETTER: "copy it to the dead-letter topic with its origin headers, and only then "
+                             "commit past it (a crash in between puts it there twice)",
+    ErrorPolicy.RETRY: "retry in place with backoff, then dead-letter or skip; long backoffs can push "
+                       "the member past max.poll.interval.ms",
+    ErrorPolicy.PAUSE: "seek back to it and pause that partition; the rest keeps flowing until it is "
+                       "resumed",
+}
+"""One line per error policy: what it does, and what it does to offsets (forms, help, README)."""
 
 
 class PolicyAction(StrEnum):

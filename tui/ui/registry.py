@@ -122,6 +122,13 @@ COMMANDS: tuple[UICommand, ...] = (
               "member('pause')", scope="consumers", show=False),
     UICommand("member.resume", "u", "Resume member", "Resume fetching on the selected member.",
               "member('resume')", scope="consumers", show=False),
+    UICommand("member.errors", "e", "Error handling",
+              "The selected member's error policy (fail, skip, dead-letter, retry, pause), its rebalance "
+              "listener's commit on revoke, the value format it checks and injected failures, live.",
+              "error_handling", scope="consumers"),
+    UICommand("member.resume-partitions", "P", "Resume paused partitions",
+              "Resume the partitions the pause error policy paused on the selected member; the record "
+              "it paused on is fetched again.", "resume_partitions", scope="consumers", show=False),
     # verdict
     UICommand("verdict.compute", "v", "Compute verdict",
               "Re-read the topics and judge every record (lost, redelivered, skipped...).",

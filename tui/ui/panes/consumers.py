@@ -34,6 +34,7 @@ from tui.engine import (
     RestartMember,
     RestartShareMember,
     ResumeMember,
+    ResumePartition,
     SetStrategy,
     ShareGroupView,
     ShareMembersView,
@@ -43,6 +44,7 @@ from tui.engine import (
 from tui.ui.browse.dialogs import DeleteDialog, ResetOffsetsDialog
 from tui.ui.fast_table import Column, FastTable, LazyRows
 from tui.ui.fmt import UNKNOWN, ago, num, offset, payload, short, sparkline
+from tui.ui.forms.errors import ErrorHandlingForm
 from tui.ui.forms.factory import member_form
 from tui.ui.forms.member import StrategyPicker
 from tui.ui.panes.base import DataKey, Pane
@@ -411,6 +413,16 @@ class ConsumersPane(Pane):
             "restart": RestartMember(member.name), "pause": PauseMember(member.name),
             "resume": ResumeMember(member.name)}
         self.submit(commands[action], f"{action} member {member.name}")
+
+    def action_error_handling(self) -> None:
+        member = self._need_member()
+        if member is not None:
+            self.open_form(ErrorHandlingForm(member), lambda _result: None)
+
+    def action_resume_partitions(self) -> None:
+        member = self._need_member()
+        if member is not None:
+            self.submit(ResumePartition(member.name), f"{member.name}: resume paused partitions")
 
     def action_switch_strategy(self) -> None:
         member = self._need_member()
