@@ -33,8 +33,8 @@ async def test_the_form_sends_policy_listener_and_failures() -> None:
         form.query_one("#f-listener", Choice).value = True
         form.query_one("#f-fail_ids", Input).value = "run1/p1/0/3, run1/p1/0/4"
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: len([c for c in engine.submitted
-                                        if isinstance(c, SetErrorPolicy | SetCommitOnRevoke | SetFailures)]) == 3)
+        switches = SetErrorPolicy | SetCommitOnRevoke | SetFailures
+        await until(pilot, lambda: len([c for c in engine.submitted if isinstance(c, switches)]) == 3)
         sent: dict[type[Any], Any] = {type(c): c for c in engine.submitted}
         policy = sent[SetErrorPolicy]
         assert (policy.policy, policy.retries, policy.retry_then) == ("retry", 2, "dead-letter")
