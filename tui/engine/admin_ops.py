@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 from tui.engine.browse.start import parse_timestamp
 from tui.engine.commands import Command
 from tui.engine.jsonview import JsonView
-from tui.kafka.errors import retry_while_busy
 from tui.vocab import ResetKind
 
 Publish = Callable[..., object]
@@ -334,6 +333,8 @@ def _topic_partitions(admin: Any, topic: str, timeout: float) -> tuple[int, int]
 
 def describe_group(admin: Any, group: str, timeout: float) -> tuple[str, int]:
     """(state, active members) of a consumer group; a group that does not exist is Dead with 0."""
+    from tui.kafka.errors import retry_while_busy  # inside: the UI imports this module's names
+
     try:
         desc = retry_while_busy(lambda: _result(
             admin.describe_consumer_groups([group], request_timeout=timeout)[group], timeout,
@@ -422,6 +423,8 @@ def reset_offsets(admin: Any, cmd: ResetOffsets) -> ResetPlan:
 def _committed(admin: Any, group: str, timeout: float) -> dict[tuple[str, int], int]:
     """The group's committed offsets (partitions without one are left out)."""
     from confluent_kafka import ConsumerGroupTopicPartitions
+
+    from tui.kafka.errors import retry_while_busy
 
     try:
         answer = retry_while_busy(lambda: _result(
