@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 
 from tui.engine import FATE_CODES, LanePartition, LaneView
 from tui.ui.themes import load_themes
+from tui.ui.widgets import WIDGETS_CSS
 from tui.ui.widgets.lane import RecordLane
 from tui.vocab import RecordFate
 
@@ -51,6 +52,8 @@ def every_fate_lane(per_cell: int = 1) -> LaneView:
 
 class LaneApp(App[None]):
     """One record lane on a screen, fed a scripted lane (no engine: requests are recorded)."""
+
+    CSS_PATH = WIDGETS_CSS  # the widget's stylesheet, as the explorer loads it
 
     def __init__(self, lane: LaneView | None = None, theme: str = "kx-dark") -> None:
         super().__init__()

@@ -84,16 +84,18 @@ def test_registry_ids_unique_and_keys_unique_per_scope() -> None:
 
 def test_registry_actions_exist_on_their_targets() -> None:
     from tui.ui.app import ExplorerApp
+    from tui.ui.browse.pane import BrowsePane
     from tui.ui.panes.cluster import ClusterPane
     from tui.ui.panes.consumers import ConsumersPane
     from tui.ui.panes.produce import ProducePane
     from tui.ui.panes.timeline import TimelinePane
     from tui.ui.panes.verdict import VerdictPane
     from tui.ui.scenarios_screen import ScenariosScreen
+    from tui.ui.tune.pane import TunePane
 
     targets = {"app": ExplorerApp, "cluster": ClusterPane, "produce": ProducePane,
                "consumers": ConsumersPane, "verdict": VerdictPane, "timeline": TimelinePane,
-               "scenarios": ScenariosScreen}
+               "scenarios": ScenariosScreen, "browse": BrowsePane, "tune": TunePane}
     for command in COMMANDS:
         name = command.action.split("(")[0]
         assert hasattr(targets[command.scope], f"action_{name}"), command.id

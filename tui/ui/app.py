@@ -62,6 +62,8 @@ from tui.ui.port import EnginePort
 from tui.ui.registry import BY_ID, COMMANDS, SCREENS, bindings_for
 from tui.ui.settings import Settings, keymap_file, load_keymap, load_settings, save_settings
 from tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
+from tui.ui.tune import TUNE_CSS, TunePane
+from tui.ui.widgets import WIDGETS_CSS
 
 log = logging.getLogger("kafka_explorer.ui")
 
@@ -113,7 +115,8 @@ class ExplorerApp(App[int]):
     COMMANDS = {ExplorerCommands}  # only the explorer's commands and themes (tui/ui/palette.py)
     BINDINGS = bindings_for("app")
     # absolute paths: a subclass elsewhere (bench/bench_ui.py) must find them too
-    CSS_PATH = [HERE / "app.tcss", HERE / "fast_table.tcss", HERE / "panes" / "panes.tcss", BROWSE_CSS]
+    CSS_PATH = [HERE / "app.tcss", HERE / "fast_table.tcss", HERE / "panes" / "panes.tcss", BROWSE_CSS,
+                TUNE_CSS, *WIDGETS_CSS]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     """Screen classes by width: 80 columns is -narrow, 120 -medium, 160 -wide (panes.tcss)."""
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -159,10 +162,12 @@ class ExplorerApp(App[int]):
         panes: dict[str, Pane] = {"cluster": ClusterPane(), "produce": ProducePane(),
                                   "consumers": ConsumersPane(), "verdict": VerdictPane(),
                                   "timeline": TimelinePane(), "scenarios": ScenariosTab(),
-                                  "browse": BrowsePane()}
-        live = [s for s in SCREENS if s[0] != "browse"]
+                                  "browse": BrowsePane(), "tune": TunePane()}
+        live = [s for s in SCREENS if s[0] not in ("browse", "tune")]
         with LiveTabs(initial="tab-cluster", id="tabs"):
-            for pane_id, title in (*live, ("scenarios", "Scenarios"), ("browse", "Browse")):
+            # tab order follows the keys: 1-5, 6 Scenarios, 7 Browse, 8 Tune
+            for pane_id, title in (*live, ("scenarios", "Scenarios"), ("browse", "Browse"),
+                                   ("tune", "Tune")):
                 key = next(c.key for c in COMMANDS if c.id == f"screen.{pane_id}")
                 with TabPane(f"{self.keymap.get(f'screen.{pane_id}', key)} {title}",
                              id=f"tab-{pane_id}"):

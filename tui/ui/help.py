@@ -24,7 +24,8 @@ from tui.ui.registry import COMMANDS, SCOPE_TITLES, display_key, effective_key, 
 from tui.ui.settings import settings_file
 from tui.vocab import ANOMALY_TITLES
 
-SCOPE_ORDER = ("app", "cluster", "produce", "consumers", "verdict", "timeline", "scenarios")
+SCOPE_ORDER = ("app", "cluster", "produce", "consumers", "verdict", "timeline", "scenarios", "browse",
+               "tune")
 
 MOVING = (
     ("↑ ↓  pgup pgdn  home end", "move the cursor in a table or list; the mouse wheel scrolls"),

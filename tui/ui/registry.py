@@ -41,6 +41,7 @@ SCREENS: tuple[tuple[str, str], ...] = (
     ("consumers", "Consumers"),
     ("verdict", "Verdict"),
     ("timeline", "Timeline"),
+    ("tune", "Tune"),
     ("browse", "Browse"),
 )
 """(pane id, tab title) of the live screens (the Scenarios tab sits between Timeline and Browse)."""
@@ -59,6 +60,9 @@ COMMANDS: tuple[UICommand, ...] = (
               "show_pane('timeline')", show=False),
     UICommand("screen.scenarios", "6", "Scenarios screen",
               "Workshop scenarios: run one step by step with narration.", "scenarios", show=False),
+    UICommand("screen.tune", "8", "Tune screen",
+              "Compare running producers (latency, batches, compression) and sweep settings.",
+              "show_pane('tune')", show=False),
     UICommand("screen.browse", "7", "Browse screen",
               "Read any topic's records (seek, filter, follow) without joining a group or committing.",
               "show_pane('browse')", show=False),
@@ -172,6 +176,15 @@ COMMANDS: tuple[UICommand, ...] = (
     # browse: the pane binds the same rows (tui/ui/browse/keys.py), same ids
     *(UICommand(cid, key, title, help_text, action, scope="browse")
       for cid, key, title, help_text, action in BROWSE_KEYS),
+    # tune
+    UICommand("tune.select", "space", "Compare producer", "Add or remove the selected producer.",
+              "toggle_compare", scope="tune"),
+    UICommand("tune.clear", "c", "Compare latest", "Compare the latest run of each producer.",
+              "clear_compare", scope="tune"),
+    UICommand("tune.sweep", "s", "Sweep settings", "Run a grid of settings, each point on its own topic.",
+              "start_sweep", scope="tune"),
+    UICommand("tune.cancel", "x", "Stop sweep", "Stop the sweep, keeping what was measured.",
+              "cancel_sweep", scope="tune"),
 )
 
 BY_ID = {command.id: command for command in COMMANDS}

@@ -24,12 +24,14 @@ from tui.engine import (
     Workload,
     parse_header,
     parse_key_mode,
+    parse_poison,
 )
 from tui.ui.forms import explain
 from tui.ui.forms.base import Field, FieldError, FormScreen, Note
 from tui.ui.forms.choice import Choice
 from tui.ui.forms.memory import recall
 from tui.ui.forms.topic import CREATED_TOPIC, broker_count, topic_names
+from tui.vocab import ValueContent
 
 ProducerRequest = tuple[ProducerProfile, Workload]
 CREATE_PARTITIONS = 3
@@ -126,7 +128,19 @@ class ProducerForm(FormScreen[ProducerRequest]):
                   help="none | fixed:K | cycle:N | random | hot:P; one key keeps its order in "
                        "one partition."),
             Field("value_size", "Value size (bytes)", "int", 100,
-                  help="Bytes per value: the msg_id, padded."),
+                  help="Bytes per value: the msg_id, then the content below."),
+            Field("content", "Value content", "select", ValueContent.KX.value, options=(
+                (ValueContent.KX.value, "the msg_id padded with dots: compresses absurdly well"),
+                (ValueContent.RANDOM.value, "random bytes: incompressible (what compression cannot do)"),
+                (ValueContent.TEXT.value, "words: compresses like prose"),
+                (ValueContent.JSON.value, "a JSON object with repeated field names (the header carries "
+                                          "the msg_id): what a member's json format validates"))),
+            Field("poison", "Poison records", default="", remember=False,
+                  help="KIND:every=N or KIND:at=S,S — invalid-json, missing-field, tombstone, oversized "
+                       "(larger than max.message.bytes: the producer's own error)."),
+            Field("resend", "Application resends", "int", 0,
+                  help="Re-send a record whose delivery failed or timed out, up to N times (0: off): "
+                       "a resend is a new record, so idempotence cannot dedupe it."),
             Field("headers", "Extra headers", default="",
                   help="name=value, name2=value2 on every record."),
             Field("count", "Count", "int", 10_000,
@@ -182,6 +196,7 @@ class ProducerForm(FormScreen[ProducerRequest]):
             message_timeout_ms=self.int_value("timeout", "message.timeout.ms", required=True,
                                               low=1) or 0,
             transactional_id=txn,
+            resend=self.int_value("resend", "Resends", 0, low=0) or 0,
             extra=extra,
         ).validate()
         topic = str(self.value("topic"))
@@ -197,6 +212,10 @@ class ProducerForm(FormScreen[ProducerRequest]):
             key_mode = parse_key_mode(str(self.value("keys")) or "none")
         except ValueError as exc:
             raise FieldError("keys", str(exc)) from None
+        try:
+            poison = parse_poison(str(self.value("poison"))) if self.value("poison") else None
+        except ValueError as exc:
+            raise FieldError("poison", str(exc)) from None
         partition = self.int_value("partition", "Partition", low=0)
         count = self._partitions(topic)
         if partition is not None and count is not None and partition >= count:
@@ -210,6 +229,8 @@ class ProducerForm(FormScreen[ProducerRequest]):
             value_size=self.int_value("value_size", "Value size", 100, low=0) or 0,
             headers=headers,
             partition=partition,
+            value_content=str(self.value("content")),
+            poison=poison,
         ).validate()
         return profile, workload
 

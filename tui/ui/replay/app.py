@@ -8,6 +8,7 @@ slower/faster, ``{``/``}`` to the start/end. None of them is an explorer key.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -33,13 +34,7 @@ def clock_text(seconds: float) -> str:
 class ReplayBar(Widget):
     """Play/pause, time slider and speed of a replay (reads the engine's clock four times a second)."""
 
-    DEFAULT_CSS = """
-    ReplayBar {
-        height: 1;
-        background: $panel;
-        color: $text;
-    }
-    """
+
 
     def __init__(self, engine: ReplayEngine, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -89,6 +84,7 @@ class ReplayBar(Widget):
 
 
 class ReplayApp(ExplorerApp):
+    CSS_PATH = [*ExplorerApp.CSS_PATH, Path(__file__).with_name("replay.tcss")]
     """The explorer, read-only, on a :class:`ReplayEngine`; its Scenarios screen replays the
     recorded scenario run."""
 

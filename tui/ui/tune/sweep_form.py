@@ -8,6 +8,7 @@ stays open.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -40,17 +41,8 @@ class SweepRequest:
 
 class SweepForm(ModalScreen[SweepRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Run")]
-    DEFAULT_CSS = """
-    SweepForm { align: center middle; }
-    SweepForm > Vertical { width: 90; max-width: 100%; height: auto; max-height: 100%;
-                           border: round $accent; background: $surface; padding: 0 1; }
-    SweepForm .row { height: 1; }
-    SweepForm .row Label { width: 20; }
-    SweepForm .row Input { width: 20; border: none; height: 1; padding: 0; }
-    SweepForm .row Static { width: 1fr; color: $text-muted; }
-    SweepForm #sweep-error { color: $error; height: auto; }
-    SweepForm #sweep-buttons { height: 3; align: right middle; }
-    """
+
+    CSS_PATH = Path(__file__).with_name("sweep_form.tcss")
 
     def __init__(self, topic: str) -> None:
         super().__init__()

@@ -1,1 +1,6 @@
 """Widgets shared by several screens."""
+
+from pathlib import Path
+
+WIDGETS_CSS = [Path(__file__).with_name("lane.tcss"), Path(__file__).with_name("ask.tcss")]
+"""The widgets' stylesheets, loaded by the app (a widget's CSS applies wherever it is shown)."""

@@ -61,11 +61,7 @@ def results_text(asks: Sequence[AskResult]) -> Text:
 class AskPanel(Static, can_focus=True):
     """The pending question (keys answer it) or, after the run, the predictions and outcomes."""
 
-    DEFAULT_CSS = """
-    AskPanel { height: auto; max-height: 16; border: round $warning; padding: 0 1; display: none; }
-    AskPanel.-shown { display: block; }
-    AskPanel:focus { border: round $accent; }
-    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(str(n), f"choose({n - 1})", f"Answer {n}", show=False) for n in range(1, 6)),
         Binding("s,0", "skip", "Skip the question", show=False),

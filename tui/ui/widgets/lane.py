@@ -87,10 +87,7 @@ class RecordLane(Widget, can_focus=True):
     """The record lane of one topic (see the module doc). ``final``: which fates to ask for (True:
     the verdict's, False: live, None: final once a verdict audited the topic)."""
 
-    DEFAULT_CSS = """
-    RecordLane { height: auto; padding: 0 1; }
-    RecordLane:focus { background: $boost; }
-    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "move(-1)", "◀", show=False), Binding("right", "move(1)", "▶", show=False),
         Binding("shift+left,pageup", "page(-1)", show=False),
