@@ -672,6 +672,21 @@ def test_commit_request_for_an_unassigned_partition() -> None:
     (a,) = check(b.build()).of_kind("commit-anomaly")
     assert a.partition == 1
     assert "not assigned" in a.explanation
+    assert a.judgement == "expected"  # refused, as a kicked or fenced member's commit must be
+    assert "refused it (UNKNOWN_MEMBER_ID)" in a.explanation
+
+
+def test_a_commit_that_lands_for_an_unassigned_partition_is_a_violation() -> None:
+    b = HistoryBuilder("orders", partitions=2)
+    b.producer("p1")
+    b.produce("p1", 2, partition=0)
+    b.member("m1")
+    b.assign("m1", [0], committed={0: 0})
+    b.consume("m1", 0, range(2), commit=None)
+    b.commit("m1", {1: 0})
+    (a,) = check(b.build()).of_kind("commit-anomaly")
+    assert (a.partition, a.judgement) == (1, "violation")
+    assert "accepted it" in a.explanation
 
 
 # ------------------------------------------------------------------------------------------ explain_record

@@ -99,6 +99,8 @@ class _Member:
     epochs: dict[tuple[str, int], _Epoch] = field(default_factory=dict)
     seeked: set[tuple[str, int]] = field(default_factory=set)
     """Partitions seeked since this member's last commit of them (a lower commit is then deliberate)."""
+    unowned_requests: set[tuple[str, int]] = field(default_factory=set)
+    """Partitions it asked to commit while not owning them, waiting for the commit's result."""
 
 
 class _Stream:
@@ -362,13 +364,8 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
         return
     if kind is K.COMMIT_REQ:
         if ev.mode not in ("auto", "store"):
-            for p, _off in ev.offsets:
-                if (t, p) not in st.assigned:
-                    log.anomalies.append(Anomaly(
-                        kind=COMMIT_ANOMALY, judgement=VIOLATION, topic=t, partition=p, offsets=(), msg_ids=(),
-                        explanation=(f"member {ev.member} asked to commit {where(t, p)} (mode {ev.mode}) "
-                                     "although the partition was not assigned to it at that moment."),
-                        members=(ev.member,), count=1, group=ev.group))
+            # judged on its result: the coordinator must refuse it (a kicked or fenced member)
+            st.unowned_requests.update((t, p) for p, _off in ev.offsets if (t, p) not in st.assigned)
         return
     per_record = _per_record(log, kind)
     if per_record is not None:
@@ -376,6 +373,7 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
             per_record.setdefault((ev.group, t, ev.partition, ev.offset), []).append(idx)
         return
     if kind is K.COMMIT_RESULT:
+        _unowned_commit(log, st, ev)
         if not ev.ok:
             log.failed_commits.setdefault(mk, []).append(idx)
             if ev.mode == "txn":
@@ -394,6 +392,26 @@ def _other_event(log: ConsumptionLog, ix: Indexes, st: _Member, idx: int, ev: Co
             if previous is not None and off < previous.offset and not seeked:
                 _regression(log, ev, p, previous, off)
             _beyond_delivered(log, ix, st, ev, p, off)
+
+
+def _unowned_commit(log: ConsumptionLog, st: _Member, ev: ConsumerEvent) -> None:
+    """A14c: a commit of a partition the member did not own at the request. The coordinator refusing
+    it (a kicked or fenced member's late commit) is how it must be; one that lands is a violation."""
+    asked = [p for p, _off in ev.offsets if (ev.topic, p) in st.unowned_requests] if ev.offsets else \
+        [p for t, p in st.unowned_requests if t == ev.topic]
+    for p in asked:
+        st.unowned_requests.discard((ev.topic, p))
+        if ev.ok:
+            judgement, what = VIOLATION, ("the coordinator accepted it: a member committed for a partition "
+                                          "another member may own")
+        else:
+            judgement, what = EXPECTED, (f"the coordinator refused it ({ev.error or 'error'}), as it must: "
+                                         "a member that was kicked out or fenced cannot commit")
+        log.anomalies.append(Anomaly(
+            kind=COMMIT_ANOMALY, judgement=judgement, topic=ev.topic, partition=p, offsets=(), msg_ids=(),
+            explanation=(f"member {ev.member} asked to commit {where(ev.topic, p)} (mode {ev.mode}) "
+                         f"although the partition was not assigned to it at that moment; {what}."),
+            members=(ev.member,), count=1, group=ev.group))
 
 
 def _per_record(log: ConsumptionLog, kind: ConsumerEventKind) -> dict[GTPO, list[int]] | None:
