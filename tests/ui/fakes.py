@@ -157,7 +157,7 @@ def runner(name: str = "p1", acks: str = "all", state: str = "running", sent: in
     no_ack = acks == "0"
     recent = tuple(DeliveryReportView(seq=i, msg_id=f"run1/{name}/0/{i}", partition=i % 3,
                                     offset=None if no_ack else 1000 + i,
-                                    latency=0.004 + i / 1000,
+                                    latency=None if no_ack else 0.004 + i / 1000,
                                     outcome="ok-no-offset" if no_ack else "ok", error=None, key=key)
                    for i in range(6))
     errors = ((ErrorCount("NOT_ENOUGH_REPLICAS", "fail-definite", failed),) if failed else ()) + \
@@ -167,12 +167,15 @@ def runner(name: str = "p1", acks: str = "all", state: str = "running", sent: in
         summary=f"acks={acks} in-flight=5 linger=5ms", acks=acks, idempotent=False,
         transactional=False, retries=2147483647, max_in_flight=5, linger_ms=5, batch_size=1000000,
         compression="none", key_mode="cycle:16", target_count=10000, target_rate=1000.0,
-        sent=sent, acked=acked, acked_no_offset=acked if no_ack else 0, failed_definite=failed,
+        # acks=0: reported sent, never acknowledged (no offset, no ack latency), as the engine counts
+        sent=sent, acked=0 if no_ack else acked, acked_no_offset=0, failed_definite=failed,
         failed_indefinite=timed_out, pending=max(0, sent - acked - failed - timed_out), unknown=0,
         send_rate=1000.0, ack_rate=998.0, avg_rate=990.0,
-        latency_p50=0.004, latency_p90=0.009, latency_p99=0.021, latency_max=0.050,
+        latency_p50=None if no_ack else 0.004, latency_p90=None if no_ack else 0.009,
+        latency_p99=None if no_ack else 0.021, latency_max=None if no_ack else 0.050,
         errors=errors, partitions=((0, 1700), (1, 1650), (2, 1640)), avg_batch_records=12.5,
-        avg_batch_bytes=1800.0, recent=recent, started_at=T0, ended_at=None, message=None)
+        avg_batch_bytes=1800.0, recent=recent, started_at=T0, ended_at=None, message=None,
+        sent_unacknowledged=acked if no_ack else 0)
 
 
 def member(name: str, assignment: tuple[tuple[str, int], ...], state: str = "running",
