@@ -26,8 +26,8 @@ from tui.vocab import PolicyAction
 K = ConsumerEventKind
 MOVE_ON = frozenset({PolicyAction.SKIP, PolicyAction.DEAD_LETTER})
 """Policy actions that give a record up, so the partition moves on."""
-HELD: dict[str, str] = {PolicyAction.PAUSE: "paused", PolicyAction.RETRY: "retried", PolicyAction.FAIL: "crashed on",
-        PolicyAction.RESUME: "resumed"}
+HELD: dict[str, str] = {PolicyAction.PAUSE: "paused", PolicyAction.RETRY: "retried",
+                        PolicyAction.FAIL: "crashed on", PolicyAction.RESUME: "resumed"}
 _SLACK = 1.0
 """Seconds around a stall in which its members' events still count (samples are about a second apart)."""
 
