@@ -422,15 +422,23 @@ def reset_offsets(admin: Any, cmd: ResetOffsets) -> ResetPlan:
 
 def _committed(admin: Any, group: str, timeout: float) -> dict[tuple[str, int], int]:
     """The group's committed offsets (partitions without one are left out)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions
+    from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException
 
     from tui.kafka.errors import retry_while_busy
 
+    def ask() -> Any:
+        answer = _result(admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
+                                                           request_timeout=timeout)[group], timeout,
+                         f"committed offsets of group {group!r}")
+        # a partition answered with an error is not "no committed offset": ask again while the
+        # coordinator is busy, else say so, rather than plan a reset from a missing row
+        failed = next((tp for tp in answer.topic_partitions or () if tp.error is not None), None)
+        if failed is not None:
+            raise KafkaException(failed.error)
+        return answer
+
     try:
-        answer = retry_while_busy(lambda: _result(
-            admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                              request_timeout=timeout)[group], timeout,
-            f"committed offsets of group {group!r}"), timeout)
+        answer = retry_while_busy(ask, timeout)
     except ValueError:
         raise
     except Exception as exc:

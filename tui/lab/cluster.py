@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import logging
-import re
 import shutil
 import signal
 import socket
@@ -45,9 +45,6 @@ from tui.vocab import LabOwnerState
 Progress = Callable[[str], None]
 STARTED_MESSAGE = "Kafka Server started"
 FATAL_MESSAGE = "Exiting Kafka due to fatal exception"
-_RAFT_LEADER = re.compile(
-    r"Completed transition to Leader\(localVoterNode=VoterNode\(voterKey=ReplicaKey\(id=(\d+).*?, epoch=(\d+)")
-_RAFT_FOLLOWER = re.compile(r"Completed transition to FollowerState\([^\n]*?epoch=(\d+), leader(?:Id)?=(\d+)")
 LOG = logging.getLogger("kafka_explorer.lab")
 
 
@@ -418,22 +415,30 @@ class LabCluster:
                 for p in sorted(meta.partitions.values(), key=lambda x: x.id)]
 
     def active_controller(self) -> int | None:
-        """The KRaft quorum leader, from the newest raft transition any live node logged."""
+        """The KRaft quorum leader: the newest election any live node persisted in its
+        ``quorum-state`` file (each voter rewrites it on every election, so it stays small and
+        current however long the node's log has grown)."""
         best: tuple[int, int] | None = None  # (epoch, leader id)
         for node_id in self.spec.node_ids():
-            if self.node_state(node_id) not in ("running",):
+            if self.node_state(node_id) != "running":
                 continue
-            text = self._read_log(node_id, max(0, self._log_size(node_id) - 2_000_000))
-            for match in _RAFT_LEADER.finditer(text):
-                cand = (int(match.group(2)), int(match.group(1)))
-                best = cand if best is None or cand > best else best
-            for match in _RAFT_FOLLOWER.finditer(text):
-                cand = (int(match.group(1)), int(match.group(2)))
-                best = cand if best is None or cand > best else best
+            state = self._quorum_state(node_id)
+            if state is not None and (best is None or state > best):
+                best = state
         if best is None:
             return None
         leader = best[1]
         return leader if self.node_state(leader) == "running" else None
+
+    def _quorum_state(self, node_id: int) -> tuple[int, int] | None:
+        """(leader epoch, leader id) from a node's ``quorum-state``, None while it knows no leader."""
+        path = self.dir / f"node{node_id}" / "data" / "__cluster_metadata-0" / "quorum-state"
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            epoch, leader = int(state["leaderEpoch"]), int(state["leaderId"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # not written yet, or caught mid-rewrite: the next read sees it
+        return (epoch, leader) if leader >= 0 else None
 
     def _log_size(self, node_id: int) -> int:
         try:
