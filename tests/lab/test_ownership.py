@@ -30,7 +30,7 @@ from tui.lab.ownership import (
 )
 from tui.lab.session import STOP_MESSAGE, OrphanedLab, lab_session
 from tui.lab.spec import LabSpec, NodePorts
-from tui.vocab import LabOwnerState
+from tui.vocab import DEFAULT_KAFKA_VERSION, LabOwnerState
 
 OWNER_SCRIPT = Path(__file__).with_name("lab_owner.py")
 
@@ -119,7 +119,7 @@ def test_an_orphan_is_refused_reported_and_stopped(lab: tuple[LabCluster, subpro
     as_json = json.loads(_cli("status", "--json", "--state-dir", str(cluster.dir)).stdout)
     assert as_json["owner"]["state"] == "orphaned"
     assert as_json["owner"]["pid"] == dead[0]
-    assert as_json["kafka_version"] == "4.1.1"  # a LabSpec default; written by this test
+    assert as_json["kafka_version"] == DEFAULT_KAFKA_VERSION  # a LabSpec default; written by this test
 
     down = _cli("down", "--state-dir", str(cluster.dir))
     assert down.returncode == 0, down.stderr
