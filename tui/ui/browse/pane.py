@@ -52,7 +52,9 @@ class BrowsePane(Pane):
         self.spec: BrowseOpen | None = None
         """What the open reader was asked for (seek and filter change its start and filters)."""
         self._records: dict[str, BrowseRecordView] = {}
-        self._cells: dict[int, tuple[Text, ...]] = {}
+        self._cells: dict[str, tuple[Text, ...]] = {}
+        """Rendered cells by row key: a seek numbers records from 1 again, so the number alone
+        would pair a new record with an old record's cells."""
         self._opening = 0
 
     def compose(self) -> ComposeResult:
@@ -85,16 +87,15 @@ class BrowsePane(Pane):
         self.view = view
         self.query_one("#browse-status", Label).update(status(view))
         at_end = self.table.row_count == 0 or self.table.cursor >= self.table.row_count - 1
-        numbers = {r.n for r in view.records}
-        self._cells = {n: c for n, c in self._cells.items() if n in numbers}
         rows = []
         self._records = {}
+        kept: dict[str, tuple[Text, ...]] = {}
         for r in view.records:
             key = row_key(r)
             self._records[key] = r
-            if r.n not in self._cells:
-                self._cells[r.n] = cells(r)
-            rows.append((key, self._cells[r.n]))
+            kept[key] = self._cells.get(key) or cells(r)
+            rows.append((key, kept[key]))
+        self._cells = kept
         self.table.update(rows)
         if at_end and rows:
             self.table.move_cursor(len(rows) - 1)
