@@ -21,6 +21,7 @@ from tui.scenario.runner import ScenarioRun
 from tui.ui.app import ExplorerApp
 from tui.ui.scenarios_screen import ScenariosScreen
 from tui.ui.settings import Settings
+from tui.ui.widgets.ask import AskPanel
 
 FIRST, SECOND = "commit-async-per-batch-crash", "commit-auto-crash"
 
@@ -69,11 +70,19 @@ async def test_two_scenarios_back_to_back_both_pass(engine1: Engine) -> None:
             await until(pilot, lambda: len(runs) == index + 1, 10, f"{slug} to start")  # noqa: B023
             await pilot.press("a")
             run = runs[index]
-            await until(pilot, lambda: run.done, 240, f"{slug} to end")  # noqa: B023
+            panel = screen.query_one(AskPanel)
+            deadline = time.monotonic() + 240
+            while not run.done:  # a step with ask: waits for the room; the instructor answers 1
+                assert time.monotonic() < deadline, f"timed out after 240 s waiting for {slug} to end"
+                if panel.question is not None and panel.has_focus:
+                    await pilot.press("1")
+                await pilot.pause(0.25)
             await pilot.pause(0.5)
             status = plain(screen.query_one("#scn-status"))
             failed = [e for e in run.expectation_results if not e.ok]
             assert run.passed, f"{slug}: {run.error or failed}\n{status}"
+            questions = sum(1 for step in entries[index][1].steps if step.ask is not None)
+            assert [a.answer for a in run.asks] == [0] * questions  # each one waited for its answer
             assert "PASSED" in status
             assert "NOT PASSED" not in status
         assert runs[0].suffix != runs[1].suffix
