@@ -24,6 +24,7 @@ from tui.engine import (
 )
 from tui.kafka import admin as one_shot
 from tui.kafka import clients
+from tui.kafka.committed import committed
 from tui.lab import LabCluster
 from tui.lab.tools import describe_group
 
@@ -50,10 +51,8 @@ def _commit(bootstrap: str, group: str, offsets: dict[tuple[str, int], int]) -> 
 
 
 def _committed(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
-    admin = clients.admin({"bootstrap.servers": bootstrap})
-    answer = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                               request_timeout=10)[group].result(15)
-    return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions or () if tp.offset >= 0}
+    answer = committed({"bootstrap.servers": bootstrap}, group, 10)
+    return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions if tp.offset >= 0}
 
 
 def _tool_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int | None]:

@@ -22,6 +22,7 @@ from tui.engine import (
     RecordFilter,
 )
 from tui.kafka import clients
+from tui.kafka.committed import committed
 from tui.lab import LabCluster
 
 pytestmark = pytest.mark.kafka
@@ -189,11 +190,8 @@ def test_the_browser_never_joins_a_group_nor_commits(lab1: LabCluster, engine: E
     admin = clients.admin({"bootstrap.servers": lab1.bootstrap})
     groups = {g.group_id for g in admin.list_consumer_groups(request_timeout=10).result(15).valid}
     assert handle.group not in groups
-    from confluent_kafka import ConsumerGroupTopicPartitions
-
-    offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(handle.group)],
-                                                request_timeout=10)[handle.group].result(15)
-    assert all(tp.offset < 0 for tp in offsets.topic_partitions or ())
+    offsets = committed({"bootstrap.servers": lab1.bootstrap}, handle.group, 10)
+    assert all(tp.offset < 0 for tp in offsets.topic_partitions)
 
 
 def test_lossless_reader_takes_every_record_in_order(lab1: LabCluster, engine: Engine) -> None:

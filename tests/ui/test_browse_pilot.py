@@ -23,6 +23,7 @@ from tests.ui.fakes import plain
 from tui.engine import Connection, Engine
 from tui.kafka import admin as one_shot
 from tui.kafka import clients
+from tui.kafka.committed import committed
 from tui.lab import LabCluster
 from tui.ui.app import ExplorerApp
 from tui.ui.browse.dialogs import DeleteDialog, ResetOffsetsDialog, TopicConfigDialog
@@ -153,10 +154,8 @@ async def test_browse_screen_reads_seeks_filters_follows_and_pauses(lab1: LabClu
 
 
 def _committed(bootstrap: str, group: str) -> dict[int, int]:
-    admin = clients.admin({"bootstrap.servers": bootstrap})
-    answer = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                               request_timeout=10)[group].result(15)
-    return {tp.partition: tp.offset for tp in answer.topic_partitions or () if tp.offset >= 0}
+    answer = committed({"bootstrap.servers": bootstrap}, group, 10)
+    return {tp.partition: tp.offset for tp in answer.topic_partitions if tp.offset >= 0}
 
 
 async def test_reset_dialog_plans_then_executes_and_stays_off_for_an_active_group(

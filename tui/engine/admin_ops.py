@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tui.engine.browse.start import parse_timestamp
 from tui.engine.commands import Command
 from tui.engine.jsonview import JsonView
 from tui.vocab import ResetKind
+
+if TYPE_CHECKING:
+    from tui.kafka.committed import CommittedReader
 
 Publish = Callable[..., object]
 """``EventBus.publish(kind, source, text, severity, **data)``."""
@@ -278,10 +281,11 @@ def internal_topic(name: str) -> bool:
 
 # ---- the work (on the metadata thread) ------------------------------------------------------------
 
-def run(admin: Any, cmd: Command, publish: Publish) -> Any:
-    """Carry out one admin command with ``admin``; ``publish`` tells the timeline what changed."""
+def run(admin: Any, cmd: Command, publish: Publish, committed: CommittedReader) -> Any:
+    """Carry out one admin command with ``admin`` (committed offsets through ``committed``);
+    ``publish`` tells the timeline what changed."""
     if isinstance(cmd, ResetOffsets):
-        plan = reset_offsets(admin, cmd)
+        plan = reset_offsets(admin, cmd, committed)
         if plan.executed:
             publish("group.offsets-reset", f"group:{cmd.group}",
                     f"offsets of group {cmd.group} reset to {cmd.to} on {len(plan.rows)} partition(s)",
@@ -356,7 +360,7 @@ def _refuse_if_active(group: str, state: str, members: int, doing: str) -> None:
                          f"before {doing}.")
 
 
-def reset_offsets(admin: Any, cmd: ResetOffsets) -> ResetPlan:
+def reset_offsets(admin: Any, cmd: ResetOffsets, reader: CommittedReader) -> ResetPlan:
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 
     if not cmd.group.strip():
@@ -366,7 +370,7 @@ def reset_offsets(admin: Any, cmd: ResetOffsets) -> ResetPlan:
         raise ValueError("Name the topics to reset (T or T:P), or ask for all the group's topics.")
     t = cmd.timeout
     state, members = describe_group(admin, cmd.group, t)
-    committed = _committed(admin, cmd.group, t)
+    committed = _committed(reader, cmd.group, t)
     if cmd.all_topics:
         wanted: dict[str, tuple[int, ...] | None] = {}
         for topic, _ in committed:
@@ -420,16 +424,14 @@ def reset_offsets(admin: Any, cmd: ResetOffsets) -> ResetPlan:
     return ResetPlan(cmd.group, state, members, cmd.to, tuple(rows), executed=True)
 
 
-def _committed(admin: Any, group: str, timeout: float) -> dict[tuple[str, int], int]:
+def _committed(reader: CommittedReader, group: str, timeout: float) -> dict[tuple[str, int], int]:
     """The group's committed offsets (partitions without one are left out)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException
+    from confluent_kafka import KafkaException
 
     from tui.kafka.errors import retry_while_busy
 
     def ask() -> Any:
-        answer = _result(admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                                           request_timeout=timeout)[group], timeout,
-                         f"committed offsets of group {group!r}")
+        answer = _result(reader.submit(group, timeout), timeout, f"committed offsets of group {group!r}")
         # a partition answered with an error is not "no committed offset": ask again while the
         # coordinator is busy, else say so, rather than plan a reset from a missing row
         failed = next((tp for tp in answer.topic_partitions or () if tp.error is not None), None)

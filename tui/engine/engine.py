@@ -161,7 +161,8 @@ class Engine:
                 cmd.topics, scope=cmd.scope, timeout=cmd.timeout,
                 ledger_from_audit=cmd.ledger_from_audit))
         if cmd.target == "admin":  # on the metadata thread: a reset or a delete never holds up commands
-            return self._meta.submit(lambda admin: run_admin(admin, cmd, self._bus.publish))
+            return self._meta.submit(lambda admin: run_admin(admin, cmd, self._bus.publish,
+                                                             self._meta.committed))
         if cmd.target == "share-admin":  # share-group configs, on the metadata thread too
             return self._meta.submit(lambda admin: share_config.run(
                 admin, cmd, self._bus.publish, self.shares.remember_config))  # type: ignore[arg-type]

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from tui.engine.snapshot import PartitionMeta
 from tui.engine.topics import TopicSpec, create_topic
 from tui.kafka import clients
+from tui.kafka.committed import CommittedReader
+from tui.kafka.committed import reader as committed_reader
 from tui.kafka.errors import error_text
 
 LOG = logging.getLogger("kafka_explorer.metadata")
@@ -58,6 +60,11 @@ class MetadataWorker:
 
     def call(self, fn: Callable[[Any], T], timeout: float) -> T:
         return self.submit(fn).result(timeout)
+
+    @property
+    def committed(self) -> CommittedReader:
+        """Committed offsets of any group, read in a child process (see tui.kafka.committed)."""
+        return committed_reader(self._conf)
 
     def submit(self, fn: Callable[[Any], T]) -> Future[T]:
         """Queue ``fn(admin)`` for the metadata thread without waiting (admin commands use it, so a

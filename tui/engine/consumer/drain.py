@@ -6,7 +6,7 @@ read_committed (what a transactional reader may see) -- and records offset -> ms
 from ``get_watermark_offsets(cached=False)`` and the LSO from ``AdminClient.list_offsets`` with
 ``IsolationLevel.READ_COMMITTED``. It keeps reading until every partition is caught up or the deadline
 passes (then the partition is marked incomplete). The authoritative committed offsets per group come
-from ``list_consumer_group_offsets``.
+from ``list_consumer_group_offsets`` (in a child process: tui.kafka.committed).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from functools import partial
 from typing import Any
 
 from confluent_kafka import (
-    ConsumerGroupTopicPartitions,
     IsolationLevel,
     KafkaError,
     KafkaException,
@@ -30,6 +29,8 @@ from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
 from tui.engine.history import AuditLog, AuditPartition, DltOrigin, GroupCommit
 from tui.engine.record_format import HEADER_TXN, msg_id_of
 from tui.kafka import clients
+from tui.kafka.committed import CommittedReader, GroupCommitted
+from tui.kafka.committed import reader as committed_reader
 from tui.kafka.errors import retry_while_busy
 
 LOG = logging.getLogger("kafka_explorer.drain")
@@ -160,28 +161,27 @@ def _read(reader: Any, bounds: Mapping[Partition, tuple[int, int, int | None]],
     return {tp: (seen[tp], tp in done) for tp in bounds}
 
 
-def _group_offsets(admin: Any, request: list[ConsumerGroupTopicPartitions], group: str,
-                   timeout: float) -> Any:
-    return admin.list_consumer_group_offsets(request, request_timeout=timeout)[group].result()
+def _ask(reader: CommittedReader, group: str, parts: list[Partition], timeout: float) -> GroupCommitted:
+    return reader.submit(group, timeout, parts).result(timeout + 5.0)
 
 
 def final_commits(conf: Mapping[str, Any], groups: Mapping[str, Iterable[Partition]],
                   timeout: float = 15.0) -> tuple[GroupCommit, ...]:
-    """The committed offset of every (group, partition), straight from the group coordinator."""
-    admin = clients.admin(dict(conf), logger=LOG)
+    """The committed offset of every (group, partition), straight from the group coordinator
+    (through the committed-offsets child process: see tui.kafka.committed)."""
+    reader = committed_reader(dict(conf))
     out: list[GroupCommit] = []
     for group, partitions in sorted(groups.items()):
         parts = sorted(set(partitions))
         if not parts:
             continue
-        request = [ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in parts])]
         found: dict[Partition, int | None] = {}
         try:
             # a fresh cluster may still be loading __consumer_offsets: ask again, bounded
-            result = retry_while_busy(partial(_group_offsets, admin, request, group, timeout), timeout)
-            for tp in result.topic_partitions or []:
-                found[(tp.topic, tp.partition)] = tp.offset if tp.offset >= 0 else None
-        except KafkaException as exc:
+            result = retry_while_busy(partial(_ask, reader, group, parts, timeout), timeout)
+            for tp in result.topic_partitions:
+                found[(tp.topic, tp.partition)] = tp.offset if tp.error is None and tp.offset >= 0 else None
+        except (KafkaException, TimeoutError) as exc:
             LOG.warning("committed offsets of %s unavailable: %s", group, exc)
             continue
         out.extend(GroupCommit(group, t, p, found.get((t, p))) for t, p in parts)

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import (
-    ConsumerGroupTopicPartitions,
     IsolationLevel,
     KafkaError,
     KafkaException,
@@ -55,6 +54,7 @@ from tui.engine.watcher.raw import (
     tps_of,
     type_name,
 )
+from tui.kafka.committed import CommittedReader
 
 __all__ = ["TP", "Fetcher", "GroupDescription", "GroupListing", "MemberRaw", "Metadata", "Outcome",
            "PartitionMeta", "PartitionOffsets", "classify", "list_offsets", "no_answer"]
@@ -94,8 +94,12 @@ class _Call:
 class Fetcher:
     """Owns the raw results of every key and the calls in flight."""
 
-    def __init__(self, admin: AdminClient, request_timeout: float = 5.0) -> None:
+    def __init__(self, admin: AdminClient, request_timeout: float = 5.0,
+                 committed: CommittedReader | None = None) -> None:
         self.admin = admin
+        self.committed = committed
+        """Reads committed offsets in a child process (librdkafka's AdminClient can crash the process
+        on a moved coordinator); the admin client's stuck-replacement does not concern it."""
         self.request_timeout = request_timeout
         self.health = BrokerHealth()
         self.metadata: Metadata | None = None
@@ -498,11 +502,12 @@ class Fetcher:
         return desc.coordinator if desc is not None and desc.coordinator is not None else -1
 
     def issue_commits(self, group_id: str) -> None:
+        reader = self.committed
+        if reader is None:
+            raise RuntimeError("this fetcher was built without a committed-offsets reader")
+
         def make() -> list[concurrent.futures.Future[Any]]:
-            request = [ConsumerGroupTopicPartitions(group_id)]
-            result = self.admin.list_consumer_group_offsets(request,
-                                                            request_timeout=COORDINATOR_TIMEOUT)
-            return list(result.values())
+            return [reader.submit(group_id, COORDINATOR_TIMEOUT)]
 
         self._issue(("commits", group_id), make, self._commits_done,
                     broker=self.coordinator_of(group_id), items=len(self.commits.get(group_id, ())))

@@ -165,7 +165,9 @@ class Watcher:
             self.last_error = f"cannot create the admin client: {exc}"
             self.ctx.bus.publish("watcher.failed", "watcher", self.last_error, "error")
             return
-        self.fetcher = f = Fetcher(admin)
+        from tui.kafka import committed
+
+        self.fetcher = f = Fetcher(admin, committed=committed.reader(self._conf))
         if self._lag_in_time:
             self._clock = LagClock(self.ctx.connection.client_conf(self._admin_conf), logger=LOG)
         if self.ctx.connection.lab_dir is not None:

@@ -1,0 +1,71 @@
+"""Committed offsets are read in a child process (librdkafka's AdminClient dereferences a NULL group
+handle on NOT_COORDINATOR, confluentinc/librdkafka#5040): what it answers, and that its death fails
+only the calls in flight, which the next call survives."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from pathlib import Path
+
+import pytest
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
+
+from tests.engine.test_consumer_support import create_topics
+from tests.helpers import unique, wait_until
+from tui.kafka import clients
+from tui.kafka.committed import CHILD_ENDED, CommittedReader
+from tui.lab import LabCluster
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.kafka
+def test_it_reads_what_was_committed_and_survives_its_child_being_killed(lab1: LabCluster) -> None:
+    topic, group = unique("committed"), unique("committed-g")
+    create_topics(lab1.bootstrap, [topic], partitions=3)
+    admin = clients.admin({"bootstrap.servers": lab1.bootstrap})
+    request = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0, 7), TopicPartition(topic, 2, 3)])]
+    admin.alter_consumer_group_offsets(request, request_timeout=10)[group].result(15)
+    reader = CommittedReader({"bootstrap.servers": lab1.bootstrap})
+    try:
+        answer = reader.submit(group, 10).result(20)
+        assert {(tp.topic, tp.partition, tp.offset) for tp in answer.topic_partitions} == {
+            (topic, 0, 7), (topic, 2, 3)}
+        only = reader.submit(group, 10, [(topic, 1), (topic, 2)]).result(20)
+        assert sorted((tp.partition, tp.offset) for tp in only.topic_partitions) == [(1, -1001), (2, 3)]
+        pid = reader.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)  # as a librdkafka crash would end it
+        wait_until(lambda: reader.pid is None, 10, message="the reader to see its child end")
+        again = reader.submit(group, 10).result(20)
+        assert len(again.topic_partitions) == 2
+        assert reader.restarts == 1
+        assert reader.pid not in (None, pid)
+    finally:
+        reader.close()
+
+
+def test_a_call_in_flight_when_the_child_dies_fails_as_coordinator_not_available() -> None:
+    reader = CommittedReader({"bootstrap.servers": "127.0.0.1:1"})  # nobody answers there
+    try:
+        pending = reader.submit("g", 60)
+        pid = wait_until(lambda: reader.pid, 10, message="the child")
+        assert not pending.done()
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(KafkaException) as info:
+            pending.result(10)
+        err = info.value.args[0]
+        assert err.code() == KafkaError.COORDINATOR_NOT_AVAILABLE
+        assert err.str() == CHILD_ENDED
+    finally:
+        reader.close()
+
+
+def test_only_the_child_process_lists_group_offsets() -> None:
+    """The crash is in the admin OffsetFetch answer: no other module may make that call."""
+    callers = [str(p.relative_to(ROOT)) for folder in ("tui", "tests", "bench")
+               for p in (ROOT / folder).rglob("*.py")
+               if re.search(r"\.list_consumer_group_offsets\(", p.read_text(encoding="utf-8"))]
+    assert callers == ["tui/kafka/committed_child.py"]
