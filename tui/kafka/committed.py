@@ -109,10 +109,15 @@ class _Child:
             self.alive = False
             orphans = list(self.pending.values())
             self.pending.clear()
-        code = self.proc.poll()
-        if orphans or (code not in (None, 0)):
-            LOG.warning("%s (exit %s); %d call(s) in flight fail and are asked again",
-                        CHILD_ENDED, code, len(orphans))
+        try:
+            code: int | None = self.proc.wait(timeout=2)  # its stdout ended: it has ended or is ending
+        except subprocess.TimeoutExpired:
+            code = None
+        if orphans or code != 0:
+            how = (f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
+                   if code is not None else "still ending")
+            LOG.warning("%s (%s); %d call(s) in flight fail and are asked again",
+                        CHILD_ENDED, how, len(orphans))
         for _group, future in orphans:
             _fail(future, KafkaError(KafkaError.COORDINATOR_NOT_AVAILABLE, CHILD_ENDED))
 

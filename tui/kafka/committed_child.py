@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import resource
 import signal
 import sys
 import threading
@@ -46,6 +47,8 @@ def serve(stdin: TextIO, stdout: TextIO) -> int:
     from tui.kafka import clients, gc_keeper
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl+C meant for the app; stdin ends us
+    # the crash this process exists to contain must not drop a core file in the user's directory
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     gc_keeper.install()  # clients are freed on a Python thread, never inside a librdkafka callback
     logging.basicConfig(handlers=[logging.NullHandler()])
     first = stdin.readline()
