@@ -124,11 +124,6 @@ class MemberView(JsonView):
     """Produce (record timestamp) to first delivery to this member, seconds."""
 
     @property
-    def generation(self) -> int:
-        """The old name of :attr:`assignments` (it never was the group generation)."""
-        return self.assignments
-
-    @property
     def restarting(self) -> bool:
         """Crashed by its error policy, with an automatic restart pending."""
         return self.restart_at is not None

@@ -196,7 +196,7 @@ class ConsumersPane(Pane):
                 Text(num(m.redelivered), style=self.colour("warning") if m.redelivered else ""),
                 commits, Text(payload(m.last_error or "", 200), style=self.colour("error")),
                 Text(short(m.last_commit or "", 40)), Text(m.group), Text(strategy),
-                Text(m.protocol), num(m.incarnation), num(m.generation))
+                Text(m.protocol), num(m.incarnation), num(m.assignments))
 
     def _track_moves(self) -> None:
         # who owns what is our own members' state (not the watcher's): a move is a change of owner
