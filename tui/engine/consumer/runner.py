@@ -9,35 +9,21 @@ append, one state update, whatever the batch size.
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-import selectors
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from tui.engine.consumer import e2e
 from tui.engine.consumer.log import ConsumptionLog, rising_run
 from tui.engine.consumer.stalls import StallDetector
 from tui.engine.consumer.state import MemberState
 from tui.engine.consumer.transactions import TransactionBook
-from tui.engine.consumer.wire import Delivered, FrameReader, Processed
+from tui.engine.consumer.wire import Delivered, Processed
 from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEventKind as K
 from tui.engine.history import DltTarget
+from tui.engine.member_process.runner import MemberProcess
 from tui.vocab import PolicyAction
-
-READ_SIZE = 1 << 20
-PIPE_SIZE = 1 << 20
-"""The member's stdout pipe (Linux; 64 KiB otherwise): room for many batches, so the member never
-waits for this thread to catch up."""
-PUBLISH_EVERY = 1.0
-"""Seconds between aggregated member.delivered / member.commit bus events."""
 
 
 def _parts_text(topic: str, parts: list[int]) -> str:
@@ -53,33 +39,28 @@ class Shared:
     latency: e2e.GroupLatency = field(default_factory=e2e.GroupLatency)
 
 
-class MemberRunner:
+class MemberRunner(MemberProcess[MemberState]):
     """One incarnation. ``on_exit(runner)`` is called on the runner thread when the process is gone."""
+
+    MODULE = "tui.engine.consumer.member_main"
+    BUS = "member"
+    WHO = "member"
+    KILLED = "no commit, no leave; the group notices after the session timeout"
+    READ_SIZE = 1 << 20
+    PIPE_SIZE = 1 << 20
+    """The member's stdout pipe (Linux; 64 KiB otherwise): room for many batches, so the member never
+    waits for this thread to catch up."""
 
     def __init__(self, ctx: EngineContext, log: ConsumptionLog, state: MemberState,
                  crash_after: int | None, on_exit: Callable[[MemberRunner], None],
                  shared: Shared | None = None) -> None:
-        self.ctx = ctx
+        super().__init__(ctx, state, crash_after, "consumer-runner")
         self.log = log
         self.shared = shared or Shared()
-        self.state = state
-        self.name = state.name
         self.spec = state.spec
-        self.incarnation = state.incarnation
-        self.crash_after = crash_after
         self.on_exit = on_exit
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.thread = threading.Thread(target=self._run, name=f"consumer-runner:{self.name}",
-                                       daemon=True)
-        self._stdin_lock = threading.Lock()
-        self.kill_requested = False
-        self.crashed = False
         self.policy_crash = False
         """The member's error policy (fail) crashed it: GroupMembers restarts it (a crash loop)."""
-        self.left = False
-        self.exit_code: int | None = None
-        self._stderr_tail = b""
-        self._reader = FrameReader()
         self._batch: Delivered | None = None
         """The member's current batch (PROCESSED frames point into it)."""
         self._batch_parts: dict[tuple[str, int], tuple[int, int, int]] = {}
@@ -87,119 +68,12 @@ class MemberRunner:
         self._delivered_since = 0
         self._delivered_range: dict[tuple[str, int], tuple[int, int]] = {}
         self._commits_since = 0
-        self._next_publish = 0.0
-        self.done = threading.Event()
 
-    # ---- control (called from the engine thread) ---------------------------------------------
-
-    def start(self) -> None:
-        env = dict(os.environ)
-        env["PYTHONUNBUFFERED"] = "1"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tui.engine.consumer.member_main"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
-        _grow_pipe(self.proc.stdout)
-        init = {"member": self.name, "incarnation": self.incarnation,
-                "conf": self.ctx.connection.client_conf(), "spec": self.spec.to_json(),
-                "crash_after": self.crash_after}
-        # connection properties (maybe secrets) travel on the pipe, never on the command line
-        self.send(init)
-        self.thread.start()
-
-    def send(self, obj: dict[str, Any]) -> bool:
-        proc = self.proc
-        if proc is None or proc.stdin is None:
-            return False
-        with self._stdin_lock:
-            try:
-                proc.stdin.write(json.dumps(obj).encode() + b"\n")
-                proc.stdin.flush()
-                return True
-            except (BrokenPipeError, ValueError, OSError):
-                return False
-
-    def leave(self) -> None:
-        """Ask for a clean leave: closing stdin is the signal (it also covers a dead parent)."""
-        if not self.send({"op": "leave"}):
-            return
-        proc = self.proc
-        if proc is not None and proc.stdin is not None:
-            with self._stdin_lock:
-                try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
-
-    def kill(self) -> None:
-        """Hard crash now: SIGKILL. No commit, no LeaveGroup, heartbeats stop at once."""
-        self.kill_requested = True
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-
-    @property
-    def alive(self) -> bool:
-        return not self.done.is_set()
-
-    # ---- the runner thread -------------------------------------------------------------------
-
-    def _run(self) -> None:
-        proc = self.proc
-        assert proc is not None
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ, "out")
-        sel.register(proc.stderr, selectors.EVENT_READ, "err")
-        open_streams = 2
-        buffer = bytearray(READ_SIZE)
-        try:
-            while open_streams:
-                for key, _ in sel.select(0.5):
-                    stream: IO[bytes] = key.fileobj  # type: ignore[assignment]
-                    size = os.readv(stream.fileno(), [buffer])  # no allocation per read
-                    if not size:
-                        sel.unregister(stream)
-                        open_streams -= 1
-                        continue
-                    if key.data == "err":
-                        self._stderr_tail = (self._stderr_tail + buffer[:size])[-2000:]
-                        continue
-                    with memoryview(buffer) as view:
-                        frames = self._reader.feed(view[:size])
-                    for frame in frames:
-                        self._frame(frame)
-                    if frames:
-                        self.ctx.bump()  # once per chunk, not per event
-                self._publish_aggregates(False)
-            self.exit_code = proc.wait()
-            self._publish_aggregates(True)
-            self._finish()
-        except Exception as exc:  # never kill the engine; say what happened
-            self.ctx.log.exception("member runner %s failed", self.name)
-            with self.state.lock:
-                self.state.last_error = f"runner failed: {exc}"
-                self.state.state = "crashed"
-        finally:
-            sel.close()
-            self.done.set()
-            self.ctx.bump()
-            self.on_exit(self)
+    def _exited(self) -> None:
+        self.on_exit(self)
 
     def _finish(self) -> None:
-        if self.crashed:
-            pass  # the member logged its own CRASH at the injection point
-        elif self.kill_requested:
-            self.crashed = True
-            self._log(time.time(), "", K.CRASH, detail="killed with SIGKILL by the engine")
-            self._bus("member.crashed", f"{self.name} was killed (SIGKILL): no commit, no leave; "
-                      f"the group notices after the session timeout", "warning")
-        elif not self.left:
-            self.crashed = True
-            tail = self._stderr_tail.decode(errors="replace").strip().splitlines()
-            why = tail[-1] if tail else (self.state.last_error or "no reason given")
-            detail = f"member process exited with code {self.exit_code}: {why}"
-            self._log(time.time(), "", K.CRASH, detail=detail[:300])
-            self._bus("member.crashed", f"{self.name} stopped unexpectedly ({detail[:200]})", "error")
+        self._settle()
         with self.state.lock:
             self.state.state = "crashed" if self.crashed else "stopped"
             self.state.assignment.clear()
@@ -211,26 +85,13 @@ class MemberRunner:
         if isinstance(frame, Processed):
             self._processed(frame)
             return
-        kind = frame.get("k")
-        ts = float(frame.get("ts") or time.time())
-        handler = getattr(self, "_ev_" + str(kind).replace("-", "_"), None)
-        if handler is not None:
-            handler(frame, ts)
+        self._event(frame)
 
     def _log(self, ts: float, topic: str, kind: K, **fields: Any) -> None:
         self.log.append(ts, self.name, self.incarnation, self.spec.group, topic, kind,
                         strategy=self.state.strategy, **fields)
 
-    def _bus(self, kind: str, text: str, severity: str = "info", **data: Any) -> None:
-        self.ctx.bus.publish(kind, f"member:{self.name}", text, severity, member=self.name,
-                             group=self.spec.group, incarnation=self.incarnation, **data)
-
     # ---- events from the member process ------------------------------------------------------
-
-    def _ev_state(self, ev: dict[str, Any], ts: float) -> None:
-        with self.state.lock:
-            if self.state.state not in ("crashed", "stopped"):
-                self.state.state = str(ev["state"])
 
     def _ev_assign(self, ev: dict[str, Any], ts: float) -> None:
         topic, parts, gen = ev["t"], list(ev["parts"]), int(ev["gen"])
@@ -510,22 +371,7 @@ class MemberRunner:
             if high >= 0:
                 self.shared.stalls.high(self.spec.group, topic, p, high)
 
-    def _ev_error(self, ev: dict[str, Any], ts: float) -> None:
-        text = str(ev.get("text") or "error")[:300]
-        with self.state.lock:
-            self.state.last_error = text
-        self._bus("member.error", f"{self.name}: {text}",
-                  "error" if ev.get("fatal") else "warning")
-
-    def _ev_log(self, ev: dict[str, Any], ts: float) -> None:
-        # info, not warning: an unconfigured root logger would print warnings on the terminal
-        self.ctx.log.info("member %s: %s", self.name, str(ev.get("text"))[:300])
-
-    def _publish_aggregates(self, final: bool) -> None:
-        now = time.monotonic()
-        if not final and now < self._next_publish:
-            return
-        self._next_publish = now + PUBLISH_EVERY
+    def _aggregate(self) -> None:
         if self._delivered_since:
             ranges = ", ".join(f"{t}[{p}] {lo}-{hi}"
                                for (t, p), (lo, hi) in sorted(self._delivered_range.items()))
@@ -546,14 +392,6 @@ def _offsets_by_topic(rows: list[list[Any]]) -> dict[str, tuple[tuple[int, int],
     for topic, p, o in rows:
         out.setdefault(str(topic), []).append((int(p), int(o)))
     return {t: tuple(sorted(v)) for t, v in out.items()}
-
-
-def _grow_pipe(stream: IO[bytes] | None) -> None:
-    try:
-        if stream is not None:
-            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-    except (AttributeError, OSError):  # not Linux, or over the system's pipe-max-size
-        pass
 
 
 def _per_partition(topics: Sequence[str], parts: Sequence[int], offsets: Sequence[int],

@@ -7,162 +7,42 @@ the member's view state and bus events, and notices when the process exits (left
 
 from __future__ import annotations
 
-import json
-import os
-import selectors
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable
-from typing import IO, Any
+from typing import Any
 
 from tui.engine.consumer.log import ConsumptionLog
-from tui.engine.consumer.wire import Delivered, FrameReader, Processed
+from tui.engine.consumer.wire import Delivered, Processed
 from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEventKind as K
+from tui.engine.member_process.runner import MemberProcess
 from tui.engine.share.state import RecordKey, ShareMemberState
 
-READ_SIZE = 1 << 16
-PUBLISH_EVERY = 1.0
 
-
-class ShareRunner:
+class ShareRunner(MemberProcess[ShareMemberState]):
     """One incarnation. ``on_exit(runner)`` runs on the runner thread once the process is gone;
     ``on_subscribed(group, ts)`` when the member subscribed (the group's start, for the verdict)."""
+
+    MODULE = "tui.engine.share.member_main"
+    BUS = "share"
+    WHO = "share member"
+    KILLED = "its acquired records go back to the group"
 
     def __init__(self, ctx: EngineContext, log: ConsumptionLog, state: ShareMemberState,
                  crash_after: int | None, on_exit: Callable[[ShareRunner], None],
                  on_subscribed: Callable[[str, float], None]) -> None:
-        self.ctx = ctx
+        super().__init__(ctx, state, crash_after, "share-runner")
         self.log = log
-        self.state = state
-        self.name = state.name
         self.spec = state.spec
-        self.incarnation = state.incarnation
-        self.crash_after = crash_after
         self.on_exit = on_exit
         self.on_subscribed = on_subscribed
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.thread = threading.Thread(target=self._run, name=f"share-runner:{self.name}", daemon=True)
-        self._stdin_lock = threading.Lock()
-        self.kill_requested = False
-        self.crashed = False
-        self.left = False
-        self.exit_code: int | None = None
-        self.stderr_tail = b""
-        self._reader = FrameReader()
         self._acquired_since = 0
         self._again_since = 0
-        self._next_publish = 0.0
-        self.done = threading.Event()
 
-    # ---- control (called from the engine thread) ---------------------------------------------
-
-    def start(self) -> None:
-        env = dict(os.environ)
-        env["PYTHONUNBUFFERED"] = "1"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tui.engine.share.member_main"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
-        # connection properties (maybe secrets) travel on the pipe, never on the command line
-        self.send({"member": self.name, "incarnation": self.incarnation,
-                   "conf": self.ctx.connection.client_conf(), "spec": self.spec.to_json(),
-                   "crash_after": self.crash_after})
-        self.thread.start()
-
-    def send(self, obj: dict[str, Any]) -> bool:
-        proc = self.proc
-        if proc is None or proc.stdin is None:
-            return False
-        with self._stdin_lock:
-            try:
-                proc.stdin.write(json.dumps(obj).encode() + b"\n")
-                proc.stdin.flush()
-                return True
-            except (BrokenPipeError, ValueError, OSError):
-                return False
-
-    def leave(self) -> None:
-        """Ask for a clean leave: closing stdin is the signal (it also covers a dead parent)."""
-        if not self.send({"op": "leave"}):
-            return
-        proc = self.proc
-        if proc is not None and proc.stdin is not None:
-            with self._stdin_lock:
-                try:
-                    proc.stdin.close()
-                except OSError:
-                    pass
-
-    def kill(self) -> None:
-        """Hard crash now: SIGKILL. No acknowledgement, no leave."""
-        self.kill_requested = True
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-
-    @property
-    def alive(self) -> bool:
-        return not self.done.is_set()
-
-    # ---- the runner thread -------------------------------------------------------------------
-
-    def _run(self) -> None:
-        proc = self.proc
-        assert proc is not None
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ, "out")
-        sel.register(proc.stderr, selectors.EVENT_READ, "err")
-        open_streams = 2
-        try:
-            while open_streams:
-                for key, _ in sel.select(0.5):
-                    stream: IO[bytes] = key.fileobj  # type: ignore[assignment]
-                    data = os.read(stream.fileno(), READ_SIZE)
-                    if not data:
-                        sel.unregister(stream)
-                        open_streams -= 1
-                        continue
-                    if key.data == "err":
-                        self.stderr_tail = (self.stderr_tail + data)[-2000:]
-                        continue
-                    frames = self._reader.feed(data)
-                    for frame in frames:
-                        self._frame(frame)
-                    if frames:
-                        self.ctx.bump()
-                self._publish(False)
-            self.exit_code = proc.wait()
-            self._publish(True)
-            self._finish()
-        except Exception as exc:  # never kill the engine; say what happened
-            self.ctx.log.exception("share runner %s failed", self.name)
-            with self.state.lock:
-                self.state.last_error = f"runner failed: {exc}"
-                self.state.state = "crashed"
-        finally:
-            sel.close()
-            self.done.set()
-            self.ctx.bump()
-            self.on_exit(self)
+    def _exited(self) -> None:
+        self.on_exit(self)
 
     def _finish(self) -> None:
-        if self.crashed:
-            pass  # the member logged its own CRASH at the injection point
-        elif self.kill_requested:
-            self.crashed = True
-            self._log(time.time(), "", K.CRASH, detail="killed with SIGKILL by the engine")
-            self._bus("share.crashed", f"{self.name} was killed (SIGKILL): its acquired records go back "
-                      "to the group", "warning")
-        elif not self.left:
-            self.crashed = True
-            tail = self.stderr_tail.decode(errors="replace").strip().splitlines()
-            why = tail[-1] if tail else (self.state.last_error or "no reason given")
-            detail = f"share member process exited with code {self.exit_code}: {why}"
-            self._log(time.time(), "", K.CRASH, detail=detail[:300])
-            self._bus("share.crashed", f"{self.name} stopped unexpectedly ({detail[:200]})", "error")
+        self._settle()
         with self.state.lock:
             self.state.state = "crashed" if self.crashed else "stopped"
             for key in self.state.in_flight:
@@ -170,29 +50,16 @@ class ShareRunner:
             self.state.in_flight.clear()
 
     def _frame(self, frame: dict[str, Any] | Delivered | Processed) -> None:
-        if not isinstance(frame, dict):
-            return  # share members send plain events only
-        ts = float(frame.get("ts") or time.time())
-        handler = getattr(self, "_ev_" + str(frame.get("k")).replace("-", "_"), None)
-        if handler is not None:
-            handler(frame, ts)
+        if isinstance(frame, dict):  # share members send plain events only
+            self._event(frame)
 
     def _log(self, ts: float, topic: str, kind: K, **fields: Any) -> None:
         self.log.append(ts, self.name, self.incarnation, self.spec.group, topic, kind, **fields)
-
-    def _bus(self, kind: str, text: str, severity: str = "info", **data: Any) -> None:
-        self.ctx.bus.publish(kind, f"member:{self.name}", text, severity, member=self.name,
-                             group=self.spec.group, incarnation=self.incarnation, **data)
 
     # ---- events from the member process ------------------------------------------------------
 
     def _ev_subscribed(self, ev: dict[str, Any], ts: float) -> None:
         self.on_subscribed(self.spec.group, ts)
-
-    def _ev_state(self, ev: dict[str, Any], ts: float) -> None:
-        with self.state.lock:
-            if self.state.state not in ("crashed", "stopped"):
-                self.state.state = str(ev["state"])
 
     def _ev_acquired(self, ev: dict[str, Any], ts: float) -> None:
         rows = ev.get("rows") or []
@@ -286,21 +153,7 @@ class ShareRunner:
         self._log(ts, "", K.LEAVE)
         self._bus("share.left", f"{self.name} left share group {self.spec.group} cleanly")
 
-    def _ev_error(self, ev: dict[str, Any], ts: float) -> None:
-        text = str(ev.get("text") or "error")[:300]
-        with self.state.lock:
-            self.state.last_error = text
-        self._bus("share.error", f"{self.name}: {text}", "error" if ev.get("fatal") else "warning")
-
-    def _ev_log(self, ev: dict[str, Any], ts: float) -> None:
-        # info, not warning: an unconfigured root logger would print warnings on the terminal
-        self.ctx.log.info("share member %s: %s", self.name, str(ev.get("text"))[:300])
-
-    def _publish(self, final: bool) -> None:
-        now = time.monotonic()
-        if not final and now < self._next_publish:
-            return
-        self._next_publish = now + PUBLISH_EVERY
+    def _aggregate(self) -> None:
         if self._acquired_since:
             again = f", {self._again_since} redelivered" if self._again_since else ""
             self._bus("share.acquired", f"{self.name} acquired {self._acquired_since} record(s){again}",
