@@ -36,7 +36,7 @@ from tui.engine.namespace import Namespace
 from tui.engine.producer.producers import Producers
 from tui.engine.producer.views import DeliveryReportView
 from tui.engine.share import group_config as share_config
-from tui.engine.share.members import ShareMembers
+from tui.engine.share.members import ShareMembers, refusal_for
 from tui.engine.share.tool import tool_for as share_tool_for
 from tui.engine.snapshot import ConnectionView, LabNodeView, PartitionMeta, Snapshot
 from tui.engine.topics import CreateTopic
@@ -164,6 +164,11 @@ class Engine:
             return self._meta.submit(lambda admin: run_admin(admin, cmd, self._bus.publish,
                                                              self._meta.committed))
         if cmd.target == "share-admin":  # share-group configs, on the metadata thread too
+            too_old = refusal_for(self.lab_kafka_version)
+            if too_old is not None:  # the version's sentence, before any broker refuses a setting
+                old_lab: Future[Any] = Future()
+                old_lab.set_exception(ValueError(too_old))
+                return old_lab
             return self._meta.submit(lambda admin: share_config.run(
                 admin, cmd, self._bus.publish, self.shares.remember_config))  # type: ignore[arg-type]
         future: Future[Any] = Future()
