@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from tui.engine.commands import Command
+from tui.engine.member_process.spec import check_crash_after, spec_json
 from tui.engine.record_format import valid_name
 from tui.vocab import (
     Assignor,
@@ -133,8 +134,7 @@ class MemberSpec:
             raise ValueError("processing time cannot be negative.")
         if cls.needs_output_topic and not self.output_topic:
             raise ValueError(f"The {self.strategy} strategy needs an output topic.")
-        if self.crash_after_records is not None and self.crash_after_records < 1:
-            raise ValueError("crash-after must be at least 1 record.")
+        check_crash_after(self.crash_after_records)
         if (self.protocol == "classic" and self.session_timeout_ms is not None
                 and self.max_poll_interval_ms < self.session_timeout_ms):
             raise ValueError("max.poll.interval.ms must be at least session.timeout.ms.")
@@ -225,13 +225,7 @@ class MemberSpec:
         return f"classic/{self.assignor}"
 
     def to_json(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        data = asdict(self)
-        data["topics"] = list(self.topics)
-        data["extra"] = dict(self.extra)
-        data["fail_ids"] = list(self.fail_ids)
-        return data
+        return spec_json(self)
 
 
 @dataclass(frozen=True)

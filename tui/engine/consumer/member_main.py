@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import json
 import logging
 import os
 import queue
@@ -47,6 +46,7 @@ from tui.engine.consumer.processing import Failure, Processing
 from tui.engine.consumer.state import RECENT
 from tui.engine.consumer.strategies import strategy_class
 from tui.engine.consumer.strategies.base import Strategy
+from tui.engine.member_process import child
 from tui.engine.record_format import decode_msg_id, raw_msg_ids_of
 from tui.kafka import clients
 
@@ -125,20 +125,7 @@ class Channel:
             return
         data = b"".join(self._frames)
         self._frames.clear()
-        try:
-            self._out.write(data)
-            self._out.flush()
-        except (BrokenPipeError, ValueError):
-            os._exit(2)  # the parent is gone: nobody to report to
-
-
-class _ForwardLogs(logging.Handler):
-    def __init__(self, channel: Channel) -> None:
-        super().__init__(logging.WARNING)
-        self.channel = channel
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.channel.emit("log", level=record.levelname.lower(), text=record.getMessage()[:500])
+        child.write_frames(self._out, data)
 
 
 def _pairs(offsets: Sequence[TopicPartition]) -> list[list[Any]]:
@@ -180,7 +167,7 @@ class MemberLoop:
                             or self.spec["assignor"] == "cooperative-sticky")
         self.log = logging.getLogger(f"kafka_explorer.member.{self.member}")
         self.log.propagate = False
-        self.log.addHandler(_ForwardLogs(channel))
+        self.log.addHandler(child.ForwardLogs(channel.emit))
         self._consumer: Any = None
         self.fatal: KafkaError | None = None
         self._join_deadline = 0.0
@@ -754,35 +741,18 @@ def _err_name(exc: BaseException) -> str:
     return str(exc)
 
 
-def _read_controls(loop: MemberLoop) -> None:
-    for raw in sys.stdin.buffer:
-        try:
-            loop.controls.put(json.loads(raw))
-        except ValueError:
-            continue
-    loop.controls.put({"op": "leave"})  # stdin closed: the parent wants us gone (or died)
-
-
 def main() -> int:
     channel = Channel()
-    init = json.loads(sys.stdin.buffer.readline() or b"{}")
+    init = child.read_init()
     if not init:
         return 2
     loop = MemberLoop(init, channel)
     # every batch allocates hundreds of messages, which would start a collection every few
     # batches; nothing the member makes per batch is cyclic, so collect once a second instead
-    gc.freeze()
-    gc.disable()
-    threading.Thread(target=_read_controls, args=(loop,), name="member-controls",
-                     daemon=True).start()
-    try:
-        return loop.run()
-    except Exception as exc:  # report, never a traceback on the parent's terminal
-        channel.emit("error", text=f"member failed: {type(exc).__name__}: {exc}", fatal=True)
-        return 3
+    child.freeze_gc()
+    child.start_controls(loop.controls, "member-controls")
+    return child.run_reporting(loop.run, channel.emit, "member")
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    os._exit(code)  # skip interpreter teardown: the consumer is already closed (or never was)
+    child.exit_with(main)

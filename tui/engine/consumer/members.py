@@ -18,15 +18,14 @@ from typing import Any
 
 from tui.engine.commands import Command
 from tui.engine.consumer import commands as c
-from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.runner import MemberRunner, Shared
 from tui.engine.consumer.state import MemberState
 from tui.engine.consumer.strategies import strategy_class
 from tui.engine.consumer.views import ConsumersView, GroupLatencyView, StuckPartitionView
 from tui.engine.context import EngineContext
-from tui.engine.history import ConsumerEvent, Stall
 from tui.engine.history import ConsumerEventKind as K
-from tui.engine.record_format import valid_name
+from tui.engine.history import Stall
+from tui.engine.member_process.roster import MemberRoster
 from tui.vocab import LIVE_MEMBER_STATES
 
 LIVE = LIVE_MEMBER_STATES
@@ -35,25 +34,22 @@ TICK = 0.25
 """Seconds between the ticker's looks at due restarts (the stall detector samples every 1 s)."""
 
 
-class GroupMembers:
+class GroupMembers(MemberRoster[MemberState, MemberRunner]):
+    NOUN = "member"
+    BUS = "member"
+    PREFIX = "m"
+
     def __init__(self, ctx: EngineContext) -> None:
-        self.ctx = ctx
-        self.log = ConsumptionLog()
+        super().__init__(ctx)
         self.shared = Shared()
         self.transactions = self.shared.transactions
         """Filled by the runners from their members' txn-begin / commit-req txn / txn-end reports."""
         self.stalls = self.shared.stalls
         """Progress per group partition and the stall episodes (``stuck`` evidence)."""
-        self._lock = threading.Lock()
         self._spawn_lock = threading.RLock()
         """Held while deciding to start an incarnation (commands, exits and the ticker all may)."""
-        self._states: dict[str, MemberState] = {}
-        self._runners: dict[str, MemberRunner] = {}
-        self._restart_pending: set[str] = set()
         self._dlt_used: dict[str, set[str]] = {}
         """Member -> every dead-letter topic its policies in force have named (audited at the end)."""
-        self._next_name = 1
-        self._closing = False
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -68,7 +64,7 @@ class GroupMembers:
             self._runner(cmd.name, live=True).leave()
             return None
         if isinstance(cmd, c.CrashMember):
-            return self._crash(cmd)
+            return self._crash(cmd.name, cmd.after_records)
         if isinstance(cmd, c.RestartMember):
             return self._restart(cmd.name)
         if isinstance(cmd, c.SetStrategy):
@@ -116,15 +112,7 @@ class GroupMembers:
         """Start a member (validates the spec first); returns its name."""
         spec.validate()
         with self._lock:
-            name = spec.name
-            if name is None:
-                while f"m{self._next_name}" in self._states:
-                    self._next_name += 1
-                name = f"m{self._next_name}"
-            if not valid_name(name):
-                raise ValueError(f"Member name {name!r} may use only letters, digits, '_', '.', '-'.")
-            if name in self._states and self._states[name].state in LIVE:
-                raise ValueError(f"A member called {name} is already running.")
+            name = self._claim_name(spec.name)
             state = MemberState(name=name, spec=spec, strategy=spec.strategy,
                                 processing_ms=spec.processing_ms)
             if name in self._states:  # a stopped member of that name: keep counting incarnations
@@ -146,43 +134,14 @@ class GroupMembers:
             state.crashed_by_policy = False
             state.gave_up = False
             state.strategy = state.spec.strategy if state.incarnation == 0 else state.strategy
-        with self._lock:
-            self._runners[state.name] = runner
-        try:
-            runner.start()
-        except OSError as exc:
-            with state.lock:
-                state.state = "crashed"
-                state.last_error = f"could not start the member process: {exc}"
-            raise ValueError(f"Could not start member {state.name}: {exc}.") from exc
-        self.ctx.bump()
-
-    def _crash(self, cmd: c.CrashMember) -> None:
-        runner = self._runner(cmd.name, live=True)
-        if cmd.after_records is None:
-            runner.kill()
-            return None
-        if cmd.after_records < 1:
-            raise ValueError("crash-after must be at least 1 record.")
-        runner.send({"op": "crash_after", "n": cmd.after_records})
-        self.ctx.bus.publish("member.crash-armed", f"member:{cmd.name}",
-                             f"{cmd.name} will crash right after processing {cmd.after_records} more "
-                             f"record(s)", "notice", member=cmd.name)
-        return None
+        self._launch(state, runner)
 
     def _restart(self, name: str) -> None:
         state = self._state(name)
         with state.lock:
             state.restart_at = None  # a restart by hand replaces a pending automatic one
             state.restarts = 0
-        runner = self._runners.get(name)
-        if runner is not None and runner.alive:
-            with self._lock:
-                self._restart_pending.add(name)
-            runner.leave()  # _on_exit starts the next incarnation once this one is gone
-            return None
-        self._start_next(state)
-        return None
+        self._restart_state(state)
 
     def _start_next(self, old: MemberState) -> None:
         with self._spawn_lock:
@@ -206,16 +165,10 @@ class GroupMembers:
         self._spawn(old, None)
 
     def _on_exit(self, runner: MemberRunner) -> None:
-        with self._lock:
-            restart = runner.name in self._restart_pending and not self._closing
-            self._restart_pending.discard(runner.name)
-            closing = self._closing
+        restart, closing = self._exit_restart(runner)
         if restart:
-            try:
-                self._start_next(runner.state)
-            except ValueError as exc:
-                self.ctx.bus.publish("member.error", f"member:{runner.name}", str(exc), "error")
-        elif runner.policy_crash and not closing and not runner.state.gave_up:
+            return
+        if runner.policy_crash and not closing and not runner.state.gave_up:
             self._schedule_restart(runner.state)
         else:
             with runner.state.lock:
@@ -290,10 +243,7 @@ class GroupMembers:
                     state.restart_at = None
                     state.restarts += 1
             if due and not self._closing:
-                try:
-                    self._start_next(state)
-                except ValueError as exc:
-                    self.ctx.bus.publish("member.error", f"member:{state.name}", str(exc), "error")
+                self._start_next_or_say(state)
 
     def _live_groups(self) -> set[str]:
         with self._lock:
@@ -370,19 +320,6 @@ class GroupMembers:
                              member=cmd.name, strategy=cmd.strategy)
         self.ctx.bump()
 
-    def _state(self, name: str) -> MemberState:
-        state = self._states.get(name)
-        if state is None:
-            raise ValueError(f"There is no member called {name!r}.")
-        return state
-
-    def _runner(self, name: str, live: bool) -> MemberRunner:
-        self._state(name)
-        runner = self._runners.get(name)
-        if runner is None or (live and not runner.alive):
-            raise ValueError(f"Member {name} is not running.")
-        return runner
-
     # ---- outputs -----------------------------------------------------------------------------
 
     def view(self) -> ConsumersView:
@@ -404,10 +341,6 @@ class GroupMembers:
         with self._lock:
             return frozenset(t for name, used in self._dlt_used.items() if member(name) for t in used)
 
-    def history(self) -> tuple[ConsumerEvent, ...]:
-        """The consumption log so far (every member, every incarnation), in global order."""
-        return self.log.events()
-
     def specs(self) -> dict[str, c.MemberSpec]:
         with self._lock:
             return {name: s.spec for name, s in self._states.items()}
@@ -419,31 +352,15 @@ class GroupMembers:
             out.setdefault(spec.group, spec)
         return out
 
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until no member process is running; True if that happened in time."""
-        deadline = time.monotonic() + timeout
-        for runner in list(self._runners.values()):
-            if not runner.done.wait(max(0.0, deadline - time.monotonic())):
-                return False
-        return True
-
     def close(self, timeout: float) -> None:
         """Every live member leaves cleanly (in parallel); stragglers are killed at the deadline."""
-        with self._lock:
-            self._closing = True
-            runners = list(self._runners.values())
+        runners = self._begin_close()
+        with self._lock:  # closing: no ticker starts after this
             ticker = self._ticker
         self._stop.set()
         if ticker is not None:
             ticker.join(1.0)
-        deadline = time.monotonic() + timeout
-        for runner in runners:
-            if runner.alive:
-                runner.leave()
-        for runner in runners:
-            if not runner.done.wait(max(0.0, deadline - time.monotonic() - 0.5)):
-                runner.kill()
-                runner.done.wait(0.5)
+        self._leave_all(runners, time.monotonic() + timeout)
 
 
 def _with_strategy(spec: c.MemberSpec, strategy: str) -> c.MemberSpec:

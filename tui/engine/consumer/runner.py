@@ -54,11 +54,10 @@ class MemberRunner(MemberProcess[MemberState]):
     def __init__(self, ctx: EngineContext, log: ConsumptionLog, state: MemberState,
                  crash_after: int | None, on_exit: Callable[[MemberRunner], None],
                  shared: Shared | None = None) -> None:
-        super().__init__(ctx, state, crash_after, "consumer-runner")
+        super().__init__(ctx, state, crash_after, on_exit, "consumer-runner")
         self.log = log
         self.shared = shared or Shared()
         self.spec = state.spec
-        self.on_exit = on_exit
         self.policy_crash = False
         """The member's error policy (fail) crashed it: GroupMembers restarts it (a crash loop)."""
         self._batch: Delivered | None = None
@@ -69,14 +68,8 @@ class MemberRunner(MemberProcess[MemberState]):
         self._delivered_range: dict[tuple[str, int], tuple[int, int]] = {}
         self._commits_since = 0
 
-    def _exited(self) -> None:
-        self.on_exit(self)
-
-    def _finish(self) -> None:
-        self._settle()
-        with self.state.lock:
-            self.state.state = "crashed" if self.crashed else "stopped"
-            self.state.assignment.clear()
+    def _release(self) -> None:
+        self.state.assignment.clear()
 
     def _frame(self, frame: dict[str, Any] | Delivered | Processed) -> None:
         if isinstance(frame, Delivered):

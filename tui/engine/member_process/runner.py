@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import IO, Any, ClassVar, Generic, Protocol, TypeVar
 
 from tui.engine.consumer.wire import Delivered, FrameReader, Processed
@@ -48,8 +49,9 @@ S = TypeVar("S", bound=MemberStateLike)
 
 
 class MemberProcess(Generic[S]):
-    """One incarnation. Subclasses set the class names below and handle ``_frame``, ``_log``,
-    ``_aggregate`` (the periodic bus summary) and ``_finish`` (after :meth:`_settle`)."""
+    """One incarnation. ``on_exit(runner)`` runs on the runner thread once the process is gone.
+    Subclasses set the class names below and handle ``_frame``, ``_log``, ``_aggregate`` (the periodic
+    bus summary) and ``_release`` (what the member held, once it stopped)."""
 
     MODULE: ClassVar[str]
     """The member main, run as ``python -m MODULE``."""
@@ -65,8 +67,10 @@ class MemberProcess(Generic[S]):
     PUBLISH_EVERY: ClassVar[float] = 1.0
     """Seconds between the aggregated bus events."""
 
-    def __init__(self, ctx: EngineContext, state: S, crash_after: int | None, thread: str) -> None:
+    def __init__(self, ctx: EngineContext, state: S, crash_after: int | None,
+                 on_exit: Callable[[Any], None], thread: str) -> None:
         self.ctx = ctx
+        self.on_exit = on_exit
         self.state = state
         self.name = state.name
         self.incarnation = state.incarnation
@@ -178,9 +182,9 @@ class MemberProcess(Generic[S]):
             sel.close()
             self.done.set()
             self.ctx.bump()
-            self._exited()
+            self.on_exit(self)
 
-    def _settle(self) -> None:
+    def _finish(self) -> None:
         """After the exit: a kill or an exit without a leave is a crash, logged and announced once
         (a crash the member injected itself was logged at the injection point)."""
         if self.crashed:
@@ -198,6 +202,9 @@ class MemberProcess(Generic[S]):
             self._log(time.time(), "", K.CRASH, detail=detail[:300])
             self._bus(f"{self.BUS}.crashed", f"{self.name} stopped unexpectedly ({detail[:200]})",
                       "error")
+        with self.state.lock:
+            self.state.state = "crashed" if self.crashed else "stopped"
+            self._release()
 
     def _event(self, frame: dict[str, Any]) -> None:
         """An event frame goes to ``_ev_<kind>`` (dashes as underscores), if there is one."""
@@ -228,11 +235,8 @@ class MemberProcess(Generic[S]):
     def _aggregate(self) -> None:
         """Publish what was counted since the last time (at most every PUBLISH_EVERY s, and at exit)."""
 
-    def _finish(self) -> None:
-        self._settle()
-
-    def _exited(self) -> None:
-        """The process is gone and ``done`` is set (runs on this thread)."""
+    def _release(self) -> None:
+        """The member stopped: drop what it held (called with the state's lock held)."""
 
     # ---- events both kinds of member send ----------------------------------------------------
 

@@ -3,10 +3,11 @@ the engine's metadata thread) and the share member's specification."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from tui.engine.commands import Command
+from tui.engine.member_process.spec import check_crash_after, spec_json
 from tui.vocab import AckMode, AckType, names
 
 ACK_MODES = names(AckMode)
@@ -79,8 +80,7 @@ class ShareMemberSpec:
             raise ValueError("max.poll.records must be at least 1.")
         if self.fail_transient < 0:
             raise ValueError("fail-transient must be 0 (poison records) or a number of deliveries.")
-        if self.crash_after_records is not None and self.crash_after_records < 1:
-            raise ValueError("crash-after must be at least 1 record.")
+        check_crash_after(self.crash_after_records)
         if any(not i or "|" in i for i in self.fail_ids):
             raise ValueError("fail ids must be msg ids (run/producer/incarnation/seq) or their tails.")
 
@@ -106,11 +106,7 @@ class ShareMemberSpec:
         return f"{self.ack_mode}: {what}"
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["topics"] = list(self.topics)
-        data["fail_ids"] = list(self.fail_ids)
-        data["extra"] = dict(self.extra)
-        return data
+        return spec_json(self)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ log is always a prefix of what the member did.
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 import queue
@@ -34,6 +33,7 @@ from typing import Any, BinaryIO
 from confluent_kafka import AcknowledgeType, KafkaError, KafkaException, Message
 
 from tui.engine.consumer.wire import PREVIEW, encode_event
+from tui.engine.member_process import child
 from tui.engine.record_format import decode_msg_id, raw_msg_id_of
 from tui.engine.share.commands import ShareMemberSpec
 from tui.kafka import clients
@@ -68,22 +68,7 @@ class Channel:
                 return
             data = b"".join(self._frames)
             self._frames.clear()
-            try:
-                self._out.write(data)
-                self._out.flush()
-            except (BrokenPipeError, ValueError):
-                os._exit(2)  # the parent is gone: nobody to report to
-
-
-class _ForwardLogs(logging.Handler):
-    """librdkafka's lines (the "Preview" warning among them) go to the parent's log, never a screen."""
-
-    def __init__(self, channel: Channel) -> None:
-        super().__init__(logging.WARNING)
-        self.channel = channel
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.channel.add("log", level=record.levelname.lower(), text=record.getMessage()[:500])
+            child.write_frames(self._out, data)
 
 
 def _cap(data: bytes | None) -> bytes | None:
@@ -116,7 +101,8 @@ class ShareLoop:
         """Implicit mode: the last poll's records, accepted by the next poll (or close)."""
         self.log = logging.getLogger(f"kafka_explorer.share.{self.member}")
         self.log.propagate = False
-        self.log.addHandler(_ForwardLogs(channel))
+        # librdkafka's lines (the "Preview" warning among them), buffered with the other events
+        self.log.addHandler(child.ForwardLogs(channel.add))
         self._consumer: Any = None
         self.fatal: KafkaError | None = None
 
@@ -288,18 +274,9 @@ class ShareLoop:
         return 0
 
 
-def _read_controls(loop: ShareLoop) -> None:
-    for raw in sys.stdin.buffer:
-        try:
-            loop.controls.put(json.loads(raw))
-        except ValueError:
-            continue
-    loop.controls.put({"op": "leave"})  # stdin closed: the parent wants us gone (or died)
-
-
 def main() -> int:
     channel = Channel()
-    init = json.loads(sys.stdin.buffer.readline() or b"{}")
+    init = child.read_init()
     if not init:
         return 2
     try:
@@ -307,17 +284,10 @@ def main() -> int:
     except (KeyError, TypeError, ValueError) as exc:
         channel.emit("error", text=f"bad member settings: {exc}", fatal=True)
         return 2
-    gc.freeze()
-    gc.disable()
-    threading.Thread(target=_read_controls, args=(loop,), name="share-controls", daemon=True).start()
-    try:
-        return loop.run()
-    except Exception as exc:  # report, never a traceback on the parent's terminal
-        channel.emit("error", text=f"share member failed: {type(exc).__name__}: {exc}", fatal=True)
-        return 3
+    child.freeze_gc()
+    child.start_controls(loop.controls, "share-controls")
+    return child.run_reporting(loop.run, channel.emit, "share member")
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    os._exit(code)  # skip interpreter teardown: the consumer is already closed (or never was)
+    child.exit_with(main)

@@ -8,26 +8,23 @@ Commands arrive on the engine's command thread and only flip state or start/stop
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from tui.engine.commands import Command
-from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.context import EngineContext
-from tui.engine.history import ConsumerEvent, ShareGroup
 from tui.engine.history import ConsumerEventKind as K
-from tui.engine.record_format import valid_name
+from tui.engine.history import ShareGroup
+from tui.engine.member_process.roster import MemberRoster
 from tui.engine.share import commands as c
 from tui.engine.share.runner import ShareRunner
 from tui.engine.share.state import ShareMemberState
 from tui.engine.share.tool import COST, ShareGroupProbe, ToolGroup, with_names
 from tui.engine.share.views import ShareConfigView, ShareGroupView, ShareMembersView, SharePartitionView
-from tui.vocab import LIVE_MEMBER_STATES, AckMode
+from tui.vocab import AckMode
 
-LIVE = LIVE_MEMBER_STATES
 DEFAULT_LIMIT = 5
 DEFAULT_LOCK_MS = 30_000
 
@@ -44,20 +41,17 @@ def refusal_for(version: str | None) -> str | None:
             "down`, or with another --state-dir).")
 
 
-class ShareMembers:
+class ShareMembers(MemberRoster[ShareMemberState, ShareRunner]):
+    NOUN = "share member"
+    BUS = "share"
+    PREFIX = "s"
+
     def __init__(self, ctx: EngineContext, kafka_version: Callable[[], str | None] = lambda: None,
                  tool: Callable[[list[str]], str] | None = None) -> None:
         """``kafka_version``: the lab's Kafka (None off the lab); ``tool``: runs ShareGroupCommand
         with the given arguments (None: Kafka's tools are not available here)."""
-        self.ctx = ctx
-        self.log = ConsumptionLog()
+        super().__init__(ctx)
         self._kafka_version = kafka_version
-        self._lock = threading.Lock()
-        self._states: dict[str, ShareMemberState] = {}
-        self._runners: dict[str, ShareRunner] = {}
-        self._restart_pending: set[str] = set()
-        self._next_name = 1
-        self._closing = False
         self.started: dict[str, float] = {}
         """Share group -> when its first member subscribed."""
         self._configs: dict[str, ShareConfigView] = {}
@@ -74,7 +68,7 @@ class ShareMembers:
             self._runner(cmd.name, live=True).leave()
             return None
         if isinstance(cmd, c.CrashShareMember):
-            return self._crash(cmd)
+            return self._crash(cmd.name, cmd.after_records)
         if isinstance(cmd, c.RestartShareMember):
             return self._restart(cmd.name, None)
         if isinstance(cmd, c.SetAckPolicy):
@@ -94,15 +88,7 @@ class ShareMembers:
         if refusal is not None:
             raise ValueError(refusal)
         with self._lock:
-            name = spec.name
-            if name is None:
-                while f"s{self._next_name}" in self._states:
-                    self._next_name += 1
-                name = f"s{self._next_name}"
-            if not valid_name(name):
-                raise ValueError(f"Member name {name!r} may use only letters, digits, '_', '.', '-'.")
-            if name in self._states and self._states[name].state in LIVE:
-                raise ValueError(f"A share member called {name} is already running.")
+            name = self._claim_name(spec.name)
             state = ShareMemberState(name=name, spec=replace(spec, name=name))
             if name in self._states:
                 state.incarnation = self._states[name].incarnation + 1
@@ -131,43 +117,14 @@ class ShareMembers:
         runner = ShareRunner(self.ctx, self.log, state, crash_after, self._on_exit, self._on_subscribed)
         with state.lock:
             state.state = "joining"
-        with self._lock:
-            self._runners[state.name] = runner
-        try:
-            runner.start()
-        except OSError as exc:
-            with state.lock:
-                state.state = "crashed"
-                state.last_error = f"could not start the member process: {exc}"
-            raise ValueError(f"Could not start share member {state.name}: {exc}.") from exc
-        self.ctx.bump()
-
-    def _crash(self, cmd: c.CrashShareMember) -> None:
-        runner = self._runner(cmd.name, live=True)
-        if cmd.after_records is None:
-            runner.kill()
-            return None
-        if cmd.after_records < 1:
-            raise ValueError("crash-after must be at least 1 record.")
-        runner.send({"op": "crash_after", "n": cmd.after_records})
-        self.ctx.bus.publish("share.crash-armed", f"member:{cmd.name}",
-                             f"{cmd.name} will crash right after processing {cmd.after_records} more "
-                             "record(s)", "notice", member=cmd.name)
-        return None
+        self._launch(state, runner)
 
     def _restart(self, name: str, spec: c.ShareMemberSpec | None) -> None:
         state = self._state(name)
         if spec is not None:
             with state.lock:
                 state.spec = spec
-        runner = self._runners.get(name)
-        if runner is not None and runner.alive:
-            with self._lock:
-                self._restart_pending.add(name)
-            runner.leave()  # _on_exit starts the next incarnation once this one is gone
-            return None
-        self._start_next(state)
-        return None
+        self._restart_state(state)
 
     def _start_next(self, old: ShareMemberState) -> None:
         with old.lock:
@@ -179,14 +136,7 @@ class ShareMembers:
         self._spawn(old, None)
 
     def _on_exit(self, runner: ShareRunner) -> None:
-        with self._lock:
-            restart = runner.name in self._restart_pending and not self._closing
-            self._restart_pending.discard(runner.name)
-        if restart:
-            try:
-                self._start_next(runner.state)
-            except ValueError as exc:
-                self.ctx.bus.publish("share.error", f"member:{runner.name}", str(exc), "error")
+        self._exit_restart(runner)
 
     def _on_subscribed(self, group: str, ts: float) -> None:
         with self._lock:
@@ -213,19 +163,6 @@ class ShareMembers:
             state.spec = new
         self.ctx.bump()
         return None
-
-    def _state(self, name: str) -> ShareMemberState:
-        state = self._states.get(name)
-        if state is None:
-            raise ValueError(f"There is no share member called {name!r}.")
-        return state
-
-    def _runner(self, name: str, live: bool) -> ShareRunner:
-        self._state(name)
-        runner = self._runners.get(name)
-        if runner is None or (live and not runner.alive):
-            raise ValueError(f"Share member {name} is not running.")
-        return runner
 
     def owns(self, name: str) -> bool:
         """Whether ``name`` is one of this part's members (the engine routes member commands by it)."""
@@ -288,10 +225,6 @@ class ShareMembers:
                                 tool_seconds=seconds, tool_available=self.probe.available,
                                 log_events=len(self.log))
 
-    def history(self) -> tuple[ConsumerEvent, ...]:
-        """The share consumption log so far (every member, every incarnation), in its order."""
-        return self.log.events()
-
     def specs(self) -> dict[str, c.ShareMemberSpec]:
         with self._lock:
             return {name: s.spec for name, s in self._states.items()}
@@ -321,24 +254,9 @@ class ShareMembers:
                 auto_offset_reset=(cfg.auto_offset_reset if cfg and cfg.auto_offset_reset else "latest"))
         return tuple(out[g] for g in sorted(out))
 
-    def wait_idle(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        for runner in list(self._runners.values()):
-            if not runner.done.wait(max(0.0, deadline - time.monotonic())):
-                return False
-        return True
-
     def close(self, timeout: float) -> None:
         """Every live member leaves cleanly (in parallel); stragglers are killed at the deadline."""
-        with self._lock:
-            self._closing = True
-            runners = list(self._runners.values())
+        runners = self._begin_close()
         deadline = time.monotonic() + timeout
         self.probe.close(0.5)
-        for runner in runners:
-            if runner.alive:
-                runner.leave()
-        for runner in runners:
-            if not runner.done.wait(max(0.0, deadline - time.monotonic() - 0.5)):
-                runner.kill()
-                runner.done.wait(0.5)
+        self._leave_all(runners, deadline)

@@ -30,24 +30,17 @@ class ShareRunner(MemberProcess[ShareMemberState]):
     def __init__(self, ctx: EngineContext, log: ConsumptionLog, state: ShareMemberState,
                  crash_after: int | None, on_exit: Callable[[ShareRunner], None],
                  on_subscribed: Callable[[str, float], None]) -> None:
-        super().__init__(ctx, state, crash_after, "share-runner")
+        super().__init__(ctx, state, crash_after, on_exit, "share-runner")
         self.log = log
         self.spec = state.spec
-        self.on_exit = on_exit
         self.on_subscribed = on_subscribed
         self._acquired_since = 0
         self._again_since = 0
 
-    def _exited(self) -> None:
-        self.on_exit(self)
-
-    def _finish(self) -> None:
-        self._settle()
-        with self.state.lock:
-            self.state.state = "crashed" if self.crashed else "stopped"
-            for key in self.state.in_flight:
-                self.state.set_outcome(key, None, "lost" if self.crashed else "released")
-            self.state.in_flight.clear()
+    def _release(self) -> None:
+        for key in self.state.in_flight:
+            self.state.set_outcome(key, None, "lost" if self.crashed else "released")
+        self.state.in_flight.clear()
 
     def _frame(self, frame: dict[str, Any] | Delivered | Processed) -> None:
         if isinstance(frame, dict):  # share members send plain events only
