@@ -654,11 +654,7 @@ class MemberLoop:
         self.emit("positions", parts=rows, memberid=self._consumer.memberid())
 
     def _apply_controls(self) -> None:
-        while True:
-            try:
-                ctl = self.controls.get_nowait()
-            except queue.Empty:
-                return
+        for ctl in child.pending_controls(self.controls):
             self._control(ctl)
 
     def _control(self, ctl: dict[str, Any]) -> None:

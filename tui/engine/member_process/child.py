@@ -14,7 +14,7 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 Controls = queue.Queue[dict[str, Any]]
@@ -36,6 +36,15 @@ def freeze_gc() -> None:
 def start_controls(controls: Controls, name: str) -> None:
     """A daemon thread that puts each control line on ``controls``, then a leave at EOF."""
     threading.Thread(target=_read_controls, args=(controls,), name=name, daemon=True).start()
+
+
+def pending_controls(controls: Controls) -> Iterator[dict[str, Any]]:
+    """The control lines queued so far, oldest first, without waiting."""
+    while True:
+        try:
+            yield controls.get_nowait()
+        except queue.Empty:
+            return
 
 
 def _read_controls(controls: Controls) -> None:

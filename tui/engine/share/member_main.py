@@ -248,11 +248,7 @@ class ShareLoop:
         os._exit(CRASH_EXIT)  # no close(): no acknowledgement, no leave
 
     def _apply_controls(self) -> None:
-        while True:
-            try:
-                ctl = self.controls.get_nowait()
-            except queue.Empty:
-                return
+        for ctl in child.pending_controls(self.controls):
             op = ctl.get("op")
             if op == "leave":
                 self.leaving = True
