@@ -149,6 +149,10 @@ COMMANDS: tuple[UICommand, ...] = (
               scope="timeline"),
     UICommand("timeline.pause", "space", "Pause timeline",
               "Freeze or resume scrolling of the timeline.", "toggle_pause", scope="timeline"),
+    UICommand("timeline.browse", "b", "Browse record",
+              "Open the Browse screen at the selected event's topic: at its record when the event "
+              "names an offset, else its partition (or the topic) from the beginning.",
+              "browse_event", scope="timeline"),
     # the Scenarios screen (enter on the list starts the highlighted scenario)
     UICommand("scenarios.next", "n,space", "Next step",
               "Run the next step of the scenario (its narration says what to watch).", "next_step",

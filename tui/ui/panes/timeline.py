@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
 from tui.engine import SEVERITIES, Event, Snapshot
+from tui.ui.browse.keys import BrowseWanted
 from tui.ui.fast_table import Column, FastTable
 from tui.ui.fmt import clock, payload
 from tui.ui.panes.base import DataKey, Pane
@@ -148,6 +149,25 @@ class TimelinePane(Pane):
         if not self.paused:
             self._append_new()
         self._update_info()
+
+    def selected_event(self) -> Event | None:
+        key = self.query_one("#events", FastTable).selected_key()
+        if key is None:
+            return None
+        seq = int(key)
+        return next((e for e in reversed(self.events) if e.seq == seq), None)
+
+    def action_browse_event(self) -> None:
+        event = self.selected_event()
+        topic = event.data.get("topic") if event is not None else None
+        if event is None or not isinstance(topic, str) or not topic:
+            self.app.notify("The selected event names no topic to browse.", severity="warning",
+                            timeout=3)
+            return
+        partition, offset = event.data.get("partition"), event.data.get("offset")
+        self.post_message(BrowseWanted(topic, partition if isinstance(partition, int) else None,
+                                       offset if isinstance(partition, int) and isinstance(offset, int)
+                                       else None))
 
     def on_explorer_ready(self) -> None:
         self.query_one("#events", FastTable).focus()
