@@ -7,11 +7,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from tests.engine.test_consumer_support import create_topics
-from tests.helpers import unique, wait_until
+from tests.helpers import commit_offsets, unique, wait_until
 from tui.engine import (
     AlterTopicConfig,
     Connection,
@@ -45,9 +44,7 @@ def _produce(bootstrap: str, topic: str, partition: int, count: int) -> None:
 
 
 def _commit(bootstrap: str, group: str, offsets: dict[tuple[str, int], int]) -> None:
-    admin = clients.admin({"bootstrap.servers": bootstrap})
-    request = [ConsumerGroupTopicPartitions(group, [TopicPartition(t, p, o) for (t, p), o in offsets.items()])]
-    admin.alter_consumer_group_offsets(request, request_timeout=10)[group].result(15)
+    commit_offsets(bootstrap, group, offsets)
 
 
 def _committed(bootstrap: str, group: str) -> dict[tuple[str, int], int]:

@@ -10,11 +10,10 @@ import signal
 from pathlib import Path
 
 import pytest
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException
 
 from tests.engine.test_consumer_support import create_topics
-from tests.helpers import unique, wait_until
-from tui.kafka import clients
+from tests.helpers import commit_offsets, unique, wait_until
 from tui.kafka.committed import CHILD_ENDED, CommittedReader
 from tui.lab import LabCluster
 
@@ -25,9 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_it_reads_what_was_committed_and_survives_its_child_being_killed(lab1: LabCluster) -> None:
     topic, group = unique("committed"), unique("committed-g")
     create_topics(lab1.bootstrap, [topic], partitions=3)
-    admin = clients.admin({"bootstrap.servers": lab1.bootstrap})
-    request = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0, 7), TopicPartition(topic, 2, 3)])]
-    admin.alter_consumer_group_offsets(request, request_timeout=10)[group].result(15)
+    commit_offsets(lab1.bootstrap, group, {(topic, 0): 7, (topic, 2): 3})
     reader = CommittedReader({"bootstrap.servers": lab1.bootstrap})
     try:
         answer = reader.submit(group, 10).result(20)

@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import NewTopic
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static, TabbedContent
 
-from tests.helpers import unique
+from tests.helpers import commit_offsets, unique
 from tests.ui.fakes import plain
 from tui.engine import Connection, Engine
 from tui.kafka import admin as one_shot
@@ -162,9 +161,7 @@ async def test_reset_dialog_plans_then_executes_and_stays_off_for_an_active_grou
         lab1: LabCluster, engine1: Engine) -> None:
     topic, group = _topic(lab1.bootstrap, partitions=2), unique("ui-reset")
     _produce(lab1.bootstrap, topic, [(None, b"x")] * 6)
-    admin = clients.admin({"bootstrap.servers": lab1.bootstrap})
-    request = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0, 5), TopicPartition(topic, 1, 0)])]
-    admin.alter_consumer_group_offsets(request, request_timeout=10)[group].result(15)
+    commit_offsets(lab1.bootstrap, group, {(topic, 0): 5, (topic, 1): 0})
     app = BrowseApp(engine1, settings=Settings(), remember=False)
     async with app.run_test(size=SIZE) as pilot:
         await _open_app(pilot, app)
