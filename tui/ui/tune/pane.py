@@ -21,7 +21,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, Static
-from textual_plotext import PlotextPlot
 
 from tui.engine import SWEEP_PREFIX, RunnerView, Snapshot, SweepView
 from tui.ui.fast_table import Column, FastTable, LazyRows
@@ -29,6 +28,7 @@ from tui.ui.fmt import ms, num, rate
 from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
 from tui.ui.tune.compare import cdf_points, compared, differences, runner_key
+from tui.ui.tune.plot import SafePlot
 from tui.ui.tune.sweep_form import SweepForm, SweepRequest
 
 COLUMNS = (Column("", 1, cut=False, drop=False), Column("name", cut=False, drop=False),
@@ -73,8 +73,8 @@ class TunePane(Pane):
         yield FastTable(COLUMNS, id="tune-runners")
         yield Static("", id="tune-differs")
         with Horizontal(id="tune-plots"):
-            yield PlotextPlot(id="tune-cdf")
-            yield PlotextPlot(id="tune-scatter")
+            yield SafePlot(id="tune-cdf")
+            yield SafePlot(id="tune-scatter")
         with Horizontal(id="tune-bottom"):
             yield Static("", id="tune-stats")
             yield Static("", id="tune-sweep")
@@ -139,7 +139,7 @@ class TunePane(Pane):
                 ("; ".join(d.text() for d in diffs), self.colour("warning"))))
 
     def _render_cdf(self, chosen: tuple[RunnerView, ...]) -> None:
-        plot = self.query_one("#tune-cdf", PlotextPlot)
+        plot = self.query_one("#tune-cdf", SafePlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
@@ -149,8 +149,11 @@ class TunePane(Pane):
         drawn = 0
         for i, r in enumerate(chosen):
             xs, ys = cdf_points(r)
-            if len(xs) >= 2:
-                plt.plot(xs, ys, label=r.name, marker=_MARKERS[i % len(_MARKERS)])
+            # a log axis drops points at 0 ms, and a labelled series left empty breaks plotext
+            points = [(x, y) for x, y in zip(xs, ys, strict=False) if x > 0]
+            if len(points) >= 2:
+                plt.plot([x for x, _ in points], [y for _, y in points], label=r.name,
+                         marker=_MARKERS[i % len(_MARKERS)])
                 drawn += 1
         if drawn:
             plt.xscale("log")
@@ -158,7 +161,7 @@ class TunePane(Pane):
         plot.refresh()
 
     def _render_right(self, chosen: tuple[RunnerView, ...]) -> None:
-        plot = self.query_one("#tune-scatter", PlotextPlot)
+        plot = self.query_one("#tune-scatter", SafePlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
