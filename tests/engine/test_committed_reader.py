@@ -14,7 +14,7 @@ from confluent_kafka import KafkaError, KafkaException
 
 from tests.engine.test_consumer_support import create_topics
 from tests.helpers import commit_offsets, unique, wait_until
-from tui.kafka.committed import CHILD_ENDED, CommittedReader
+from tui.kafka.committed import CHILD_ENDED, CommittedReader, child_ended
 from tui.lab import LabCluster
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +56,8 @@ def test_a_call_in_flight_when_the_child_dies_fails_as_coordinator_not_available
         err = info.value.args[0]
         assert err.code() == KafkaError.COORDINATOR_NOT_AVAILABLE
         assert err.str() == CHILD_ENDED
+        assert child_ended(info.value)
+        assert not child_ended(KafkaException(KafkaError(KafkaError.COORDINATOR_NOT_AVAILABLE)))
     finally:
         reader.close()
 

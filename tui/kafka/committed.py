@@ -33,6 +33,12 @@ LOG = logging.getLogger("kafka_explorer.committed")
 CHILD_ENDED = "the offset reader process ended (librdkafka crashes when a group coordinator moves)"
 
 
+def child_ended(exc: BaseException) -> bool:
+    """Whether a failed call failed because the child died (not because of anything a broker said)."""
+    err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    return isinstance(err, KafkaError) and err.str() == CHILD_ENDED
+
+
 @dataclass(frozen=True)
 class CommittedPartition:
     topic: str

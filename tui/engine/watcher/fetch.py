@@ -54,7 +54,7 @@ from tui.engine.watcher.raw import (
     tps_of,
     type_name,
 )
-from tui.kafka.committed import CommittedReader
+from tui.kafka.committed import CHILD_ENDED, CommittedReader, child_ended
 
 __all__ = ["TP", "Fetcher", "GroupDescription", "GroupListing", "MemberRaw", "Metadata", "Outcome",
            "PartitionMeta", "PartitionOffsets", "classify", "list_offsets", "no_answer"]
@@ -515,6 +515,12 @@ class Fetcher:
     def _commits_done(self, call: _Call) -> bool | None:
         group_id = call.key[1]
         exc = call.futures[0].exception()
+        if exc is not None and child_ended(exc):
+            # the offset reader process died, not the broker: stale until asked again, and no
+            # word about the coordinator's health either way
+            self.outcomes[call.key] = Outcome("stale", f"offsets of group {group_id}: {CHILD_ENDED}",
+                                              call.issued_at)
+            return None
         if exc is not None:
             return self._fail(call, exc, f"offsets of group {group_id}")
         result = call.futures[0].result()
