@@ -68,3 +68,20 @@ def test_only_the_child_process_lists_group_offsets() -> None:
                for p in (ROOT / folder).rglob("*.py")
                if re.search(r"\.list_consumer_group_offsets\(", p.read_text(encoding="utf-8"))]
     assert callers == ["tui/kafka/committed_child.py"]
+
+
+def test_restart_fails_the_calls_in_flight_and_the_next_call_gets_a_new_child() -> None:
+    """What the watcher does with a wedged coordinator: the group-offsets client is replaced too."""
+    reader = CommittedReader({"bootstrap.servers": "127.0.0.1:1"})
+    try:
+        pending = reader.submit("g", 60)
+        first = wait_until(lambda: reader.pid, 10, message="the child")
+        reader.restart()
+        with pytest.raises(KafkaException) as info:
+            pending.result(10)
+        assert child_ended(info.value)
+        reader.submit("g", 60)
+        assert wait_until(lambda: reader.pid, 10, message="a new child") != first
+        assert reader.restarts == 1
+    finally:
+        reader.close()

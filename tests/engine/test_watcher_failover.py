@@ -160,10 +160,18 @@ def test_group_sections_recover_by_themselves_after_a_restart(
         restarted = time.monotonic()
         # fresh means every broker back up as well: a view taken before the watcher saw the
         # restarted node answer is ok and fresh but still shows it down
-        view = wait_until(lambda: (v := watcher.view()) is not None and v.ok
-                          and not v.group(group).stale  # type: ignore[union-attr]
-                          and all(b.state == "up" for b in v.brokers) and v or None,
-                          60, message=f"every section fresh after restarting node {node}")
+        try:
+            view = wait_until(lambda: (v := watcher.view()) is not None and v.ok
+                              and not v.group(group).stale  # type: ignore[union-attr]
+                              and all(b.state == "up" for b in v.brokers) and v or None,
+                              60, message=f"every section fresh after restarting node {node}")
+        except AssertionError as exc:  # say which part did not recover
+            last = watcher.view()
+            g = last.group(group) if last is not None else None
+            raise AssertionError(
+                f"{exc}: brokers {[(b.node_id, b.state) for b in last.brokers] if last else None}, "
+                f"group stale {g.stale if g else None} ({g.error if g else ''}), "
+                f"clients replaced {watcher.clients_replaced}") from None
         print(f"\nnode {node}: fresh again {time.monotonic() - restarted:.1f} s after its restart")
         assert len(view.brokers) == len(lab.spec.node_ids())
     print(f"clients replaced: {watcher.clients_replaced}")

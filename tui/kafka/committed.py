@@ -127,6 +127,13 @@ class _Child:
         for _group, future in orphans:
             _fail(future, KafkaError(KafkaError.COORDINATOR_NOT_AVAILABLE, CHILD_ENDED))
 
+    def kill(self) -> None:
+        """End it now: its reader thread sees the pipe close and fails the calls in flight."""
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+
     def close(self) -> None:
         with self.lock:
             self.alive = False
@@ -197,6 +204,17 @@ class CommittedReader:
                 LOG.warning("cannot start the offset reader process: %s", exc)
                 self._child = None
             return self._child
+
+    def restart(self) -> None:
+        """Replace the child (as the watcher replaces a wedged admin client: librdkafka can lose a
+        group coordinator after a broker restart and never answer): its calls in flight fail as
+        :data:`CHILD_ENDED`, the next call starts a new one."""
+        with self._lock:
+            child, self._child = self._child, None
+            if child is not None:
+                self.restarts += 1
+        if child is not None:
+            child.kill()
 
     @property
     def pid(self) -> int | None:

@@ -253,6 +253,8 @@ class Watcher:
             LOG.warning("cannot replace the admin client (%s): %s", reason, exc)
             return
         dropped = f.replace_admin(admin)
+        if f.committed is not None:  # group offsets live in their own client: replaced alike
+            f.committed.restart()
         LOG.info("admin client replaced: %s (%d calls in flight dropped)", reason, len(dropped))
         self.clients_replaced.append(reason)
         del self.clients_replaced[:-100]
