@@ -36,8 +36,14 @@ def _clean_registry() -> Iterator[None]:
 
 def _secure_lab(tmp_path_factory: pytest.TempPathFactory, security: str) -> Iterator[LabCluster]:
     cluster = LabCluster(tmp_path_factory.mktemp(f"lab-{security}"))
-    with cluster.running(nodes=1, security=security, timeout=180):
-        yield cluster
+    try:
+        with cluster.running(nodes=1, security=security, timeout=180):
+            yield cluster
+    finally:
+        # a test runs `lab up` on this lab, which takes it over (a `lab up` lab outlives its owner
+        # by design): stop it here, or its JVM outlives the suite
+        cluster.down(timeout=20)
+        assert cluster.pid(1) is None
 
 
 def _secure_conf(cluster: LabCluster) -> dict[str, str]:
