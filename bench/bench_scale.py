@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_ui import Shape, TimedApp, drive, pct, rss_mib
+from bench.common import wait_for
 from tui.engine import ClusterView, Connection, Engine, StopProducer
 from tui.kafka import clients
 from tui.lab.cluster import temporary_lab
@@ -83,17 +84,6 @@ def thread_seconds(name: str) -> float:
         parts = fields.split()
         total += (int(parts[11]) + int(parts[12])) / ticks
     return total
-
-
-def wait_for(predicate: Any, timeout: float, what: str, interval: float = 0.25) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def prime_groups(bootstrap: str) -> None:
@@ -201,7 +191,7 @@ def measure_headless(conn: Connection, shape: Shape, args: argparse.Namespace) -
                         and not p.offsets_stale)
             groups = sum(1 for g in v.groups if g.group_id.startswith(shape.prefix))
             return v if parts >= wanted and groups >= len(shape.groups) else None
-        first = wait_for(warm, args.setup_timeout, "a complete, fresh view of the cluster")
+        first = wait_for(warm, args.setup_timeout, "a complete, fresh view of the cluster", interval=0.25)
         time.sleep(args.warmup)
         views: list[ClusterView] = []
         last = first.seq
