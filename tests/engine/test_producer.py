@@ -159,6 +159,17 @@ def test_idempotence_with_acks1_is_refused_and_engine_goes_on(engine: Engine) ->
     assert engine.snapshot().producers.get("bad") is None
 
 
+def test_a_required_topic_is_asked_of_the_cluster_before_the_producer_starts(engine: Engine) -> None:
+    missing = f"{_topic(engine, 1)}-not-created"
+    with pytest.raises(ValueError, match=f"Topic '{missing}' does not exist"):
+        engine.call(StartProducer(ProducerProfile("needs"), Workload(missing, count=1),
+                                  require_topic=True))
+    assert engine.snapshot().producers.get("needs") is None
+    existing = _topic(engine, 1)
+    engine.call(StartProducer(ProducerProfile("needs"), Workload(existing, count=3), require_topic=True))
+    assert engine.producers.wait_done("needs", 30)
+
+
 def test_stop_flushes_and_a_name_can_run_again(engine: Engine) -> None:
     topic = _topic(engine, 2)
     events = engine.subscribe(kinds=("producer.",))
@@ -222,3 +233,15 @@ def test_headless_produce_prints_every_delivery(bootstrap1: str) -> None:
     assert len({(d["partition"], d["offset"]) for d in deliveries}) == 150
     assert any(d["key"] == "hot" for d in deliveries)
     assert proc.stderr == ""
+
+
+def test_headless_produce_into_a_missing_topic_says_so_and_sends_nothing(bootstrap1: str) -> None:
+    topic = unique("prod-missing")
+    proc = subprocess.run([sys.executable, "-m", "tui", "produce", topic, "-b", bootstrap1, "--count", "5"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (f"kafka-explorer: Topic {topic!r} does not exist; create it first or "
+                                   "add --create-topic.")
+    with Engine(Connection(bootstrap1), watch=False) as engine, \
+            pytest.raises(ValueError, match="does not exist"):
+        engine.partition_counts([topic])  # nothing created it on the way

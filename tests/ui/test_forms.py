@@ -205,6 +205,26 @@ async def test_producer_form_creates_a_missing_topic_or_refuses_it_by_name() -> 
         assert create.spec.partitions == 3
         assert isinstance(start, StartProducer)
         assert start.workload.topic == "fresher"
+        assert not start.require_topic  # created first
+
+
+async def test_producer_form_without_a_topic_list_asks_the_engine_for_the_topic() -> None:
+    # the watcher has not read the topics yet (it catches up after a fault): the form cannot
+    # refuse a missing topic itself, so the StartProducer it sends asks the cluster first
+    engine = FakeEngine([dataclasses.replace(snapshot(1, runners=()), cluster=None)])
+    app = make_app(engine)
+    async with app.run_test(size=BIG) as pilot:
+        form = await open_form(pilot, app, "2", "n", "ProducerForm")
+        form.set_value("topic", "maybe")
+        form.set_value("create", False)  # in the same moment: the topic's change comes later
+        await pilot.pause()
+        assert value(form, "create") is False
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: engine.submitted)
+        (start,) = engine.submitted
+        assert isinstance(start, StartProducer)
+        assert start.workload.topic == "maybe"
+        assert start.require_topic
 
 
 async def test_producer_form_explains_each_choice_and_partition_range() -> None:

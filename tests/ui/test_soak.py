@@ -419,7 +419,9 @@ class Soak:
         error = form.query_one("#form-error")
         await self.press("ctrl+s")
         if not valid:
-            await self.settle()
+            # refused by the form at once, or by the engine once it asked the cluster
+            await self.until(lambda: self.app.screen is not form or error.has_class("-error"), 60,
+                             f"{what}: the refusal")
             assert self.app.screen is form, f"{what}: the form took invalid values {values}"
             assert plain(error).strip(), f"{what}: invalid values {values} and no sentence says why"
             await self.close(form)

@@ -33,6 +33,7 @@ from tui.engine.history import Fault, History, LeaderChange
 from tui.engine.lanes import LaneKeeper, LaneView, WatchLane, final_lane
 from tui.engine.metadata import MetadataWorker
 from tui.engine.namespace import Namespace
+from tui.engine.producer.commands import StartProducer
 from tui.engine.producer.producers import Producers
 from tui.engine.producer.views import DeliveryReportView
 from tui.engine.share import group_config as share_config
@@ -202,6 +203,8 @@ class Engine:
             return self.lanes.watch(cmd)
         if isinstance(cmd, CreateTopic):
             return self._create_topic(cmd)
+        if isinstance(cmd, StartProducer) and cmd.require_topic:
+            self._meta.partition_counts([cmd.workload.topic])  # its sentence when the topic is missing
         if cmd.target == "producers":
             return self.producers.handle(cmd)
         if cmd.target == "consumers":

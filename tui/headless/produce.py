@@ -177,20 +177,18 @@ def _produce(connection: Connection, profile: ProducerProfile, workload: Workloa
                 return fail(str(exc))
             if not args.json:
                 say(f"topic {spec.name} {'created' if created else 'already exists'}")
-        else:
-            try:
-                engine.partition_counts([workload.topic])
-            except ValueError as exc:
-                text = str(exc)
-                if "does not exist" in text:
-                    text = (f"Topic {workload.topic!r} does not exist; create it first or add "
-                            "--create-topic.")
-                return fail(text)
         workload = _sized_poison(engine, workload)
         try:
-            name = engine.call(StartProducer(profile, workload), timeout=30)
+            name = engine.call(StartProducer(profile, workload, require_topic=spec is None),
+                               timeout=30)
         except ValueError as exc:
-            return _usage(str(exc))
+            text = str(exc)
+            if "does not exist" in text:
+                return fail(f"Topic {workload.topic!r} does not exist; create it first or add "
+                            "--create-topic.")
+            if text.startswith("Cannot reach"):
+                return fail(text)
+            return _usage(text)
         printer = _RecordPrinter(engine, name, workload.topic) if args.records else None
         deadline = time.monotonic() + args.timeout if args.timeout else None
         next_summary = time.monotonic() + args.interval if args.interval > 0 else float("inf")

@@ -18,12 +18,16 @@ class StartProducer(Command):
     """Start a runner for ``profile`` sending ``workload``; the result is the runner's name.
 
     Fails (ValueError, one sentence) when the profile or workload is invalid, librdkafka rejects a
-    property, or a runner with the same name is still active.
+    property, or a runner with the same name is still active. ``require_topic``: fail too when the
+    cluster says the topic does not exist (or does not answer) -- asked at start, so a caller that
+    cannot see the topic list yet (a form while the watcher is catching up) still gets the sentence
+    instead of a producer whose every record times out.
     """
 
     target: ClassVar[str] = "producers"
     profile: ProducerProfile
     workload: Workload
+    require_topic: bool = False
 
 
 @dataclass(frozen=True)

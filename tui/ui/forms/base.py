@@ -247,6 +247,7 @@ class FormScreen(ModalScreen[T | None], Generic[T]):
         widget = self.query_one(f"#f-{name}")
         if isinstance(widget, Choice):
             widget.value = value
+            widget.touched = True  # set on purpose: the form's own following of other fields stops
         elif isinstance(widget, Input):
             widget.value = str(value)
 

@@ -262,6 +262,9 @@ class ProducerForm(FormScreen[ProducerRequest]):
         if self.value("create") and (self.existing is None or self._missing(workload.topic)):
             spec = TopicSpec(workload.topic, CREATE_PARTITIONS, self._create_rf()).validate()
             work.append((CreateTopic(spec=spec, exists_ok=True), f"create topic {workload.topic}"))
-        work.append((StartProducer(profile=profile, workload=workload),
+        # 'Create if missing' off: the engine asks the cluster, so a topic list the form has not
+        # seen yet (the watcher catching up after a fault) cannot let a missing topic through
+        work.append((StartProducer(profile=profile, workload=workload,
+                                   require_topic=not self.value("create")),
                      f"start producer {profile.name}"))
         return work
