@@ -8,7 +8,7 @@ from confluent_kafka import Message
 from tui.engine.consumer.commands import MemberSpec
 from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.strategies import STRATEGIES, STRATEGY_NAMES, strategy_class
-from tui.engine.consumer.strategies.base import first_offsets, next_offsets
+from tui.engine.consumer.strategies.base import first_offsets, next_offsets, next_offsets_of
 from tui.engine.evidence import ledger_from_audit_log
 from tui.engine.history import AuditLog, AuditPartition, ConsumerEventKind, Outcome
 
@@ -53,6 +53,14 @@ def test_next_and_first_offsets_per_partition() -> None:
     assert [(tp.topic, tp.partition, tp.offset) for tp in first_offsets(batch)] == [
         ("t", 0, 5), ("t", 1, 9), ("u", 0, 3)]
     assert next_offsets([]) == []
+    # a member's own columns give the same answer, one partition or several
+    columns = (list(map(Message.topic, batch)), list(map(Message.partition, batch)),
+               list(map(Message.offset, batch)))
+    assert [(tp.topic, tp.partition, tp.offset) for tp in next_offsets_of(*columns)] == [
+        ("t", 0, 8), ("t", 1, 11), ("u", 0, 4)]
+    assert [(tp.topic, tp.partition, tp.offset)
+            for tp in next_offsets_of(["t"] * 3, [2] * 3, [4, 5, 6])] == [("t", 2, 7)]
+    assert next_offsets_of([], [], []) == []
 
 
 @pytest.mark.parametrize(("changes", "message"), [

@@ -45,7 +45,7 @@ from tui.engine.consumer.policy import Outcome, PolicySettings
 from tui.engine.consumer.processing import Failure, Processing
 from tui.engine.consumer.state import RECENT
 from tui.engine.consumer.strategies import strategy_class
-from tui.engine.consumer.strategies.base import Strategy
+from tui.engine.consumer.strategies.base import Strategy, next_offsets, next_offsets_of
 from tui.engine.member_process import child
 from tui.engine.record_format import decode_msg_id, raw_msg_ids_of
 from tui.kafka import clients
@@ -159,6 +159,8 @@ class MemberLoop:
         self.async_pending = 0
         self.processed: dict[tuple[str, int], int] = {}
         self.batch_no = 0
+        self._in_hand: tuple[Sequence[Message], list[TopicPartition]] = ((), [])
+        """The batch being processed and the offsets after it (read once from its columns)."""
         topics = list(self.spec["topics"])
         self._only_topic: str | None = topics[0] if len(topics) == 1 and \
             not topics[0].startswith("^") else None
@@ -243,6 +245,10 @@ class MemberLoop:
             self.emit("error", text=f"store_offsets failed: {_err_name(exc)}")
             return
         self.channel.add("commit-req", offsets=_pairs(offsets), mode="store")
+
+    def next_offsets(self, records: Sequence[Message]) -> list[TopicPartition]:
+        in_hand, after = self._in_hand
+        return list(after) if records is in_hand else next_offsets(records)
 
     def make_producer(self) -> Any:
         conf = dict(self.init["conf"])
@@ -467,6 +473,8 @@ class MemberLoop:
         parts = cast(list[int], list(map(Message.partition, records)))
         offsets = cast(list[int], list(map(Message.offset, records)))
         n = len(records)
+        after = next_offsets_of(topics, parts, offsets)  # one per partition of the batch
+        self._in_hand = (records, after)
         tail = [(i, records[i].key(), records[i].value()) for i in range(max(0, n - RECENT), n)]
         values = list(map(Message.value, records))
         ids = raw_msg_ids_of(values, lambda i: records[i].headers())
@@ -474,8 +482,7 @@ class MemberLoop:
         sampled = records if step == 1 else records[::step]
         stamps = array("q", map(_TIMESTAMP_MS, map(Message.timestamp, sampled))).tobytes()
         self.channel.delivered(wire.encode_delivered(time.time(), batch, topics, parts, offsets,
-                                                     ids, tail, stamps, self._highs(topics, parts),
-                                                     step))
+                                                     ids, tail, stamps, self._highs(after), step))
         strategy = self.strategy()
         strategy.batch_start(self, records)
         record_done = strategy.record_done if _overrides(strategy, "record_done") else None
@@ -485,7 +492,7 @@ class MemberLoop:
             # nothing happens between records (controls are only read while waiting): the whole
             # batch is processed at one moment
             self.channel.processed_all(batch, n, time.time())
-            self._note_processed(topics, parts, offsets, n)
+            self.processed.update({(tp.topic, tp.partition): tp.offset for tp in after})
             strategy.batch_end(self, records)
             return
         done = self._records_one_by_one(records, batch, topics, parts, offsets, values, ids,
@@ -539,36 +546,18 @@ class MemberLoop:
                 strategy.record_skipped(self, msg)
         return done
 
-    def _highs(self, topics: list[str], parts: list[int]) -> tuple[tuple[str, int, int], ...]:
-        """The high watermark of each of the batch's partitions from librdkafka's cache (the fetch
-        that brought the batch, or a later one)."""
-        if topics.count(topics[0]) == len(topics) and parts.count(parts[0]) == len(parts):
-            keys: list[tuple[str, int]] = [(topics[0], parts[0])]
-        else:
-            keys = sorted(set(zip(topics, parts, strict=True)))
+    def _highs(self, after: list[TopicPartition]) -> tuple[tuple[str, int, int], ...]:
+        """The high watermark of each of the batch's partitions (``after``: one per partition) from
+        librdkafka's cache (the fetch that brought the batch, or a later one)."""
         out = []
-        for topic, p in keys:
+        for tp in after:
             try:
-                _low, high = self._consumer.get_watermark_offsets(TopicPartition(topic, p),
-                                                                  cached=True)
+                _low, high = self._consumer.get_watermark_offsets(tp, cached=True)
             except KafkaException:
                 continue
             if high >= 0:
-                out.append((topic, p, int(high)))
+                out.append((tp.topic, tp.partition, int(high)))
         return tuple(out)
-
-    def _note_processed(self, topics: list[str], parts: list[int], offsets: list[int],
-                        count: int) -> None:
-        """Next offset per partition of the first ``count`` records (what a close commits): each
-        partition's last record, as a loop over them would leave it."""
-        if not count:
-            return
-        if topics.count(topics[0]) == len(topics) and parts.count(parts[0]) == len(parts):
-            self.processed[(topics[0], parts[0])] = offsets[count - 1] + 1
-            return
-        last = dict(zip(zip(topics[:count], parts[:count], strict=True), offsets[:count],
-                        strict=True))
-        self.processed.update({key: offset + 1 for key, offset in last.items()})
 
     def _process(self, first: bool) -> None:
         """'Processing' is sleeping: per record, plus one long stall per batch in slow mode. A member

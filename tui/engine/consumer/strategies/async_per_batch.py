@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from confluent_kafka import Message, TopicPartition
 
-from tui.engine.consumer.strategies.base import MemberIO, Strategy, next_offsets
+from tui.engine.consumer.strategies.base import MemberIO, Strategy
 
 
 class AsyncPerBatch(Strategy):
@@ -22,7 +22,7 @@ class AsyncPerBatch(Strategy):
     guarantee = "at-least-once"
 
     def batch_end(self, io: MemberIO, records: Sequence[Message]) -> None:
-        io.commit_async(next_offsets(records))
+        io.commit_async(io.next_offsets(records))
 
     def close(self, io: MemberIO, processed: list[TopicPartition]) -> None:
         if processed:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from confluent_kafka import Message
 
-from tui.engine.consumer.strategies.base import MemberIO, Strategy, next_offsets
+from tui.engine.consumer.strategies.base import MemberIO, Strategy
 
 
 class Auto(Strategy):
@@ -23,4 +23,4 @@ class Auto(Strategy):
     guarantee = "at-most-once on crash"
 
     def batch_start(self, io: MemberIO, records: Sequence[Message]) -> None:
-        io.store(next_offsets(records))
+        io.store(io.next_offsets(records))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from confluent_kafka import Message
 
-from tui.engine.consumer.strategies.base import MemberIO, Strategy, next_offsets
+from tui.engine.consumer.strategies.base import MemberIO, Strategy
 
 
 class AutoStored(Strategy):
@@ -18,6 +18,6 @@ class AutoStored(Strategy):
     guarantee = "at-least-once"
 
     def record_done(self, io: MemberIO, record: Message) -> None:
-        io.store(next_offsets([record]))
+        io.store(io.next_offsets([record]))
 
     record_skipped = record_done

@@ -49,24 +49,39 @@ class MemberIO(Protocol):
     def seek_back(self, offsets: list[TopicPartition]) -> None:
         """Seek each partition back to the given offset and log SEEK."""
 
+    def next_offsets(self, records: Sequence[Message]) -> list[TopicPartition]:
+        """:func:`next_offsets` of ``records``; the batch in hand's from the columns the member
+        already read (reading them again cost a fifth of a member's time per record)."""
+
 
 def next_offsets(records: Sequence[Message]) -> list[TopicPartition]:
     """Per partition, the offset after the highest record: what a commit of these records stores."""
     if len(records) > 1:  # a consume() batch is mostly one partition: that case without a loop
         topics = list(map(Message.topic, records))
         parts = list(map(Message.partition, records))
-        first_topic, first_part = topics[0], parts[0]
-        if first_topic is not None and first_part is not None \
-                and topics.count(first_topic) == len(topics) and parts.count(first_part) == len(parts):
-            offsets = list(map(Message.offset, records))
-            if None not in offsets:
-                return [TopicPartition(first_topic, first_part, max(cast(list[int], offsets)) + 1)]
+        offsets = list(map(Message.offset, records))
+        if None not in topics and None not in parts and None not in offsets:
+            return next_offsets_of(cast(list[str], topics), cast(list[int], parts),
+                                   cast(list[int], offsets))
     top: dict[tuple[str, int], int] = {}
     for msg in records:
         key = (msg.topic() or "", msg.partition() or 0)
         offset = msg.offset() or 0
         top[key] = max(top.get(key, -1), offset + 1)
     return [TopicPartition(t, p, o) for (t, p), o in sorted(top.items())]
+
+
+def next_offsets_of(topics: Sequence[str], parts: Sequence[int],
+                    offsets: Sequence[int]) -> list[TopicPartition]:
+    """:func:`next_offsets` from one consume() batch's columns (a member reads them once per batch).
+    A batch holds each partition's records in offset order, so its last record per partition is the
+    highest: a dict built in C finds them without a Python loop over the records."""
+    if not offsets:
+        return []
+    if topics.count(topics[0]) == len(topics) and parts.count(parts[0]) == len(parts):
+        return [TopicPartition(topics[0], parts[0], offsets[-1] + 1)]
+    last = dict(zip(zip(topics, parts, strict=True), offsets, strict=True))
+    return [TopicPartition(t, p, o + 1) for (t, p), o in sorted(last.items())]
 
 
 def first_offsets(records: Sequence[Message]) -> list[TopicPartition]:

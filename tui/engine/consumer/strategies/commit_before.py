@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from confluent_kafka import Message
 
-from tui.engine.consumer.strategies.base import MemberIO, Strategy, next_offsets
+from tui.engine.consumer.strategies.base import MemberIO, Strategy
 
 
 class CommitBefore(Strategy):
@@ -18,4 +18,4 @@ class CommitBefore(Strategy):
     guarantee = "at-most-once"
 
     def batch_start(self, io: MemberIO, records: Sequence[Message]) -> None:
-        io.commit_sync(next_offsets(records))
+        io.commit_sync(io.next_offsets(records))

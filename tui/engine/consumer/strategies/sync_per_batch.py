@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from confluent_kafka import Message
 
-from tui.engine.consumer.strategies.base import MemberIO, Strategy, next_offsets
+from tui.engine.consumer.strategies.base import MemberIO, Strategy
 
 
 class SyncPerBatch(Strategy):
@@ -17,4 +17,4 @@ class SyncPerBatch(Strategy):
     guarantee = "at-least-once"
 
     def batch_end(self, io: MemberIO, records: Sequence[Message]) -> None:
-        io.commit_sync(next_offsets(records))
+        io.commit_sync(io.next_offsets(records))

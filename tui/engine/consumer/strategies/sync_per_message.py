@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from confluent_kafka import Message
 
-from tui.engine.consumer.strategies.base import MemberIO, Strategy, next_offsets
+from tui.engine.consumer.strategies.base import MemberIO, Strategy
 
 
 class SyncPerMessage(Strategy):
@@ -16,6 +16,6 @@ class SyncPerMessage(Strategy):
     guarantee = "at-least-once"
 
     def record_done(self, io: MemberIO, record: Message) -> None:
-        io.commit_sync(next_offsets([record]))
+        io.commit_sync(io.next_offsets([record]))
 
     record_skipped = record_done

@@ -26,7 +26,6 @@ from tui.engine.consumer.strategies.base import (
     MemberIO,
     Strategy,
     first_offsets,
-    next_offsets,
 )
 from tui.engine.record_format import HEADER_SRC, HEADER_TXN, msg_id_of
 
@@ -80,7 +79,7 @@ class Transactional(Strategy):
 
     def batch_end(self, io: MemberIO, records: Sequence[Message]) -> None:
         producer = self._ensure(io)
-        offsets = next_offsets(records)
+        offsets = io.next_offsets(records)
         io.emit("commit-req", offsets=_pairs(offsets), mode="txn")
         try:
             if offsets:  # none when the pause policy held the batch's first record
