@@ -426,3 +426,24 @@ async def test_a_failed_verdict_clears_the_computing_banner() -> None:
         pane = app.query_one(VerdictPane)
         assert not pane.computing
         assert "No verdict yet" in plain(app.query_one("#verdict-banner"))
+
+
+async def test_key_bar_follows_focus_and_a_click_presses_its_key(tmp_path: Path) -> None:
+    from tui.ui.forms.producer import ProducerForm
+    from tui.ui.widgets.key_footer import KeyFooter
+
+    keymap = tmp_path / "keymap.yaml"
+    keymap.write_text(yaml.safe_dump({"producer.new": "ctrl+n"}))
+    engine = FakeEngine([snapshot(1)])
+    app = make_app(engine, keymap_path=keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None)
+        bar = app.query_one(KeyFooter)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "New producer" in bar.render().plain)
+        line = bar.render().plain
+        assert "Kill node" not in line  # the Cluster screen's keys went with its focus
+        assert line.rstrip().endswith("palette")  # the palette's key keeps the right edge
+        assert "^n New producer" in line  # as the keymap binds it
+        await pilot.click(KeyFooter, offset=(line.index("New producer"), 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, ProducerForm))

@@ -27,7 +27,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.reactive import var
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widgets import Input, TabbedContent, TabPane
 
 from tui import paths
 from tui.engine import Explain, Snapshot
@@ -64,6 +64,7 @@ from tui.ui.settings import Settings, keymap_file, load_keymap, load_settings, s
 from tui.ui.themes import DEFAULT_THEME, ThemeSet, load_themes
 from tui.ui.tune import TUNE_CSS, TunePane
 from tui.ui.widgets import WIDGETS_CSS
+from tui.ui.widgets.key_footer import KeyFooter
 
 log = logging.getLogger("kafka_explorer.ui")
 
@@ -174,7 +175,7 @@ class ExplorerApp(App[int]):
                     yield panes[pane_id]
         yield TableFilter(placeholder="filter rows: a name or a regular expression "
                           "(enter: keep · escape: clear)", id="table-filter")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def is_lab(self) -> bool:

@@ -255,7 +255,7 @@ class FastTable(ScrollView, can_focus=True):
         self.filter_problem: str | None = None
         self._cells: dict[int, tuple[Cell, ...]] = {}
         """Source index -> cells, for the current source (built when first shown)."""
-        self._strips: dict[tuple[str, bool, bool], tuple[tuple[Cell, ...], Strip]] = {}
+        self._strips: dict[tuple[str, bool, bool], tuple[tuple[Cell, ...], Style, Strip]] = {}
         """(key, is cursor, zebra) -> (the cells it was built from, strip): an update keeps the
         strips of rows whose cells did not change, so a refresh re-renders only changed rows."""
         self._seen = [c.least for c in self.specs]
@@ -474,34 +474,29 @@ class FastTable(ScrollView, can_focus=True):
         cells = self._cell_row(index)
         is_cursor = position == self.cursor
         zebra = position % 2 == 1
+        style = zebra_style if zebra else base
+        post = None
+        if is_cursor:
+            # the cursor's own colours win over each cell's (a red count on the cursor row
+            # would otherwise be red on the cursor background: unreadable)
+            post = cursor_style
+            style = style + post
         cache_key = (key, is_cursor, zebra)
         cached = self._strips.get(cache_key)
-        if cached is None or cached[0] != cells:
-            style = zebra_style if zebra else base
-            post = None
-            if is_cursor:
-                # the cursor's own colours win over each cell's (a red count on the cursor row
-                # would otherwise be red on the cursor background: unreadable)
-                post = cursor_style
-                style = style + post
+        # a line is drawn again only when its cells or its style changed: a style update (focus,
+        # a screen switch restyling the pane, a theme) that leaves a row's colours as they were
+        # keeps its strip, so showing a screen does not redraw every visible row
+        if cached is None or cached[0] != cells or cached[1] != style:
             strip = self._strip(self._line(cells, layout), style, post)
-            cached = (cells, strip.crop_extend(0, width, style))
+            cached = (cells, style, strip.crop_extend(0, width, style))
             self._strips[cache_key] = cached
-        return cached[1]
-
-    def _forget_strips(self) -> None:
-        self._strips.clear()
-        self.refresh()
+        return cached[2]
 
     def on_focus(self) -> None:
-        self._forget_strips()
+        self.refresh()  # the cursor row's colours follow focus (fast_table.tcss)
 
     def on_blur(self) -> None:
-        self._forget_strips()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips.clear()
+        self.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -28,7 +28,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import paths
@@ -38,6 +38,7 @@ from tui.scenario.model import Scenario
 from tui.ui.messages import PaletteCommandChosen
 from tui.ui.registry import BY_ID, SCREENS, bindings_for, live_key
 from tui.ui.widgets.ask import AskPanel
+from tui.ui.widgets.key_footer import KeyFooter
 from tui.ui.widgets.lane import RecordLane
 from tui.ui.widgets.narration import (
     NarrationDock,
@@ -149,7 +150,7 @@ class ScenariosScreen(Screen[None]):
                 yield AskPanel(id="scn-ask")
                 yield RecordLane(final=False, id="scn-lane")
                 yield Static(Text(""), id="scn-status")
-        yield Footer()
+        yield KeyFooter()
 
     def _label(self, index: int, lab: int | None) -> Text:
         path, item = self._scn_entries[index]

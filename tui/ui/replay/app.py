@@ -15,10 +15,10 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from tui.recording.replay import ReplayEngine
 from tui.ui.app import ExplorerApp
+from tui.ui.widgets.key_footer import KeyFooter
 
 STEP_S = 10.0
 _PLAY, _PAUSE = "▶", "⏸"
@@ -105,7 +105,7 @@ class ReplayApp(ExplorerApp):
     def compose(self) -> Any:
         # the bar goes in the flow above the footer (two widgets docked at the bottom would overlap)
         for widget in super().compose():
-            if isinstance(widget, Footer):
+            if isinstance(widget, KeyFooter):
                 yield ReplayBar(self.replay, id="replay-bar")
             yield widget
 
