@@ -14,6 +14,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 from tui.connect import add_connection_arguments, add_state_dir_argument
 from tui.errors import UserError
@@ -45,8 +46,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 CONNECTED_COMMANDS = ("consume", "watch", "run", "browse", "group", "topic", "serve", "tune")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line -- what was wrong and where the help is -- not argparse's usage block
+    (thirty lines for ``consume``) above the sentence that matters. Subcommands inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}; see {self.prog} --help.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kafka-explorer",
         description="See what Kafka producers and consumers really do: produce with chosen acks, "
                     "break a real cluster, and get a verdict on every record.",

@@ -50,6 +50,21 @@ def parse_properties(items: list[str]) -> dict[str, str]:
     return props
 
 
+def _check_properties(props: dict[str, str]) -> None:
+    """librdkafka judges -X names and values before anything connects: a typo is its own sentence,
+    not a "cannot reach the cluster" from the first client that fails to build."""
+    if not props:
+        return
+    from tui.kafka.properties import PropertyError, validate_properties
+    from tui.redact import is_sensitive_key
+
+    try:
+        validate_properties(props, lambda key: f"-X {key}" if key else "-X",
+                            [v for k, v in props.items() if is_sensitive_key(k)])
+    except PropertyError as exc:
+        raise ConnectError(exc.sentence) from None
+
+
 def resolve(args: argparse.Namespace) -> Connection:
     """The connection the options ask for; raises :class:`ConnectError` when they make no sense."""
     props = parse_properties(getattr(args, "properties", []) or [])
@@ -57,6 +72,7 @@ def resolve(args: argparse.Namespace) -> Connection:
 
     # -X values may hold secrets: every output path scrubs registered secret values
     redact.register_config_secrets(props)
+    _check_properties(props)
     if getattr(args, "bootstrap", None):
         return Connection(bootstrap=args.bootstrap, properties=props, label=args.bootstrap)
     if getattr(args, "profile", None):

@@ -37,6 +37,31 @@ def test_unknown_option_value_exits_2(tmp_path: Path) -> None:
     out = _run("lab", "up", "--nodes", "2", home=tmp_path)
     assert out.returncode == 2
     assert "invalid choice" in out.stderr
+    # one line, where the help is: not argparse's usage block above it
+    assert out.stderr.splitlines() == [
+        "kafka-explorer lab up: argument --nodes: invalid choice: 2 (choose from 1, 3); see "
+        "kafka-explorer lab up --help."]
+
+
+@pytest.mark.parametrize("args", [
+    ("consume", "t", "-g", "g", "--batch-size", "0"),  # refused by the member spec
+    ("produce", "t", "--linger-ms", "-5"),  # refused by the producer profile
+    ("consume", "t"),  # argparse: --group is required
+])
+def test_a_refused_option_value_exits_2_on_every_command(tmp_path: Path, args: tuple[str, ...]) -> None:
+    out = _run("-b", "127.0.0.1:1", *args, home=tmp_path)
+    assert out.returncode == 2, out.stderr
+    assert len(out.stderr.splitlines()) == 1, out.stderr
+    assert out.stderr.startswith("kafka-explorer")
+
+
+def test_a_property_librdkafka_rejects_is_named_before_connecting(tmp_path: Path) -> None:
+    out = _run("-b", "127.0.0.1:1", "consume", "t", "-g", "g", "-X", "sasl.jaas.config=hunter2",
+               home=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.splitlines() == [
+        "kafka-explorer: -X sasl.jaas.config: sasl.jaas.config is not a librdkafka property "
+        "(librdkafka takes sasl.username and sasl.password instead)."]
 
 
 def test_an_escaped_user_error_is_its_sentence_and_exit_code(monkeypatch: pytest.MonkeyPatch,

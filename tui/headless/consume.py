@@ -16,7 +16,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING
 
-from tui.headless.output import emit_json, fail, say
+from tui.headless.output import emit_json, fail, say, usage
 from tui.vocab import (
     Assignor,
     ErrorPolicy,
@@ -147,8 +147,11 @@ def run(args: argparse.Namespace) -> int:
         return share.run(args)
     try:
         specs = _specs(args)
+    except ValueError as exc:  # an option value the members refuse: bad usage, as produce's
+        return usage(str(exc))
+    try:
         connection = resolve(args)
-    except (ValueError, ConnectError) as exc:
+    except ConnectError as exc:
         return fail(str(exc))
     engine = Engine(connection, watch=False)
     sub = engine.subscribe(kinds=("member.", "command."))

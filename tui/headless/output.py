@@ -17,8 +17,19 @@ def say(text: str) -> None:
     sys.stdout.flush()
 
 
+EXIT_USAGE = 2
+"""The exit code of bad usage: an option value the command refuses (as argparse's own errors)."""
+
+
 def fail(text: str) -> int:
     """One clear sentence on stderr; returns the exit code 1."""
     sys.stderr.write(f"kafka-explorer: {text}\n")
     sys.stderr.flush()
     return 1
+
+
+def usage(text: str) -> int:
+    """One clear sentence on stderr about an option value; returns :data:`EXIT_USAGE`."""
+    sys.stderr.write(f"kafka-explorer: {text}\n")
+    sys.stderr.flush()
+    return EXIT_USAGE

@@ -15,14 +15,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.headless.output import emit_json, fail, say
+from tui.headless.output import emit_json, fail, say, usage
 
 if TYPE_CHECKING:
     from tui.engine import Engine, ProducerProfile, RunnerView, TopicSpec, Workload
     from tui.kafka.connection import Connection
 
 EXIT_FAILURES = 1
-EXIT_USAGE = 2
 _VALUE_CONTENTS = ("kx", "random", "text", "json")  # tui.vocab.ValueContent (checked by Workload)
 _CONNECTION_PREFIXES = ("security.", "sasl.", "ssl.", "ssl_", "socket.", "client.", "reconnect.",
                         "broker.address.", "api.version", "metadata.", "enable.ssl.", "https.",
@@ -97,10 +96,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="stop after this many seconds (default: none)")
 
 
-def _usage(text: str) -> int:
-    sys.stderr.write(f"kafka-explorer: {text}\n")
-    sys.stderr.flush()
-    return EXIT_USAGE
 
 
 
@@ -135,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
                             partition=args.partition, value_content=args.value_content,
                             poison=parse_poison(args.poison) if args.poison else None).validate()
     except (ProfileError, WorkloadError, connect.ConnectError) as exc:
-        return _usage(str(exc))
+        return usage(str(exc))
     # every -X goes to the producer; only connection-level ones (security...) also reach the
     # admin client used for the topic check, which would reject producer-only properties
     args.properties = [f"{k}={v}" for k, v in props.items() if k.startswith(_CONNECTION_PREFIXES)]
@@ -149,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             spec = TopicSpec(args.topic, args.partitions, rf, args.min_insync).validate()
         except TopicError as exc:
-            return _usage(str(exc))
+            return usage(str(exc))
     return _produce(connection, profile, workload, spec, args)
 
 
@@ -188,7 +183,7 @@ def _produce(connection: Connection, profile: ProducerProfile, workload: Workloa
                             "--create-topic.")
             if text.startswith("Cannot reach"):
                 return fail(text)
-            return _usage(text)
+            return usage(text)
         printer = _RecordPrinter(engine, name, workload.topic) if args.records else None
         deadline = time.monotonic() + args.timeout if args.timeout else None
         next_summary = time.monotonic() + args.interval if args.interval > 0 else float("inf")

@@ -14,7 +14,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING
 
-from tui.headless.output import emit_json, fail, say
+from tui.headless.output import emit_json, fail, say, usage
 from tui.vocab import AckMode, MemberState, names
 
 if TYPE_CHECKING:
@@ -75,8 +75,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         specs = _specs(args)
+    except ValueError as exc:  # an option value the members refuse: bad usage, as produce's
+        return usage(str(exc))
+    try:
         connection = resolve(args)
-    except (ValueError, ConnectError) as exc:
+    except ConnectError as exc:
         return fail(str(exc))
     engine = Engine(connection, watch=False)
     sub = engine.subscribe(kinds=("share.", "command."))

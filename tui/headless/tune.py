@@ -19,13 +19,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.headless.output import emit_json, fail, say
+from tui.headless.output import emit_json, fail, say, usage
 
 if TYPE_CHECKING:
     from tui.engine import Engine, PointResult, SweepView, TuneGrid, TuneWorkload
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 _AXIS_OPTIONS = (
     # (option, axis, help)
@@ -71,9 +70,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="write FILE.json and FILE.md (or only the one FILE names)")
 
 
-def _usage(text: str) -> int:
-    sys.stderr.write(f"kafka-explorer: {text}\n")
-    return EXIT_USAGE
 
 
 def build_grid(args: argparse.Namespace) -> TuneGrid:
@@ -115,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         workload = build_workload(args)
         grid.validate(max_message_bytes=None)  # the broker's limit is checked once connected
     except TuneError as exc:
-        return _usage(str(exc))
+        return usage(str(exc))
     if isinstance(getattr(args, "config", None), str):
         args.config = Path(args.config)
     try:
@@ -126,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             grid.validate(max_message_bytes=_broker_limit(engine, args.topic))
         except TuneError as exc:
-            return _usage(str(exc))
+            return usage(str(exc))
         view, interrupted = _sweep(engine, grid, workload, args)
     _print(view, args.json)
     if args.report is not None:
