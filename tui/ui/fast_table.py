@@ -256,6 +256,8 @@ class FastTable(ScrollView, can_focus=True):
         self._cells: dict[int, tuple[Cell, ...]] = {}
         """Source index -> cells, for the current source (built when first shown)."""
         self._strips: dict[tuple[str, bool, bool], tuple[tuple[Cell, ...], Style, Strip]] = {}
+        self._sized: Size | None = None
+        """The size the column widths were last reset for."""
         """(key, is cursor, zebra) -> (the cells it was built from, strip): an update keeps the
         strips of rows whose cells did not change, so a refresh re-renders only changed rows."""
         self._seen = [c.least for c in self.specs]
@@ -377,8 +379,12 @@ class FastTable(ScrollView, can_focus=True):
         self._seen = [c.least for c in self.specs]
 
     def on_resize(self, event: events.Resize) -> None:
-        self._reset_widths()
-        self.refresh()
+        # a Resize comes each time the table is shown again: at the same size its columns and
+        # cached lines still hold
+        if event.size != self._sized:
+            self._sized = event.size
+            self._reset_widths()
+            self.refresh()
         # a table moved its cursor while hidden (size 0): bring the cursor into view now
         self.call_after_refresh(self.scroll_to_cursor)
 

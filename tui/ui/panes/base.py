@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.theme import Theme
 
@@ -36,6 +38,8 @@ class Pane(Vertical):
         """The snapshot this pane last rendered (re-rendered on a theme change)."""
         self._rendered: DataKey | None = None
         """The data key of the last render (see :meth:`changed`)."""
+        self._fitted_size: Size | None = None
+        """The size the titles and hints were last fitted to."""
 
     @staticmethod
     def data_key(snapshot: Snapshot) -> DataKey:
@@ -48,7 +52,12 @@ class Pane(Vertical):
     def show(self, snapshot: Snapshot) -> None:
         """Render ``snapshot``; must be fast (only visible panes are rendered)."""
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        # a pane gets a Resize each time it is shown; at the size it had, its titles and hints
+        # still fit (redrawing them all made every screen switch paint the pane twice)
+        if event.size == self._fitted_size:
+            return
+        self._fitted_size = event.size
         # titles and hints are fitted to the width (tables fit themselves)
         self.invalidate()
         if self.last is not None and self.is_on_screen:
