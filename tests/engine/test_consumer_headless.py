@@ -39,7 +39,7 @@ def test_consume_json_with_crash_after_prints_events_and_verdict(
 def test_consume_bad_input_is_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["-b", "127.0.0.1:1", "consume", "t", "--group", "g", "--strategy",
                  "transactional"])
-    assert code == 1
+    assert code == 2  # bad usage, as on produce
     err = capsys.readouterr().err
     assert err.strip() == "kafka-explorer: The transactional strategy needs an output topic."
 
@@ -71,7 +71,7 @@ def test_consume_on_error_dead_letter_reports_the_policy_and_the_verdict(
 ])
 def test_consume_bad_error_handling_is_one_sentence(args: list[str], message: str,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["-b", "127.0.0.1:1", "consume", "t", "--group", "g", *args]) == 1
+    assert main(["-b", "127.0.0.1:1", "consume", "t", "--group", "g", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("kafka-explorer: ")
     assert message in err

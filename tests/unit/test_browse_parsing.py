@@ -108,3 +108,30 @@ def test_caps_never_cut_a_character_in_half() -> None:
     assert cap_bytes("€".encode() * 100) == "€".encode() * 85  # 255 bytes, not a dangling lead byte
     assert cap_bytes(b"ab") == b"ab"
     assert len(cap_bytes(b"\x80" * 300)) == 253  # not UTF-8 at all: backs off at most 3 bytes
+
+
+def test_a_browser_asks_again_while_a_leader_moves_and_gives_up_on_other_errors() -> None:
+    import threading
+    from types import SimpleNamespace
+
+    from confluent_kafka import KafkaError, KafkaException
+
+    from tui.engine.browse.reader import Browser
+
+    answers: list[object] = [KafkaException(KafkaError(KafkaError.NOT_LEADER_FOR_PARTITION)),
+                             KafkaException(KafkaError(KafkaError.LEADER_NOT_AVAILABLE)), (0, 7)]
+
+    def watermarks() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    host = SimpleNamespace(_stop=threading.Event())
+    assert Browser._asking(host, watermarks) == (0, 7)  # type: ignore[arg-type]
+    assert answers == []
+
+    def refused() -> object:
+        raise KafkaException(KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED))
+    with pytest.raises(KafkaException):
+        Browser._asking(host, refused)  # type: ignore[arg-type]

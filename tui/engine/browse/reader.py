@@ -13,15 +13,17 @@ thread; the view is rebuilt after each batch and read by any thread without wait
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import secrets
 import threading
+import time
 from collections import deque
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from tui.engine.browse.commands import BrowseOpen
 from tui.engine.browse.decode import BYTES_CAP, cap_bytes, decode_value
@@ -34,10 +36,15 @@ from tui.kafka.errors import error_text
 from tui.vocab import BrowseState, StartKind, TimestampType
 
 LOG = logging.getLogger("kafka_explorer.browse")
+T = TypeVar("T")
 POLL_S = 0.2
 """Longest wait in the loop, so a close or a pause is seen quickly."""
 BATCH = 500
 META_TIMEOUT_S = 10.0
+_MOVING = frozenset({KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                     KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
+                     KafkaError.UNKNOWN_TOPIC_OR_PART})
+"""Answers that mean "ask again shortly" while leadership moves (not all are flagged retriable)."""
 MAX_HEADERS = 32
 _TS_TYPES = {1: TimestampType.CREATE_TIME, 2: TimestampType.LOG_APPEND_TIME}
 _FINAL = (BrowseState.DONE, BrowseState.FAILED, BrowseState.CLOSED)
@@ -165,7 +172,10 @@ class Browser:
                 self._take_in(consumer.consume(num_messages=room, timeout=POLL_S))
         except BrowseFailed as exc:
             self._set(BrowseState.FAILED, str(exc))
-        except Exception as exc:  # any client failure ends this browser with a sentence, never the app
+        except KafkaException as exc:  # the cluster's answer: the sentence says it all
+            LOG.info("browser %d failed: %s", self.browser_id, error_text(exc))
+            self._set(BrowseState.FAILED, f"Reading {self.spec.topic} failed: {error_text(exc)}")
+        except Exception as exc:  # any other failure ends this browser with a sentence, never the app
             LOG.warning("browser %d failed", self.browser_id, exc_info=True)
             self._set(BrowseState.FAILED, f"Reading {self.spec.topic} failed: {error_text(exc)}")
         finally:
@@ -228,21 +238,35 @@ class Browser:
         self._partitions = tuple(sorted(set(self.spec.partitions))) or tuple(available)
         self._position(consumer)
 
+    def _asking(self, call: Callable[[], T]) -> T:
+        """``call()``, asked again while the cluster answers "not now" (a leader moving, as when
+        a broker restarts under an open browser) for up to META_TIMEOUT_S; then its error."""
+        deadline = time.monotonic() + META_TIMEOUT_S
+        while True:
+            try:
+                return call()
+            except KafkaException as exc:
+                err = exc.args[0] if exc.args else None
+                passing = isinstance(err, KafkaError) and (err.retriable() or err.code() in _MOVING)
+                if not passing or time.monotonic() >= deadline or self._stop.wait(0.2):
+                    raise
+
     def _position(self, consumer: Consumer) -> None:
         """Start offsets from the watermarks (and offsets_for_times), then assign at them."""
         topic, parts = self.spec.topic, self._partitions
         marks: dict[int, tuple[int, int]] = {}
         for p in parts:
-            mark = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=META_TIMEOUT_S,
-                                                  cached=False)
+            where = TopicPartition(topic, p)
+            mark = self._asking(functools.partial(consumer.get_watermark_offsets, where,
+                                                  timeout=META_TIMEOUT_S, cached=False))
             if mark is None:
                 raise BrowseFailed(f"The cluster did not say where partition {p} of {topic!r} starts "
                                    "and ends.")
             marks[p] = (int(mark[0]), int(mark[1]))
         at: dict[int, int] = {}
         if self._start.kind is StartKind.TIMESTAMP:
-            times = consumer.offsets_for_times(
-                [TopicPartition(topic, p, self._start.value) for p in parts], timeout=META_TIMEOUT_S)
+            times = self._asking(lambda: consumer.offsets_for_times(
+                [TopicPartition(topic, p, self._start.value) for p in parts], timeout=META_TIMEOUT_S))
             at = {tp.partition: tp.offset for tp in times}
         self._starts = {p: self._start.first_offset(*marks[p], at.get(p)) for p in parts}
         self._ends = {p: marks[p][1] for p in parts}
