@@ -5,9 +5,11 @@ same ConsumerEvents one-by-one appends would give."""
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 
+from tui.engine import record_format
 from tui.engine.consumer.log import ConsumptionLog
 from tui.engine.consumer.member_main import Channel
 from tui.engine.consumer.wire import (
@@ -171,6 +173,24 @@ def test_a_batch_of_kx_records_is_read_in_one_go() -> None:
     values[3] = b"poison"  # one record without the prefix: its header decides it
     assert raw_msg_ids_of(values, lambda i: [("kx-id", b"r/p/0/3")]) == [
         f"r/p/0/{i}".encode() for i in range(5)]
+
+
+def test_a_batch_read_in_one_scan_matches_each_value_read_alone() -> None:
+    """The one-pass scan over the joined values must give each value its own id or give up: values
+    that hold the separator, a prefix without its closing bar (a match that would run on into the
+    next value), an empty id or a kx prefix further in all end up exactly as read one by one."""
+    sep = record_format._SEPARATOR
+    pieces = [b"kx|", b"|", b"a", b"kx|a|", b"\x00", sep, sep[:5], sep[3:], b"kx||", b"r/p/0/1"]
+    rng = random.Random(7)
+
+    def headers_at(i: int) -> object:
+        return [("kx-id", b"H%d" % i)]
+    for _ in range(5000):
+        values = [b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+                  for _ in range(rng.randint(1, 6))]
+        expected = [v[3:v.find(b"|", 3)] if v.startswith(b"kx|") and v.find(b"|", 3) > 3
+                    else b"H%d" % i for i, v in enumerate(values)]
+        assert raw_msg_ids_of(values, headers_at) == expected, values
 
 
 def test_log_blocks_read_back_as_single_events_in_seq_order() -> None:

@@ -43,11 +43,18 @@ def latency_counts(receipt: float, create_ms: Sequence[int], again: Sequence[boo
         stamps = create_ms if again is None or True not in again else list(
             compress(create_ms, map(not_, again)))
         counts = Counter(map(sub, repeat(now_ms), stamps))
+    elif again is None or True not in again:  # the usual batch, no redelivery: counted in C
+        total = len(create_ms) * step if n is None else n
+        counts = Counter(map(sub, repeat(now_ms), create_ms))
+        for ms in counts:
+            counts[ms] *= step
+        if create_ms:  # the last sample stands for the records left after it, maybe fewer
+            counts[now_ms - create_ms[-1]] -= step - (total - (len(create_ms) - 1) * step)
     else:
         total = len(create_ms) * step if n is None else n
         counts = Counter()
         for i, stamp in enumerate(create_ms):
-            if again is not None and again[i * step]:
+            if again[i * step]:
                 continue
             counts[now_ms - stamp] += min(step, total - i * step)
     # a missing timestamp (-1 or 0) gives a latency of at least now_ms: left out with the bogus ones
