@@ -1,6 +1,6 @@
 """The watcher and the TUI on a big cluster: 30,000 partitions and 1,000 groups (issue 15).
 
-Starts its own 1-node lab in a temporary directory (never a shared one), creates topics of
+Starts its own lab in a temporary directory (never a shared one), creates topics of
 ``--per-topic`` partitions and ``--groups`` groups that commit offset 0 on ``--group-partitions``
 partitions each (records on every other topic, so half the groups lag and their lag in time is
 read), then measures through the public engine API:
@@ -13,11 +13,13 @@ read), then measures through the public engine API:
    measurement (idle CPU of the whole process, target <= 20 % of one core; key press -> screen,
    target p90 <= 100 ms; memory).
 
-A 1-node lab keeps one open file per partition: when this process's open-file limit (inherited by
-the lab's JVM) cannot hold ``--partitions``, the benchmark says so and measures the largest shape
-that fits. The lab's broker heap (512 MB) runs out of memory at about 18,000 partitions with 1,000
-groups; ``--broker-heap-mb`` (default 2048) starts this benchmark's broker with a bigger one until
-the lab itself has that option (0 keeps the lab's own).
+A broker keeps one open file per partition it leads, and this process's open-file limit is inherited
+by the lab's JVMs: the lab has as many nodes (``--nodes``, 1 or 3; default the fewest that fit) as
+it takes for each broker's share of ``--partitions`` (replication factor 1) to fit under it. When
+three cannot hold them, the benchmark says so and measures the largest shape that fits.
+The lab's broker heap (512 MB) runs out of memory at about 18,000 partitions with 1,000 groups;
+``--broker-heap-mb`` (default 2048) starts this benchmark's brokers with a bigger one until the lab
+itself has that option (0 keeps the lab's own).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bench.common import wait_for
 from tui.engine import ClusterView, Connection, Engine, StopProducer
 from tui.kafka import clients
 from tui.lab.cluster import temporary_lab
+from tui.lab.spec import NODE_COUNTS
 from tui.ui.settings import Settings
 
 REFRESH_TARGET_S = 1.0
@@ -48,14 +51,27 @@ FD_MARGIN = 1500
 """Open files the broker needs besides one per partition (segments of internal topics, sockets)."""
 
 
-def partitions_that_fit(wanted: int, per_topic: int) -> tuple[int, str | None]:
+def open_file_limit() -> int | None:
     soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or wanted + FD_MARGIN <= soft:
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def nodes_needed(wanted: int, limit: int | None) -> int:
+    """The smallest lab whose brokers each keep their share of ``wanted`` partitions open (the
+    largest there is when none does)."""
+    per_node = max(1, (limit or 0) - FD_MARGIN)
+    return next((n for n in NODE_COUNTS if limit is None or wanted <= per_node * n),
+                max(NODE_COUNTS))
+
+
+def partitions_that_fit(wanted: int, per_topic: int, nodes: int,
+                        limit: int | None) -> tuple[int, str | None]:
+    if limit is None or wanted + FD_MARGIN * nodes <= limit * nodes:
         return wanted, None
-    fit = max(per_topic, (soft - FD_MARGIN) // per_topic * per_topic)
-    return fit, (f"the open-file limit here is {soft:,} (hard limit too; not raisable without "
-                 f"CAP_SYS_RESOURCE) and a 1-node lab keeps one file open per partition, so "
-                 f"{wanted:,} partitions cannot fit: measuring {fit:,}")
+    fit = max(per_topic, (limit - FD_MARGIN) * nodes // per_topic * per_topic)
+    return fit, (f"the open-file limit here is {limit:,} (hard limit too; not raisable without "
+                 f"CAP_SYS_RESOURCE) and a broker keeps one file open per partition it leads, so "
+                 f"{wanted:,} partitions cannot fit on {nodes} node(s): measuring {fit:,}")
 
 
 def with_broker_heap(heap_mb: int) -> None:
@@ -114,7 +130,7 @@ def build_shape(bootstrap: str, shape: Shape, args: argparse.Namespace) -> None:
     """Topics (at most 5,000 partitions per request: KRaft refuses more than 10,000), then, once
     every partition has a leader, the groups' commits, then two records per partition of every
     other topic."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+    from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, TopicPartition
     from confluent_kafka.admin import NewTopic
 
     started = time.monotonic()
@@ -141,22 +157,37 @@ def build_shape(bootstrap: str, shape: Shape, args: argparse.Namespace) -> None:
     wait_for(ready, args.setup_timeout, f"{wanted:,} partitions with a leader", interval=2.0)
 
     # each group commits offset 0 on the first partitions of one topic (as bench_ui's shape does);
-    # a partition the broker does not know yet fails alone, inside a successful result: check each
-    pending: list[Any] = []
+    # a partition its coordinator does not know yet (a broker learns of new topics a moment after
+    # the one that answered the metadata) fails alone, inside a successful result: commit again
+    pending: list[tuple[Any, ConsumerGroupTopicPartitions]] = []
+    retry_until = time.monotonic() + args.setup_timeout
+
+    def commit(request: ConsumerGroupTopicPartitions) -> None:
+        future = admin.alter_consumer_group_offsets([request], request_timeout=60)[request.group_id]
+        pending.append((future, request))
 
     def settle() -> None:
-        for future in pending:
-            result = future.result(120)
-            bad = [tp for tp in result.topic_partitions if tp.error is not None]
-            if bad:
-                raise SystemExit(f"committing offsets for group {result.group_id} failed: "
-                                 f"{bad[0].error}")
-        pending.clear()
+        while pending:
+            again: list[ConsumerGroupTopicPartitions] = []
+            for future, request in pending:
+                result = future.result(120)
+                bad = [tp for tp in result.topic_partitions if tp.error is not None]
+                if not bad:
+                    continue
+                if time.monotonic() > retry_until or \
+                        bad[0].error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    raise SystemExit(f"committing offsets for group {result.group_id} failed: "
+                                     f"{bad[0].error}")
+                again.append(request)
+            pending.clear()
+            if again:
+                time.sleep(0.5)
+            for request in again:
+                commit(request)
     for i, group in enumerate(shape.groups):
         topic, size = pairs[i % len(pairs)]
         parts = [TopicPartition(topic, p, 0) for p in range(min(shape.group_partitions, size))]
-        pending.extend(admin.alter_consumer_group_offsets(
-            [ConsumerGroupTopicPartitions(group, parts)], request_timeout=60).values())
+        commit(ConsumerGroupTopicPartitions(group, parts))
         if len(pending) >= 100:
             settle()
     settle()
@@ -301,6 +332,9 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=0.3)
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of TUI idle measured")
+    parser.add_argument("--nodes", type=int, default=0, choices=(0, *NODE_COUNTS),
+                        help="lab nodes (default 0: the smallest lab whose brokers fit the "
+                             "partitions)")
     parser.add_argument("--setup-timeout", type=float, default=600.0)
     parser.add_argument("--broker-heap-mb", type=int, default=2048,
                         help="heap of the benchmark's broker (0: the lab's own 512 MB)")
@@ -308,7 +342,9 @@ def main() -> int:
     if args.partitions < 1 or args.per_topic < 1 or args.groups < 0 or args.refreshes < 1:
         parser.error("--partitions, --per-topic and --refreshes must be at least 1, --groups at "
                      "least 0.")
-    args.partitions, note = partitions_that_fit(args.partitions, args.per_topic)
+    limit = open_file_limit()
+    nodes = args.nodes or nodes_needed(args.partitions, limit)
+    args.partitions, note = partitions_that_fit(args.partitions, args.per_topic, nodes, limit)
     if note:
         print(f"note: {note}", file=sys.stderr, flush=True)
     args.prefix = f"kxscale-{os.getpid()}-"
@@ -316,8 +352,11 @@ def main() -> int:
         with_broker_heap(args.broker_heap_mb)
         note = (note + "; " if note else "") + f"broker heap {args.broker_heap_mb} MB (the lab's " \
             "default 512 MB runs out of memory at about 18,000 partitions and 1,000 groups)"
-    print("starting a private 1-node lab…", file=sys.stderr, flush=True)
-    with temporary_lab(nodes=1, prefix="kx-bench-scale-") as lab:
+    if nodes > 1:
+        note = (note + "; " if note else "") + f"{nodes} nodes (a broker keeps a file open per " \
+            f"partition it leads and the open-file limit here is {limit:,})"
+    print(f"starting a private {nodes}-node lab…", file=sys.stderr, flush=True)
+    with temporary_lab(nodes=nodes, prefix="kx-bench-scale-") as lab:
         conn = Connection(bootstrap=lab.bootstrap, lab_dir=lab.dir, label="lab")
         shape = Shape(lab.bootstrap, args)
         build_shape(lab.bootstrap, shape, args)
