@@ -4,6 +4,7 @@ only the calls in flight, which the next call survives."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -83,5 +84,30 @@ def test_restart_fails_the_calls_in_flight_and_the_next_call_gets_a_new_child() 
         reader.submit("g", 60)
         assert wait_until(lambda: reader.pid, 10, message="a new child") != first
         assert reader.restarts == 1
+    finally:
+        reader.close()
+
+
+def test_a_restart_is_logged_as_a_replacement_and_a_death_as_a_crash(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The watcher's own restart must not read as librdkafka crashing (it kills with SIGKILL)."""
+    reader = CommittedReader({"bootstrap.servers": "127.0.0.1:1"})
+    caplog.set_level(logging.INFO, logger="kafka_explorer.committed")
+    try:
+        pending = reader.submit("g", 60)
+        wait_until(lambda: reader.pid, 10, message="the child")
+        reader.restart()
+        with pytest.raises(KafkaException):
+            pending.result(10)
+        wait_until(lambda: any("replaced" in r.getMessage() for r in caplog.records), 10,
+                   message="the replacement to be logged")
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+        pending = reader.submit("g", 60)
+        pid = wait_until(lambda: reader.pid, 10, message="a new child")
+        os.kill(pid, signal.SIGKILL)  # as a librdkafka crash would end it
+        with pytest.raises(KafkaException):
+            pending.result(10)
+        wait_until(lambda: any(r.levelno == logging.WARNING and CHILD_ENDED in r.getMessage()
+                               for r in caplog.records), 10, message="the crash to be logged")
     finally:
         reader.close()

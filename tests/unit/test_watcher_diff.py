@@ -182,3 +182,30 @@ def test_commit_coalescer_limits_rate_and_keeps_totals() -> None:
     commits = [c for c in out if c.kind == "group.committed"]
     assert len(commits) == 2  # t=1 (first) and t=6 (window elapsed)
     assert sum(c.data["records"] for c in commits) == 60  # t=7's 10 records still pending
+
+
+def test_groups_listed_by_the_first_answer_did_not_appear() -> None:
+    """At start the group list is in flight (not stale) but nothing is listed yet: the groups its
+    answer then brings existed before the explorer looked, and are no 'group.appeared' (a cluster
+    with 1,000 groups filled the timeline with them)."""
+    import concurrent.futures
+
+    from tests.unit.watcher_fakes import build, fetcher, with_group
+    from tui.engine.watcher.build import ViewBuilder
+    from tui.engine.watcher.fetch import _Call
+    from tui.engine.watcher.raw import Outcome
+
+    f = fetcher(100.0)
+    builder = ViewBuilder()
+    f.pending[("groups",)] = _Call(("groups",), [concurrent.futures.Future()], 100.0, lambda c: True)
+    first = build(builder, f, 100.0, 1)
+    assert first.section("groups").state == "ok"  # being answered within its budget
+    assert first.section("groups").updated_at is None  # but nothing was read yet
+    del f.pending[("groups",)]
+    f.outcomes[("groups",)] = Outcome("ok", "", 101.0)
+    with_group(f, "g-old", {("t", 0): 1}, 101.0)
+    second = build(builder, f, 101.0, 2, groups=("g-old",))
+    assert "group.appeared" not in kinds(diff(first, second))
+    with_group(f, "g-new", {("t", 0): 1}, 102.0)
+    third = build(builder, f, 102.0, 3, groups=("g-new", "g-old"))
+    assert kinds(diff(second, third))[:1] == ["group.appeared"]  # one created while watching

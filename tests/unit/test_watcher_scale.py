@@ -59,8 +59,17 @@ def test_partitions_never_read_are_read_at_once() -> None:
     md = _metadata(30, 500)
     wanted = {(t, p) for t, parts in md.topics.items() for p in parts}
     offsets = {tp: PartitionOffsets(0, 5, 5, 0.0, None, 0.0) for tp in wanted if tp[0] != "t29"}
-    reads = Scheduler().offsets(wanted, ("k",), md, offsets, (), 0.0, 1.0)
-    assert {tp for tp in wanted if tp[0] == "t29"} <= set(reads[1].high)
+    s = Scheduler()
+    t29 = {tp for tp in wanted if tp[0] == "t29"}
+    reads = s.offsets(wanted, ("k",), md, offsets, (), 0.0, 1.0)
+    assert t29 <= set(reads[1].high)
+    assert t29 <= set(s.offsets(wanted, ("k",), md, offsets, (), 1.0, 1.0)[1].high)  # no answer yet
+    offsets.update({tp: PartitionOffsets(0, 5, 5, 1.0, None, 1.0) for tp in t29})  # answered
+    again = set(s.offsets(wanted, ("k",), md, offsets, (), 2.0, 1.0)[1].high)
+    assert len(again & t29) < len(t29)  # only those the rotation reaches now
+    new_topic = {("t30", p) for p in range(3)}  # a new topic: a new key
+    reads = s.offsets(wanted | new_topic, ("k2",), _metadata(31, 500), offsets, (), 3.0, 1.0)
+    assert new_topic <= set(reads[1].high)
 
 
 def test_group_offsets_rotate_idle_groups_and_keep_busy_ones() -> None:

@@ -1,6 +1,7 @@
 """``to_json()`` for every frozen view: one conversion for headless output, reports and recordings.
 
-Views are dataclasses of plain values; :func:`jsonable` turns any of them (nested views, tuples,
+Views are dataclasses of plain values (a field named with a leading underscore is a cache and is
+left out); :func:`jsonable` turns any of them (nested views, tuples,
 mappings, enums, bytes) into JSON-ready data. Payload bytes go through :func:`safe_json_value`:
 valid UTF-8 as a string, anything else as ``{"base64": ...}``, capped like everything the explorer
 shows.
@@ -31,7 +32,8 @@ def jsonable(value: object) -> Any:
         own = getattr(value, "to_json", None)
         if own is not None and not isinstance(value, JsonView):
             return jsonable(own())  # a type with its own stable JSON shape (the Verdict)
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if not f.name.startswith("_")}  # a leading underscore marks a cache, not data
     if isinstance(value, Mapping):
         return {str(jsonable(k)): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -76,6 +76,8 @@ class _Child:
         self.stdin.write(conf_line + "\n")
         self.stdin.flush()
         self.alive = True
+        self.replaced = False
+        """Killed on purpose (:meth:`kill`): its end is no crash."""
         self.reader = threading.Thread(target=self._read, args=(self.proc.stdout,),
                                        name="committed-reader", daemon=True)
         self.reader.start()
@@ -119,7 +121,10 @@ class _Child:
             code: int | None = self.proc.wait(timeout=2)  # its stdout ended: it has ended or is ending
         except subprocess.TimeoutExpired:
             code = None
-        if orphans or code != 0:
+        if self.replaced:  # the watcher replaced a client it found wedged: logged there
+            LOG.info("the offset reader process was replaced; %d call(s) in flight fail and are "
+                     "asked again", len(orphans))
+        elif orphans or code != 0:
             how = (f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
                    if code is not None else "still ending")
             LOG.warning("%s (%s); %d call(s) in flight fail and are asked again",
@@ -129,6 +134,7 @@ class _Child:
 
     def kill(self) -> None:
         """End it now: its reader thread sees the pipe close and fails the calls in flight."""
+        self.replaced = True
         try:
             self.proc.kill()
         except OSError:

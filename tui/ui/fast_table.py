@@ -467,7 +467,8 @@ class FastTable(ScrollView, can_focus=True):
         return self._strip(line, style).crop_extend(0, width, style)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        # what the vertical scrollbar leaves (the header's right-aligned note must end there)
+        width = self.scrollable_content_region.width or self.size.width
         base, zebra_style, cursor_style = self._paint
         layout = self._layout or self._fit()
         if y == 0:

@@ -212,7 +212,10 @@ class ViewBuilder:
             "group-details": self._aggregate(f, plan.describe_keys),
             "group-offsets": self._aggregate(f, plan.commit_keys),
         }
-        sections = tuple(self._status(n, *statuses[n], now) for n in SECTIONS)
+        # the group list in flight for the first time is not stale, but nothing was listed yet:
+        # no "last read" time, so groups it then lists are not reported as having appeared
+        unread = set() if ("groups",) in f.outcomes else {"groups"}
+        sections = tuple(self._status(n, *statuses[n], now, read=n not in unread) for n in SECTIONS)
 
         if seq % PRUNE_EVERY == 0:
             self._prune(f, md, plan, groups, lag_clock)
@@ -248,8 +251,10 @@ class ViewBuilder:
                 worst = (state, message)
         return worst
 
-    def _status(self, name: str, state: str, message: str, now: float) -> SectionStatus:
-        if state == "ok":
+    def _status(self, name: str, state: str, message: str, now: float,
+                read: bool = True) -> SectionStatus:
+        """``read``: the section's data has been answered at least once."""
+        if state == "ok" and read:
             self._last_ok[name] = now
         return SectionStatus(name, state, message, self._last_ok.get(name))
 
