@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_ui import Shape, TimedApp, drive, pct, rss_mib
-from bench.common import wait_for
+from bench.common import commit_group_offsets, wait_for
 from tui.engine import ClusterView, Connection, Engine, StopProducer
 from tui.kafka import clients
 from tui.lab.cluster import temporary_lab
@@ -130,7 +130,7 @@ def build_shape(bootstrap: str, shape: Shape, args: argparse.Namespace) -> None:
     """Topics (at most 5,000 partitions per request: KRaft refuses more than 10,000), then, once
     every partition has a leader, the groups' commits, then two records per partition of every
     other topic."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, TopicPartition
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
     from confluent_kafka.admin import NewTopic
 
     started = time.monotonic()
@@ -156,41 +156,13 @@ def build_shape(bootstrap: str, shape: Shape, args: argparse.Namespace) -> None:
         return have >= wanted
     wait_for(ready, args.setup_timeout, f"{wanted:,} partitions with a leader", interval=2.0)
 
-    # each group commits offset 0 on the first partitions of one topic (as bench_ui's shape does);
-    # a partition its coordinator does not know yet (a broker learns of new topics a moment after
-    # the one that answered the metadata) fails alone, inside a successful result: commit again
-    pending: list[tuple[Any, ConsumerGroupTopicPartitions]] = []
-    retry_until = time.monotonic() + args.setup_timeout
-
-    def commit(request: ConsumerGroupTopicPartitions) -> None:
-        future = admin.alter_consumer_group_offsets([request], request_timeout=60)[request.group_id]
-        pending.append((future, request))
-
-    def settle() -> None:
-        while pending:
-            again: list[ConsumerGroupTopicPartitions] = []
-            for future, request in pending:
-                result = future.result(120)
-                bad = [tp for tp in result.topic_partitions if tp.error is not None]
-                if not bad:
-                    continue
-                if time.monotonic() > retry_until or \
-                        bad[0].error.code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
-                    raise SystemExit(f"committing offsets for group {result.group_id} failed: "
-                                     f"{bad[0].error}")
-                again.append(request)
-            pending.clear()
-            if again:
-                time.sleep(0.5)
-            for request in again:
-                commit(request)
+    # each group commits offset 0 on the first partitions of one topic (as bench_ui's shape does)
+    requests = []
     for i, group in enumerate(shape.groups):
         topic, size = pairs[i % len(pairs)]
-        parts = [TopicPartition(topic, p, 0) for p in range(min(shape.group_partitions, size))]
-        commit(ConsumerGroupTopicPartitions(group, parts))
-        if len(pending) >= 100:
-            settle()
-    settle()
+        requests.append(ConsumerGroupTopicPartitions(
+            group, [TopicPartition(topic, p, 0) for p in range(min(shape.group_partitions, size))]))
+    commit_group_offsets(admin, requests, args.setup_timeout)
     producer = clients.producer({"bootstrap.servers": bootstrap, "linger.ms": 20})
     for topic, size in pairs[::2]:
         for p in range(size):

@@ -40,6 +40,7 @@ from confluent_kafka.admin import NewTopic
 from textual import events
 from textual.widgets import TabbedContent
 
+from bench.common import commit_group_offsets
 from tui.engine import (
     Connection,
     Engine,
@@ -112,19 +113,13 @@ class Shape:
                 except KafkaException as exc:  # left by an interrupted run: reuse it
                     if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                         raise
-        futures: list[Any] = []
+        requests = []
         for i, group in enumerate(self.groups):
             topic = self.topics[i % len(self.topics)]
             size = self.sizes[i % len(self.topics)]
             parts = [TopicPartition(topic, p, 0) for p in range(min(self.group_partitions, size))]
-            futures += self.admin.alter_consumer_group_offsets(
-                [ConsumerGroupTopicPartitions(group, parts)], request_timeout=60).values()
-            if len(futures) >= 100:
-                for future in futures:
-                    future.result(120)
-                futures = []
-        for future in futures:
-            future.result(120)
+            requests.append(ConsumerGroupTopicPartitions(group, parts))
+        commit_group_offsets(self.admin, requests, timeout=180)
 
     def delete(self) -> None:
         with contextlib.suppress(Exception):
