@@ -19,7 +19,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tui.errors import UserError
-from tui.headless.output import say
+from tui.headless.output import EXIT_USAGE, say
 from tui.vocab import KafkaVersion, OrphanPolicy, names
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.serve.server import ExplorerServer
 
     if args.max_sessions < 1:
-        raise UserError(f"--max-sessions must be at least 1, got {args.max_sessions}.")
+        raise UserError(f"--max-sessions must be at least 1, got {args.max_sessions}.", EXIT_USAGE)
     with listen(args.host, args.port) as sock, contextlib.ExitStack() as stack:
         bound, port = sock.getsockname()[:2]
         public_url = public_url_for(args.host, bound, port, args.public_url)
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 def listen(host: str, port: int) -> socket.socket:
     """A socket listening on ``host``:``port``; one sentence when that cannot be."""
     if not 0 <= port <= 65535:
-        raise UserError(f"--port must be 0 to 65535, got {port}.")
+        raise UserError(f"--port must be 0 to 65535, got {port}.", EXIT_USAGE)
     try:
         family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                                       flags=socket.AI_PASSIVE)[0]
@@ -112,10 +112,10 @@ def public_url_for(host: str, bound: str, port: int, given: str | None) -> str:
         try:
             return str(Origin.of(given))
         except ValueError as exc:
-            raise UserError(f"--public-url: {exc}.") from None
+            raise UserError(f"--public-url: {exc}.", EXIT_USAGE) from None
     if ipaddress.ip_address(bound).is_unspecified:
         raise UserError(f"--host {host} listens on every address; name the one browsers open with "
-                        f"--public-url http://ADDRESS:{port}.")
+                        f"--public-url http://ADDRESS:{port}.", EXIT_USAGE)
     return str(Origin("http", host.strip("[]").lower(), port))
 
 
