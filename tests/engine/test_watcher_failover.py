@@ -170,7 +170,8 @@ def test_group_sections_recover_by_themselves_after_a_restart(
             g = last.group(group) if last is not None else None
             raise AssertionError(
                 f"{exc}: brokers {[(b.node_id, b.state) for b in last.brokers] if last else None}, "
-                f"group stale {g.stale if g else None} ({g.error if g else ''}), "
+                f"group stale {g.stale if g else None} ({g.error if g else ''}), stale sections "
+                f"{[(s.name, s.message) for s in last.stale_sections] if last else None}, "
                 f"clients replaced {watcher.clients_replaced}") from None
         print(f"\nnode {node}: fresh again {time.monotonic() - restarted:.1f} s after its restart")
         assert len(view.brokers) == len(lab.spec.node_ids())
