@@ -205,3 +205,30 @@ def test_held_coordinator_calls_say_why() -> None:
     state, message, _ = key_state(f, ("commits", "g"))
     assert state == "stale"
     assert message == "offsets of group g: not asked while broker 1 does not answer"
+
+
+def test_a_leader_refusing_every_offsets_request_for_its_epoch_marks_the_client_stale() -> None:
+    """After a broker restart the admin client kept sending leader epochs the leader refused
+    (FENCED_LEADER_EPOCH) for over a minute: the watcher replaces a client refused that way for
+    FENCED_AFTER s; one answer from the leader clears it."""
+    from confluent_kafka import KafkaError, KafkaException
+
+    from tests.unit.watcher_fakes import fetcher, read_offsets
+    from tui.engine.watcher.fetch import FENCED_AFTER
+
+    fenced = {"on": True}
+
+    def answer(topic: str, partition: int, kind: str) -> object:
+        if fenced["on"]:
+            return KafkaException(KafkaError(KafkaError.FENCED_LEADER_EPOCH))
+        return 0 if kind == "earliest" else 10
+    f = fetcher(100.0, answer=answer)
+    read_offsets(f)
+    assert f.fenced() is None  # refused, but not for long yet
+    f.fenced_since[1] -= FENCED_AFTER
+    assert f.fenced() == 1
+    fenced["on"] = False
+    f.begin_tick(101.0)
+    read_offsets(f)
+    assert f.fenced() is None
+    assert not f.fenced_since

@@ -71,6 +71,10 @@ STUCK_AFTER = 20.0
 """Seconds a coordinator call may stay unanswered while other calls are answered before the client
 counts as wedged (librdkafka can lose its coordinator after a broker restart, for minutes)."""
 COORDINATOR_KINDS = frozenset({"describe", "commits"})
+FENCED_AFTER = 10.0
+"""Seconds a leader may refuse every offsets request as from an older leader epoch before the client
+counts as holding stale leader epochs (after a broker restart one kept them for minutes)."""
+FENCED_ERRORS = frozenset({KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH})
 
 
 @dataclass(slots=True)
@@ -106,6 +110,8 @@ class Fetcher:
         self.metadata_outcome = Outcome("stale", "not read yet")
         self.offsets: dict[TP, PartitionOffsets] = {}
         self.group_list: dict[str, GroupListing] | None = None
+        self.fenced_since: dict[int, float] = {}
+        """Leader -> when it began refusing all our offsets requests for their leader epoch."""
         self.descriptions: dict[str, GroupDescription] = {}
         self.commits: dict[str, dict[TP, int | None]] = {}
         self.commits_at: dict[str, float] = {}
@@ -222,11 +228,19 @@ class Fetcher:
     def coordinator_calls_to(self, broker: int) -> list[tuple[Any, ...]]:
         return [k for k, c in self.pending.items() if k[0] in COORDINATOR_KINDS and c.broker == broker]
 
+    def fenced(self) -> int | None:
+        """A leader that refused every offsets request as from an older leader epoch for
+        :data:`FENCED_AFTER` s: the client's metadata holds epochs it does not correct (replace it)."""
+        now = time.monotonic()
+        return next((b for b, since in sorted(self.fenced_since.items())
+                     if now - since >= FENCED_AFTER), None)
+
     def replace_admin(self, admin: AdminClient) -> list[tuple[Any, ...]]:
         """Use ``admin`` from now on; forget the calls in flight on the old client (their futures
         fail when it is collected). Returns the forgotten keys."""
         dropped = list(self.pending)
         self.pending.clear()
+        self.fenced_since.clear()
         self.admin = admin
         return dropped
 
@@ -361,7 +375,10 @@ class Fetcher:
                     changed.add(key)
         what = f"offsets of partitions led by broker {call.key[1]}"
         if failures and not valid:
+            if all(_code(exc) in FENCED_ERRORS for exc in failures):
+                self.fenced_since.setdefault(call.key[1], time.monotonic())
             return self._fail(call, failures[0], what) or answered
+        self.fenced_since.pop(call.key[1], None)
         if not valid:  # only sentinels: librdkafka made them up, the broker said nothing
             self.outcomes[call.key] = Outcome("stale", f"{what}: no valid offset in the answer",
                                               issued_at, True)
@@ -597,3 +614,8 @@ def _gather(per_tp: dict[TopicPartition, concurrent.futures.Future[Any]]) -> con
     for future in per_tp.values():
         future.add_done_callback(one_done)
     return out
+
+
+def _code(exc: BaseException) -> int | None:
+    err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    return err.code() if isinstance(err, KafkaError) else None

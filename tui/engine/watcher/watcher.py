@@ -36,7 +36,7 @@ from tui.engine.watcher.commands import (
     check_names,
 )
 from tui.engine.watcher.diff import CommitCoalescer, diff
-from tui.engine.watcher.fetch import STUCK_AFTER, Fetcher
+from tui.engine.watcher.fetch import FENCED_AFTER, STUCK_AFTER, Fetcher
 from tui.engine.watcher.lagtime import LagClock
 from tui.engine.watcher.raw import TP
 from tui.engine.watcher.schedule import Scheduler
@@ -245,6 +245,10 @@ class Watcher:
             self._stuck_replaced_at = time.monotonic()
             reason = f"{describe_key(stuck)} got no answer for {STUCK_AFTER:.0f} s while the " \
                      "cluster answered other requests"
+        fenced = f.fenced()
+        if fenced is not None:
+            reason = f"broker {fenced} refused our offsets requests for {FENCED_AFTER:.0f} s as " \
+                     "from an older leader epoch (the client kept stale metadata)"
         if reason is None:
             return
         try:
