@@ -72,8 +72,9 @@ STUCK_AFTER = 20.0
 counts as wedged (librdkafka can lose its coordinator after a broker restart, for minutes)."""
 COORDINATOR_KINDS = frozenset({"describe", "commits"})
 FENCED_AFTER = 10.0
-"""Seconds a leader may refuse every offsets request as from an older leader epoch before the client
-counts as holding stale leader epochs (after a broker restart one kept them for minutes)."""
+"""Seconds a leader may answer our offsets requests with no offset, refusing partitions as from an
+older leader epoch, before the client counts as holding stale leader epochs (after a broker restart
+one kept them for minutes)."""
 FENCED_ERRORS = frozenset({KafkaError.FENCED_LEADER_EPOCH, KafkaError.UNKNOWN_LEADER_EPOCH})
 
 
@@ -111,7 +112,8 @@ class Fetcher:
         self.offsets: dict[TP, PartitionOffsets] = {}
         self.group_list: dict[str, GroupListing] | None = None
         self.fenced_since: dict[int, float] = {}
-        """Leader -> when it began refusing all our offsets requests for their leader epoch."""
+        """Leader -> since when its answers to our offsets requests held no offset and refused
+        partitions for their leader epoch."""
         self.descriptions: dict[str, GroupDescription] = {}
         self.commits: dict[str, dict[TP, int | None]] = {}
         self.commits_at: dict[str, float] = {}
@@ -229,7 +231,7 @@ class Fetcher:
         return [k for k, c in self.pending.items() if k[0] in COORDINATOR_KINDS and c.broker == broker]
 
     def fenced(self) -> int | None:
-        """A leader that refused every offsets request as from an older leader epoch for
+        """A leader that gave no offset, refusing partitions as from an older leader epoch, for
         :data:`FENCED_AFTER` s: the client's metadata holds epochs it does not correct (replace it)."""
         now = time.monotonic()
         return next((b for b, since in sorted(self.fenced_since.items())
@@ -375,7 +377,7 @@ class Fetcher:
                     changed.add(key)
         what = f"offsets of partitions led by broker {call.key[1]}"
         if failures and not valid:
-            if all(_code(exc) in FENCED_ERRORS for exc in failures):
+            if any(_code(exc) in FENCED_ERRORS for exc in failures):
                 self.fenced_since.setdefault(call.key[1], time.monotonic())
             return self._fail(call, failures[0], what) or answered
         self.fenced_since.pop(call.key[1], None)
