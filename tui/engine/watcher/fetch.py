@@ -377,7 +377,8 @@ class Fetcher:
                     changed.add(key)
         what = f"offsets of partitions led by broker {call.key[1]}"
         if failures and not valid:
-            if any(_code(exc) in FENCED_ERRORS for exc in failures):
+            if any((err := kafka_error(exc)) is not None and err.code() in FENCED_ERRORS
+                   for exc in failures):
                 self.fenced_since.setdefault(call.key[1], time.monotonic())
             return self._fail(call, failures[0], what) or answered
         self.fenced_since.pop(call.key[1], None)
@@ -616,8 +617,3 @@ def _gather(per_tp: dict[TopicPartition, concurrent.futures.Future[Any]]) -> con
     for future in per_tp.values():
         future.add_done_callback(one_done)
     return out
-
-
-def _code(exc: BaseException) -> int | None:
-    err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
-    return err.code() if isinstance(err, KafkaError) else None
