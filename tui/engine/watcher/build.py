@@ -214,8 +214,9 @@ class ViewBuilder:
         }
         # the group list in flight for the first time is not stale, but nothing was listed yet:
         # no "last read" time, so groups it then lists are not reported as having appeared
-        unread = set() if ("groups",) in f.outcomes else {"groups"}
-        sections = tuple(self._status(n, *statuses[n], now, read=n not in unread) for n in SECTIONS)
+        listed = ("groups",) in f.outcomes
+        sections = tuple(self._status(n, *statuses[n], now, read=listed or n != "groups")
+                         for n in SECTIONS)
 
         if seq % PRUNE_EVERY == 0:
             self._prune(f, md, plan, groups, lag_clock)
