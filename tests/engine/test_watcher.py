@@ -83,6 +83,13 @@ def test_offsets_filters_and_internal_topics(lab1: LabCluster, watcher: Watcher)
     produce(lab1.bootstrap, topic, PER_PARTITION, PARTITIONS)
     admin = clients.admin({"bootstrap.servers": lab1.bootstrap})
     admin.delete_records([TopicPartition(topic, 1, 5)])[TopicPartition(topic, 1, 5)].result(30)
+    # a commit makes Kafka create __consumer_offsets: on a fresh lab it does not exist yet
+    committer = clients.consumer({"bootstrap.servers": lab1.bootstrap, "group.id": unique("wx-off-g"),
+                                  "enable.auto.commit": False})
+    try:
+        committer.commit(offsets=[TopicPartition(topic, 0, 1)], asynchronous=False)
+    finally:
+        committer.close()
     view = wait_view(watcher, lambda v: (t := v.topic(topic)) is not None and not any(
         p.offsets_stale for p in t.partitions) and t.partitions[1].log_start == 5, 20,
         "the watcher to read the new topic's offsets")

@@ -8,6 +8,7 @@ from typing import Any, cast
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
+from tests.unit import watcher_fakes as fakes
 from tui.engine.context import Connection, EngineContext
 from tui.engine.watcher.build import Plan, ViewBuilder, is_internal, shown_topics
 from tui.engine.watcher.commands import (
@@ -169,3 +170,28 @@ def test_forbidden_section_is_marked_and_rest_kept() -> None:
     assert "not allowed" in (g.error or "")
     assert g.total_lag == 60  # the last known commits are still shown
     assert all(b.is_controller is None for b in v.brokers)
+
+
+def test_a_leader_of_hidden_partitions_only_leaves_the_offsets_section() -> None:
+    """A broker that leads only partitions nobody shows (internal topics) is never asked for their
+    offsets: an old failed answer of its must not hold the section stale while it leads them."""
+    now = time.time()
+    w = Watcher(EngineContext(Connection("127.0.0.1:1")), interval=1.0)
+    f = fakes.fetcher(now, brokers=(1, 2))
+    assert f.metadata is not None
+    hidden = {0: PartitionMeta(2, (2, 1), (2, 1), None)}
+    f.metadata = Metadata("cid", f.metadata.brokers, {**f.metadata.topics, "__consumer_offsets": hidden},
+                          {}, now, None)
+    f.outcomes[("offsets", 2)] = Outcome("stale", "offsets of partitions led by broker 2 failed: "
+                                         "Broker: Leader epoch is older than broker epoch", now)
+    plan = Plan(now)
+    assert w._issue_offsets(f, plan, WatchFilter(), 1.0)
+    assert plan.offsets_keys == [("offsets", 1)]
+    assert ("offsets", 2) not in f.outcomes
+    # once it leads a shown partition again it is asked, and its section key is back
+    moved = {p: PartitionMeta(2, (2, 1), (2, 1), None) for p in f.metadata.topics["t"]}
+    f.metadata = Metadata("cid", f.metadata.brokers, {**f.metadata.topics, "t": moved}, {}, now,
+                          frozenset({"t"}))
+    plan = Plan(now)
+    assert w._issue_offsets(f, plan, WatchFilter(), 1.0)
+    assert ("offsets", 2) in plan.offsets_keys

@@ -426,8 +426,9 @@ class Watcher:
             for tp in f.commits.get(gid, {}):
                 if tp[0] in md.topics:
                     wanted.add(tp)
-        leaders = frozenset(meta.leader for t, parts in md.topics.items() for meta in parts.values()
-                            if meta.leader >= 0)
+        # only leaders of wanted partitions: a leader of hidden ones (internal topics) is never asked,
+        # so an old failed answer of its would hold the section stale for as long as it leads them
+        leaders = frozenset(leader for t, p in wanted if (leader := md.topics[t][p].leader) >= 0)
         self._wanted = (key, wanted, leaders)
         return self._wanted
 
@@ -445,6 +446,9 @@ class Watcher:
                     leader in reads or ("offsets", leader) in f.pending
                     or ("offsets", leader) in f.outcomes):
                 plan.offsets_keys.append(("offsets", leader))
+        kept = set(plan.offsets_keys)
+        for gone in [k for k in f.outcomes if k[0] == "offsets" and k not in kept]:
+            del f.outcomes[gone]  # it leads nothing shown now: its next answer starts afresh
         for leader, r in sorted(reads.items()):
             f.issue_offsets(leader, r.high, r.stable, r.start)
         for broker in md.brokers:  # brokers that lead nothing shown: ask them directly
