@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from tui.engine import Snapshot
 from tui.ui.fmt import ago
+from tui.ui.widgets.show import show
 
 LEVEL_COLOURS = {"ok": "$success", "degraded": "$warning", "down": "$error",
                  "unreachable": "$error"}
@@ -69,8 +70,6 @@ class StatusHeader(Static):
     """One line; what does not fit the window is left out, least important first (the bootstrap
     address, the app's name, the run id...), never the health."""
 
-    _shown: tuple[str, object] | None = None
-    """The line on screen, text and styles (the same line again is not repainted)."""
     _snapshot: Snapshot | None = None
 
     def on_mount(self) -> None:
@@ -105,7 +104,4 @@ class StatusHeader(Static):
                 kept.add(index)
                 used += piece.cell_length
         content = Content.assemble(*(piece for i, (_, piece) in enumerate(pieces) if i in kept))
-        shown = (content.plain, tuple(content.spans))
-        if shown != self._shown:
-            self._shown = shown
-            self.update(content)
+        show(self, content)

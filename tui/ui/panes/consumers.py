@@ -50,6 +50,7 @@ from tui.ui.forms.member import StrategyPicker
 from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
 from tui.ui.widgets.lane import RecordLane
+from tui.ui.widgets.show import show
 
 MOVE_SECONDS = 20.0
 """How long an assignment move stays highlighted."""
@@ -109,6 +110,8 @@ class ConsumersPane(Pane):
         self._owner: dict[OwnerKey, str] = {}
         self._moves: dict[tuple[str, str, int], tuple[str, float]] = {}
         """(member, topic, partition) -> ("in" | "out", when)."""
+        self._map_shown: object = None
+        """What the member map shows (members, partitions, moves, theme): the same is not put again."""
 
     @staticmethod
     def data_key(snapshot: Snapshot) -> DataKey:
@@ -159,7 +162,7 @@ class ConsumersPane(Pane):
         title = f"Members  {self.keys_hint(*MEMBER_ACTIONS)}"
         if not self.fits(title, "members-title"):
             title = f"Members  {self.keys_hint(*MEMBER_ACTIONS[:5])}"
-        self.query_one("#members-title", Label).update(title)
+        show(self.query_one("#members-title", Label), title)
         self._track_moves()
         self._render_map()
         self._render_offsets(snapshot)
@@ -225,10 +228,18 @@ class ConsumersPane(Pane):
                        | {(k[1], k[2]) for k in self._moves})[:MAP_COLUMNS]
         static = self.query_one("#map", Static)
         if not self._rows:
-            static.update(Text(f"No members yet: press {self.key('member.add')} to add one.",
-                               style=self.colour("accent")))
+            self._map_shown = None
+            show(static, Text(f"No members yet: press {self.key('member.add')} to add one.",
+                              style=self.colour("accent")))
             return
         multi_topic = len({t for t, _ in parts}) > 1
+        # the map is a Rich table, which cannot be compared: what it shows is, and an unchanged map
+        # is not put again (each put is a layout pass of the whole screen)
+        shown = (multi_topic, tuple(parts), tuple(self._held.items()), tuple(self._moves.items()),
+                 tuple((m.name, m.state, m.assignment) for m in self._rows), self.app.theme)
+        if shown == self._map_shown:
+            return
+        self._map_shown = shown
         table = Table(box=None, padding=(0, 1), show_edge=False, pad_edge=False)
         table.add_column("member")
         for topic, partition in parts:
@@ -328,28 +339,28 @@ class ConsumersPane(Pane):
             title.append(f"  ⚠ dimmed: {', '.join(sorted(stale_groups))} not read this refresh",
                          style=self.colour("warning"))
         title.append("  committed: the coordinator's · position: the member's")
-        self.query_one("#offsets-title", Label).update(title)
+        show(self.query_one("#offsets-title", Label), title)
 
     def _render_selected(self, member: MemberView | None) -> None:
         hint = self.query_one("#member-hint", Static)
         if member is None:
-            hint.update(Text("No members yet: press " f"{self.key('member.add')} to add one."
+            show(hint, Text("No members yet: press " f"{self.key('member.add')} to add one."
                              if not self._rows else "", style=self.colour("accent")))
             self.recent.update([])
             return
         held = self._held.get(member.name)
         if held:
             gone = "crashed" if member.crashed else member.state
-            hint.update(Text(f"{member.name} {gone}: partitions {self._parts(held)} are {HELD} "
+            show(hint, Text(f"{member.name} {gone}: partitions {self._parts(held)} are {HELD} "
                              "(session.timeout.ms); then the coordinator gives them to the others.",
                              style=self.colour("warning")))
         elif member.last_error:
-            hint.update(Text(f"{member.name}: {payload(member.last_error, 300)}",
+            show(hint, Text(f"{member.name}: {payload(member.last_error, 300)}",
                              style=self.colour("error")))
         else:
-            hint.update(Text(f"{member.name}: {member.state} in {member.group} · {member.strategy}"
+            show(hint, Text(f"{member.name}: {member.state} in {member.group} · {member.strategy}"
                              f" · {member.protocol} · incarnation {member.incarnation}"))
-        self.query_one("#recent-title", Label).update(
+        show(self.query_one("#recent-title", Label), 
             f"Latest deliveries of {member.name} (incarnation {member.incarnation})")
         rows: list[tuple[str, tuple[RenderableType, ...]]] = []
         for d in reversed(member.recent):
@@ -451,7 +462,7 @@ class ConsumersPane(Pane):
                                             name=lambda m: f"{m.name} {m.group}"))
         hint = self.keys_hint(("member.remove", "remove"), ("member.crash", "crash"),
                               ("member.restart", "restart"))
-        self.query_one("#shares-title", Label).update(
+        show(self.query_one("#shares-title", Label), 
             f"Share members (KIP-932: acquired under a lock, acknowledged one by one)  {hint} on this table")
         self._render_share_groups(view)
         now = time.monotonic()
@@ -485,7 +496,7 @@ class ConsumersPane(Pane):
             text.append("\n")
         for note in view.notes:
             text.append(f"{note}\n", style=Style(dim=True))
-        self.query_one("#share-groups", Static).update(text)
+        show(self.query_one("#share-groups", Static), text)
 
     def _share_group_line(self, g: ShareGroupView) -> Text:
         line = Text(f"{g.group} ({g.type}): ", style=Style(bold=True))
