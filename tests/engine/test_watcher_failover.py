@@ -129,7 +129,9 @@ def test_paused_node_does_not_delay_snapshots(
               f"max refresh {max(durations):.3f} s, broker states {sorted(seen_states)}")
         assert views[-1][1].seq - start_seq >= int(OBSERVE / INTERVAL) - 2, "refreshes were skipped"
         assert max(gaps) < INTERVAL + 0.35, f"refresh gaps {sorted(gaps)[-3:]}"
-        assert max(durations) < INTERVAL, f"refresh durations {sorted(durations)[-3:]}"
+        # a refresh that waited on the paused broker would take its request timeout (seconds); one
+        # bounded wait plus a loaded machine's scheduling stays under two intervals
+        assert max(durations) < 2 * INTERVAL, f"refresh durations {sorted(durations)[-3:]}"
         assert "unreachable" in seen_states or "fenced-or-missing" in seen_states, seen_states
         # meanwhile the other partitions and brokers stayed fresh
         last = views[-1][1]
