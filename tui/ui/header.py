@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from tui.engine import Snapshot
 from tui.ui.fmt import ago
-from tui.ui.widgets.show import show
+from tui.ui.widgets.put import put
 
 LEVEL_COLOURS = {"ok": "$success", "degraded": "$warning", "down": "$error",
                  "unreachable": "$error"}
@@ -104,4 +104,4 @@ class StatusHeader(Static):
                 kept.add(index)
                 used += piece.cell_length
         content = Content.assemble(*(piece for i, (_, piece) in enumerate(pieces) if i in kept))
-        show(self, content)
+        put(self, content)

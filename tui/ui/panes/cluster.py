@@ -39,7 +39,7 @@ from tui.ui.fmt import UNKNOWN, ago, clock, ids, num, offset, rate, sparkline
 from tui.ui.forms.factory import topic_form
 from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
-from tui.ui.widgets.show import show
+from tui.ui.widgets.put import put
 
 HIGHLIGHT_SECONDS = 20.0
 """How long a leader/ISR change stays highlighted."""
@@ -154,7 +154,7 @@ class ClusterPane(Pane):
         topics_age = cluster.section_age("topics", now) if cluster is not None else None
         self.topics_table.set_rows(LazyRows(
             topics, lambda t: t.name, lambda t: self._topic_cells(cluster, t, topics_age is not None)))
-        show(self.query_one("#topics-title", Label), Text.assemble(
+        put(self.query_one("#topics-title", Label), Text.assemble(
             f"Topics ({len(topics):,})  enter: only its partitions", self.stale_mark(topics_age)))
         self._render_partitions(cluster, now)
         self._render_status(snapshot)
@@ -180,7 +180,7 @@ class ClusterPane(Pane):
     def _render_partitions(self, cluster: ClusterView | None, now: float) -> None:
         if cluster is None:
             self.parts.set_rows(LazyRows((), str, tuple))
-            show(self.query_one("#partitions-title", Label), "Partitions")
+            put(self.query_one("#partitions-title", Label), "Partitions")
             return
         if self._topic_filter is not None:
             topic = cluster.topic(self._topic_filter)
@@ -210,7 +210,7 @@ class ClusterPane(Pane):
                          f"{'row' if stale_rows == 1 else 'rows'} not read this refresh",
                          style=self.colour("warning"))
         title.append("  ▼ ISR shrunk ▲ expanded ◆ leader moved (20 s)")
-        show(self.query_one("#partitions-title", Label), title)
+        put(self.query_one("#partitions-title", Label), title)
 
     def _render_nodes(self, snapshot: Snapshot) -> None:
         cluster = snapshot.cluster
@@ -242,7 +242,7 @@ class ClusterPane(Pane):
         else:
             title = Text("Brokers")
         title.append_text(self.stale_mark(age, "no answer for"))
-        show(self.query_one("#nodes-title", Label), title)
+        put(self.query_one("#nodes-title", Label), title)
 
     def _broker_cell(self, broker: BrokerView | None, cluster: ClusterView | None,
                      age: float | None, now: float) -> Text:
@@ -311,7 +311,7 @@ class ClusterPane(Pane):
         cluster = snapshot.cluster
         status = self.query_one("#cluster-status", Static)
         if cluster is None:
-            show(status, Text("Waiting for the cluster's first answer…"))
+            put(status, Text("Waiting for the cluster's first answer…"))
             return
         text = Text()
         bad = cluster.stale_sections
@@ -330,7 +330,7 @@ class ClusterPane(Pane):
             text.append(f"  No topics yet: press {self.key('topic.create')} to create one, then "
                         f"{self.key('screen.produce')} to produce to it.",
                         style=self.colour("accent"))
-        show(status, text)
+        put(status, text)
 
     # ---- interaction -------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ from tui.ui.forms.member import StrategyPicker
 from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
 from tui.ui.widgets.lane import RecordLane
-from tui.ui.widgets.show import show
+from tui.ui.widgets.put import put
 
 MOVE_SECONDS = 20.0
 """How long an assignment move stays highlighted."""
@@ -162,7 +162,7 @@ class ConsumersPane(Pane):
         title = f"Members  {self.keys_hint(*MEMBER_ACTIONS)}"
         if not self.fits(title, "members-title"):
             title = f"Members  {self.keys_hint(*MEMBER_ACTIONS[:5])}"
-        show(self.query_one("#members-title", Label), title)
+        put(self.query_one("#members-title", Label), title)
         self._track_moves()
         self._render_map()
         self._render_offsets(snapshot)
@@ -229,7 +229,7 @@ class ConsumersPane(Pane):
         static = self.query_one("#map", Static)
         if not self._rows:
             self._map_shown = None
-            show(static, Text(f"No members yet: press {self.key('member.add')} to add one.",
+            put(static, Text(f"No members yet: press {self.key('member.add')} to add one.",
                               style=self.colour("accent")))
             return
         multi_topic = len({t for t, _ in parts}) > 1
@@ -339,28 +339,28 @@ class ConsumersPane(Pane):
             title.append(f"  ⚠ dimmed: {', '.join(sorted(stale_groups))} not read this refresh",
                          style=self.colour("warning"))
         title.append("  committed: the coordinator's · position: the member's")
-        show(self.query_one("#offsets-title", Label), title)
+        put(self.query_one("#offsets-title", Label), title)
 
     def _render_selected(self, member: MemberView | None) -> None:
         hint = self.query_one("#member-hint", Static)
         if member is None:
-            show(hint, Text("No members yet: press " f"{self.key('member.add')} to add one."
+            put(hint, Text("No members yet: press " f"{self.key('member.add')} to add one."
                              if not self._rows else "", style=self.colour("accent")))
             self.recent.update([])
             return
         held = self._held.get(member.name)
         if held:
             gone = "crashed" if member.crashed else member.state
-            show(hint, Text(f"{member.name} {gone}: partitions {self._parts(held)} are {HELD} "
+            put(hint, Text(f"{member.name} {gone}: partitions {self._parts(held)} are {HELD} "
                              "(session.timeout.ms); then the coordinator gives them to the others.",
                              style=self.colour("warning")))
         elif member.last_error:
-            show(hint, Text(f"{member.name}: {payload(member.last_error, 300)}",
+            put(hint, Text(f"{member.name}: {payload(member.last_error, 300)}",
                              style=self.colour("error")))
         else:
-            show(hint, Text(f"{member.name}: {member.state} in {member.group} · {member.strategy}"
+            put(hint, Text(f"{member.name}: {member.state} in {member.group} · {member.strategy}"
                              f" · {member.protocol} · incarnation {member.incarnation}"))
-        show(self.query_one("#recent-title", Label), 
+        put(self.query_one("#recent-title", Label), 
             f"Latest deliveries of {member.name} (incarnation {member.incarnation})")
         rows: list[tuple[str, tuple[RenderableType, ...]]] = []
         for d in reversed(member.recent):
@@ -462,7 +462,7 @@ class ConsumersPane(Pane):
                                             name=lambda m: f"{m.name} {m.group}"))
         hint = self.keys_hint(("member.remove", "remove"), ("member.crash", "crash"),
                               ("member.restart", "restart"))
-        show(self.query_one("#shares-title", Label), 
+        put(self.query_one("#shares-title", Label), 
             f"Share members (KIP-932: acquired under a lock, acknowledged one by one)  {hint} on this table")
         self._render_share_groups(view)
         now = time.monotonic()
@@ -496,7 +496,7 @@ class ConsumersPane(Pane):
             text.append("\n")
         for note in view.notes:
             text.append(f"{note}\n", style=Style(dim=True))
-        show(self.query_one("#share-groups", Static), text)
+        put(self.query_one("#share-groups", Static), text)
 
     def _share_group_line(self, g: ShareGroupView) -> Text:
         line = Text(f"{g.group} ({g.type}): ", style=Style(bold=True))

@@ -23,7 +23,7 @@ from tui.ui.fmt import UNKNOWN, bar, ms, num, offset, payload, rate
 from tui.ui.forms.factory import producer_form
 from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
-from tui.ui.widgets.show import show
+from tui.ui.widgets.put import put
 
 PRODUCER_COLUMNS = (
     Column("name", cut=False, drop=False), Column("state", 8, cut=False),
@@ -85,7 +85,7 @@ class ProducePane(Pane):
         self.last = snapshot
         self._rows = snapshot.producers.runners
         self.table.set_rows(LazyRows(self._rows, self._key, self._cells, name=lambda r: r.name))
-        show(self.query_one("#producers-title", Label), 
+        put(self.query_one("#producers-title", Label), 
             f"Producers  {self.keys_hint(('producer.new', 'new'), ('producer.stop', 'stop'))}"
             " · latency = send → ack")
         self._render_detail(self.selected())
@@ -136,17 +136,17 @@ class ProducePane(Pane):
         return Text(f"{row.name}: {row.summary}")
 
     def _render_detail(self, row: RunnerView | None) -> None:
-        show(self.query_one("#produce-hint", Static), self._hint(row))
+        put(self.query_one("#produce-hint", Static), self._hint(row))
         chart = self.query_one("#chart", Static)
         errors = self.query_one("#errors", Static)
         if row is None:
-            show(chart, "", sized_by_css=True)
-            show(errors, "", sized_by_css=True)
+            put(chart, "", sized_by_css=True)
+            put(errors, "", sized_by_css=True)
             self.tail.update([])
             return
         counted = f"{num(row.acked)} acked" if row.acknowledged else \
             f"{num(row.sent)} sent, no ack"
-        show(self.query_one("#chart-title", Label), f"Per partition — {row.name} ({counted})")
+        put(self.query_one("#chart-title", Label), f"Per partition — {row.name} ({counted})")
         per_partition = row.partitions
         top = max((c for _, c in per_partition), default=0)
         grid = Table.grid(padding=(0, 1))
@@ -160,7 +160,7 @@ class ProducePane(Pane):
                                                style=self.colour("primary")), num(count))
         if len(per_partition) > CHART_ROWS:
             grid.add_row("…", f"{len(per_partition) - CHART_ROWS} more partitions", "")
-        show(chart, grid if per_partition else Text("no records reported yet"), sized_by_css=True)
+        put(chart, grid if per_partition else Text("no records reported yet"), sized_by_css=True)
         if row.errors:
             etable = Table.grid(padding=(0, 1))
             etable.add_column()  # error names wrap, never cut (issue 17)
@@ -172,9 +172,9 @@ class ProducePane(Pane):
                 why = f": {e.explanation}" if e.explanation else ""
                 etable.add_row(Text.assemble((payload(e.error, 64), colour), f"\n  {e.outcome}{why}"),
                                num(e.count))
-            show(errors, etable, sized_by_css=True)
+            put(errors, etable, sized_by_css=True)
         else:
-            show(errors, Content.styled("none", "$success"), sized_by_css=True)
+            put(errors, Content.styled("none", "$success"), sized_by_css=True)
         rows = []
         for d in reversed(row.recent):
             ok = d.outcome.startswith("ok")

@@ -16,7 +16,7 @@ from tui.ui.fast_table import Column, FastTable
 from tui.ui.fmt import clock, payload
 from tui.ui.panes.base import DataKey, Pane
 from tui.ui.registry import bindings_for
-from tui.ui.widgets.show import show
+from tui.ui.widgets.put import put
 
 KEEP = 20_000
 """Events kept in memory for re-filtering."""
@@ -127,7 +127,7 @@ class TimelinePane(Pane):
             info += " · PAUSED"
         if self.dropped:
             info += f" · {self.dropped} dropped (UI fell behind)"
-        show(self.query_one("#timeline-info", Label), info)
+        put(self.query_one("#timeline-info", Label), info)
 
     # ---- interaction -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Label, Static
 
-from tui.ui.widgets.show import show
+from tui.ui.widgets.put import put
 
 
 class Counted(Static):
@@ -37,27 +37,27 @@ async def test_only_what_changes_is_put_and_only_a_changed_box_is_laid_out() -> 
         await pilot.pause()
         status = app.query_one("#status", Counted)
         status.asked.clear()
-        show(status, "one line")
+        put(status, "one line")
         assert status.asked == []  # the same text: nothing at all
-        show(status, "one other line")
+        put(status, "one other line")
         assert status.asked == [False]  # one line still: a repaint
         await pilot.pause()
         assert str(status.render_line(0).text).startswith("one other line")
         assert status.size.height == 1
-        show(status, "a much longer text that wraps onto a second line at forty columns")
+        put(status, "a much longer text that wraps onto a second line at forty columns")
         assert status.asked[-1] is True  # two lines: laid out
         await pilot.pause()
         assert status.size.height == 2
 
-        show(status, Text("styled", style="red"))
+        put(status, Text("styled", style="red"))
         status.asked.clear()
-        show(status, Text("styled", style="green"))  # the same characters in another colour
+        put(status, Text("styled", style="green"))  # the same characters in another colour
         assert status.asked == [False]
         assert status.content.style == "green"  # type: ignore[union-attr]
-        show(status, Text("styled", style="green"))
+        put(status, Text("styled", style="green"))
         assert status.asked == [False]
 
         title = app.query_one("#title", Label)
-        show(title, "a longer title")  # as wide as its text: laid out, and shown whole
+        put(title, "a longer title")  # as wide as its text: laid out, and shown whole
         await pilot.pause()
         assert title.size.width == len("a longer title")

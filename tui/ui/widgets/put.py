@@ -47,8 +47,8 @@ def _same_height(widget: Static, content: VisualType) -> bool:
         return False
 
 
-def show(widget: Static, content: VisualType, *, sized_by_css: bool = False) -> None:
-    """Show ``content`` in ``widget`` unless it shows exactly that already; ask for a layout pass
+def put(widget: Static, content: VisualType, *, sized_by_css: bool = False) -> None:
+    """Put ``content`` into ``widget`` unless it shows exactly that already; ask for a layout pass
     only when its box can change.
 
     ``sized_by_css``: the widget's box does not depend on its content (its height and width are
