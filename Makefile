@@ -15,7 +15,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install kafka-explorer with its dev tools
+# the members' per-batch columns in C (tui/engine/consumer/columns.py falls back to Python without it)
+COLUMNS_C := tui/engine/consumer/_columns.c
+COLUMNS_SO := tui/engine/consumer/_columns$(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
+
+$(COLUMNS_SO): $(COLUMNS_C) $(STAMP)
+	@cc -O2 -fPIC -shared -Wall -Werror -I"$$($(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['include'])")" \
+		$(COLUMNS_C) -o $@ \
+		|| echo "note: the C column reader did not build; group members use the slower Python one"
+
+install: $(STAMP) $(COLUMNS_SO)  ## create .venv and install kafka-explorer with its dev tools
 
 jars: install  ## fetch the default Apache Kafka jars (4.4.0) with Maven into the user cache
 	$(BIN)/python -c "from tui.lab.jars import ensure_jars; print(ensure_jars(print))"

@@ -48,6 +48,7 @@ from tui.engine import (
     TopicSpec,
     Workload,
 )
+from tui.engine.consumer import columns
 
 TUNING = {"fetch.queue.backoff.ms": "10"}
 """On both sides. librdkafka's default (1000 ms) postpones a partition's next fetch while its queue is
@@ -182,7 +183,10 @@ def measure(args: argparse.Namespace, bootstrap: str, topic: str) -> None:
     n = args.count
     labels = ("plain", "plain+headers", "1 member", "3 members")
     best = {label: 0.0 for label in labels}
-    print(f"topic {topic}: {n} records of 100 bytes in {PARTITIONS} partitions", flush=True)
+    print(f"topic {topic}: {n} records of 100 bytes in {PARTITIONS} partitions; the members read "
+          f"each batch's columns with the "
+          f"{'compiled (C) reader' if columns.COMPILED else 'Python reader (make install builds the C one)'}",
+          flush=True)
     for round_no in range(1, args.rounds + 1):
         for label, with_headers in (("plain", False), ("plain+headers", True)):
             plain = plain_loop(bootstrap, topic, n, with_headers)

@@ -218,7 +218,7 @@ def raw_msg_id_of(value: bytes | None,
     it costs nothing, while a consumer builds a list for a record's headers.)"""
     if value and value.startswith(VALUE_PREFIX):
         end = value.find(b"|", _PREFIX_LEN)
-        if end > 0:
+        if end > _PREFIX_LEN:  # an empty id is none: the header may still carry one
             return value[_PREFIX_LEN:end]
     if headers:
         for key, raw in headers:

@@ -30,14 +30,12 @@ import queue
 import sys
 import threading
 import time
-from array import array
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any, BinaryIO, cast
 
 from confluent_kafka import KafkaError, KafkaException, Message, TopicPartition
 
-from tui.engine.consumer import e2e, wire
+from tui.engine.consumer import columns, e2e, wire
 from tui.engine.consumer import policy as error_policy
 from tui.engine.consumer.commands import NO_LISTENER_COMMIT
 from tui.engine.consumer.dead_letter import DeadLetters
@@ -47,12 +45,10 @@ from tui.engine.consumer.state import RECENT
 from tui.engine.consumer.strategies import strategy_class
 from tui.engine.consumer.strategies.base import Strategy, next_offsets, next_offsets_of
 from tui.engine.member_process import child
-from tui.engine.record_format import decode_msg_id, raw_msg_ids_of
+from tui.engine.record_format import decode_msg_id
 from tui.kafka import clients
 
 CRASH_EXIT = 137
-_TIMESTAMP_MS = itemgetter(1)
-"""Message.timestamp() is (type, milliseconds)."""
 
 
 class Channel:
@@ -470,19 +466,16 @@ class MemberLoop:
         # a consumed record always has its topic, partition and offset (None is for errors)
         topics = [self._only_topic] * len(records) if self._only_topic else \
             cast(list[str], list(map(Message.topic, records)))
-        parts = cast(list[int], list(map(Message.partition, records)))
-        offsets = cast(list[int], list(map(Message.offset, records)))
         n = len(records)
+        step = e2e.stride(n)
+        cols = columns.of(records, step)
+        parts, offsets, values, ids = cols.partitions, cols.offsets, cols.values, cols.ids
         after = next_offsets_of(topics, parts, offsets)  # one per partition of the batch
         self._in_hand = (records, after)
-        tail = [(i, records[i].key(), records[i].value()) for i in range(max(0, n - RECENT), n)]
-        values = list(map(Message.value, records))
-        ids = raw_msg_ids_of(values, lambda i: records[i].headers())
-        step = e2e.stride(n)
-        sampled = records if step == 1 else records[::step]
-        stamps = array("q", map(_TIMESTAMP_MS, map(Message.timestamp, sampled))).tobytes()
+        tail = [(i, records[i].key(), values[i]) for i in range(max(0, n - RECENT), n)]
         self.channel.delivered(wire.encode_delivered(time.time(), batch, topics, parts, offsets,
-                                                     ids, tail, stamps, self._highs(after), step))
+                                                     ids, tail, cols.stamps, self._highs(after),
+                                                     step))
         strategy = self.strategy()
         strategy.batch_start(self, records)
         record_done = strategy.record_done if _overrides(strategy, "record_done") else None
@@ -500,7 +493,7 @@ class MemberLoop:
         strategy.batch_end(self, done)
 
     def _records_one_by_one(self, records: list[Message], batch: int, topics: list[str],
-                            parts: list[int], offsets: list[int], values: list[bytes | None],
+                            parts: Sequence[int], offsets: Sequence[int], values: list[bytes | None],
                             ids: list[bytes | None], check: Any, record_done: Any) -> list[Message]:
         """Process, check and hand each record to the error policy when it fails; returns the
         records the member is done with (a partition the pause policy held stops there)."""

@@ -179,8 +179,8 @@ def encode_delivered(ts: float, batch: int, topics: Sequence[str], partitions: S
     if len(names) > 1:
         where = {name: i for i, name in enumerate(names)}
         index = array("H", [where[t] for t in topics]).tobytes()
-    return _framed((_DELIVERED, ts, batch, names, index, array("i", partitions).tobytes(),
-                    array("q", offsets).tobytes(), marshal.dumps(list(msg_ids), _VERSION),
+    return _framed((_DELIVERED, ts, batch, names, index, _packed("i", partitions),
+                    _packed("q", offsets), marshal.dumps(list(msg_ids), _VERSION),
                     tuple((i, msg_ids[i], _cap(k), _cap(v)) for i, k, v in previews), create_ms,
                     stride, highs))
 
@@ -193,6 +193,13 @@ def encode_processed(batch: int, start: int, stamps: Sequence[float] | float,
             raise ValueError("one time for all records needs their count")
         return _framed((_PROCESSED, batch, start, count, stamps))
     return _framed((_PROCESSED, batch, start, len(stamps), array("d", stamps).tobytes()))
+
+
+def _packed(typecode: str, column: Sequence[int]) -> bytes:
+    """A column as machine values (an array of that type already is: no copy element by element)."""
+    if isinstance(column, array) and column.typecode == typecode:
+        return column.tobytes()
+    return array(typecode, column).tobytes()
 
 
 def _cap(data: bytes | None) -> bytes | None:
