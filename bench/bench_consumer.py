@@ -35,6 +35,7 @@ from confluent_kafka import Consumer
 
 from bench.common import bench_cluster, wait_for
 from tui.engine import (
+    COLUMNS_COMPILED,
     AddMember,
     Connection,
     CreateTopic,
@@ -48,7 +49,6 @@ from tui.engine import (
     TopicSpec,
     Workload,
 )
-from tui.engine.consumer import columns
 
 TUNING = {"fetch.queue.backoff.ms": "10"}
 """On both sides. librdkafka's default (1000 ms) postpones a partition's next fetch while its queue is
@@ -185,7 +185,7 @@ def measure(args: argparse.Namespace, bootstrap: str, topic: str) -> None:
     best = {label: 0.0 for label in labels}
     print(f"topic {topic}: {n} records of 100 bytes in {PARTITIONS} partitions; the members read "
           f"each batch's columns with the "
-          f"{'compiled (C) reader' if columns.COMPILED else 'Python reader (make install builds the C one)'}",
+          f"{'compiled (C) reader' if COLUMNS_COMPILED else 'Python reader (make install builds the C one)'}",
           flush=True)
     for round_no in range(1, args.rounds + 1):
         for label, with_headers in (("plain", False), ("plain+headers", True)):

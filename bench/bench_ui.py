@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import os
 import statistics
 import sys
@@ -166,6 +167,7 @@ def rss_mib() -> float | None:
 async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: Shape
                 ) -> dict[str, Any]:
     latencies: list[float] = []
+    by_key: dict[str, list[float]] = {}
     cpu: list[float] = []
     renders: list[float] = []
     wanted = sum(shape.sizes)
@@ -214,6 +216,9 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
         sent_before = _sent(engine)
         started = time.monotonic()
         renders_before = app.renders
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()  # this thread only: the UI's
         for i in range(args.presses):
             key = KEYS[i % len(KEYS)]
             app.shown_at = None
@@ -224,14 +229,19 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
             await asyncio.wait_for(app.shown.wait(), 30)
             assert app.shown_at is not None
             latencies.append((app.shown_at - t0) * 1000)
+            by_key.setdefault(key, []).append(latencies[-1])
             cpu.append((time.thread_time() - c0) * 1000)
             renders.append(app.last_render_ms)
             await pilot.pause(args.gap)  # let snapshots stream in between presses
         elapsed = time.monotonic() - started
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         rate = (_sent(engine) - sent_before) / elapsed
         snapshots = app.renders - renders_before
     cluster = engine.snapshot().cluster
-    return {"latencies": latencies, "cpu": cpu, "renders": renders, "rate": rate, "elapsed": elapsed,
+    return {"latencies": latencies, "by_key": by_key, "cpu": cpu, "renders": renders, "rate": rate,
+            "elapsed": elapsed,
             "snapshots": snapshots, "idle": idle, "parts": parts, "groups": groups,
             "watch_ms": (cluster.duration * 1000) if cluster else None, "rss": rss_mib()}
 
@@ -258,6 +268,8 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
           f"{result['rate']:,.0f}/s) over {len(lat)} presses: median {statistics.median(lat):.1f} "
           f"ms, p90 {p90:.1f} ms, max {max(lat):.1f} ms  (target p90 <= {KEY_P90_TARGET_MS:.0f} "
           f"ms: {met} here)")
+    print("  by screen key (median / max ms): " + ", ".join(
+        f"{key} {statistics.median(ms):.0f}/{max(ms):.0f}" for key, ms in sorted(result["by_key"].items())))
     cpu = result["cpu"]
     print(f"UI-thread CPU per key press: median {statistics.median(cpu):.1f} ms, p90 "
           f"{pct(cpu, 0.9):.1f} ms (the latency on an otherwise idle machine)")
@@ -290,6 +302,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle measured")
     parser.add_argument("--setup-timeout", type=float, default=180.0)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="write a cProfile of the UI thread over the key presses (pstats)")
     args = parser.parse_args()
     if args.partitions < 1 or args.per_topic < 1 or args.groups < 0:
         parser.error("--partitions and --per-topic must be at least 1, --groups at least 0.")

@@ -38,7 +38,7 @@ def test_the_python_rules_cut_ids_as_the_record_format_says() -> None:
     assert cols.stamps == (1000).to_bytes(8, "little") + (1002).to_bytes(8, "little")
 
 
-@pytest.mark.skipif(not columns.COMPILED, reason="the C column reader is not built (make install)")
+@pytest.mark.skipif(not columns.COLUMNS_COMPILED, reason="the C column reader is not built (make install)")
 def test_the_compiled_pass_gives_the_python_columns() -> None:
     rng = random.Random(11)
     for _ in range(2000):

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from tui.engine.browse.views import BrowseRecordView, BrowseView
     from tui.engine.checker.verdict import KIND_TITLES, KINDS, Anomaly, Verdict, VerdictSummary
     from tui.engine.commands import Command, Explain, Judge, LabAction, RunScope
+    from tui.engine.consumer.columns import COLUMNS_COMPILED
     from tui.engine.consumer.commands import (
         AddMember,
         CrashMember,
@@ -173,6 +174,7 @@ _WHERE: dict[str, str] = {
     "SetErrorPolicy": "consumer.commands", "SetFailures": "consumer.commands",
     "SetCommitOnRevoke": "consumer.commands", "ResumePartition": "consumer.commands",
     "STRATEGY_DOCS": "consumer.strategies", "strategy_info": "consumer.strategies",
+    "COLUMNS_COMPILED": "consumer.columns",
     "CreateTopic": "topics", "TopicSpec": "topics", "TopicError": "topics",
     "SetInterval": "watcher.commands", "WatchGroups": "watcher.commands",
     "WatchTopics": "watcher.commands", "ShowInternal": "watcher.commands",
@@ -231,7 +233,7 @@ _WHERE: dict[str, str] = {
 __all__ = [
     # group members: error policies, the rebalance listener, stuck partitions, end-to-end latency
     "GroupLatencyView", "ResumePartition", "SetCommitOnRevoke", "SetErrorPolicy", "SetFailures",
-    "StuckPartitionView",
+    "StuckPartitionView", "COLUMNS_COMPILED",
     "AddMember", "Anomaly", "BrokerView", "ClusterView", "Command", "Connection", "ConnectionView",
     "ConsumedRecordView", "ConsumersView", "CrashMember", "CreateTopic", "DeliveryReportView",
     "Engine", "ErrorCount", "Event", "Explain", "GroupMemberView", "GroupPartitionView",

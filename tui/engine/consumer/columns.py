@@ -2,7 +2,7 @@
 and sampled timestamps, read in one pass.
 
 Per record this is most of what a member adds to consuming it, so it runs in C (``_columns.c``,
-built by ``make install``; :data:`COMPILED` says whether it loaded) and falls back to the same rules
+built by ``make install``; :data:`COLUMNS_COMPILED` says whether it loaded) and falls back to the same rules
 in Python when the module is not built. Both give the same columns (tests hold them to it).
 """
 
@@ -44,7 +44,7 @@ def _load() -> ModuleType | None:
 
 
 _C = _load()
-COMPILED = _C is not None
+COLUMNS_COMPILED = _C is not None
 
 
 def of_python(records: list[Message], stride: int) -> Columns:
@@ -72,5 +72,5 @@ def of_compiled(records: list[Message], stride: int) -> Columns:
     return Columns(parts, offsets, values, ids, stamps)
 
 
-of: Callable[[list[Message], int], Columns] = of_compiled if COMPILED else of_python
+of: Callable[[list[Message], int], Columns] = of_compiled if COLUMNS_COMPILED else of_python
 """The batch's columns (``records``: consumed records, no errors; every ``stride``-th timestamp)."""

@@ -8,6 +8,8 @@ window hides settings, never counts. An acks=0 producer gets no acknowledgement:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import RenderableType
 from rich.style import Style
 from rich.table import Table
@@ -135,6 +137,33 @@ class ProducePane(Pane):
                         "were written.")
         return Text(f"{row.name}: {row.summary}")
 
+    def _chart(self, chart: Static, per_partition: Sequence[tuple[int, int]]) -> Text:
+        """One line per partition: its name, a bar and its count, as many as the box shows (one
+        Text: cheap to compare and to paint, where a table grid re-measured every cell each
+        snapshot)."""
+        rows = min(CHART_ROWS, chart.content_region.height or CHART_ROWS)
+        shown = per_partition[:rows] if len(per_partition) <= rows else \
+            per_partition[:max(0, rows - 1)]
+        top = max((c for _, c in per_partition), default=0)
+        labels = [f"p{p}" for p, _ in shown]
+        counts = [num(c) for _, c in shown]
+        label_w = max(map(len, labels), default=0)
+        count_w = max(map(len, counts), default=0)
+        # the bar takes what the box leaves beside the partition and the count
+        width = max(4, min(40, chart.content_region.width - label_w - count_w - 2))
+        text = Text(no_wrap=True, overflow="crop")
+        style = self.colour("primary")
+        for i, ((_, count), label, shown_count) in enumerate(zip(shown, labels, counts, strict=True)):
+            if i:
+                text.append("\n")
+            text.append(label.rjust(label_w) + " ")
+            drawn = bar(count, top, width)
+            text.append(drawn, style=style)
+            text.append(" " * (width - len(drawn) + 1) + shown_count.rjust(count_w))
+        if len(shown) < len(per_partition):
+            text.append(("\n" if shown else "") + f"… {len(per_partition) - len(shown)} more partitions")
+        return text
+
     def _render_detail(self, row: RunnerView | None) -> None:
         put(self.query_one("#produce-hint", Static), self._hint(row))
         chart = self.query_one("#chart", Static)
@@ -148,19 +177,8 @@ class ProducePane(Pane):
             f"{num(row.sent)} sent, no ack"
         put(self.query_one("#chart-title", Label), f"Per partition — {row.name} ({counted})")
         per_partition = row.partitions
-        top = max((c for _, c in per_partition), default=0)
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(justify="right")
-        grid.add_column()
-        grid.add_column(justify="right")
-        # the bar takes what the box leaves beside the partition and the count
-        width = max(4, min(40, self.query_one("#chart").size.width - 16))
-        for partition, count in per_partition[:CHART_ROWS]:
-            grid.add_row(f"p{partition}", Text(bar(count, top, width),
-                                               style=self.colour("primary")), num(count))
-        if len(per_partition) > CHART_ROWS:
-            grid.add_row("…", f"{len(per_partition) - CHART_ROWS} more partitions", "")
-        put(chart, grid if per_partition else Text("no records reported yet"), sized_by_css=True)
+        put(chart, self._chart(chart, per_partition) if per_partition
+            else Text("no records reported yet"), sized_by_css=True)
         if row.errors:
             etable = Table.grid(padding=(0, 1))
             etable.add_column()  # error names wrap, never cut (issue 17)
