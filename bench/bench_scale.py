@@ -276,6 +276,9 @@ def report(head: dict[str, Any], tui: dict[str, Any] | None, note: str | None) -
         print(f"TUI key press -> screen over {len(lat)} presses (producer {tui['rate']:,.0f}/s): "
               f"median {statistics.median(lat):.1f} ms, p90 {p90:.1f} ms, max {max(lat):.1f} ms  "
               f"(target p90 <= {KEY_P90_TARGET_MS:.0f} ms: {met})")
+        print("  by screen key (median / max ms): " + ", ".join(
+            f"{key} {statistics.median(ms):.0f}/{max(ms):.0f}"
+            for key, ms in sorted(tui["by_key"].items())))
         cpu_ms = tui["cpu"]
         print(f"TUI UI-thread CPU per key press: median {statistics.median(cpu_ms):.1f} ms, p90 "
               f"{pct(cpu_ms, 0.9):.1f} ms (the key -> screen time on an idle machine); snapshot "
