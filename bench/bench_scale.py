@@ -311,6 +311,8 @@ def main() -> int:
                         help="lab nodes (default 0: the smallest lab whose brokers fit the "
                              "partitions)")
     parser.add_argument("--setup-timeout", type=float, default=600.0)
+    parser.add_argument("--profile", metavar="FILE",
+                        help="write a cProfile of the TUI's UI thread over the key presses (pstats)")
     parser.add_argument("--broker-heap-mb", type=int, default=2048,
                         help="heap of the benchmark's broker (0: the lab's own 512 MB)")
     args = parser.parse_args()

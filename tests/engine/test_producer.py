@@ -4,11 +4,13 @@ rate limiting, refusals, bounded shutdown and the headless command."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,6 +145,39 @@ def test_rate_limit_is_within_ten_percent(engine: Engine) -> None:
     measured = (len(sends) - 1) / (sends[-1] - sends[0])
     assert 270.0 <= measured <= 330.0, measured
 
+
+
+def _thread_cpu(name: str) -> float:
+    """CPU seconds used so far by the thread called ``name`` (from /proc)."""
+    thread = next(t for t in threading.enumerate() if t.name == name)
+    fields = Path(f"/proc/self/task/{thread.native_id}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads thread CPU from /proc")
+def test_a_paced_producer_waits_for_its_tokens_instead_of_spinning(engine: Engine) -> None:
+    """At 5,000 records/s the next token is 0.2 ms away, and a poll() shorter than a millisecond
+    returns at once: the loop used to spin a whole core (taking the GIL from the TUI) to send what
+    a tenth of that sends. The rate still holds."""
+    topic = _topic(engine, 3)
+    name = unique("pace")
+    engine.call(StartProducer(ProducerProfile(name, acks="1", linger_ms=5),
+                              Workload(topic, count=15_000, rate=5_000.0)))
+    thread = f"producer-runner:{name}"
+    wait_until(lambda: any(t.name == thread for t in threading.enumerate()), 10,
+               message="the runner thread")
+    wall0, cpu0 = time.monotonic(), _thread_cpu(thread)
+
+    def sent() -> bool:
+        view = engine.snapshot().producers.get(name)
+        return view is not None and view.sent >= 10_000
+    wait_until(sent, 30, message="10,000 records sent")
+    wall, cpu = time.monotonic() - wall0, _thread_cpu(thread) - cpu0
+    assert engine.producers.wait_done(name, 30)
+    assert cpu < 0.5 * wall, f"the runner used {cpu:.2f} s of CPU in {wall:.2f} s"
+    sends = [r.t_send for r in engine.producers.history(only={name})[0]]
+    measured = (len(sends) - 1) / (sends[-1] - sends[0])
+    assert 4_500.0 <= measured <= 5_500.0, measured
 
 def test_idempotence_with_acks1_is_refused_and_engine_goes_on(engine: Engine) -> None:
     topic = _topic(engine, 1)

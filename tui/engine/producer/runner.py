@@ -48,6 +48,10 @@ from tui.kafka import clients
 
 LOG = logging.getLogger("kafka_explorer.producer")
 _POLL = 0.1  # every wait is a poll of at most this long, so the stop flag is seen quickly
+_MIN_WAIT = 0.001
+"""Shortest wait for the next token. poll() waits whole milliseconds (a shorter timeout returns at
+once), so at a few thousand records/s or more a shorter wait spun a core, taking the GIL from the
+rest of the process (the TUI's key presses); the records whose tokens came meanwhile go together."""
 _CHECK_EVERY = 256  # sends between stop checks in the as-fast-as-possible loop (a power of 2)
 _POLL_EVERY = 8  # sends between poll(0) calls in the as-fast-as-possible loop (a power of 2)
 _ERROR_QUIET_S = 5.0  # the same client error is published at most once per this many seconds
@@ -249,7 +253,7 @@ class ProducerRunner:
             if bucket is not None:
                 wait = bucket.take()
                 while wait > 0.0:
-                    poll(min(wait, _POLL))
+                    poll(min(max(wait, _MIN_WAIT), _POLL))
                     self._tick()
                     if stop.is_set() or self._fatal is not None:
                         return

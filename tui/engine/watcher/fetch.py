@@ -48,13 +48,13 @@ from tui.engine.watcher.raw import (
     PartitionOffsets,
     broker_sent,
     classify,
-    kafka_error,
     no_answer,
     state_name,
     tps_of,
     type_name,
 )
 from tui.kafka.committed import CHILD_ENDED, CommittedReader, child_ended
+from tui.kafka.errors import kafka_error
 
 __all__ = ["TP", "Fetcher", "GroupDescription", "GroupListing", "MemberRaw", "Metadata", "Outcome",
            "PartitionMeta", "PartitionOffsets", "classify", "list_offsets", "no_answer"]

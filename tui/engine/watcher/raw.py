@@ -11,7 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError
+
+from tui.kafka.errors import kafka_error
 
 TP = tuple[str, int]
 
@@ -30,14 +32,6 @@ STATE_NAMES = {
     "STABLE": "Stable", "DEAD": "Dead", "EMPTY": "Empty", "UNKNOWN": "Unknown",
     "ASSIGNING": "Assigning", "RECONCILING": "Reconciling",
 }
-
-
-def kafka_error(exc: BaseException | KafkaError) -> KafkaError | None:
-    if isinstance(exc, KafkaException) and exc.args and isinstance(exc.args[0], KafkaError):
-        return exc.args[0]
-    if isinstance(exc, KafkaError):
-        return exc
-    return None
 
 
 def no_answer(exc: BaseException | KafkaError) -> bool:
