@@ -273,7 +273,8 @@ def report(head: dict[str, Any], tui: dict[str, Any] | None, note: str | None) -
         lat = tui["latencies"]
         p90 = pct(lat, 0.9)
         met = "met" if p90 <= KEY_P90_TARGET_MS else "MISSED"
-        print(f"TUI key press -> screen over {len(lat)} presses (producer {tui['rate']:,.0f}/s): "
+        print(f"TUI key press -> screen over {len(lat)} presses (producer {tui['rate']:,.0f}/s, "
+              f"{tui['keys']} keys): "
               f"median {statistics.median(lat):.1f} ms, p90 {p90:.1f} ms, max {max(lat):.1f} ms  "
               f"(target p90 <= {KEY_P90_TARGET_MS:.0f} ms: {met})")
         print("  by screen key (median / max ms): " + ", ".join(
@@ -303,6 +304,11 @@ def main() -> int:
     parser.add_argument("--no-tui", action="store_true", help="skip the TUI measurement")
     parser.add_argument("--rate", type=float, default=20_000.0,
                         help="records/s produced during the key presses (default 20000)")
+    parser.add_argument("--keys", default="random",
+                        help="key mode of that producer (default random, as bench_ui; with random "
+                             "keys over 500 partitions each batch holds about one record, and the "
+                             "brokers' appends take more than a core of kernel time on 2 cores; "
+                             "none: the sticky partitioner's full batches)")
     parser.add_argument("--presses", type=int, default=50)
     parser.add_argument("--gap", type=float, default=0.3)
     parser.add_argument("--warmup", type=float, default=5.0)

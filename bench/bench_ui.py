@@ -211,7 +211,7 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
         engine.call(StartProducer(
             ProducerProfile(name="bench", acks="1", linger_ms=5),
             Workload(topic=shape.topics[0], count=None, rate=args.rate,
-                     key_mode=parse_key_mode("random"), value_size=100)), timeout=30)
+                     key_mode=parse_key_mode(args.keys), value_size=100)), timeout=30)
         await pilot.pause(2.0)
         sent_before = _sent(engine)
         started = time.monotonic()
@@ -241,6 +241,7 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
         snapshots = app.renders - renders_before
     cluster = engine.snapshot().cluster
     return {"latencies": latencies, "by_key": by_key, "cpu": cpu, "renders": renders, "rate": rate,
+            "keys": args.keys,
             "elapsed": elapsed,
             "snapshots": snapshots, "idle": idle, "parts": parts, "groups": groups,
             "watch_ms": (cluster.duration * 1000) if cluster else None, "rss": rss_mib()}
@@ -264,7 +265,8 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
     lat = result["latencies"]
     p90 = pct(lat, 0.9)
     met = "met" if p90 <= KEY_P90_TARGET_MS else "MISSED"
-    print(f"key press -> screen change ({shape}, producer asked {args.rate:,.0f}/s, achieved "
+    print(f"key press -> screen change ({shape}, producer with {args.keys} keys asked "
+          f"{args.rate:,.0f}/s, achieved "
           f"{result['rate']:,.0f}/s) over {len(lat)} presses: median {statistics.median(lat):.1f} "
           f"ms, p90 {p90:.1f} ms, max {max(lat):.1f} ms  (target p90 <= {KEY_P90_TARGET_MS:.0f} "
           f"ms: {met} here)")
@@ -297,6 +299,8 @@ def main() -> int:
     parser.add_argument("--prefix", help="topic and group name prefix (default kxscale-ui-<pid>-)")
     parser.add_argument("--keep", action="store_true", help="leave the topics and groups")
     parser.add_argument("--rate", type=float, default=20_000.0, help="records/s (default 20000)")
+    parser.add_argument("--keys", default="random",
+                        help="key mode of the producer during the presses (default random)")
     parser.add_argument("--presses", type=int, default=50)
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between presses")
     parser.add_argument("--warmup", type=float, default=5.0)
