@@ -274,12 +274,17 @@ def raw_msg_ids_of(values: Sequence[bytes | None],
                  and v.startswith(VALUE_PREFIX) else None for v in values]  # type: ignore[union-attr]
     except (AttributeError, TypeError):  # a None value (tombstone): one at a time
         quick = [raw_msg_id_of(v) for v in values]
-    if None not in quick:
-        return quick
-    out: list[bytes | None] = []
-    for i, raw in enumerate(quick):
+    return ids_from_headers(quick, headers_at)
+
+
+def ids_from_headers(ids: list[bytes | None],
+                     headers_at: Callable[[int], object]) -> list[bytes | None]:
+    """``ids`` (raw, from the values) with each missing one taken from record i's ``kx-id`` header
+    (``headers_at(i)``, asked for only then); in place."""
+    if None not in ids:
+        return ids
+    for i, raw in enumerate(ids):
         if raw is None:
             found = headers_at(i)
-            raw = raw_msg_id_of(None, found) if isinstance(found, list) else None  # type: ignore[arg-type]
-        out.append(raw)
-    return out
+            ids[i] = raw_msg_id_of(None, found) if isinstance(found, list) else None  # type: ignore[arg-type]
+    return ids

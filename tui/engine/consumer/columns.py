@@ -17,7 +17,7 @@ from types import ModuleType
 
 from confluent_kafka import Message
 
-from tui.engine.record_format import raw_msg_id_of, raw_msg_ids_of
+from tui.engine.record_format import ids_from_headers, raw_msg_ids_of
 
 _TIMESTAMP_MS = itemgetter(1)
 """Message.timestamp() is (type, milliseconds)."""
@@ -64,12 +64,8 @@ def of_compiled(records: list[Message], stride: int) -> Columns:
     parts, offsets = array("i"), array("q")
     parts.frombytes(raw_parts)
     offsets.frombytes(raw_offsets)
-    if None in ids:
-        for i, raw in enumerate(ids):
-            if raw is None:
-                found = records[i].headers()
-                ids[i] = raw_msg_id_of(None, found) if isinstance(found, list) else None
-    return Columns(parts, offsets, values, ids, stamps)
+    return Columns(parts, offsets, values, ids_from_headers(ids, lambda i: records[i].headers()),
+                   stamps)
 
 
 of: Callable[[list[Message], int], Columns] = of_compiled if COLUMNS_COMPILED else of_python
