@@ -265,3 +265,19 @@ def test_pump_posts_only_when_what_is_shown_moved() -> None:
     pump.set_selector(lambda s: (s.cluster,))  # another screen: it gets the newest at once
     pump.pull_once()
     assert len(target.posted) == 2
+
+
+def test_a_filter_that_python_warns_about_compiles_without_printing_a_warning() -> None:
+    import re
+    import warnings
+
+    from tui.ui.fast_table import compile_filter
+
+    re.purge()  # the warning comes with the first compile only
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pattern, problem = compile_filter("[[a]")
+    assert pattern is not None and problem is None
+    assert pattern.search("x[a]") and not pattern.search("b")
+    pattern, problem = compile_filter("(unclosed")
+    assert pattern is not None and problem and pattern.search("an (unclosed one")

@@ -22,6 +22,7 @@ a click on the cursor row selects it.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, Protocol, TypeVar
@@ -156,7 +157,10 @@ def compile_filter(text: str) -> tuple[re.Pattern[str] | None, str | None]:
     if not text:
         return None, None
     try:
-        return re.compile(text, re.IGNORECASE), None
+        # a FutureWarning ("possible nested set" for "[[") would print over the screen
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return re.compile(text, re.IGNORECASE), None
     except re.error as exc:
         return re.compile(re.escape(text), re.IGNORECASE), f"not a regular expression ({exc}): " \
                                                           "matching the plain text"
