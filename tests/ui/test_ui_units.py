@@ -277,7 +277,11 @@ def test_a_filter_that_python_warns_about_compiles_without_printing_a_warning() 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pattern, problem = compile_filter("[[a]")
-    assert pattern is not None and problem is None
-    assert pattern.search("x[a]") and not pattern.search("b")
+    assert pattern is not None
+    assert problem is None
+    assert pattern.search("x[a]")
+    assert not pattern.search("b")
     pattern, problem = compile_filter("(unclosed")
-    assert pattern is not None and problem and pattern.search("an (unclosed one")
+    assert pattern is not None
+    assert problem
+    assert pattern.search("an (unclosed one")

@@ -95,7 +95,8 @@ class MemberProcess(Generic[S]):
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", self.MODULE], stdin=subprocess.PIPE,
+            # faulthandler: a crash inside librdkafka leaves the Python stacks in the stderr tail
+            [sys.executable, "-X", "faulthandler", "-m", self.MODULE], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
         if self.PIPE_SIZE is not None:
             _grow_pipe(self.proc.stdout, self.PIPE_SIZE)
@@ -202,6 +203,13 @@ class MemberProcess(Generic[S]):
             self._log(time.time(), "", K.CRASH, detail=detail[:300])
             self._bus(f"{self.BUS}.crashed", f"{self.name} stopped unexpectedly ({detail[:200]})",
                       "error")
+        elif self.exit_code is not None and self.exit_code < 0:
+            # it left the group first, so its evidence is complete; the signal is said all the same
+            self.ctx.log.warning("%s %s left its group, then its process ended by signal %d; "
+                                 "its last output:\n%s", self.WHO, self.name, -self.exit_code,
+                                 self.stderr_tail.decode(errors="replace")[-2000:])
+            self._bus(f"{self.BUS}.exit-signal", f"{self.name} left its group, then its process "
+                      f"ended by signal {-self.exit_code}", "warning", signal=-self.exit_code)
         with self.state.lock:
             self.state.state = "crashed" if self.crashed else "stopped"
             self._release()
