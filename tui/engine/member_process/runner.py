@@ -207,7 +207,7 @@ class MemberProcess(Generic[S]):
             # it left the group first, so its evidence is complete; the signal is said all the same
             self.ctx.log.warning("%s %s left its group, then its process ended by signal %d; "
                                  "its last output:\n%s", self.WHO, self.name, -self.exit_code,
-                                 self.stderr_tail.decode(errors="replace")[-2000:])
+                                 self.stderr_tail.decode(errors="replace"))  # capped at STDERR_TAIL
             self._bus(f"{self.BUS}.exit-signal", f"{self.name} left its group, then its process "
                       f"ended by signal {-self.exit_code}", "warning", signal=-self.exit_code)
         with self.state.lock:
