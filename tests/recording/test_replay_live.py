@@ -171,4 +171,5 @@ async def test_the_explorer_replays_it_without_a_cluster(recorded: Recorded) -> 
         assert run is not None
         assert run.passed
         assert [r.ok for r in run.results] == [s["ok"] for s in recorded.report["steps"]]
-        assert "PASSED" in plain(screen.query_one("#scn-status"))
+        # the step thread marks the run done, then posts StepsFinished; the status follows that
+        await wait_for(pilot, lambda: "PASSED" in plain(screen.query_one("#scn-status")))

@@ -77,8 +77,9 @@ async def test_two_scenarios_back_to_back_both_pass(engine1: Engine) -> None:
                 if panel.question is not None and panel.has_focus:
                     await pilot.press("1")
                 await pilot.pause(0.25)
-            await pilot.pause(0.5)
-            status = plain(screen.query_one("#scn-status"))
+            # the outcome line follows the run's StepsFinished message ("NOT PASSED" holds it too)
+            status = await until(pilot, lambda: (lambda t: t if "PASSED" in t else "")(  # noqa: B023
+                plain(screen.query_one("#scn-status"))), 10, f"{slug}'s outcome line")
             failed = [e for e in run.expectation_results if not e.ok]
             assert run.passed, f"{slug}: {run.error or failed}\n{status}"
             questions = sum(1 for step in entries[index][1].steps if step.ask is not None)
