@@ -111,7 +111,8 @@ def raw_loop(bootstrap: str, topic: str, count: int, size: int, acks: str,
 
 def engine_run(engine: Engine, topic: str, count: int, size: int, acks: str,
                name: str) -> tuple[float, float, int]:
-    """The engine's runner: returns (wall seconds, process CPU seconds, acked)."""
+    """The engine's runner: returns (wall seconds, CPU seconds of the producer's process and of
+    this one, acked)."""
     cpu = time.process_time()
     engine.call(StartProducer(profile(name, acks), Workload(topic, count=count, value_size=size)))
     if not engine.wait_producer(name, 300):
@@ -120,6 +121,7 @@ def engine_run(engine: Engine, topic: str, count: int, size: int, acks: str,
     view = engine.snapshot().producers.get(name)
     if view is None or view.ended_at is None:
         raise SystemExit("the engine run left no view")
+    cpu += view.cpu_seconds  # the runner has a process of its own
     # to the last delivery report, like the raw loops (the runner then waits up to one statistics
     # interval for librdkafka's last statistics before it closes the client)
     end = view.last_report_at or view.ended_at

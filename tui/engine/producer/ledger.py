@@ -186,7 +186,15 @@ class Ledger:
         return deliver.__get__
 
     def _failed(self, seq: int, err: Any, partition: int | None) -> None:
-        error_code = err.code()
+        self._count_failure(seq, err.code(), partition, resend=True)
+        self.rep_partition.append(partition if partition is not None and partition >= 0 else -1)
+        self.rep_offset.append(-1)
+        self.rep_latency.append(-1.0)
+        self.done.append(seq)
+
+    def _count_failure(self, seq: int, error_code: int, partition: int | None,
+                       resend: bool) -> None:
+        """A failed report's bookkeeping (everything but its report row)."""
         self.error[seq] = error_code
         self.errors[error_code] = self.errors.get(error_code, 0) + 1
         if error_code == DUPLICATE_SEQUENCE_NUMBER:  # librdkafka: a success without offset
@@ -197,16 +205,12 @@ class Ledger:
             self._errors_total += 1
             if partition is not None and partition >= 0:
                 self._failed_by_partition[partition] += 1
-            if self.resend_max and error_code != MSG_SIZE_TOO_LARGE \
+            if resend and self.resend_max and error_code != MSG_SIZE_TOO_LARGE \
                     and self._depth.get(seq, 0) < self.resend_max:
                 self.to_resend.append(seq)
         self.outcome[seq] = code
         self.counts[code] += 1
         self._failed_since_absorb += 1
-        self.rep_partition.append(partition if partition is not None and partition >= 0 else -1)
-        self.rep_offset.append(-1)
-        self.rep_latency.append(-1.0)
-        self.done.append(seq)
 
     def refused(self, seq: int, err: Any) -> None:
         """Record ``seq`` as failed without a delivery report: produce() itself refused it (e.g. a
@@ -241,6 +245,36 @@ class Ledger:
         successes = end - start - failed
         self.counts[CODE_OK if self.offsets_expected else CODE_OK_NO_OFFSET] += successes
         return end - start
+
+    # ---- the mirror of a ledger kept in another process (producer/process.py) ---------------
+
+    def mirror_sends(self, sent: int, t_send: bytes, keys: bytes) -> None:
+        """Sends ``sent - len(t_send)`` onwards arrive (or, when ``sent`` is smaller, the last sends
+        were taken back: produce() raised after the ledger had been shipped)."""
+        if sent < len(self.t_send):
+            del self.t_send[sent:]
+            if self.constant_key is None:
+                del self.key[sent:]
+        self.t_send.frombytes(t_send)
+        if self.constant_key is None:
+            self.key.frombytes(keys)
+        while len(self.outcome) < len(self.t_send):
+            self.grow()
+
+    def mirror_reports(self, done: bytes, partitions: bytes, offsets: bytes, latencies: bytes,
+                       failures: list[tuple[int, int, int]],
+                       resent: list[tuple[int, int]]) -> None:
+        """Report rows in arrival order; ``failures`` (seq, error code, partition) are the failed ones
+        among them; ``resent`` (resend seq, original seq) the resends sent meanwhile. The writer
+        side (the mirror's owner) absorbs afterwards, as a runner does."""
+        for seq, original in resent:
+            self.resent(seq, original)
+        for seq, code, partition in failures:
+            self._count_failure(seq, code, partition, resend=False)
+        self.rep_partition.frombytes(partitions)
+        self.rep_offset.frombytes(offsets)
+        self.rep_latency.frombytes(latencies)
+        self.done.frombytes(done)  # last, as on the writer side: len(done) counts complete rows
 
     # ---- reader side -----------------------------------------------------------------------
 

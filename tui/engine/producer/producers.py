@@ -1,4 +1,4 @@
-"""Producers: owns producer runners (one thread + one Producer each) and their ledgers.
+"""Producers: owns producer runners (one process + one Producer each) and their ledgers.
 
 Commands (target "producers"): :class:`StartProducer`, :class:`StopProducer`.
 Several runners may run side by side, into one topic or several; a name can be run again once its
@@ -16,7 +16,7 @@ from tui.engine.commands import Command
 from tui.engine.context import EngineContext
 from tui.engine.history import ProducedRecord, ProducerSettings
 from tui.engine.producer.commands import StartProducer, StopProducer
-from tui.engine.producer.runner import ProducerRunner
+from tui.engine.producer.process import ProducerProcess
 from tui.engine.producer.views import DeliveryReportView, ProducersView
 
 _BUILD_TIMEOUT = 10.0
@@ -25,7 +25,7 @@ _BUILD_TIMEOUT = 10.0
 class Producers:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
-        self._runners: list[ProducerRunner] = []
+        self._runners: list[ProducerProcess] = []
         self._lock = threading.Lock()
         self._closed = False
 
@@ -53,10 +53,10 @@ class Producers:
             if any(r.active for r in same):
                 raise ValueError(f"A producer named {profile.name!r} is already running; stop it or "
                                  "pick another name.")
-            runner = ProducerRunner(self.ctx, profile, workload, incarnation=len(same))
+            runner = ProducerProcess(self.ctx, profile, workload, incarnation=len(same))
             self._runners.append(runner)
         runner.start()
-        # the client is built on the runner's thread; wait briefly so a rejected property is
+        # the client is built in the runner's process; wait briefly so a rejected property is
         # reported to the caller as a sentence instead of only as an event
         if not runner.built.wait(_BUILD_TIMEOUT):
             return runner.name
@@ -77,14 +77,14 @@ class Producers:
 
     # ---- queries (any thread) ---------------------------------------------------------------
 
-    def _latest(self, name: str) -> ProducerRunner | None:
+    def _latest(self, name: str) -> ProducerProcess | None:
         with self._lock:
             for runner in reversed(self._runners):
                 if runner.name == name:
                     return runner
         return None
 
-    def runners(self) -> tuple[ProducerRunner, ...]:
+    def runners(self) -> tuple[ProducerProcess, ...]:
         with self._lock:
             return tuple(self._runners)
 

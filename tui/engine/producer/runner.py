@@ -97,6 +97,8 @@ class ProducerRunner:
         self._brokers_down = False
         self._producer: Any = None
         self._cpu = 0.0
+        self._cpu0 = 0.0
+        """The process's CPU time when the runner started (the interpreter's start is not counted)."""
         self.drained_at: float | None = None
         """When the last delivery report arrived, if every record got one before the runner ended."""
         self._conf_interval_ms = 1000
@@ -122,6 +124,17 @@ class ProducerRunner:
     def active(self) -> bool:
         return not self.finished.is_set()
 
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time of the producer's process since the runner started, as of the last summary
+        tick (and exactly at the end)."""
+        return self._cpu
+
+    @property
+    def explained(self) -> dict[int, str | None]:
+        """Delivery error code -> the cause published for it."""
+        return self._explained
+
     # ---- the thread -------------------------------------------------------------------------
 
     def _conf(self) -> dict[str, Any]:
@@ -137,6 +150,7 @@ class ProducerRunner:
     def _run(self) -> None:
         from confluent_kafka import KafkaException
 
+        self._cpu0 = time.process_time()
         try:
             producer = clients.producer(self._conf(), error_cb=self._on_error, logger=LOG)
         except (KafkaException, ValueError, TypeError) as exc:
@@ -472,7 +486,9 @@ class ProducerRunner:
                 self.ctx.bump()
         if force or now >= self._next_summary:
             self._next_summary = now + 1.0
-            self._cpu = time.thread_time()
+            # the runner has a process of its own (producer/child_main.py): all of its CPU is the
+            # producer's, librdkafka's threads (compression, I/O) included
+            self._cpu = time.process_time() - self._cpu0
             definite = led.failed_definite
             if definite > self._reported_definite:
                 self._publish_failures(definite - self._reported_definite)

@@ -98,6 +98,15 @@ class ProducerStatsAccumulator:
         self.queued = 0
         self.batch_txmsg_bytes = 0
         """txmsg_bytes as of the emission that carried the last batch window (for the ratio)."""
+        self._adopted: ProducerStats | None = None
+
+    def adopt(self, view: ProducerStats | None, emissions: int) -> None:
+        """Take the view accumulated in the producer's own process as this one's
+        (producer/process.py): its emissions are read there, once."""
+        self._adopted = view
+        self.emissions = emissions
+        if view is not None:
+            self.txmsgs, self.txmsg_bytes = view.txmsgs, view.txmsg_bytes
 
     def feed(self, text: str) -> bool:
         """Fold one statistics emission in; False when it could not be read (never raises)."""
@@ -132,8 +141,8 @@ class ProducerStatsAccumulator:
         self.in_flight_max = max(self.in_flight_max, waiting)
 
     def view(self) -> ProducerStats | None:
-        if not self.emissions:
-            return None
+        if self._adopted is not None or not self.emissions:
+            return self._adopted
         batches = self.batch_records.cnt
         wire = self.batch_bytes.sum
         uncompressed = self.batch_txmsg_bytes

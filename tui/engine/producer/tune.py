@@ -9,8 +9,8 @@ for a fixed time at a fixed or open rate; then the point's figures are read from
 * throughput: records/s and MB/s acknowledged, first send to last report;
 * send -> ack latency (the producer's histogram) and produce -> first delivery (the group's);
 * records per batch, batch fill and compression ratio (librdkafka statistics);
-* producer CPU per record: this process's CPU time over the point (the runner thread and librdkafka's
-  threads, which do the compression; group members are child processes and not counted) / records.
+* producer CPU per record: the producer process's CPU time over the point (its runner loop and
+  librdkafka's threads, which do the compression; the interpreter's start is not counted) / records.
 
 librdkafka has no ``max.poll.records``: the member's batch size (records per consume call) plays its
 part. A sweep can be cancelled between and inside points; what was measured is kept.
@@ -360,16 +360,15 @@ def _run_point(engine: SweepPort, point: TunePoint, workload: TuneWorkload, topi
         w = Workload(topic=topic, count=count, rate=workload.rate, value_size=workload.value_size,
                      value_content=str(point.get("value_content")))
         ValueMaker(w.value_content, w.value_size)  # its filler pool is built once, not on the clock
-        cpu0 = time.process_time()
         producer = str(_call(engine, StartProducer(point.profile(name), w), 30))
         deadline = time.monotonic() + (workload.duration or workload.timeout)
         if not _wait(lambda: _producer_ended(engine, producer), deadline - time.monotonic(), cancel):
             _call(engine, StopProducer(producer, flush_timeout=5.0), 10)
             _wait(lambda: _producer_ended(engine, producer), 15.0, threading.Event())
-        cpu = time.process_time() - cpu0
         view = engine.snapshot().producers.get(producer)
         if view is None:
             return replace(base, error="the producer vanished")
+        cpu = view.cpu_seconds
         acked = view.acked + view.acked_no_offset + view.sent_unacknowledged
         e2e: LatencySummary | None = None
         if member is not None:
