@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import selectors
 import subprocess
 import sys
 import threading
@@ -19,12 +18,10 @@ import time
 from collections.abc import Callable
 from typing import IO, Any, ClassVar, Generic, Protocol, TypeVar
 
-from tui.engine.consumer.wire import Delivered, FrameReader, Processed
+from tui.engine.child_pipes import ChildPipes
+from tui.engine.consumer.wire import Delivered, Frame, Processed
 from tui.engine.context import EngineContext
 from tui.engine.history import ConsumerEventKind as K
-
-STDERR_TAIL = 2000
-"""Bytes of the child's stderr kept: its last line says why an unexpected exit happened."""
 
 
 class MemberSpecLike(Protocol):
@@ -85,7 +82,6 @@ class MemberProcess(Generic[S]):
         self.left = False
         self.exit_code: int | None = None
         self.stderr_tail = b""
-        self._reader = FrameReader()
         self._next_publish = 0.0
         self.done = threading.Event()
 
@@ -145,32 +141,10 @@ class MemberProcess(Generic[S]):
     def _run(self) -> None:
         proc = self.proc
         assert proc is not None
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ, "out")
-        sel.register(proc.stderr, selectors.EVENT_READ, "err")
-        open_streams = 2
-        buffer = bytearray(self.READ_SIZE)
+        pipes = ChildPipes(proc, self.READ_SIZE)
         try:
-            while open_streams:
-                for key, _ in sel.select(0.5):
-                    stream: IO[bytes] = key.fileobj  # type: ignore[assignment]
-                    size = os.readv(stream.fileno(), [buffer])  # no allocation per read
-                    if not size:
-                        sel.unregister(stream)
-                        open_streams -= 1
-                        continue
-                    if key.data == "err":
-                        self.stderr_tail = (self.stderr_tail + buffer[:size])[-STDERR_TAIL:]
-                        continue
-                    with memoryview(buffer) as view:
-                        frames = self._reader.feed(view[:size])
-                    for frame in frames:
-                        self._frame(frame)
-                    if frames:
-                        self.ctx.bump()  # once per chunk, not per event
-                self._publish(False)
+            pipes.run(self._frames, lambda: self._publish(False), 0.5)
+            self.stderr_tail = pipes.stderr_tail
             self.exit_code = proc.wait()
             self._publish(True)
             self._finish()
@@ -180,10 +154,14 @@ class MemberProcess(Generic[S]):
                 self.state.last_error = f"runner failed: {exc}"
                 self.state.state = "crashed"
         finally:
-            sel.close()
             self.done.set()
             self.ctx.bump()
             self.on_exit(self)
+
+    def _frames(self, frames: list[Frame]) -> None:
+        for frame in frames:
+            self._frame(frame)
+        self.ctx.bump()  # once per chunk, not per event
 
     def _finish(self) -> None:
         """After the exit: a kill or an exit without a leave is a crash, logged and announced once
@@ -207,7 +185,7 @@ class MemberProcess(Generic[S]):
             # it left the group first, so its evidence is complete; the signal is said all the same
             self.ctx.log.warning("%s %s left its group, then its process ended by signal %d; "
                                  "its last output:\n%s", self.WHO, self.name, -self.exit_code,
-                                 self.stderr_tail.decode(errors="replace"))  # capped at STDERR_TAIL
+                                 self.stderr_tail.decode(errors="replace"))  # capped at child_pipes.STDERR_TAIL
             self._bus(f"{self.BUS}.exit-signal", f"{self.name} left its group, then its process "
                       f"ended by signal {-self.exit_code}", "warning", signal=-self.exit_code)
         with self.state.lock:

@@ -17,14 +17,14 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import selectors
 import subprocess
 import sys
 import threading
 import time
-from typing import IO, Any
+from typing import Any
 
-from tui.engine.consumer.wire import FrameReader
+from tui.engine.child_pipes import ChildPipes
+from tui.engine.consumer.wire import Frame
 from tui.engine.context import EngineContext
 from tui.engine.producer.child_main import INIT_HEADER
 from tui.engine.producer.profile import ProducerProfile
@@ -33,8 +33,6 @@ from tui.engine.producer.views import ProducerStats
 from tui.engine.producer.workload import Workload
 
 MODULE = "tui.engine.producer.child_main"
-STDERR_TAIL = 2000
-"""Bytes of the child's stderr kept: its last line says why an unexpected exit happened."""
 KILL_GRACE = 5.0
 """Seconds past its flush timeout a stopping child gets before it is killed."""
 _READ_SIZE = 1 << 16
@@ -52,7 +50,6 @@ class ProducerProcess(ProducerRunner):
         self._stdin_lock = threading.Lock()
         self._kill_at: float | None = None
         self._ended = False
-        self._reader = FrameReader()
 
     # ---- control (engine threads) -------------------------------------------------------------
 
@@ -100,43 +97,18 @@ class ProducerProcess(ProducerRunner):
     def _run(self) -> None:
         proc = self.proc
         assert proc is not None
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ, "out")
-        sel.register(proc.stderr, selectors.EVENT_READ, "err")
-        open_streams = 2
-        buffer = bytearray(_READ_SIZE)
+        pipes = ChildPipes(proc, _READ_SIZE)
         try:
-            while open_streams:
-                for key, _ in sel.select(0.25):
-                    stream: IO[bytes] = key.fileobj  # type: ignore[assignment]
-                    size = os.readv(stream.fileno(), [buffer])
-                    if not size:
-                        sel.unregister(stream)
-                        open_streams -= 1
-                        continue
-                    if key.data == "err":
-                        self.stderr_tail = (self.stderr_tail + buffer[:size])[-STDERR_TAIL:]
-                        continue
-                    with memoryview(buffer) as view:
-                        frames = self._reader.feed(view[:size])
-                    for frame in frames:
-                        if isinstance(frame, dict):
-                            self._frame(frame)
-                if self._kill_at is not None and time.monotonic() > self._kill_at \
-                        and proc.poll() is None:
-                    self.ctx.log.warning("producer %s did not stop in time: killed", self.name)
-                    proc.kill()
+            pipes.run(self._frames, self._kill_if_late, 0.25)
+            self.stderr_tail = pipes.stderr_tail
             self.exit_code = proc.wait()
             if not self._ended:
-                self._lost()
+                self._lost(pipes.last_line())
         except Exception as exc:  # never kill the engine; say what happened
             self.ctx.log.exception("producer %s: reading its process failed", self.name)
             if not self.finished.is_set():
                 self._end("failed", f"{self.name}: reading its process failed: {exc}")
         finally:
-            sel.close()
             with self._stdin_lock:
                 for pipe in (proc.stdin, proc.stdout, proc.stderr):
                     try:
@@ -147,6 +119,18 @@ class ProducerProcess(ProducerRunner):
             self.built.set()
             self.finished.set()
             self.ctx.bump()
+
+    def _frames(self, frames: list[Frame]) -> None:
+        for frame in frames:
+            if isinstance(frame, dict):
+                self._frame(frame)
+
+    def _kill_if_late(self) -> None:
+        proc = self.proc
+        if self._kill_at is not None and time.monotonic() > self._kill_at and proc is not None \
+                and proc.poll() is None:
+            self.ctx.log.warning("producer %s did not stop in time: killed", self.name)
+            proc.kill()
 
     def _frame(self, frame: dict[str, Any]) -> None:
         kind = frame.get("k")
@@ -193,14 +177,13 @@ class ProducerProcess(ProducerRunner):
                                   + led.sent_unacknowledged))
         self.ctx.bump()
 
-    def _lost(self) -> None:
+    def _lost(self, last_line: str | None) -> None:
         """The child ended without its ``end`` frame: what it did not report stays unknown."""
         code = self.exit_code
         how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        tail = self.stderr_tail.decode(errors="replace").strip().splitlines()
-        why = f": {tail[-1][:200]}" if tail else ""
-        message = f"{self.name}'s process ended unexpectedly ({how}){why}."
-        if tail:
+        message = f"{self.name}'s process ended unexpectedly ({how})" + \
+            (f": {last_line[:200]}." if last_line else ".")
+        if last_line:
             self.ctx.log.warning("producer %s's process ended (%s); its last output:\n%s",
                                  self.name, how, self.stderr_tail.decode(errors="replace"))
         if not self.built.is_set():
