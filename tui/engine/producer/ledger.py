@@ -249,8 +249,8 @@ class Ledger:
     # ---- the mirror of a ledger kept in another process (producer/process.py) ---------------
 
     def mirror_sends(self, sent: int, t_send: bytes, keys: bytes) -> None:
-        """Sends ``sent - len(t_send)`` onwards arrive (or, when ``sent`` is smaller, the last sends
-        were taken back: produce() raised after the ledger had been shipped)."""
+        """The sends from number ``sent`` on arrive. When ``sent`` is below what the mirror holds,
+        the child took its last sends back (produce() raised after they had been shipped)."""
         if sent < len(self.t_send):
             del self.t_send[sent:]
             if self.constant_key is None:

@@ -339,7 +339,6 @@ def _run_point(engine: SweepPort, point: TunePoint, workload: TuneWorkload, topi
     from tui.engine.admin_ops import DeleteTopic
     from tui.engine.consumer.commands import AddMember, MemberSpec, RemoveMember
     from tui.engine.producer.commands import StartProducer, StopProducer
-    from tui.engine.record_format import ValueMaker
     from tui.engine.topics import CreateTopic, TopicSpec
 
     base = PointResult(point.index, point.label, point.settings)
@@ -359,7 +358,6 @@ def _run_point(engine: SweepPort, point: TunePoint, workload: TuneWorkload, topi
         count = None if workload.duration is not None else workload.count
         w = Workload(topic=topic, count=count, rate=workload.rate, value_size=workload.value_size,
                      value_content=str(point.get("value_content")))
-        ValueMaker(w.value_content, w.value_size)  # its filler pool is built once, not on the clock
         producer = str(_call(engine, StartProducer(point.profile(name), w), 30))
         deadline = time.monotonic() + (workload.duration or workload.timeout)
         if not _wait(lambda: _producer_ended(engine, producer), deadline - time.monotonic(), cancel):
