@@ -280,6 +280,8 @@ def report(head: dict[str, Any], tui: dict[str, Any] | None, note: str | None) -
         print("  by screen key (median / max ms): " + ", ".join(
             f"{key} {statistics.median(ms):.0f}/{max(ms):.0f}"
             for key, ms in sorted(tui["by_key"].items())))
+        print("TUI CPU by thread during the presses: " + ", ".join(
+            f"{n} {c:.1f} %" for n, c in tui["load_threads"]))
         cpu_ms = tui["cpu"]
         print(f"TUI UI-thread CPU per key press: median {statistics.median(cpu_ms):.1f} ms, p90 "
               f"{pct(cpu_ms, 0.9):.1f} ms (the key -> screen time on an idle machine); snapshot "

@@ -216,9 +216,10 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
         sent_before = _sent(engine)
         started = time.monotonic()
         renders_before = app.renders
-        profiler = cProfile.Profile() if args.profile else None
+        load_threads0 = thread_cpu()
+        profiler = cProfile.Profile(time.thread_time) if args.profile else None
         if profiler is not None:
-            profiler.enable()  # this thread only: the UI's
+            profiler.enable()  # this thread only, its CPU time (not the wait for a core or the GIL)
         for i in range(args.presses):
             key = KEYS[i % len(KEYS)]
             app.shown_at = None
@@ -234,6 +235,8 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
             renders.append(app.last_render_ms)
             await pilot.pause(args.gap)  # let snapshots stream in between presses
         elapsed = time.monotonic() - started
+        load_threads = {name: (cpu - load_threads0.get(name, 0.0)) / elapsed * 100
+                        for name, cpu in thread_cpu().items()}
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -243,6 +246,8 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
     return {"latencies": latencies, "by_key": by_key, "cpu": cpu, "renders": renders, "rate": rate,
             "keys": args.keys,
             "elapsed": elapsed,
+            "load_threads": sorted(((n, c) for n, c in load_threads.items() if c >= 0.5),
+                                   key=lambda item: -item[1]),
             "snapshots": snapshots, "idle": idle, "parts": parts, "groups": groups,
             "watch_ms": (cluster.duration * 1000) if cluster else None, "rss": rss_mib()}
 
@@ -272,6 +277,8 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
           f"ms: {met} here)")
     print("  by screen key (median / max ms): " + ", ".join(
         f"{key} {statistics.median(ms):.0f}/{max(ms):.0f}" for key, ms in sorted(result["by_key"].items())))
+    print("CPU by thread during the presses: " + ", ".join(
+        f"{name} {cpu:.1f} %" for name, cpu in result["load_threads"]))
     cpu = result["cpu"]
     print(f"UI-thread CPU per key press: median {statistics.median(cpu):.1f} ms, p90 "
           f"{pct(cpu, 0.9):.1f} ms (the latency on an otherwise idle machine)")

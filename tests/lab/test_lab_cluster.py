@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from confluent_kafka.admin import NewTopic
 
 from tests.helpers import unique, wait_until
 from tui.kafka import clients
-from tui.lab import LabCluster
+from tui.lab import LabCluster, cpu_share
 from tui.lab import process as proc
 from tui.lab.tools import describe_topic
 
@@ -99,6 +100,18 @@ def test_replication_leader_kill_and_restart(healthy_lab3: LabCluster) -> None:
     lab.restart(old_leader)
     back = wait_until(lambda: _full_isr(lab, topic), timeout=60, message="ISR back to 3")
     assert set(back.isr) == {1, 2, 3}
+    _weigh_as_one_program(lab)
+
+
+def _weigh_as_one_program(lab: LabCluster) -> None:
+    """Every node's session, the restarted one included, has its share of one program's weight."""
+    pids = [lab.pid(n) for n in lab.spec.node_ids()]
+    assert all(pids)
+    if cpu_share.autogroup_nice(os.getpid()) is None:
+        pytest.skip("no autogroup scheduler on this kernel")
+    nice = cpu_share.share_nice(3)
+    assert [cpu_share.autogroup_nice(p) for p in pids if p] == [nice] * 3
+    assert nice > 0
 
 
 @pytest.mark.failover

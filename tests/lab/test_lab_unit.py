@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.lab import LabCluster, LabError
+from tui.lab import LabCluster, LabError, cpu_share
 from tui.lab.cluster import kafka_uuid
 from tui.lab.java import java_executable, java_major_version
 from tui.lab.nodeconfig import node_properties
@@ -139,3 +139,15 @@ def test_security_reads_the_spec_without_a_cluster(tmp_path: Path) -> None:
     (tmp_path / "cluster.json").write_text("{broken")
     with pytest.raises(LabError, match="unreadable"):
         lab_credentials(tmp_path)
+
+
+def test_lab_nodes_weigh_one_program_together() -> None:
+    assert cpu_share.share_nice(1) == 0  # a 1-node lab is one program already
+    for nodes in (2, 3, 4, 5):
+        weight = nodes * cpu_share.NICE_WEIGHTS[cpu_share.share_nice(nodes)]
+        assert abs(weight - cpu_share.NICE_WEIGHTS[0]) < 0.1 * cpu_share.NICE_WEIGHTS[0]
+
+
+def test_weighing_a_gone_process_changes_nothing() -> None:
+    assert cpu_share.weigh_as_one(2**22 + 12345, 3) is False  # beyond pid_max: no such process
+    assert cpu_share.autogroup_nice(2**22 + 12345) is None

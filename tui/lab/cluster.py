@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tui import paths
-from tui.lab import process
+from tui.lab import cpu_share, process
 from tui.lab.errors import LabError
 from tui.lab.jars import classpath, ensure_jars, requested_version, runtime_version
 from tui.lab.java import java_executable
@@ -226,7 +226,7 @@ class LabCluster:
             for node_id in to_start:
                 offsets[node_id] = self._launch(java, libs, node_id)
                 self._say(f"node {node_id}: starting (pid {self.pid(node_id)}, "
-                          f"broker port {spec.ports[node_id].broker})")
+                          f"broker port {spec.ports[node_id].broker}{self._weight_note(node_id)})")
             self.wait_ready(timeout=timeout, log_offsets=offsets)
         except BaseException:
             for node_id in offsets:
@@ -318,7 +318,15 @@ class LabCluster:
                                     cwd=str(self.node_dir(node_id)))
         self._children[node_id] = proc
         self._pid_file(node_id).write_text(str(proc.pid))
+        cpu_share.weigh_as_one(proc.pid, self.spec.nodes)  # the nodes together weigh one program
         return offset
+
+    def _weight_note(self, node_id: int) -> str:
+        pid, nodes = self.pid(node_id), self.spec.nodes
+        nice = cpu_share.share_nice(nodes)
+        if pid is None or nice == 0 or cpu_share.autogroup_nice(pid) != nice:
+            return ""
+        return f", CPU weight 1/{nodes} of a program's"
 
     def wait_ready(self, timeout: float = 120.0, log_offsets: dict[int, int] | None = None) -> None:
         """Wait until each started node logged it started and the cluster metadata lists every node."""
