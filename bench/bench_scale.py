@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.bench_ui import Shape, TimedApp, drive, pct, rss_mib
+from bench.bench_ui import Shape, TimedApp, drive, pct, rss_mib, wait_line
 from bench.common import commit_group_offsets, wait_for
 from tui.engine import ClusterView, Connection, Engine, StopProducer
 from tui.kafka import clients
@@ -286,6 +286,7 @@ def report(head: dict[str, Any], tui: dict[str, Any] | None, note: str | None) -
         print(f"TUI UI-thread CPU per key press: median {statistics.median(cpu_ms):.1f} ms, p90 "
               f"{pct(cpu_ms, 0.9):.1f} ms (the key -> screen time on an idle machine); snapshot "
               f"render median {statistics.median(tui['renders']):.1f} ms")
+        print(wait_line(tui))
         if tui["watch_ms"] is not None:
             print(f"watcher refresh inside the TUI (last view): {tui['watch_ms']:.0f} ms")
         if tui["rss"] is not None:

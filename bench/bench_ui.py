@@ -154,6 +154,14 @@ def thread_cpu() -> dict[str, float]:
     return found
 
 
+def run_queue_wait() -> float:
+    """Seconds this thread spent runnable but waiting for a core (0 where schedstat is missing)."""
+    try:
+        return int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def rss_mib() -> float | None:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -169,6 +177,7 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
     latencies: list[float] = []
     by_key: dict[str, list[float]] = {}
     cpu: list[float] = []
+    queued: list[float] = []
     renders: list[float] = []
     wanted = sum(shape.sizes)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -218,32 +227,36 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
         renders_before = app.renders
         load_threads0 = thread_cpu()
         profiler = cProfile.Profile(time.thread_time) if args.profile else None
-        if profiler is not None:
-            profiler.enable()  # this thread only, its CPU time (not the wait for a core or the GIL)
         for i in range(args.presses):
             key = KEYS[i % len(KEYS)]
             app.shown_at = None
             app.shown = asyncio.Event()
             t0 = time.perf_counter()
             c0 = time.thread_time()  # the UI thread's own CPU, without waiting for a core
+            q0 = run_queue_wait()
+            if profiler is not None:
+                profiler.enable()  # the presses only, this thread only, its CPU time
             app.post_message(events.Key(key, key))
             await asyncio.wait_for(app.shown.wait(), 30)
+            if profiler is not None:
+                profiler.disable()
             assert app.shown_at is not None
             latencies.append((app.shown_at - t0) * 1000)
             by_key.setdefault(key, []).append(latencies[-1])
             cpu.append((time.thread_time() - c0) * 1000)
+            queued.append((run_queue_wait() - q0) * 1000)
             renders.append(app.last_render_ms)
             await pilot.pause(args.gap)  # let snapshots stream in between presses
         elapsed = time.monotonic() - started
         load_threads = {name: (cpu - load_threads0.get(name, 0.0)) / elapsed * 100
                         for name, cpu in thread_cpu().items()}
         if profiler is not None:
-            profiler.disable()
             profiler.dump_stats(args.profile)
         rate = (_sent(engine) - sent_before) / elapsed
         snapshots = app.renders - renders_before
     cluster = engine.snapshot().cluster
-    return {"latencies": latencies, "by_key": by_key, "cpu": cpu, "renders": renders, "rate": rate,
+    return {"latencies": latencies, "by_key": by_key, "cpu": cpu, "queued": queued,
+            "renders": renders, "rate": rate,
             "keys": args.keys,
             "elapsed": elapsed,
             "load_threads": sorted(((n, c) for n, c in load_threads.items() if c >= 0.5),
@@ -254,6 +267,17 @@ async def drive(app: TimedApp, engine: Engine, args: argparse.Namespace, shape: 
 
 def _sent(engine: Engine) -> int:
     return sum(r.sent for r in engine.snapshot().producers.runners)
+
+
+def wait_line(result: dict[str, Any]) -> str:
+    """Where a press's time went besides the UI thread's CPU: waiting for a core (the other
+    processes on the machine), and the rest (the interpreter held by another thread of ours)."""
+    queued = result["queued"]
+    rest = [max(0.0, lat - c - q) for lat, c, q in zip(result["latencies"], result["cpu"], queued,
+                                                       strict=True)]
+    return (f"UI thread per key press, waiting for a core: median {statistics.median(queued):.1f} "
+            f"ms, p90 {pct(queued, 0.9):.1f} ms; for the interpreter or anything else: median "
+            f"{statistics.median(rest):.1f} ms, p90 {pct(rest, 0.9):.1f} ms")
 
 
 def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
@@ -282,6 +306,7 @@ def report(args: argparse.Namespace, result: dict[str, Any]) -> None:
     cpu = result["cpu"]
     print(f"UI-thread CPU per key press: median {statistics.median(cpu):.1f} ms, p90 "
           f"{pct(cpu, 0.9):.1f} ms (the latency on an otherwise idle machine)")
+    print(wait_line(result))
     print(f"snapshot render (header + visible pane): median {statistics.median(result['renders']):.1f}"
           f" ms; {result['snapshots']} snapshots rendered in {result['elapsed']:.1f} s")
     if result["watch_ms"] is not None:

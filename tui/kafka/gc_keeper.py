@@ -18,6 +18,8 @@ import gc
 import threading
 import time
 
+from tui import foreground
+
 _PERIODS = ((1, 1.0), (2, 10.0))
 """(generation, seconds between collections of it) -- the oldest at least this far apart. The young
 generations go together once a second: collected apart (generation 0 ten times a second), every
@@ -54,6 +56,7 @@ def _run() -> None:
         ready = [gen for gen, _period in _PERIODS if now >= due[gen]]
         if ready:
             gen = max(ready)
+            foreground.step_aside()  # a collection holds the interpreter: never while a key waits
             started = time.monotonic()
             gc.collect(gen)
             took = time.monotonic() - started

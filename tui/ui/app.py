@@ -22,14 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.widgets import Input, TabbedContent, TabPane
 
-from tui import paths
+from tui import foreground, paths
 from tui.engine import Explain, Snapshot
 from tui.logsetup import active_log_file
 from tui.ui.bridge import EventsArrived, SnapshotPump, SnapshotUpdated
@@ -197,6 +197,7 @@ class ExplorerApp(App[int]):
     # ---- lifecycle ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        foreground.serve_first()  # this is the UI thread: a key press is served first on a busy machine
         for theme in self.themes.themes.values():
             self.register_theme(theme)
         chosen = (self.themes.resolve(self._requested_theme)
@@ -229,6 +230,17 @@ class ExplorerApp(App[int]):
     def on_unmount(self) -> None:
         if self.pump is not None:
             self.pump.stop()
+
+    # ---- input first -------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            # the engine's background threads of this process wait at their next safe point until
+            # the screen after this input is drawn (tui.foreground); two hops: the first refresh
+            # may be one that was due already, the input's own comes after it
+            foreground.answering()
+            self.call_after_refresh(self.call_after_refresh, foreground.answered)
+        await super().on_event(event)
 
     # ---- engine -> UI ------------------------------------------------------------------------
 

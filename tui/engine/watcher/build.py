@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from tui import foreground
 from tui.engine.watcher.fetch import Fetcher
 from tui.engine.watcher.lagstatus import LagStatusTracker
 from tui.engine.watcher.lagtime import LagClock
@@ -412,6 +413,7 @@ class ViewBuilder:
         out = []
         cache = self._topics
         for name in names:
+            foreground.step_aside()  # a key press being answered goes first
             view = cache.get(name)
             if view is None or dirty is None or name in dirty:
                 view = self._topic(f, md, name, view if dirty is not None else None,
@@ -498,6 +500,7 @@ class ViewBuilder:
         touched = changed_tps | arrived
         out = []
         for gid in sorted(plan.groups):
+            foreground.step_aside()
             desc = f.descriptions.get(gid)
             sig = (f.commits_at.get(gid), desc.at if desc is not None else None,
                    self._group_state(f, gid))

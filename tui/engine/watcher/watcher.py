@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tui import foreground
 from tui.engine.commands import Command
 from tui.engine.context import EngineContext
 from tui.engine.watcher.build import Plan, ViewBuilder, describe_key, shown_topics
@@ -307,6 +308,7 @@ class Watcher:
             for node_id, addr in f.metadata.brokers.items():
                 self._known_brokers[node_id] = addr
         self._seq += 1
+        foreground.step_aside()  # the screen answering a key goes before this refresh's views
         view = self._builder.build(f, plan, filt, seq=self._seq, interval=interval,
                                    known_brokers=dict(self._known_brokers),
                                    controller=self._controller, lag_threshold=threshold,
@@ -318,6 +320,7 @@ class Watcher:
         self._view = view
         self.ctx.bump()
         if self.publish:
+            foreground.step_aside()
             for change in self._coalescer.feed(diff(previous, view), time.monotonic()):
                 self.ctx.bus.publish(change.kind, change.source, change.text, change.severity,
                                      **change.data)
