@@ -38,6 +38,7 @@ from tui.ui.browse.pane import BROWSE_CSS, BrowsePane
 from tui.ui.fast_table import FastTable
 from tui.ui.forms.memory import FormValuesRemembered
 from tui.ui.header import StatusHeader, header_key
+from tui.ui.live_screen import LiveScreen
 from tui.ui.help import HelpScreen
 from tui.ui.messages import (
     CommandFinished,
@@ -157,6 +158,9 @@ class ExplorerApp(App[int]):
             self.animation_level = "none"
 
     # ---- layout ------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> LiveScreen:
+        return LiveScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         yield StatusHeader("kafka-explorer · connecting…", id="status")
