@@ -38,8 +38,8 @@ from tui.ui.browse.pane import BROWSE_CSS, BrowsePane
 from tui.ui.fast_table import FastTable
 from tui.ui.forms.memory import FormValuesRemembered
 from tui.ui.header import StatusHeader, header_key
-from tui.ui.live_screen import LiveScreen
 from tui.ui.help import HelpScreen
+from tui.ui.live_screen import LiveScreen
 from tui.ui.messages import (
     CommandFinished,
     CommandRequested,
