@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-MAX_ANSWER_S = 0.3
+MAX_ANSWER_S = 0.15
 """The longest one answer holds background work back (a screen switch takes 30-60 ms of CPU)."""
 
 COOLDOWN_S = 0.5
