@@ -26,7 +26,7 @@ import threading
 import time
 
 MAX_ANSWER_S = 0.15
-"""The longest one answer holds background work back (a screen switch takes 30-60 ms of CPU)."""
+"""The longest one answer holds background work back (a screen switch takes ~30 ms of CPU)."""
 
 COOLDOWN_S = 0.5
 """After a wait, the thread runs this long before it steps aside again."""

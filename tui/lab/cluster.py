@@ -226,7 +226,7 @@ class LabCluster:
             for node_id in to_start:
                 offsets[node_id] = self._launch(java, libs, node_id)
                 self._say(f"node {node_id}: starting (pid {self.pid(node_id)}, "
-                          f"broker port {spec.ports[node_id].broker}{self._weight_note(node_id)})")
+                          f"broker port {spec.ports[node_id].broker}{self._weight_note(node_id, spec.nodes)})")
             self.wait_ready(timeout=timeout, log_offsets=offsets)
         except BaseException:
             for node_id in offsets:
@@ -321,8 +321,9 @@ class LabCluster:
         cpu_share.weigh_as_one(proc.pid, self.spec.nodes)  # the nodes together weigh one program
         return offset
 
-    def _weight_note(self, node_id: int) -> str:
-        pid, nodes = self.pid(node_id), self.spec.nodes
+    def _weight_note(self, node_id: int, nodes: int) -> str:
+        """What the kernel now says of the node's CPU weight (read back, not assumed)."""
+        pid = self.pid(node_id)
         nice = cpu_share.share_nice(nodes)
         if pid is None or nice == 0 or cpu_share.autogroup_nice(pid) != nice:
             return ""

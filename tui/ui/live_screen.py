@@ -5,7 +5,7 @@ and each screen key moves it (to the shown pane's main table): every widget was 
 time, in a tick of its own, after the switch had been painted already. The widgets whose look
 depends on the focus repaint themselves: a ``:focus`` style change refreshes its widget, and the
 tables redraw their cursor row on Focus and Blur. Measured on the fake engine at 160x48, that
-second paint was a fifth of the UI thread's CPU per key press.
+second paint was almost a third of the UI thread's CPU per key press (25.5 -> 17.8 ms median).
 """
 
 from __future__ import annotations
